@@ -1,0 +1,26 @@
+// The physical lower bound of a phase. No correct simulation is faster.
+//
+// A flow pays its route latency, then takes bandwidth; so the phase lasts at
+// least, for every link, the smallest route latency of the flows crossing it
+// plus the link's bytes over its bandwidth, and, for every flow, its route
+// latency plus its bytes over its slowest link. The bound is the largest of
+// these. (The most loaded link's drain time plus the longest path's latency,
+// the form issue #2 first gave, is not a lower bound: SimGrid's replay of
+// DeepSeek-V3 on tpu-v4-4x4x4 beats it by 5 us, since flows pay their
+// latencies concurrently. Both of its terms are reported: drain_us and
+// max_path_latency_us.)
+#pragma once
+
+#include "moesim/result.hpp"
+#include "moesim/topology.hpp"
+#include "moesim/traffic.hpp"
+
+namespace moesim {
+
+// Per-link bytes of a phase (index: LinkId). On a fat-pipe link only the
+// largest single flow counts, since flows do not share it.
+std::vector<double> link_loads(const Topology& topology, const Phase& phase);
+
+PhaseResult bound_phase(const Topology& topology, const Phase& phase);
+
+}  // namespace moesim

@@ -1,0 +1,60 @@
+// Platform files: a moesim platform YAML (torus or tiers generator plus the
+// Tier6 communication parameters), or a SimGrid XML platform.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "moesim/topology.hpp"
+
+namespace moesim {
+
+class YamlMap;
+
+// Tier6 / DS_TPU communication parameters, with Tier6's names (microseconds).
+// Used by the analytic engine only.
+struct CommParams {
+  double bandwidth_utilization = 1.0;
+  double c2c_latency_us = 0;
+  double memory_read_latency_us = 0;
+  double memory_write_latency_us = 0;
+  double noc_latency_us = 0;
+  double die_to_die_latency_us = 0;
+  double switch_latency_us = 0;
+  double cable_latency_us = 0;
+  double cpu_fetch_delay_us = 0;
+  // Bandwidths the closed form divides by: inter_bw (board to board) and
+  // c2c_bw (chip to chip). 0 = derive from the topology: the b2b link class
+  // if there is one, else the chip link bandwidth.
+  double inter_bw_Bps = 0;
+  double c2c_bw_Bps = 0;
+};
+
+// Reads the keys of a `comm_params` mapping over `params` (keys it lacks keep their value).
+void read_comm_params(const YamlMap& map, CommParams& params);
+
+struct PlatformSpec {
+  enum class Kind { kTorus, kTiers, kXml };
+  std::string name;
+  std::string path;  // the file it came from
+  Kind kind = Kind::kTorus;
+  TorusSpec torus;
+  TiersSpec tiers;
+  CommParams comm;
+};
+
+// Loads a platform file: "*.xml" is a SimGrid platform (loaded by SimGrid in
+// the replay), anything else a moesim platform YAML. Throws InputError.
+PlatformSpec load_platform_spec(const std::string& path);
+
+// The chips, links and routes of a generated (YAML) platform.
+Topology build_topology(const PlatformSpec& spec);
+
+// The bandwidths the analytic engine uses, with topology defaults filled in.
+CommParams resolved_comm_params(const PlatformSpec& spec, const Topology& topology);
+
+// A SimGrid XML platform (version 4.1) with the same hosts, links and routes:
+// one Full zone, split-duplex links, one explicit route per ordered pair.
+std::string to_simgrid_xml(const Topology& topology);
+
+}  // namespace moesim

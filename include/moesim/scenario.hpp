@@ -1,0 +1,67 @@
+// A scenario file, parsed and validated into plain structs: the MoE model,
+// its deployment, the precision, the platform and how to run it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "moesim/bytes.hpp"
+#include "moesim/platform.hpp"
+
+namespace moesim {
+
+enum class Engine { kSimgrid, kAnalytic, kBound };
+std::optional<Engine> parse_engine(const std::string& name);
+std::string engine_name(Engine e);
+
+struct ModelSpec {
+  std::string name;
+  std::uint64_t hidden_dim = 0;
+  std::uint64_t num_experts = 0;  // routed experts; 0 = not given
+  std::uint64_t topk = 0;
+  std::uint64_t moe_layers = 1;
+};
+
+struct DeploymentSpec {
+  std::uint64_t global_batch = 0;
+  std::uint64_t seq_len = 1;
+  std::uint64_t ep = 0;
+  std::uint64_t moe_tp = 1;
+  std::vector<std::string> placement;  // host names of the group; empty = first chips
+};
+
+struct SimgridSpec {
+  std::string network_model = "CM02";
+  // Extra SimGrid --cfg options, "name:value".
+  std::vector<std::string> cfg;
+};
+
+struct Scenario {
+  std::string name;
+  std::string path;           // the scenario file
+  std::string platform_path;  // resolved against the scenario's folder
+  ModelSpec model;
+  DeploymentSpec deployment;
+  Precision precision;
+  double expert_time_us = 0;  // the expert phase between dispatch and combine
+  Engine engine = Engine::kSimgrid;
+  SimgridSpec simgrid;
+  // The platform file, loaded, with the scenario's comm_params overrides applied.
+  PlatformSpec platform;
+  std::string where_placement;  // "file:line" of deployment.placement, for errors
+  std::string where_group;      // "file:line" of deployment.ep, for errors
+
+  ByteModelInput byte_model_input() const;
+  std::uint64_t group_chips() const { return deployment.ep * deployment.moe_tp; }
+};
+
+// Parses a scenario file, applying "key=value" overrides first. Throws InputError.
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Checks the scenario against its platform (group size, placement hosts) and
+// returns the chip ids of the group, in group order.
+std::vector<ChipId> group_chips(const Scenario& s, const Topology& topology);
+
+}  // namespace moesim

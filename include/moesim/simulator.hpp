@@ -1,0 +1,53 @@
+// The SimGrid replay, behind an interface that does not include SimGrid.
+// One Simulator per process: SimGrid allows one engine per process.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "moesim/result.hpp"
+#include "moesim/topology.hpp"
+#include "moesim/traffic.hpp"
+
+namespace moesim {
+
+struct SimConfig {
+  std::string network_model = "CM02";
+  // SimGrid options "name:value", applied after moesim's defaults
+  // (network/crosstraffic:0, network/TCP-gamma:0), so they can override them.
+  std::vector<std::string> cfg;
+  bool quiet = true;  // SimGrid's own log at warning level
+};
+
+// moesim's SimGrid options for a network model: with CM02, cross-traffic and
+// the TCP window off, one flow on one idle link takes latency + bytes / bandwidth.
+std::vector<std::string> simgrid_options(const SimConfig& config);
+
+class Simulator {
+ public:
+  explicit Simulator(const SimConfig& config);
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // Loads a SimGrid XML platform and reads back its hosts (in natural order
+  // of their names), links and routes. Throws InputError for an unreadable or
+  // invalid file, an empty platform or a pair of chips with no route.
+  Topology load_xml(const std::string& path);
+
+  // Builds the SimGrid platform of a generated topology: one Full zone with
+  // an explicit route for every ordered pair of chips.
+  void build(const Topology& topology);
+
+  // Replays every layer in turn, phases separated by a barrier and the expert
+  // phase between dispatch and combine; actors run on the `group` chips.
+  std::vector<LayerResult> replay(const std::vector<const LayerTraffic*>& layers,
+                                  const std::vector<ChipId>& group, double expert_us);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace moesim

@@ -1,0 +1,99 @@
+// Chips, links and routes of a platform, as plain data: what the bound
+// engine reasons about and what the SimGrid replay is built from.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace moesim {
+
+using ChipId = std::uint32_t;
+using LinkId = std::uint32_t;
+
+enum class Sharing {
+  kShared,   // one resource shared by every flow crossing it (max-min)
+  kFatpipe,  // every flow gets the whole bandwidth
+};
+
+// One direction of a link: a network resource of SimGrid. A split-duplex
+// physical link is two of these, named "<duplex>_UP" and "<duplex>_DOWN".
+struct Link {
+  std::string name;
+  double bandwidth_Bps = 0;
+  double latency_s = 0;
+  Sharing sharing = Sharing::kShared;
+  std::string duplex;  // physical split-duplex link this is one side of; empty if none
+  bool up = true;      // which side of `duplex`
+  std::string link_class;  // "ici", "c2c", "b2b", ... (empty when unknown)
+};
+
+class Topology {
+ public:
+  std::string name;
+  std::vector<std::string> chips;  // chip order: the order groups are taken in
+  std::vector<Link> links;
+
+  std::size_t num_chips() const { return chips.size(); }
+  // Physical links: split-duplex pairs count once.
+  std::size_t num_physical_links() const;
+
+  // Routes are added for every ordered pair of distinct chips, in order
+  // (src-major, then dst), before any is read.
+  void add_route(ChipId src, ChipId dst, const std::vector<LinkId>& route);
+  bool has_routes() const { return !route_offset_.empty(); }
+
+  struct Route {
+    const LinkId* begin_;
+    const LinkId* end_;
+    const LinkId* begin() const { return begin_; }
+    const LinkId* end() const { return end_; }
+    std::size_t size() const { return static_cast<std::size_t>(end_ - begin_); }
+    bool empty() const { return begin_ == end_; }
+  };
+  Route route(ChipId src, ChipId dst) const;
+  double route_latency_s(ChipId src, ChipId dst) const;
+
+  // Index of a chip by name, or -1.
+  long chip_index(const std::string& name) const;
+
+ private:
+  std::vector<std::uint64_t> route_offset_;  // n*n+1 entries once complete
+  std::vector<LinkId> route_links_;
+  std::size_t next_pair_ = 0;
+};
+
+// A torus: dims [x], [x, y] or [x, y, z], wraparound in every dimension.
+// Chip i sits at coordinates (i % x, i / x % y, i / (x*y)). Each chip owns one
+// split-duplex link to its successor in every dimension of size > 2 (one
+// link joins the pair in a dimension of size 2). Routing is dimension order
+// (x, then y, then z), the shorter way round; a tie (the antipodal hop of an
+// even ring) always goes the positive way.
+struct TorusSpec {
+  std::vector<std::uint64_t> dims;
+  double bandwidth_Bps = 0;
+  double latency_s = 0;
+};
+Topology make_torus(const std::string& name, const TorusSpec& spec);
+
+// A Tier6-style hierarchy: level 0 joins `count` chips (a board), level 1
+// joins `count` level-0 groups (a rack of boards), and so on up.
+struct TierLevel {
+  std::string name;        // "board", "rack", "pod", ...
+  std::string link_class;  // "c2c", "b2b", "r2r", "p2p"
+  std::uint64_t count = 1;
+  enum class Fabric { kFullMesh, kSwitch } fabric = Fabric::kFullMesh;
+  // How a chip reaches this level's links (levels above 0): kDirect, the
+  // group's links are ports of every chip of the group, shared by them and
+  // reached without crossing a lower link; kGateway, traffic first crosses
+  // the lower levels to the group's first chip, which holds the ports.
+  enum class Uplink { kDirect, kGateway } uplink = Uplink::kDirect;
+  double bandwidth_Bps = 0;
+  double latency_s = 0;
+};
+struct TiersSpec {
+  std::vector<TierLevel> levels;
+};
+Topology make_tiers(const std::string& name, const TiersSpec& spec);
+
+}  // namespace moesim

@@ -1,0 +1,66 @@
+// Who sends how many bytes to whom in one MoE layer: a traffic matrix per
+// phase (dispatch, combine, and the moe_tp all-gather), and its flows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "moesim/bytes.hpp"
+#include "moesim/topology.hpp"
+
+namespace moesim {
+
+// bytes[src * n + dst] over the n chips of the group (group indices, not chip ids).
+struct TrafficMatrix {
+  std::size_t n = 0;
+  std::vector<std::uint64_t> bytes;
+
+  std::uint64_t at(std::size_t src, std::size_t dst) const { return bytes[src * n + dst]; }
+  std::uint64_t received_by(std::size_t dst) const;
+  std::uint64_t sent_by(std::size_t src) const;
+  TrafficMatrix transposed() const;
+  bool operator==(const TrafficMatrix& o) const { return n == o.n && bytes == o.bytes; }
+};
+
+// Every chip receives `bytes_per_receiver` in equal shares from every chip of
+// the group, itself included; when the shares don't divide evenly, the first
+// (bytes_per_receiver mod n) senders send one byte more.
+TrafficMatrix uniform_matrix(std::size_t n, std::uint64_t bytes_per_receiver);
+
+// The moe_tp all-gather: chips [g*tp, (g+1)*tp) form tensor-parallel group g,
+// and each sends `bytes` (its slice) to every other member.
+TrafficMatrix allgather_matrix(std::size_t n, std::size_t moe_tp, std::uint64_t bytes);
+
+struct Flow {
+  ChipId src = 0;
+  ChipId dst = 0;
+  std::uint64_t bytes = 0;
+};
+
+enum class PhaseKind { kDispatch, kCombine, kAllgather };
+std::string phase_name(PhaseKind k);
+
+struct Phase {
+  PhaseKind kind = PhaseKind::kDispatch;
+  std::vector<Flow> flows;         // between distinct chips, bytes > 0
+  std::uint64_t network_bytes = 0;  // sum of flows
+  std::uint64_t local_bytes = 0;    // kept on the chip: no network time
+};
+
+// The flows of a matrix, with group indices mapped to the chips of `group`.
+Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group);
+
+// One MoE layer: dispatch, combine (the dispatch reversed, with combine
+// bytes) and, with moe_tp > 1, the all-gather of the combine output.
+struct LayerTraffic {
+  std::vector<Phase> phases;
+  std::uint64_t fingerprint = 0;  // equal traffic gives equal fingerprints
+};
+
+LayerTraffic uniform_layer(const LayerBytes& bytes, const std::vector<ChipId>& group, std::uint64_t moe_tp);
+
+// FNV-1a over every flow of every phase.
+std::uint64_t fingerprint(const std::vector<Phase>& phases);
+
+}  // namespace moesim

@@ -1,0 +1,24 @@
+// Quantities with units as SimGrid writes them: "45GBps", "400Gbps", "1us".
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace moesim {
+
+// Bytes per second from "45GBps" (decimal bytes), "400Gbps" (bits), "1GiBps"
+// (binary bytes) or a bare number of bytes per second. Nullopt if malformed.
+std::optional<double> parse_bandwidth_Bps(const std::string& text);
+
+// Seconds from "1us", "0.35us", "2ms", "5ns", "1ps", "3s" or a bare number of
+// seconds. Nullopt if malformed.
+std::optional<double> parse_time_s(const std::string& text);
+
+// The reverse, for writing platforms back out: "45GBps", "0.35us".
+std::string format_bandwidth(double bandwidth_Bps);
+std::string format_time(double time_s);
+
+inline const char* kBandwidthUnits = "Bps, kBps, MBps, GBps, TBps, KiBps, MiBps, GiBps, TiBps, bps, kbps, Mbps, Gbps, Tbps";
+inline const char* kTimeUnits = "s, ms, us, ns, ps";
+
+}  // namespace moesim

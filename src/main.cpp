@@ -1,0 +1,151 @@
+// The moesim command line: run, bytes, platform.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "moesim/bytes.hpp"
+#include "moesim/error.hpp"
+#include "moesim/platform.hpp"
+#include "moesim/report.hpp"
+#include "moesim/run.hpp"
+#include "moesim/scenario.hpp"
+#include "moesim/simulator.hpp"
+
+using namespace moesim;
+
+namespace {
+
+void write_file(const std::string& path, const std::string& text, const std::string& flag) {
+  std::ofstream out(path);
+  if (!out) fail(flag, "", "cannot write '" + path + "'");
+  out << text;
+  if (!out) fail(flag, "", "error writing '" + path + "'");
+}
+
+void setup_logging(const std::string& level) {
+  auto lv = spdlog::level::from_str(level);
+  if (lv == spdlog::level::off && level != "off")
+    fail("--log-level", "", "'" + level + "' is not a level (allowed: trace, debug, info, warn, error, off)");
+  for (const char* name : {"run", "replay", "moesim"}) {
+    auto logger = spdlog::stderr_color_mt(name);
+    logger->set_level(lv);
+    logger->set_pattern("[%n] %^%l%$: %v");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"moesim: simulate the all-to-all traffic of MoE layers on a chip network (SimGrid)"};
+  app.set_version_flag("--version", std::string(MOESIM_VERSION));
+  app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+
+  // moesim run
+  auto* run = app.add_subcommand("run", "Run a scenario file and print per-layer latency");
+  std::string scenario_path, engine, json_path, csv_path;
+  std::vector<std::string> sets;
+  run->add_option("scenario", scenario_path, "Scenario YAML file")->required();
+  run->add_option("--engine", engine, "simgrid (default), analytic or bound");
+  run->add_option("--set", sets, "Edit the scenario before validation: key=value, e.g. deployment.ep=64");
+  run->add_option("--json", json_path, "Write the full report as JSON to this file");
+  run->add_option("--csv", csv_path, "Write per-layer rows as CSV to this file");
+
+  // moesim bytes
+  auto* bytes = app.add_subcommand("bytes", "Print the byte-count model of one MoE layer");
+  ByteModelInput in;
+  std::string precision = "W8A8", dispatch_dtype, combine_dtype, bytes_json_path;
+  bytes->add_option("--hidden-dim", in.hidden_dim, "Hidden size")->required()->check(CLI::PositiveNumber);
+  bytes->add_option("--topk", in.topk, "Activated experts per token")->required()->check(CLI::PositiveNumber);
+  bytes->add_option("--ep", in.ep, "Expert parallelism")->required()->check(CLI::PositiveNumber);
+  bytes->add_option("--global-batch", in.global_batch, "Global batch")->required()->check(CLI::PositiveNumber);
+  bytes->add_option("--seq-len", in.seq_len, "Sequence length")->default_val(1)->check(CLI::PositiveNumber);
+  bytes->add_option("--moe-tp", in.moe_tp, "MoE tensor parallelism")->default_val(1)->check(CLI::PositiveNumber);
+  bytes->add_option("--precision", precision, "W8A8 (default) or W16A16")->capture_default_str();
+  bytes->add_option("--dispatch-dtype", dispatch_dtype, "Override: fp8, int8, bf16, fp16, fp32");
+  bytes->add_option("--combine-dtype", combine_dtype, "Override: fp8, int8, bf16, fp16, fp32");
+  bytes->add_option("--json", bytes_json_path, "Write the result as JSON to this file");
+
+  // moesim platform
+  auto* platform = app.add_subcommand("platform", "Describe a platform, or write it as SimGrid XML");
+  std::string platform_path, xml_path;
+  platform->add_option("file", platform_path, "Platform YAML or SimGrid XML")->required();
+  auto* xml_opt = platform->add_option("--xml", xml_path, "Write the platform as SimGrid XML to this file ('-' for stdout)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    setup_logging(log_level);
+    if (*run) {
+      std::vector<std::string> overrides = sets;
+      if (!engine.empty()) overrides.push_back("engine=" + engine);
+      Scenario s = load_scenario(scenario_path, overrides);
+      RunReport r = run_scenario(s);
+      std::cout << to_table(r);
+      if (!json_path.empty()) write_file(json_path, to_json(r).dump(2) + "\n", "--json");
+      if (!csv_path.empty()) write_file(csv_path, to_csv(r), "--csv");
+    } else if (*bytes) {
+      auto p = precision_by_name(precision);
+      if (!p) fail("--precision", "", "'" + precision + "' is not a precision (allowed: W8A8, W16A16)");
+      for (auto [text, slot] : {std::pair{&dispatch_dtype, &p->dispatch}, std::pair{&combine_dtype, &p->combine}}) {
+        if (text->empty()) continue;
+        auto t = parse_dtype(*text);
+        if (!t) fail("--" + std::string(slot == &p->dispatch ? "dispatch" : "combine") + "-dtype", "",
+                     "'" + *text + "' is not a dtype (allowed: fp8, int8, bf16, fp16, fp32)");
+        *slot = *t;
+        p->name = "custom";
+      }
+      in.precision = *p;
+      LayerBytes b = layer_bytes(in);
+      std::cout << "precision " << p->name << " (dispatch " << dtype_name(p->dispatch) << ", combine "
+                << dtype_name(p->combine) << ")\n"
+                << "tokens_per_ep_group " << b.tokens_per_ep_group << "\n"
+                << "dispatch_bytes " << b.dispatch_bytes << "\n"
+                << "combine_bytes " << b.combine_bytes << "\n";
+      if (!bytes_json_path.empty()) {
+        nlohmann::json j = {{"input",
+                             {{"hidden_dim", in.hidden_dim}, {"topk", in.topk}, {"ep", in.ep},
+                              {"global_batch", in.global_batch}, {"seq_len", in.seq_len}, {"moe_tp", in.moe_tp},
+                              {"precision", p->name}}},
+                            {"bytes", bytes_json(b)}};
+        write_file(bytes_json_path, j.dump(2) + "\n", "--json");
+      }
+    } else if (*platform) {
+      PlatformSpec spec = load_platform_spec(platform_path);
+      Topology t;
+      std::unique_ptr<Simulator> sim;
+      if (spec.kind == PlatformSpec::Kind::kXml) {
+        sim = std::make_unique<Simulator>(SimConfig{});
+        t = sim->load_xml(platform_path);
+      } else {
+        t = build_topology(spec);
+      }
+      if (*xml_opt) {
+        const std::string xml = to_simgrid_xml(t);
+        if (xml_path == "-")
+          std::cout << xml;
+        else
+          write_file(xml_path, xml, "--xml");
+      }
+      if (!*xml_opt || xml_path != "-") {
+        const CommParams c = resolved_comm_params(spec, t);
+        std::cout << "platform " << spec.name << ": " << t.num_chips() << " chips, " << t.num_physical_links()
+                  << " links (" << t.links.size() << " directed)\n"
+                  << "analytic: inter_bw " << c.inter_bw_Bps / 1e9 << " GB/s, c2c_bw " << c.c2c_bw_Bps / 1e9
+                  << " GB/s, bandwidth_utilization " << c.bandwidth_utilization << "\n";
+      }
+    }
+  } catch (const InputError& e) {
+    std::cerr << "moesim: error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,177 @@
+// Platform YAML parsing, topology building and SimGrid XML export.
+#include "moesim/platform.hpp"
+
+#include <sstream>
+
+#include "moesim/error.hpp"
+#include "moesim/units.hpp"
+#include "moesim/yaml_util.hpp"
+
+namespace moesim {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string stem(const std::string& path) {
+  std::string base = path.substr(path.find_last_of('/') + 1);
+  auto dot = base.find_last_of('.');
+  return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+TorusSpec read_torus(const YamlMap& topo) {
+  topo.allow_only({"kind", "dims", "bandwidth", "latency"});
+  TorusSpec spec;
+  spec.dims = topo.positive_list("dims");
+  if (spec.dims.empty() || spec.dims.size() > 3)
+    topo.fail_at("dims", "expected 1 to 3 dimensions, got " + std::to_string(spec.dims.size()));
+  spec.bandwidth_Bps = topo.bandwidth_Bps("bandwidth");
+  spec.latency_s = topo.time_s("latency");
+  return spec;
+}
+
+TiersSpec read_tiers(const YamlMap& topo) {
+  topo.allow_only({"kind", "levels"});
+  TiersSpec spec;
+  YAML::Node levels = topo.node("levels");
+  if (!levels.IsDefined() || !levels.IsSequence() || levels.size() == 0)
+    topo.fail_at("levels", "expected a non-empty list of levels (board, rack, pod, ...)");
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    const std::string key = "levels[" + std::to_string(i) + "]";
+    if (!levels[i].IsMap()) topo.fail_at("levels", key + " is not a mapping");
+    YamlMap lv(topo.doc(), levels[i], topo.key_path(key));
+    lv.allow_only({"name", "link_class", "count", "fabric", "uplink", "bandwidth", "latency"});
+    TierLevel level;
+    level.name = lv.str("name");
+    level.link_class = lv.str_or("link_class", "");
+    level.count = lv.positive("count");
+    const std::string fabric = lv.str_or("fabric", "full_mesh");
+    if (fabric == "full_mesh")
+      level.fabric = TierLevel::Fabric::kFullMesh;
+    else if (fabric == "switch")
+      level.fabric = TierLevel::Fabric::kSwitch;
+    else
+      lv.fail_at("fabric", "'" + fabric + "' is not a fabric (allowed: full_mesh, switch)");
+    const std::string uplink = lv.str_or("uplink", "direct");
+    if (uplink == "direct")
+      level.uplink = TierLevel::Uplink::kDirect;
+    else if (uplink == "gateway")
+      level.uplink = TierLevel::Uplink::kGateway;
+    else
+      lv.fail_at("uplink", "'" + uplink + "' is not an uplink (allowed: direct, gateway)");
+    if (level.count > 1 || lv.has("bandwidth")) level.bandwidth_Bps = lv.bandwidth_Bps("bandwidth");
+    level.latency_s = lv.time_s_or("latency", 0);
+    spec.levels.push_back(level);
+  }
+  return spec;
+}
+
+}  // namespace
+
+void read_comm_params(const YamlMap& m, CommParams& p) {
+  m.allow_only({"bandwidth_utilization", "c2c_latency_us", "memory_read_latency_us",
+                "memory_write_latency_us", "noc_latency_us", "die_to_die_latency_us",
+                "switch_latency_us", "cable_latency_us", "cpu_fetch_delay_us", "inter_bw", "c2c_bw"});
+  p.bandwidth_utilization = m.number_or("bandwidth_utilization", p.bandwidth_utilization);
+  if (!(p.bandwidth_utilization > 0 && p.bandwidth_utilization <= 1))
+    m.fail_at("bandwidth_utilization", "must be in (0, 1], got " + quote(m.node("bandwidth_utilization")));
+  p.c2c_latency_us = m.non_negative_or("c2c_latency_us", p.c2c_latency_us);
+  p.memory_read_latency_us = m.non_negative_or("memory_read_latency_us", p.memory_read_latency_us);
+  p.memory_write_latency_us = m.non_negative_or("memory_write_latency_us", p.memory_write_latency_us);
+  p.noc_latency_us = m.non_negative_or("noc_latency_us", p.noc_latency_us);
+  p.die_to_die_latency_us = m.non_negative_or("die_to_die_latency_us", p.die_to_die_latency_us);
+  p.switch_latency_us = m.non_negative_or("switch_latency_us", p.switch_latency_us);
+  p.cable_latency_us = m.non_negative_or("cable_latency_us", p.cable_latency_us);
+  p.cpu_fetch_delay_us = m.non_negative_or("cpu_fetch_delay_us", p.cpu_fetch_delay_us);
+  if (m.has("inter_bw")) p.inter_bw_Bps = m.bandwidth_Bps("inter_bw");
+  if (m.has("c2c_bw")) p.c2c_bw_Bps = m.bandwidth_Bps("c2c_bw");
+}
+
+PlatformSpec load_platform_spec(const std::string& path) {
+  PlatformSpec spec;
+  spec.path = path;
+  if (ends_with(path, ".xml")) {
+    spec.kind = PlatformSpec::Kind::kXml;
+    spec.name = stem(path);
+    return spec;
+  }
+  YamlDoc doc = YamlDoc::load_file(path);
+  YamlMap root(doc, doc.root(), "");
+  root.allow_only({"name", "description", "topology", "comm_params"});
+  spec.name = root.str_or("name", stem(path));
+  YamlMap topo = root.map("topology");
+  const std::string kind = topo.str("kind");
+  if (kind == "torus") {
+    spec.kind = PlatformSpec::Kind::kTorus;
+    spec.torus = read_torus(topo);
+  } else if (kind == "tiers") {
+    spec.kind = PlatformSpec::Kind::kTiers;
+    spec.tiers = read_tiers(topo);
+  } else {
+    topo.fail_at("kind", "'" + kind + "' is not a topology kind (allowed: torus, tiers)");
+  }
+  if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, spec.comm);
+  return spec;
+}
+
+Topology build_topology(const PlatformSpec& spec) {
+  switch (spec.kind) {
+    case PlatformSpec::Kind::kTorus: return make_torus(spec.name, spec.torus);
+    case PlatformSpec::Kind::kTiers: return make_tiers(spec.name, spec.tiers);
+    case PlatformSpec::Kind::kXml: break;
+  }
+  throw std::logic_error("build_topology: XML platforms are read by SimGrid");
+}
+
+CommParams resolved_comm_params(const PlatformSpec& spec, const Topology& topology) {
+  CommParams p = spec.comm;
+  double chip_bw = topology.links.empty() ? 0 : topology.links.front().bandwidth_Bps;
+  if (topology.num_chips() > 1) {  // the first hop out of chip 0
+    auto r = topology.route(0, 1);
+    if (!r.empty()) chip_bw = topology.links[*r.begin()].bandwidth_Bps;
+  }
+  double b2b_bw = 0, c2c_bw = 0;
+  for (const auto& l : topology.links) {
+    if (l.link_class == "b2b" && b2b_bw == 0) b2b_bw = l.bandwidth_Bps;
+    if (l.link_class == "c2c" && c2c_bw == 0) c2c_bw = l.bandwidth_Bps;
+  }
+  if (p.inter_bw_Bps == 0) p.inter_bw_Bps = b2b_bw > 0 ? b2b_bw : chip_bw;
+  if (p.c2c_bw_Bps == 0) p.c2c_bw_Bps = c2c_bw > 0 ? c2c_bw : chip_bw;
+  return p;
+}
+
+std::string to_simgrid_xml(const Topology& t) {
+  std::ostringstream out;
+  out << "<?xml version='1.0'?>\n"
+      << "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+      << "<!-- " << t.name << ": written by moesim platform --xml -->\n"
+      << "<platform version=\"4.1\">\n"
+      << "  <zone id=\"" << t.name << "\" routing=\"Full\">\n";
+  for (const auto& c : t.chips) out << "    <host id=\"" << c << "\" speed=\"1Gf\"/>\n";
+  for (const auto& l : t.links) {
+    if (!l.duplex.empty() && !l.up) continue;
+    out << "    <link id=\"" << (l.duplex.empty() ? l.name : l.duplex) << "\" bandwidth=\""
+        << format_bandwidth(l.bandwidth_Bps) << "\" latency=\"" << format_time(l.latency_s) << "\"";
+    if (!l.duplex.empty()) out << " sharing_policy=\"SPLITDUPLEX\"";
+    if (l.sharing == Sharing::kFatpipe) out << " sharing_policy=\"FATPIPE\"";
+    out << "/>\n";
+  }
+  for (std::size_t s = 0; s < t.num_chips(); ++s)
+    for (std::size_t d = 0; d < t.num_chips(); ++d) {
+      if (s == d) continue;
+      out << "    <route src=\"" << t.chips[s] << "\" dst=\"" << t.chips[d] << "\" symmetrical=\"NO\">";
+      for (LinkId id : t.route(static_cast<ChipId>(s), static_cast<ChipId>(d))) {
+        const Link& l = t.links[id];
+        if (l.duplex.empty())
+          out << "<link_ctn id=\"" << l.name << "\"/>";
+        else
+          out << "<link_ctn id=\"" << l.duplex << "\" direction=\"" << (l.up ? "UP" : "DOWN") << "\"/>";
+      }
+      out << "</route>\n";
+    }
+  out << "  </zone>\n</platform>\n";
+  return out.str();
+}
+
+}  // namespace moesim

@@ -1,0 +1,197 @@
+// Table, JSON and CSV writers of a run report.
+#include "moesim/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace moesim {
+
+double LayerResult::phase_us(PhaseKind k) const {
+  for (const auto& p : phases)
+    if (p.kind == k) return p.latency_us;
+  return 0;
+}
+
+std::uint64_t LayerResult::phase_bytes(PhaseKind k) const {
+  for (const auto& p : phases)
+    if (p.kind == k) return p.network_bytes;
+  return 0;
+}
+
+double LayerResult::total_us() const {
+  double t = expert_us;
+  for (const auto& p : phases) t += p.latency_us;
+  return t;
+}
+
+Stats stats(std::vector<double> v) {
+  Stats s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  for (double x : v) s.sum += x;
+  s.mean = s.sum / static_cast<double>(v.size());
+  auto rank = [&](double p) {
+    std::size_t k = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+    return v[std::min(v.size(), std::max<std::size_t>(k, 1)) - 1];
+  };
+  s.p50 = rank(50);
+  s.p99 = rank(99);
+  s.max = v.back();
+  return s;
+}
+
+namespace {
+
+nlohmann::json stats_json(const Stats& s) {
+  return {{"sum", s.sum}, {"mean", s.mean}, {"p50", s.p50}, {"p99", s.p99}, {"max", s.max}};
+}
+
+std::vector<double> column(const RunReport& r, PhaseKind k) {
+  std::vector<double> v;
+  for (const auto& l : r.layers) v.push_back(l.phase_us(k));
+  return v;
+}
+
+std::vector<double> totals(const RunReport& r) {
+  std::vector<double> v;
+  for (const auto& l : r.layers) v.push_back(l.total_us());
+  return v;
+}
+
+bool has_allgather(const RunReport& r) { return r.input.moe_tp > 1; }
+
+}  // namespace
+
+nlohmann::json bytes_json(const LayerBytes& b) {
+  return {{"tokens_per_ep_group", b.tokens_per_ep_group},
+          {"dispatch_bytes", b.dispatch_bytes},
+          {"combine_bytes", b.combine_bytes}};
+}
+
+nlohmann::json to_json(const RunReport& r) {
+  nlohmann::json j;
+  j["moesim_version"] = MOESIM_VERSION;
+  j["scenario"] = {{"name", r.scenario_name},
+                   {"path", r.scenario_path},
+                   {"hidden_dim", r.input.hidden_dim},
+                   {"topk", r.input.topk},
+                   {"global_batch", r.input.global_batch},
+                   {"seq_len", r.input.seq_len},
+                   {"ep", r.input.ep},
+                   {"moe_tp", r.input.moe_tp},
+                   {"precision",
+                    {{"name", r.input.precision.name},
+                     {"dispatch", dtype_name(r.input.precision.dispatch)},
+                     {"combine", dtype_name(r.input.precision.combine)}}}};
+  j["platform"] = {{"name", r.platform_name},
+                   {"path", r.platform_path},
+                   {"chips", r.platform_chips},
+                   {"links", r.platform_links},
+                   {"group_chips", r.group_chips}};
+  j["engine"] = r.engine;
+  if (!r.network_model.empty()) j["simgrid"] = {{"network_model", r.network_model}, {"cfg", r.simgrid_cfg}};
+  j["bytes"] = bytes_json(r.bytes);
+  j["layers"] = nlohmann::json::array();
+  for (const auto& l : r.layers) {
+    nlohmann::json lj = {{"layer", l.layer},
+                         {"dispatch_us", l.phase_us(PhaseKind::kDispatch)},
+                         {"combine_us", l.phase_us(PhaseKind::kCombine)},
+                         {"expert_us", l.expert_us},
+                         {"total_us", l.total_us()},
+                         {"dispatch_bytes", l.phase_bytes(PhaseKind::kDispatch)},
+                         {"combine_bytes", l.phase_bytes(PhaseKind::kCombine)},
+                         {"simulated_as", l.simulated_as}};
+    if (has_allgather(r)) {
+      lj["allgather_us"] = l.phase_us(PhaseKind::kAllgather);
+      lj["allgather_bytes"] = l.phase_bytes(PhaseKind::kAllgather);
+    }
+    nlohmann::json phases = nlohmann::json::array();
+    for (const auto& p : l.phases) {
+      nlohmann::json pj = {{"phase", phase_name(p.kind)},
+                           {"latency_us", p.latency_us},
+                           {"network_bytes", p.network_bytes},
+                           {"flows", p.flows}};
+      if (p.has_slowest)
+        pj["slowest_flow"] = {{"src", p.slowest.src},
+                              {"dst", p.slowest.dst},
+                              {"bytes", p.slowest.bytes},
+                              {"finish_us", p.slowest_finish_us}};
+      if (!p.critical_link.empty())
+        pj["critical_link"] = {{"name", p.critical_link},
+                               {"bytes", p.critical_link_bytes},
+                               {"drain_us", p.drain_us},
+                               {"max_path_latency_us", p.max_path_latency_us}};
+      phases.push_back(pj);
+    }
+    lj["phases"] = phases;
+    j["layers"].push_back(lj);
+  }
+  nlohmann::json summary = {{"layers", r.layers.size()},
+                            {"distinct_layers", r.distinct_layers},
+                            {"total_us", stats_json(stats(totals(r)))},
+                            {"dispatch_us", stats_json(stats(column(r, PhaseKind::kDispatch)))},
+                            {"combine_us", stats_json(stats(column(r, PhaseKind::kCombine)))}};
+  if (has_allgather(r)) summary["allgather_us"] = stats_json(stats(column(r, PhaseKind::kAllgather)));
+  j["summary"] = summary;
+  return j;
+}
+
+std::string to_table(const RunReport& r) {
+  std::ostringstream out;
+  char line[256];
+  out << "scenario " << r.scenario_name << " on " << r.platform_name << " (" << r.group_chips << " of "
+      << r.platform_chips << " chips), engine " << r.engine;
+  if (!r.network_model.empty()) out << " (" << r.network_model << ")";
+  out << "\n";
+  std::snprintf(line, sizeof line,
+                "bytes per chip: tokens_per_ep_group %llu, dispatch %llu B (%s), combine %llu B (%s)\n",
+                static_cast<unsigned long long>(r.bytes.tokens_per_ep_group),
+                static_cast<unsigned long long>(r.bytes.dispatch_bytes),
+                dtype_name(r.input.precision.dispatch).c_str(),
+                static_cast<unsigned long long>(r.bytes.combine_bytes),
+                dtype_name(r.input.precision.combine).c_str());
+  out << line;
+  const bool ag = has_allgather(r);
+  std::snprintf(line, sizeof line, "%6s %14s %14s %s%14s %16s %16s\n", "layer", "dispatch_us", "combine_us",
+                ag ? "  allgather_us " : "", "total_us", "dispatch_bytes", "combine_bytes");
+  out << line;
+  for (const auto& l : r.layers) {
+    char ag_col[32] = "";
+    if (ag) std::snprintf(ag_col, sizeof ag_col, "%14.3f ", l.phase_us(PhaseKind::kAllgather));
+    std::snprintf(line, sizeof line, "%6zu %14.3f %14.3f %s%14.3f %16llu %16llu\n", l.layer,
+                  l.phase_us(PhaseKind::kDispatch), l.phase_us(PhaseKind::kCombine), ag_col, l.total_us(),
+                  static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kDispatch)),
+                  static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kCombine)));
+    out << line;
+  }
+  const Stats t = stats(totals(r));
+  std::snprintf(line, sizeof line, "summary over %zu layers (total_us): sum %.3f  mean %.3f  p50 %.3f  p99 %.3f  max %.3f\n",
+                r.layers.size(), t.sum, t.mean, t.p50, t.p99, t.max);
+  out << line;
+  if (r.distinct_layers < r.layers.size())
+    out << r.distinct_layers << " distinct traffic matri" << (r.distinct_layers == 1 ? "x" : "ces")
+        << " computed; the other " << r.layers.size() - r.distinct_layers
+        << " layers have identical traffic and reuse the result\n";
+  return out.str();
+}
+
+std::string to_csv(const RunReport& r) {
+  std::ostringstream out;
+  out << "layer,dispatch_us,combine_us,allgather_us,expert_us,total_us,dispatch_bytes,combine_bytes,"
+         "allgather_bytes,simulated_as\n";
+  char line[320];
+  for (const auto& l : r.layers) {
+    std::snprintf(line, sizeof line, "%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%zu\n", l.layer,
+                  l.phase_us(PhaseKind::kDispatch), l.phase_us(PhaseKind::kCombine),
+                  l.phase_us(PhaseKind::kAllgather), l.expert_us, l.total_us(),
+                  static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kDispatch)),
+                  static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kCombine)),
+                  static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kAllgather)), l.simulated_as);
+    out << line;
+  }
+  return out.str();
+}
+
+}  // namespace moesim

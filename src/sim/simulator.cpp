@@ -1,0 +1,230 @@
+// The only code that includes SimGrid: platform building and loading, and the
+// replay of one actor per chip with mailbox comms (SimGrid 3.32 S4U API).
+#include "moesim/simulator.hpp"
+
+#include <simgrid/Exception.hpp>
+#include <simgrid/s4u.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "moesim/error.hpp"
+#include "moesim/natural_sort.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace moesim {
+
+std::vector<std::string> simgrid_options(const SimConfig& config) {
+  std::vector<std::string> opts = {"network/model:" + config.network_model};
+  if (config.network_model == "CM02") {
+    opts.push_back("network/crosstraffic:0");
+    opts.push_back("network/TCP-gamma:0");
+  }
+  opts.insert(opts.end(), config.cfg.begin(), config.cfg.end());
+  return opts;
+}
+
+struct Simulator::Impl {
+  std::vector<std::string> args;
+  std::vector<char*> argv;
+  int argc = 0;
+  std::unique_ptr<sg4::Engine> engine;
+  std::vector<sg4::Host*> hosts;  // by ChipId
+};
+
+Simulator::Simulator(const SimConfig& config) : impl_(std::make_unique<Impl>()) {
+  impl_->args.push_back("moesim");
+  if (config.quiet) impl_->args.push_back("--log=root.thres:warning");
+  for (const auto& o : simgrid_options(config)) impl_->args.push_back("--cfg=" + o);
+  for (auto& a : impl_->args) impl_->argv.push_back(a.data());
+  impl_->argv.push_back(nullptr);
+  impl_->argc = static_cast<int>(impl_->args.size());
+  try {
+    impl_->engine = std::make_unique<sg4::Engine>(&impl_->argc, impl_->argv.data());
+  } catch (const std::exception& e) {
+    fail("simgrid", "cfg", std::string("SimGrid rejected the options: ") + e.what());
+  }
+}
+
+Simulator::~Simulator() = default;
+
+Topology Simulator::load_xml(const std::string& path) {
+  try {
+    impl_->engine->load_platform(path);
+  } catch (const simgrid::ParseError& e) {
+    fail(path, "", std::string("invalid SimGrid platform: ") + e.what());
+  } catch (const std::exception& e) {
+    fail(path, "", std::string("cannot load SimGrid platform: ") + e.what());
+  }
+  Topology t;
+  auto slash = path.find_last_of('/');
+  t.name = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  t.name = t.name.substr(0, t.name.find_last_of('.'));
+  std::vector<sg4::Host*> hosts = impl_->engine->get_all_hosts();
+  if (hosts.empty()) fail(path, "", "the platform has no hosts");
+  std::sort(hosts.begin(), hosts.end(),
+            [](const sg4::Host* a, const sg4::Host* b) { return natural_less(a->get_name(), b->get_name()); });
+  for (const auto* h : hosts) t.chips.push_back(h->get_name());
+
+  std::unordered_map<const sg4::Link*, LinkId> link_id;
+  auto id_of = [&](const sg4::Link* l) {
+    auto [it, fresh] = link_id.emplace(l, static_cast<LinkId>(t.links.size()));
+    if (fresh) {
+      Link link;
+      link.name = l->get_name();
+      link.bandwidth_Bps = l->get_bandwidth();
+      link.latency_s = l->get_latency();
+      link.sharing = l->get_sharing_policy() == sg4::Link::SharingPolicy::FATPIPE ? Sharing::kFatpipe
+                                                                                  : Sharing::kShared;
+      t.links.push_back(link);
+    }
+    return it->second;
+  };
+  std::vector<sg4::Link*> route;
+  std::vector<LinkId> ids;
+  for (std::size_t s = 0; s < hosts.size(); ++s)
+    for (std::size_t d = 0; d < hosts.size(); ++d) {
+      if (s == d) continue;
+      route.clear();
+      double latency = 0;
+      try {
+        hosts[s]->route_to(hosts[d], route, &latency);
+      } catch (const std::exception& e) {
+        fail(path, "", "no route from " + t.chips[s] + " to " + t.chips[d] + ": " + e.what());
+      }
+      if (route.empty())
+        fail(path, "", "chip " + t.chips[d] + " is unreachable from " + t.chips[s] +
+                           " (no route between them; every pair of hosts needs one)");
+      ids.clear();
+      for (const auto* l : route) ids.push_back(id_of(l));
+      t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(d), ids);
+    }
+  impl_->hosts = hosts;
+  return t;
+}
+
+void Simulator::build(const Topology& t) {
+  sg4::NetZone* zone = sg4::create_full_zone(t.name);
+  impl_->hosts.clear();
+  for (const auto& c : t.chips) impl_->hosts.push_back(zone->create_host(c, 1e9)->seal());
+
+  std::vector<sg4::LinkInRoute> in_route;
+  in_route.reserve(t.links.size());
+  std::map<std::string, sg4::Link*> duplex;
+  for (const Link& l : t.links) {
+    if (l.duplex.empty()) {
+      sg4::Link* link = zone->create_link(l.name, l.bandwidth_Bps)->set_latency(l.latency_s);
+      if (l.sharing == Sharing::kFatpipe) link->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
+      in_route.emplace_back(link->seal());
+      continue;
+    }
+    auto it = duplex.find(l.duplex);
+    if (it == duplex.end())
+      it = duplex
+               .emplace(l.duplex,
+                        zone->create_split_duplex_link(l.duplex, l.bandwidth_Bps)->set_latency(l.latency_s)->seal())
+               .first;
+    in_route.emplace_back(it->second, l.up ? sg4::LinkInRoute::Direction::UP : sg4::LinkInRoute::Direction::DOWN);
+  }
+  std::vector<sg4::LinkInRoute> links;
+  for (std::size_t s = 0; s < t.num_chips(); ++s)
+    for (std::size_t d = 0; d < t.num_chips(); ++d) {
+      if (s == d) continue;
+      links.clear();
+      for (LinkId id : t.route(static_cast<ChipId>(s), static_cast<ChipId>(d))) links.push_back(in_route[id]);
+      zone->add_route(impl_->hosts[s]->get_netpoint(), impl_->hosts[d]->get_netpoint(), nullptr, nullptr, links,
+                      false);
+    }
+  zone->seal();
+}
+
+namespace {
+
+// What one chip does in one phase: its outgoing flows and how many come in.
+struct ChipPhase {
+  std::vector<std::pair<std::size_t, const Flow*>> out;  // (receiver's actor index, flow)
+  std::size_t incoming = 0;
+};
+
+}  // namespace
+
+std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*>& layers,
+                                           const std::vector<ChipId>& group, double expert_us) {
+  auto log = spdlog::get("replay");
+  const std::size_t n = group.size();
+  std::unordered_map<ChipId, std::size_t> actor_of;
+  for (std::size_t i = 0; i < n; ++i) actor_of[group[i]] = i;
+
+  // plan[layer][phase][actor]
+  std::vector<std::vector<std::vector<ChipPhase>>> plan(layers.size());
+  std::vector<LayerResult> results(layers.size());
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    for (const Phase& ph : layers[l]->phases) {
+      std::vector<ChipPhase> per(n);
+      for (const Flow& f : ph.flows) {
+        const std::size_t s = actor_of.at(f.src), d = actor_of.at(f.dst);
+        per[s].out.emplace_back(d, &f);
+        per[d].incoming++;
+      }
+      plan[l].push_back(std::move(per));
+      PhaseResult r;
+      r.kind = ph.kind;
+      r.network_bytes = ph.network_bytes;
+      r.flows = ph.flows.size();
+      results[l].phases.push_back(r);
+    }
+    results[l].expert_us = expert_us;
+  }
+
+  std::vector<sg4::Mailbox*> mailbox(n);
+  for (std::size_t i = 0; i < n; ++i) mailbox[i] = sg4::Mailbox::by_name("chip-in-" + std::to_string(i));
+  sg4::BarrierPtr barrier = sg4::Barrier::create(static_cast<unsigned>(n));
+  // Phase start times, written by actor 0 after each barrier (all actors agree).
+  std::vector<std::vector<double>> start(layers.size());
+
+  for (std::size_t a = 0; a < n; ++a) {
+    sg4::Actor::create("chip-" + std::to_string(group[a]), impl_->hosts[group[a]], [&, a]() {
+      std::vector<sg4::CommPtr> comms, sends;
+      std::vector<void*> sink;
+      for (std::size_t l = 0; l < plan.size(); ++l) {
+        for (std::size_t p = 0; p < plan[l].size(); ++p) {
+          const PhaseKind kind = layers[l]->phases[p].kind;
+          if (kind == PhaseKind::kCombine && expert_us > 0) sg4::this_actor::sleep_for(expert_us * 1e-6);
+          const double t0 = sg4::Engine::get_clock();
+          if (a == 0) start[l].push_back(t0);
+          const ChipPhase& mine = plan[l][p][a];
+          comms.clear();
+          sends.clear();
+          sink.assign(mine.incoming, nullptr);
+          for (std::size_t i = 0; i < mine.incoming; ++i) comms.push_back(mailbox[a]->get_async<void>(&sink[i]));
+          for (const auto& [d, flow] : mine.out) {
+            sends.push_back(mailbox[d]->put_async(const_cast<Flow*>(flow), flow->bytes));
+            comms.push_back(sends.back());
+          }
+          sg4::Comm::wait_all(comms);
+          PhaseResult& r = results[l].phases[p];
+          for (std::size_t i = 0; i < sends.size(); ++i) {
+            const double finish_us = (sends[i]->get_finish_time() - t0) * 1e6;
+            if (!r.has_slowest || finish_us > r.slowest_finish_us) {
+              r.has_slowest = true;
+              r.slowest = *mine.out[i].second;
+              r.slowest_finish_us = finish_us;
+            }
+          }
+          barrier->wait();
+          if (a == 0) {
+            r.latency_us = (sg4::Engine::get_clock() - t0) * 1e6;
+            if (log) log->debug("layer {} {}: {:.3f} us", l, phase_name(kind), r.latency_us);
+          }
+        }
+      }
+    });
+  }
+  impl_->engine->run();
+  return results;
+}
+
+}  // namespace moesim

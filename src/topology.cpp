@@ -1,0 +1,200 @@
+// Torus and tier generators, and the route table.
+#include "moesim/topology.hpp"
+
+#include <cassert>
+#include <functional>
+
+namespace moesim {
+
+std::size_t Topology::num_physical_links() const {
+  std::size_t n = 0;
+  for (const auto& l : links) n += (l.duplex.empty() || l.up) ? 1 : 0;
+  return n;
+}
+
+void Topology::add_route(ChipId src, ChipId dst, const std::vector<LinkId>& route) {
+  const std::size_t n = chips.size();
+  if (route_offset_.empty()) route_offset_.assign(1, 0);
+  // Pairs come in order; the diagonal (src == dst) gets an empty route.
+  const std::size_t pair = static_cast<std::size_t>(src) * n + dst;
+  assert(pair >= next_pair_);
+  while (next_pair_ < pair) {
+    route_offset_.push_back(route_links_.size());
+    ++next_pair_;
+  }
+  route_links_.insert(route_links_.end(), route.begin(), route.end());
+  route_offset_.push_back(route_links_.size());
+  ++next_pair_;
+  if (next_pair_ + 1 == n * n) {  // the last pair is the diagonal (n-1, n-1)
+    route_offset_.push_back(route_links_.size());
+    ++next_pair_;
+  }
+}
+
+Topology::Route Topology::route(ChipId src, ChipId dst) const {
+  const std::size_t pair = static_cast<std::size_t>(src) * chips.size() + dst;
+  assert(pair + 1 < route_offset_.size());
+  return Route{route_links_.data() + route_offset_[pair], route_links_.data() + route_offset_[pair + 1]};
+}
+
+double Topology::route_latency_s(ChipId src, ChipId dst) const {
+  double lat = 0;
+  for (LinkId l : route(src, dst)) lat += links[l].latency_s;
+  return lat;
+}
+
+long Topology::chip_index(const std::string& name) const {
+  for (std::size_t i = 0; i < chips.size(); ++i)
+    if (chips[i] == name) return static_cast<long>(i);
+  return -1;
+}
+
+namespace {
+
+// Adds a split-duplex physical link; returns the id of its UP side (DOWN is +1).
+LinkId add_duplex(Topology& t, const std::string& name, double bw, double lat,
+                  const std::string& link_class) {
+  LinkId up = static_cast<LinkId>(t.links.size());
+  t.links.push_back(Link{name + "_UP", bw, lat, Sharing::kShared, name, true, link_class});
+  t.links.push_back(Link{name + "_DOWN", bw, lat, Sharing::kShared, name, false, link_class});
+  return up;
+}
+
+std::vector<std::string> chip_names(std::size_t n) {
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back("chip-" + std::to_string(i));
+  return out;
+}
+
+}  // namespace
+
+Topology make_torus(const std::string& name, const TorusSpec& spec) {
+  assert(!spec.dims.empty() && spec.dims.size() <= 3);
+  Topology t;
+  t.name = name;
+  std::size_t n = 1;
+  for (auto k : spec.dims) n *= k;
+  t.chips = chip_names(n);
+  const std::size_t nd = spec.dims.size();
+  std::vector<std::size_t> stride(nd, 1);
+  for (std::size_t d = 1; d < nd; ++d) stride[d] = stride[d - 1] * spec.dims[d - 1];
+  static const char* kDimName[] = {"x", "y", "z"};
+
+  // link_of[chip * nd + d]: UP side of the link from chip to its successor in d.
+  const LinkId kNone = ~LinkId{0};
+  std::vector<LinkId> link_of(n * nd, kNone);
+  for (std::size_t c = 0; c < n; ++c)
+    for (std::size_t d = 0; d < nd; ++d) {
+      const std::uint64_t k = spec.dims[d];
+      const std::uint64_t coord = c / stride[d] % k;
+      if (k < 2 || (k == 2 && coord == 1)) continue;
+      link_of[c * nd + d] = add_duplex(t, std::string("ici-") + kDimName[d] + "-" + std::to_string(c),
+                                       spec.bandwidth_Bps, spec.latency_s, "ici");
+    }
+
+  std::vector<LinkId> route;
+  for (std::size_t s = 0; s < n; ++s)
+    for (std::size_t dst = 0; dst < n; ++dst) {
+      if (s == dst) continue;
+      route.clear();
+      std::size_t cur = s;
+      for (std::size_t d = 0; d < nd; ++d) {
+        const std::uint64_t k = spec.dims[d];
+        const std::uint64_t a = cur / stride[d] % k, b = dst / stride[d] % k;
+        const std::uint64_t fwd = (b + k - a) % k;
+        if (fwd == 0) continue;
+        const bool forward = k == 2 ? a == 0 : fwd * 2 <= k;
+        const std::uint64_t steps = forward ? fwd : k - fwd;
+        for (std::uint64_t i = 0; i < steps; ++i) {
+          const std::uint64_t coord = cur / stride[d] % k;
+          const std::uint64_t next = forward ? (coord + 1) % k : (coord + k - 1) % k;
+          const std::size_t next_chip = cur - coord * stride[d] + next * stride[d];
+          if (k == 2) {
+            const std::size_t owner = coord == 0 ? cur : next_chip;
+            route.push_back(link_of[owner * nd + d] + (coord == 0 ? 0 : 1));
+          } else if (forward) {
+            route.push_back(link_of[cur * nd + d]);  // UP: owner -> successor
+          } else {
+            route.push_back(link_of[next_chip * nd + d] + 1);  // DOWN: successor -> owner
+          }
+          cur = next_chip;
+        }
+      }
+      t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(dst), route);
+    }
+  return t;
+}
+
+Topology make_tiers(const std::string& name, const TiersSpec& spec) {
+  assert(!spec.levels.empty());
+  Topology t;
+  t.name = name;
+  const std::size_t m = spec.levels.size();
+  // span[i]: chips in one group of level i.
+  std::vector<std::size_t> span(m);
+  std::size_t n = 1;
+  for (std::size_t i = 0; i < m; ++i) span[i] = n *= spec.levels[i].count;
+  t.chips = chip_names(n);
+  auto member_span = [&](std::size_t i) -> std::size_t { return i == 0 ? 1 : span[i - 1]; };
+
+  // first_link[i][g]: first link id of group g of level i. Full mesh: the
+  // pair (a, b), a < b, is UP for a -> b; switch: member a's link, UP toward the switch.
+  std::vector<std::vector<LinkId>> first_link(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    const TierLevel& lv = spec.levels[i];
+    const std::size_t groups = n / span[i];
+    for (std::size_t g = 0; g < groups; ++g) {
+      first_link[i].push_back(static_cast<LinkId>(t.links.size()));
+      const std::string prefix = lv.name + "-" + std::to_string(g) + "-";
+      if (lv.fabric == TierLevel::Fabric::kFullMesh) {
+        for (std::uint64_t a = 0; a < lv.count; ++a)
+          for (std::uint64_t b = a + 1; b < lv.count; ++b)
+            add_duplex(t, prefix + std::to_string(a) + "-" + std::to_string(b), lv.bandwidth_Bps,
+                       lv.latency_s, lv.link_class);
+      } else if (lv.count > 1) {
+        for (std::uint64_t a = 0; a < lv.count; ++a)
+          add_duplex(t, prefix + std::to_string(a) + "-sw", lv.bandwidth_Bps, lv.latency_s,
+                     lv.link_class);
+      }
+    }
+  }
+  auto mesh_link = [&](std::size_t i, std::size_t g, std::uint64_t a, std::uint64_t b) -> LinkId {
+    const std::uint64_t k = spec.levels[i].count;
+    const std::uint64_t lo = std::min(a, b), hi = std::max(a, b);
+    // Index of pair (lo, hi) in the order the loops above created them.
+    const std::uint64_t index = lo * k - lo * (lo + 1) / 2 + (hi - lo - 1);
+    return first_link[i][g] + static_cast<LinkId>(2 * index) + (a < b ? 0 : 1);
+  };
+
+  std::function<void(std::size_t, std::size_t, std::vector<LinkId>&)> route_into =
+      [&](std::size_t c, std::size_t d, std::vector<LinkId>& out) {
+        if (c == d) return;
+        std::size_t i = 0;
+        while (c / span[i] != d / span[i]) ++i;
+        const TierLevel& lv = spec.levels[i];
+        const std::size_t g = c / span[i];
+        const std::uint64_t ma = c / member_span(i) % lv.count, mb = d / member_span(i) % lv.count;
+        const bool via_gateway = i > 0 && lv.uplink == TierLevel::Uplink::kGateway;
+        if (via_gateway) route_into(c, c / member_span(i) * member_span(i), out);
+        if (lv.fabric == TierLevel::Fabric::kFullMesh) {
+          out.push_back(mesh_link(i, g, ma, mb));
+        } else {
+          out.push_back(first_link[i][g] + static_cast<LinkId>(2 * ma));      // up to the switch
+          out.push_back(first_link[i][g] + static_cast<LinkId>(2 * mb) + 1);  // down from it
+        }
+        if (via_gateway) route_into(d / member_span(i) * member_span(i), d, out);
+      };
+
+  std::vector<LinkId> route;
+  for (std::size_t s = 0; s < n; ++s)
+    for (std::size_t d = 0; d < n; ++d) {
+      if (s == d) continue;
+      route.clear();
+      route_into(s, d, route);
+      t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(d), route);
+    }
+  return t;
+}
+
+}  // namespace moesim

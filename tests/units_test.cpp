@@ -1,0 +1,29 @@
+// Bandwidth and time strings as SimGrid writes them.
+#include "moesim/units.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace moesim;
+
+TEST_CASE("bandwidths", "[units]") {
+  CHECK(*parse_bandwidth_Bps("45GBps") == Approx(45e9));
+  CHECK(*parse_bandwidth_Bps("400Gbps") == Approx(50e9));
+  CHECK(*parse_bandwidth_Bps("1GiBps") == Approx(1073741824.0));
+  CHECK(*parse_bandwidth_Bps("12.5MBps") == Approx(12.5e6));
+  CHECK(*parse_bandwidth_Bps("1000") == Approx(1000));
+  CHECK_FALSE(parse_bandwidth_Bps("45GB"));
+  CHECK_FALSE(parse_bandwidth_Bps("fast"));
+  CHECK_FALSE(parse_bandwidth_Bps(""));
+  CHECK(*parse_bandwidth_Bps(format_bandwidth(45e9)) == Approx(45e9));
+}
+
+TEST_CASE("times", "[units]") {
+  CHECK(*parse_time_s("1us") == Approx(1e-6));
+  CHECK(*parse_time_s("0.35us") == Approx(0.35e-6));
+  CHECK(*parse_time_s("2ms") == Approx(2e-3));
+  CHECK(*parse_time_s("5ns") == Approx(5e-9));
+  CHECK(*parse_time_s("3") == Approx(3));
+  CHECK_FALSE(parse_time_s("1 hour"));
+  CHECK_FALSE(parse_time_s("us"));
+  CHECK(*parse_time_s(format_time(0.35e-6)) == Approx(0.35e-6));
+}
