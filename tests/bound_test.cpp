@@ -1,0 +1,74 @@
+// The link-load lower bound.
+#include "moesim/bound.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace moesim;
+
+TEST_CASE("one flow on one link: latency + bytes / bandwidth", "[bound]") {
+  Topology t = make_torus("two", TorusSpec{{2}, 45e9, 1e-6});
+  Phase p;
+  p.flows = {Flow{0, 1, 4500000}};
+  p.network_bytes = 4500000;
+  PhaseResult r = bound_phase(t, p);
+  CHECK(r.latency_us == Approx(1 + 100));
+  CHECK(r.critical_link == "ici-x-0_UP");
+  CHECK(r.drain_us == Approx(100));
+  // The other direction is a separate resource: both ways at once cost the same.
+  p.flows.push_back(Flow{1, 0, 4500000});
+  CHECK(bound_phase(t, p).latency_us == Approx(101));
+  // Two flows the same way share the link.
+  p.flows.push_back(Flow{0, 1, 4500000});
+  CHECK(bound_phase(t, p).latency_us == Approx(201));
+}
+
+TEST_CASE("the bound is the worst link, counted from its earliest flow", "[bound]") {
+  // Ring of 4, 1 us a hop: 0->2 (2 hops) and 1->2 share link ici-x-1_UP.
+  Topology t = make_torus("ring", TorusSpec{{4}, 1e9, 1e-6});
+  Phase p;
+  p.flows = {Flow{0, 2, 1000}, Flow{1, 2, 1000}};
+  PhaseResult r = bound_phase(t, p);
+  CHECK(r.critical_link == "ici-x-1_UP");
+  CHECK(r.critical_link_bytes == 2000);
+  CHECK(r.max_path_latency_us == Approx(2));
+  // 1->2 pays 1 us, so the shared link drains no earlier than 1 + 2000 B / 1 GB/s.
+  CHECK(r.latency_us == Approx(1 + 2));
+  // A lone long flow dominates when it is big enough: 2 us + 5000 B / 1 GB/s.
+  p.flows = {Flow{0, 2, 5000}, Flow{1, 2, 1000}};
+  CHECK(bound_phase(t, p).latency_us == Approx(2 + 5));
+}
+
+TEST_CASE("bound grows with bytes and falls with bandwidth", "[bound]") {
+  for (double bw : {10e9, 45e9, 90e9}) {
+    Topology t = make_torus("t", TorusSpec{{4, 4}, bw, 1e-6});
+    double last = 0;
+    for (std::uint64_t bytes : {1000ull, 100000ull, 10000000ull}) {
+      LayerBytes b{1, bytes, 2 * bytes};
+      std::vector<ChipId> g(16);
+      for (ChipId i = 0; i < 16; ++i) g[i] = i;
+      Phase d = uniform_layer(b, g, 1).phases[0];
+      double us = bound_phase(t, d).latency_us;
+      CHECK(us > last);
+      last = us;
+    }
+  }
+  LayerBytes b{1, 1000000, 2000000};
+  std::vector<ChipId> g(16);
+  for (ChipId i = 0; i < 16; ++i) g[i] = i;
+  Phase d = uniform_layer(b, g, 1).phases[0];
+  CHECK(bound_phase(make_torus("slow", TorusSpec{{4, 4}, 10e9, 1e-6}), d).latency_us >
+        bound_phase(make_torus("fast", TorusSpec{{4, 4}, 90e9, 1e-6}), d).latency_us);
+}
+
+TEST_CASE("a fat pipe is not shared", "[bound]") {
+  Topology t;
+  t.name = "fat";
+  t.chips = {"a", "b", "c"};
+  t.links = {Link{"fat", 1e9, 0, Sharing::kFatpipe, "", true, ""}};
+  for (ChipId s = 0; s < 3; ++s)
+    for (ChipId d = 0; d < 3; ++d)
+      if (s != d) t.add_route(s, d, {0});
+  Phase p;
+  p.flows = {Flow{0, 1, 1000}, Flow{0, 2, 3000}, Flow{1, 2, 2000}};
+  CHECK(bound_phase(t, p).latency_us == Approx(3));
+}

@@ -1,0 +1,77 @@
+// Shipped platform files: chip and link counts, comm params, XML export.
+#include "moesim/platform.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "moesim/analytic.hpp"
+#include "moesim/error.hpp"
+
+using namespace moesim;
+
+namespace {
+std::string shipped(const std::string& name) { return std::string(MOESIM_SOURCE_DIR) + "/platforms/" + name; }
+}  // namespace
+
+TEST_CASE("every shipped platform builds with its chip and link counts", "[platform]") {
+  struct Row {
+    const char* file;
+    std::size_t chips, links;
+    double link_bw;
+  };
+  for (const Row& r : {Row{"tpu-v4-4x4x4.yaml", 64, 192, 45e9}, Row{"tpu-v5e-16x16.yaml", 256, 512, 45e9},
+                       Row{"tpu-v5p-8x8x8.yaml", 512, 1536, 90e9}, Row{"tpu-v6e-16x16.yaml", 256, 512, 90e9},
+                       Row{"sg2262-p1r1b4c32.yaml", 32, 118, 400e9}}) {
+    INFO(r.file);
+    PlatformSpec spec = load_platform_spec(shipped(r.file));
+    Topology t = build_topology(spec);
+    CHECK(t.num_chips() == r.chips);
+    CHECK(t.num_physical_links() == r.links);
+    CHECK(t.links.front().bandwidth_Bps == Approx(r.link_bw));
+    CHECK(spec.name + ".yaml" == r.file);
+  }
+}
+
+TEST_CASE("sg2262 carries Tier6's comm params", "[platform]") {
+  PlatformSpec spec = load_platform_spec(shipped("sg2262-p1r1b4c32.yaml"));
+  Topology t = build_topology(spec);
+  CommParams c = resolved_comm_params(spec, t);
+  CHECK(c.bandwidth_utilization == Approx(0.95));
+  CHECK(c.c2c_latency_us == Approx(0.15));
+  CHECK(c.memory_read_latency_us == Approx(0.15));
+  CHECK(c.memory_write_latency_us == Approx(0.01));
+  CHECK(c.noc_latency_us == Approx(0.05));
+  CHECK(c.die_to_die_latency_us == Approx(0.04));
+  CHECK(c.switch_latency_us == Approx(1.0));
+  CHECK(c.cable_latency_us == Approx(0.025));
+  CHECK(c.cpu_fetch_delay_us == 0);
+  CHECK(c.inter_bw_Bps == Approx(450e9));  // the b2b class
+  CHECK(c.c2c_bw_Bps == Approx(400e9));
+}
+
+TEST_CASE("a torus's analytic bandwidth defaults to its link bandwidth", "[platform]") {
+  PlatformSpec spec = load_platform_spec(shipped("tpu-v5e-16x16.yaml"));
+  CommParams c = resolved_comm_params(spec, build_topology(spec));
+  CHECK(c.inter_bw_Bps == Approx(45e9));
+  CHECK(c.c2c_bw_Bps == Approx(45e9));
+  CHECK(c.bandwidth_utilization == 1);
+  CHECK(dispatch_start_latency_us(c) == 0);
+}
+
+TEST_CASE("SimGrid XML export lists every host, link and route", "[platform]") {
+  Topology t = make_torus("ring", TorusSpec{{3}, 45e9, 1e-6});
+  const std::string xml = to_simgrid_xml(t);
+  CHECK(xml.find("<platform version=\"4.1\">") != std::string::npos);
+  CHECK(xml.find("<host id=\"chip-2\" speed=\"1Gf\"/>") != std::string::npos);
+  CHECK(xml.find("<link id=\"ici-x-0\" bandwidth=\"45000000000Bps\" latency=\"1e-06s\" "
+                 "sharing_policy=\"SPLITDUPLEX\"/>") != std::string::npos);
+  CHECK(xml.find("<route src=\"chip-0\" dst=\"chip-2\" symmetrical=\"NO\"><link_ctn id=\"ici-x-2\" "
+                 "direction=\"DOWN\"/></route>") != std::string::npos);
+  std::size_t routes = 0;
+  for (std::size_t at = xml.find("<route "); at != std::string::npos; at = xml.find("<route ", at + 1)) ++routes;
+  CHECK(routes == 6);
+}
+
+TEST_CASE("platform files: bad values are named", "[platform]") {
+  CHECK_THROWS_WITH(load_platform_spec("/nonexistent/p.yaml"), Catch::Contains("cannot open file"));
+  CHECK(load_platform_spec("whatever.xml").kind == PlatformSpec::Kind::kXml);
+}

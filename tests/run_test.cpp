@@ -1,0 +1,208 @@
+// Whole runs of the moesim binary: SimGrid allows one engine per process, so
+// each simulated case runs the command line in a process of its own.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/wait.h>
+
+using nlohmann::json;
+
+namespace {
+
+const std::string kSource = MOESIM_SOURCE_DIR;
+const std::string kBinary = MOESIM_BINARY;
+
+std::string tmp_path(const std::string& name) { return "/tmp/moesim_run_test_" + name; }
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `moesim ARGS`; returns its exit status.
+int moesim(const std::string& args) {
+  const std::string cmd = kBinary + " " + args + " > " + tmp_path("stdout") + " 2> " + tmp_path("stderr");
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Runs a scenario and returns its JSON report.
+json run(const std::string& scenario, const std::string& extra = "") {
+  const std::string out = tmp_path("report.json");
+  std::remove(out.c_str());
+  const int rc = moesim("run " + scenario + " " + extra + " --json " + out);
+  INFO("moesim run " << scenario << " " << extra << "\n" << read(tmp_path("stderr")));
+  REQUIRE(rc == 0);
+  return json::parse(read(out));
+}
+
+std::string shipped_scenario(const std::string& name) { return kSource + "/scenarios/" + name + ".yaml"; }
+
+// A two-chip platform: one split-duplex link, 45 GB/s and 1 us each way.
+std::string two_chip_scenario(const std::string& extra = "") {
+  write(tmp_path("two.yaml"),
+        "name: two\ntopology: {kind: torus, dims: [2], bandwidth: 45GBps, latency: 1us}\n");
+  // 1 token per group, hidden 4,500,000: dispatch 4.5 MB per chip (FP8), half of
+  // it to the other chip.
+  write(tmp_path("two-scenario.yaml"), "platform: " + tmp_path("two.yaml") +
+                                           "\nmodel: {hidden_dim: 4500000, topk: 1, moe_layers: 3}\n"
+                                           "deployment: {global_batch: 2, ep: 2}\n" +
+                                           extra);
+  return tmp_path("two-scenario.yaml");
+}
+
+double layer0(const json& j, const char* key) { return j["layers"][0][key].get<double>(); }
+
+}  // namespace
+
+TEST_CASE("one flow on one idle link takes latency + bytes / bandwidth exactly", "[replay]") {
+  json j = run(two_chip_scenario());
+  // dispatch: 2,250,000 B each way on separate directions: 1 us + 50 us
+  CHECK(layer0(j, "dispatch_us") == Approx(51.0).epsilon(1e-9));
+  // combine: BF16, 4,500,000 B each way: 1 us + 100 us
+  CHECK(layer0(j, "combine_us") == Approx(101.0).epsilon(1e-9));
+  CHECK(j["layers"].size() == 3);
+  CHECK(j["summary"]["distinct_layers"] == 1);
+  CHECK(j["simgrid"]["network_model"] == "CM02");
+  CHECK(j["layers"][0]["phases"][0]["slowest_flow"]["bytes"] == 2250000);
+  CHECK(j["layers"][0]["phases"][0]["slowest_flow"]["finish_us"].get<double>() == Approx(51.0));
+}
+
+TEST_CASE("the expert phase sits between dispatch and combine", "[replay]") {
+  json j = run(two_chip_scenario("expert_time_us: 7.5\n"));
+  CHECK(layer0(j, "expert_us") == 7.5);
+  CHECK(layer0(j, "total_us") == Approx(51.0 + 7.5 + 101.0).epsilon(1e-9));
+  CHECK(layer0(j, "combine_us") == Approx(101.0).epsilon(1e-9));
+}
+
+TEST_CASE("simulated latency grows with bytes and falls with bandwidth", "[replay]") {
+  const std::string s = shipped_scenario("reference-ep32");
+  double small = layer0(run(s), "dispatch_us");
+  double big = layer0(run(s, "--set deployment.global_batch=512"), "dispatch_us");
+  CHECK(big > small);
+  const std::string t = two_chip_scenario();
+  double slow = layer0(run(t), "dispatch_us");
+  write(tmp_path("two.yaml"), "name: two\ntopology: {kind: torus, dims: [2], bandwidth: 90GBps, latency: 1us}\n");
+  double fast = layer0(run(t), "dispatch_us");
+  CHECK(fast == Approx(1 + 25.0).epsilon(1e-9));
+  CHECK(fast < slow);
+}
+
+TEST_CASE("simgrid is never below the bound", "[replay][bound]") {
+  // Every shipped scenario, plus variants that
+  // break the symmetry: moe_tp > 1, a placement, the gateway uplink, W16A16.
+  struct Row {
+    std::string scenario, extra;
+  };
+  const Row rows[] = {
+      {"reference-ep32", ""},
+      {"tier6-benchmark-sg2262", ""},
+      {"deepseek-v3-decode-v4-4x4x4", ""},
+      {"deepseek-v3-decode-v5e-16x16", ""},
+      {"deepseek-v3-decode-v4-4x4x4", "--set deployment.ep=16 --set deployment.moe_tp=2 --set precision=W16A16"},
+      {"deepseek-v3-decode-v4-4x4x4",
+       "--set deployment.ep=8 --set 'deployment.placement=[chip-0, chip-5, chip-10, chip-15, chip-21, chip-42, "
+       "chip-63, chip-33]'"},
+      {"reference-ep32", "--set deployment.ep=8 --set deployment.moe_tp=4"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.scenario << " " << r.extra);
+    json sim = run(shipped_scenario(r.scenario), r.extra);
+    json bound = run(shipped_scenario(r.scenario), r.extra + " --engine bound");
+    REQUIRE(sim["layers"].size() == bound["layers"].size());
+    for (std::size_t l = 0; l < sim["layers"].size(); ++l)
+      for (std::size_t p = 0; p < sim["layers"][l]["phases"].size(); ++p) {
+        const double s = sim["layers"][l]["phases"][p]["latency_us"];
+        const double b = bound["layers"][l]["phases"][p]["latency_us"];
+        INFO("layer " << l << " phase " << sim["layers"][l]["phases"][p]["phase"]);
+        CHECK(s >= b * (1 - 1e-9));
+        CHECK(b > 0);
+      }
+  }
+}
+
+TEST_CASE("the 256-chip scenario under bound and analytic", "[replay][bound]") {
+  for (const char* e : {"bound", "analytic"}) {
+    json j = run(shipped_scenario("deepseek-v3-decode-v5e-16x16"), std::string("--engine ") + e);
+    CHECK(j["platform"]["chips"] == 256);
+    CHECK(j["layers"].size() == 58);
+    CHECK(j["bytes"]["tokens_per_ep_group"] == 1024);
+    CHECK(j["bytes"]["dispatch_bytes"] == 1024 * 7168);
+    CHECK(layer0(j, "dispatch_us") > 0);
+  }
+}
+
+TEST_CASE("an XML platform gives the same answer as the YAML it was written from", "[replay][platform]") {
+  const std::string xml = tmp_path("sg2262.xml");
+  REQUIRE(moesim("platform " + kSource + "/platforms/sg2262-p1r1b4c32.yaml --xml " + xml) == 0);
+  json from_yaml = run(shipped_scenario("tier6-benchmark-sg2262"));
+  // The scenario's platform, swapped for the XML (comm params stay Tier6's defaults there).
+  json from_xml = run(shipped_scenario("tier6-benchmark-sg2262"), "--set platform=" + xml);
+  CHECK(from_xml["platform"]["chips"] == 32);
+  CHECK(from_xml["platform"]["links"] == 118 * 2);  // SimGrid lists each side of a split-duplex link
+  CHECK(layer0(from_xml, "dispatch_us") == Approx(layer0(from_yaml, "dispatch_us")).epsilon(1e-9));
+  CHECK(layer0(from_xml, "combine_us") == Approx(layer0(from_yaml, "combine_us")).epsilon(1e-9));
+  json bound_xml = run(shipped_scenario("tier6-benchmark-sg2262"), "--set platform=" + xml + " --engine bound");
+  CHECK(layer0(bound_xml, "dispatch_us") == Approx(layer0(from_yaml, "dispatch_us")).epsilon(1e-9));
+}
+
+// Golden whole-run outputs: tests/golden/<scenario>.<engine>.json. Set
+// MOESIM_UPDATE_GOLDEN=1 to rewrite them after an intended change.
+TEST_CASE("golden outputs of the shipped scenarios", "[golden]") {
+  struct Row {
+    const char* scenario;
+    const char* engine;
+  };
+  const Row rows[] = {{"reference-ep32", "simgrid"},
+                      {"reference-ep32", "analytic"},
+                      {"reference-ep32", "bound"},
+                      {"tier6-benchmark-sg2262", "simgrid"},
+                      {"tier6-benchmark-sg2262", "analytic"},
+                      {"tier6-benchmark-sg2262", "bound"},
+                      {"deepseek-v3-decode-v4-4x4x4", "simgrid"},
+                      {"deepseek-v3-decode-v4-4x4x4", "analytic"},
+                      {"deepseek-v3-decode-v4-4x4x4", "bound"},
+                      {"deepseek-v3-decode-v5e-16x16", "simgrid"},
+                      {"deepseek-v3-decode-v5e-16x16", "analytic"},
+                      {"deepseek-v3-decode-v5e-16x16", "bound"}};
+  const bool update = std::getenv("MOESIM_UPDATE_GOLDEN") != nullptr;
+  for (const Row& r : rows) {
+    INFO(r.scenario << " " << r.engine);
+    json j = run(shipped_scenario(r.scenario), std::string("--engine ") + r.engine);
+    // What a golden file pins: the byte model, every layer's figures, the summary.
+    json pinned = {{"bytes", j["bytes"]}, {"summary", j["summary"]}, {"layers", json::array()}};
+    for (const auto& l : j["layers"])
+      pinned["layers"].push_back({{"layer", l["layer"]},
+                                  {"dispatch_us", l["dispatch_us"]},
+                                  {"combine_us", l["combine_us"]},
+                                  {"total_us", l["total_us"]},
+                                  {"dispatch_bytes", l["dispatch_bytes"]},
+                                  {"combine_bytes", l["combine_bytes"]}});
+    const std::string path = kSource + "/tests/golden/" + r.scenario + "." + r.engine + ".json";
+    if (update) write(path, pinned.dump(2) + "\n");
+    const std::string text = read(path);
+    REQUIRE_FALSE(text.empty());
+    json golden = json::parse(text);
+    CHECK(pinned["bytes"] == golden["bytes"]);
+    REQUIRE(pinned["layers"].size() == golden["layers"].size());
+    for (std::size_t l = 0; l < golden["layers"].size(); ++l)
+      for (const char* key : {"dispatch_us", "combine_us", "total_us"}) {
+        INFO("layer " << l << " " << key);
+        CHECK(pinned["layers"][l][key].get<double>() ==
+              Approx(golden["layers"][l][key].get<double>()).epsilon(1e-6));
+      }
+    for (std::size_t l = 0; l < golden["layers"].size(); ++l) {
+      CHECK(pinned["layers"][l]["dispatch_bytes"] == golden["layers"][l]["dispatch_bytes"]);
+      CHECK(pinned["layers"][l]["combine_bytes"] == golden["layers"][l]["combine_bytes"]);
+    }
+    CHECK(pinned["summary"]["total_us"]["sum"].get<double>() ==
+          Approx(golden["summary"]["total_us"]["sum"].get<double>()).epsilon(1e-6));
+  }
+}

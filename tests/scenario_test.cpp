@@ -1,0 +1,127 @@
+// Scenario parsing, --set overrides and validation messages.
+#include "moesim/scenario.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+
+#include "moesim/error.hpp"
+
+using namespace moesim;
+
+namespace {
+
+std::string shipped(const std::string& name) { return std::string(MOESIM_SOURCE_DIR) + "/scenarios/" + name; }
+
+// A scenario file in the temp folder, naming a shipped platform by absolute path.
+struct TempScenario {
+  std::string path;
+  explicit TempScenario(const std::string& body, const std::string& name = "s.yaml") {
+    path = std::string("/tmp/moesim_scenario_test_") + name;
+    std::ofstream(path) << "platform: " << MOESIM_SOURCE_DIR << "/platforms/tpu-v4-4x4x4.yaml\n" << body;
+  }
+  ~TempScenario() { std::remove(path.c_str()); }
+};
+
+const char* kModel =
+    "model: {hidden_dim: 7168, num_experts: 256, topk: 8, moe_layers: 2}\n"
+    "deployment: {global_batch: 64, ep: 32}\n";
+
+}  // namespace
+
+TEST_CASE("every shipped scenario loads", "[scenario]") {
+  for (const char* name : {"reference-ep32.yaml", "deepseek-v3-decode-v4-4x4x4.yaml",
+                           "deepseek-v3-decode-v5e-16x16.yaml", "tier6-benchmark-sg2262.yaml"}) {
+    INFO(name);
+    Scenario s = load_scenario(shipped(name));
+    CHECK(s.model.hidden_dim == 7168);
+    CHECK(s.model.topk == 8);
+    CHECK(s.precision.name == "W8A8");
+    CHECK(s.engine == Engine::kSimgrid);
+    CHECK(build_topology(s.platform).num_chips() >= s.group_chips());
+  }
+  Scenario ds = load_scenario(shipped("deepseek-v3-decode-v5e-16x16.yaml"));
+  CHECK(ds.model.moe_layers == 58);
+  CHECK(ds.deployment.ep == 256);
+  CHECK(ds.deployment.global_batch / ds.deployment.ep == 128);  // tokens a chip
+}
+
+TEST_CASE("defaults and overrides", "[scenario]") {
+  TempScenario f(kModel);
+  Scenario s = load_scenario(f.path);
+  CHECK(s.deployment.seq_len == 1);
+  CHECK(s.deployment.moe_tp == 1);
+  CHECK(s.precision.dispatch == DType::kFp8);
+  CHECK(s.precision.combine == DType::kBf16);
+  CHECK(s.simgrid.network_model == "CM02");
+  Scenario o = load_scenario(f.path, {"deployment.ep=64", "precision=W16A16", "engine=bound",
+                                      "comm_params.bandwidth_utilization=0.5"});
+  CHECK(o.deployment.ep == 64);
+  CHECK(o.precision.dispatch == DType::kBf16);
+  CHECK(o.engine == Engine::kBound);
+  CHECK(o.platform.comm.bandwidth_utilization == Approx(0.5));
+  Scenario c = load_scenario(f.path, {"precision={dispatch: fp32, combine: fp8}"});
+  CHECK(c.precision.name == "custom");
+  CHECK(c.precision.dispatch == DType::kFp32);
+  CHECK(c.precision.combine == DType::kFp8);
+}
+
+TEST_CASE("placement picks the group's chips", "[scenario]") {
+  TempScenario f("model: {hidden_dim: 16, topk: 1}\n"
+                 "deployment: {global_batch: 4, ep: 2, placement: [chip-5, chip-3]}\n");
+  Scenario s = load_scenario(f.path);
+  Topology t = build_topology(s.platform);
+  CHECK(group_chips(s, t) == std::vector<ChipId>{5, 3});
+  Scenario bad = load_scenario(f.path, {"deployment.placement=[chip-5, gpu-1]"});
+  CHECK_THROWS_WITH(group_chips(bad, t),
+                    Catch::Contains("deployment.placement") && Catch::Contains("'gpu-1' is not a chip"));
+}
+
+TEST_CASE("bad scenarios name the file, line, key and value", "[scenario]") {
+  struct Row {
+    const char* body;
+    const char* message;
+  };
+  const Row rows[] = {
+      {"model: {hidden_dim: 7168, topk: 8}\ndeployment: {global_batch: 64, ep: 0}\n",
+       "s.yaml:3: deployment.ep: '0' is not a positive integer"},
+      {"model: {hidden_dim: -1, topk: 8}\ndeployment: {global_batch: 64, ep: 2}\n",
+       "s.yaml:2: model.hidden_dim: '-1' is not a positive integer"},
+      {"model: {hidden_dim: 7168, topk: 8}\ndeploymnet: {global_batch: 64, ep: 2}\n",
+       "s.yaml:3: deploymnet: unknown key"},
+      {"model: {topk: 8}\ndeployment: {global_batch: 64, ep: 2}\n", "s.yaml:2: model.hidden_dim: missing key"},
+      {"model: {hidden_dim: [1, 2], topk: 8}\ndeployment: {global_batch: 64, ep: 2}\n",
+       "model.hidden_dim: expected a positive integer, got [1, 2]"},
+      {"model: {hidden_dim: 7168, topk: 8}\ndeployment: {global_batch: 64, ep: 2}\nprecision: W4A4\n",
+       "s.yaml:4: precision: 'W4A4' is not a precision"},
+      {"model: {hidden_dim: 7168, topk: 8}\ndeployment: {global_batch: 64, ep: 2}\n"
+       "precision: {dispatch: fp4, combine: bf16}\n",
+       "precision.dispatch: 'fp4' is not a dtype (allowed: fp8, int8, bf16, fp16, fp32)"},
+      {"model: {hidden_dim: 7168, num_experts: 256, topk: 8}\ndeployment: {global_batch: 64, ep: 48}\n",
+       "deployment.ep: 48 does not divide the 256 experts"},
+      {"model: {hidden_dim: 7168, topk: 8}\ndeployment: {global_batch: 64, ep: 2}\nengine: fast\n",
+       "s.yaml:4: engine: 'fast' is not an engine"},
+      {"model: {hidden_dim: 7168, topk: 8\n", "s.yaml:3: invalid YAML"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.body);
+    TempScenario f(r.body);
+    CHECK_THROWS_WITH(load_scenario(f.path), Catch::Contains(r.message));
+  }
+}
+
+TEST_CASE("a group larger than the platform is refused", "[scenario]") {
+  TempScenario f(kModel);
+  Scenario s = load_scenario(f.path, {"deployment.ep=128"});
+  CHECK_THROWS_WITH(group_chips(s, build_topology(s.platform)),
+                    Catch::Contains("--set deployment.ep: deployment.ep: ep x moe_tp = 128 x 1 = 128 chips is "
+                                    "more than the 64 chips of platform tpu-v4-4x4x4"));
+}
+
+TEST_CASE("bad --set assignments", "[scenario]") {
+  TempScenario f(kModel);
+  CHECK_THROWS_WITH(load_scenario(f.path, {"deployment.ep"}), Catch::Contains("expected key=value"));
+  CHECK_THROWS_WITH(load_scenario(f.path, {"deployment.ep=abc"}),
+                    Catch::Contains("--set deployment.ep: deployment.ep: 'abc' is not a positive integer"));
+  CHECK_THROWS_WITH(load_scenario(f.path, {"deployment.epp=3"}), Catch::Contains("deployment.epp: unknown key"));
+}
