@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   CLI::App app{"moesim: simulate the all-to-all traffic of MoE layers on a chip network (SimGrid)"};
   app.set_version_flag("--version", std::string(MOESIM_VERSION));
   app.require_subcommand(1);
+  app.fallthrough();  // --log-level also after the subcommand
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
 

@@ -8,6 +8,7 @@
 
 #include "moesim/analytic.hpp"
 #include "moesim/bound.hpp"
+#include "moesim/error.hpp"
 #include "moesim/simulator.hpp"
 
 namespace moesim {
@@ -41,8 +42,12 @@ RunReport run_scenario(const Scenario& s) {
   std::unique_ptr<Simulator> sim;
   const bool xml = s.platform.kind == PlatformSpec::Kind::kXml;
   if (xml || s.engine == Engine::kSimgrid) {
-    sim = std::make_unique<Simulator>(SimConfig{s.simgrid.network_model, s.simgrid.cfg,
-                                                !(log && log->should_log(spdlog::level::debug))});
+    try {
+      sim = std::make_unique<Simulator>(SimConfig{s.simgrid.network_model, s.simgrid.cfg,
+                                                  !(log && log->should_log(spdlog::level::debug))});
+    } catch (const InputError& e) {
+      throw InputError(s.where_simgrid + ": simgrid: " + e.what());
+    }
   }
   Topology topo = xml ? sim->load_xml(s.platform_path) : build_topology(s.platform);
   if (!s.platform.name.empty()) topo.name = s.platform.name;

@@ -38,14 +38,19 @@ struct Simulator::Impl {
 Simulator::Simulator(const SimConfig& config) : impl_(std::make_unique<Impl>()) {
   impl_->args.push_back("moesim");
   if (config.quiet) impl_->args.push_back("--log=root.thres:warning");
-  for (const auto& o : simgrid_options(config)) impl_->args.push_back("--cfg=" + o);
   for (auto& a : impl_->args) impl_->argv.push_back(a.data());
   impl_->argv.push_back(nullptr);
   impl_->argc = static_cast<int>(impl_->args.size());
-  try {
-    impl_->engine = std::make_unique<sg4::Engine>(&impl_->argc, impl_->argv.data());
-  } catch (const std::exception& e) {
-    fail("simgrid", "cfg", std::string("SimGrid rejected the options: ") + e.what());
+  impl_->engine = std::make_unique<sg4::Engine>(&impl_->argc, impl_->argv.data());
+  // One option at a time, so that an error names the option SimGrid refused.
+  for (const auto& option : simgrid_options(config)) {
+    try {
+      sg4::Engine::set_config(option);
+    } catch (const std::exception& e) {
+      std::string what = e.what();
+      what = what.substr(0, what.find('\n'));  // SimGrid appends the list of every key
+      fail("", "", "SimGrid option '" + option + "' refused: " + what);
+    }
   }
 }
 
