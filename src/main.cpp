@@ -18,6 +18,16 @@ using namespace moesim;
 
 namespace {
 
+// CLI11's PositiveNumber prints its range as a 300-digit number.
+const CLI::Validator kPositive(
+    [](std::string& text) -> std::string {
+      bool digits = !text.empty() && text.size() <= 18;
+      for (char c : text) digits = digits && c >= '0' && c <= '9';
+      if (digits && std::stoull(text) > 0) return "";
+      return "'" + text + "' is not a positive integer";
+    },
+    "POSITIVE");
+
 void write_file(const std::string& path, const std::string& text, const std::string& flag) {
   std::ofstream out(path);
   if (!out) fail(flag, "", "cannot write '" + path + "'");
@@ -60,12 +70,12 @@ int main(int argc, char** argv) {
   auto* bytes = app.add_subcommand("bytes", "Print the byte-count model of one MoE layer");
   ByteModelInput in;
   std::string precision = "W8A8", dispatch_dtype, combine_dtype, bytes_json_path;
-  bytes->add_option("--hidden-dim", in.hidden_dim, "Hidden size")->required()->check(CLI::PositiveNumber);
-  bytes->add_option("--topk", in.topk, "Activated experts per token")->required()->check(CLI::PositiveNumber);
-  bytes->add_option("--ep", in.ep, "Expert parallelism")->required()->check(CLI::PositiveNumber);
-  bytes->add_option("--global-batch", in.global_batch, "Global batch")->required()->check(CLI::PositiveNumber);
-  bytes->add_option("--seq-len", in.seq_len, "Sequence length")->default_val(1)->check(CLI::PositiveNumber);
-  bytes->add_option("--moe-tp", in.moe_tp, "MoE tensor parallelism")->default_val(1)->check(CLI::PositiveNumber);
+  bytes->add_option("--hidden-dim", in.hidden_dim, "Hidden size")->required()->check(kPositive);
+  bytes->add_option("--topk", in.topk, "Activated experts per token")->required()->check(kPositive);
+  bytes->add_option("--ep", in.ep, "Expert parallelism")->required()->check(kPositive);
+  bytes->add_option("--global-batch", in.global_batch, "Global batch")->required()->check(kPositive);
+  bytes->add_option("--seq-len", in.seq_len, "Sequence length")->default_val(1)->check(kPositive);
+  bytes->add_option("--moe-tp", in.moe_tp, "MoE tensor parallelism")->default_val(1)->check(kPositive);
   bytes->add_option("--precision", precision, "W8A8 (default) or W16A16")->capture_default_str();
   bytes->add_option("--dispatch-dtype", dispatch_dtype, "Override: fp8, int8, bf16, fp16, fp32");
   bytes->add_option("--combine-dtype", combine_dtype, "Override: fp8, int8, bf16, fp16, fp32");
@@ -80,15 +90,20 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "moesim: error: " << e.what() << " (see moesim --help)\n";
+    return 2;
   }
 
   try {
     setup_logging(log_level);
     if (*run) {
-      std::vector<std::string> overrides = sets;
-      if (!engine.empty()) overrides.push_back("engine=" + engine);
-      Scenario s = load_scenario(scenario_path, overrides);
+      Scenario s = load_scenario(scenario_path, sets);
+      if (!engine.empty()) {
+        auto e = parse_engine(engine);
+        if (!e) fail("--engine", "", "'" + engine + "' is not an engine (allowed: simgrid, analytic, bound)");
+        s.engine = *e;
+      }
       RunReport r = run_scenario(s);
       std::cout << to_table(r);
       if (!json_path.empty()) write_file(json_path, to_json(r).dump(2) + "\n", "--json");
@@ -145,7 +160,11 @@ int main(int argc, char** argv) {
       }
     }
   } catch (const InputError& e) {
-    std::cerr << "moesim: error: " << e.what() << "\n";
+    // One line, whatever a library put in the message.
+    std::string what = e.what();
+    for (char& c : what)
+      if (c == '\n') c = ' ';
+    std::cerr << "moesim: error: " << what << "\n";
     return 2;
   }
   return 0;

@@ -49,7 +49,16 @@ RunReport run_scenario(const Scenario& s) {
       throw InputError(s.where_simgrid + ": simgrid: " + e.what());
     }
   }
-  Topology topo = xml ? sim->load_xml(s.platform_path) : build_topology(s.platform);
+  Topology topo;
+  if (xml) {
+    try {
+      topo = sim->load_xml(s.platform_path);
+    } catch (const InputError& e) {
+      throw InputError(std::string(e.what()) + " (platform of " + s.where_platform + ")");
+    }
+  } else {
+    topo = build_topology(s.platform);
+  }
   if (!s.platform.name.empty()) topo.name = s.platform.name;
   rep.platform_name = topo.name;
   rep.platform_path = s.platform_path;

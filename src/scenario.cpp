@@ -142,12 +142,13 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   }
 
   const std::string platform = root.str("platform");
+  s.where_platform = root.where("platform");
   s.platform_path = !platform.empty() && platform.front() == '/' ? platform : folder_of(path) + platform;
   try {
     s.platform = load_platform_spec(s.platform_path);
   } catch (const InputError& err) {
     // Say which scenario key led to the platform that failed to load.
-    throw InputError(std::string(err.what()) + " (platform of " + root.where("platform") + ")");
+    throw InputError(std::string(err.what()) + " (platform of " + s.where_platform + ")");
   }
   if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, s.platform.comm);
   return s;

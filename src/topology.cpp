@@ -3,12 +3,14 @@
 
 #include <cassert>
 #include <functional>
+#include <set>
 
 namespace moesim {
 
 std::size_t Topology::num_physical_links() const {
   std::size_t n = 0;
-  for (const auto& l : links) n += (l.duplex.empty() || l.up) ? 1 : 0;
+  std::set<std::string> duplex;
+  for (const auto& l : links) n += l.duplex.empty() ? 1 : duplex.insert(l.duplex).second;
   return n;
 }
 

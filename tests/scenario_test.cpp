@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <unistd.h>
 
 #include "moesim/error.hpp"
 
@@ -17,7 +18,8 @@ std::string shipped(const std::string& name) { return std::string(MOESIM_SOURCE_
 struct TempScenario {
   std::string path;
   explicit TempScenario(const std::string& body, const std::string& name = "s.yaml") {
-    path = std::string("/tmp/moesim_scenario_test_") + name;
+    // Unique per process: CTest runs test cases in parallel processes.
+    path = "/tmp/moesim_scenario_test_" + std::to_string(getpid()) + "_" + name;
     std::ofstream(path) << "platform: " << MOESIM_SOURCE_DIR << "/platforms/tpu-v4-4x4x4.yaml\n" << body;
   }
   ~TempScenario() { std::remove(path.c_str()); }

@@ -52,6 +52,7 @@ struct Scenario {
   PlatformSpec platform;
   std::string where_placement;  // "file:line" of deployment.placement, for errors
   std::string where_group;      // "file:line" of deployment.ep, for errors
+  std::string where_platform;   // "file:line" of the platform key, for errors
   std::string where_simgrid;    // "file:line" of the simgrid section, for errors
 
   ByteModelInput byte_model_input() const;

@@ -84,10 +84,25 @@ Topology Simulator::load_xml(const std::string& path) {
       link.latency_s = l->get_latency();
       link.sharing = l->get_sharing_policy() == sg4::Link::SharingPolicy::FATPIPE ? Sharing::kFatpipe
                                                                                   : Sharing::kShared;
+      // SimGrid names the two sides of a split-duplex link <name>_UP and <name>_DOWN.
+      for (const char* side : {"_UP", "_DOWN"}) {
+        const std::string suffix = side;
+        if (link.name.size() > suffix.size() &&
+            link.name.compare(link.name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+          link.duplex = link.name.substr(0, link.name.size() - suffix.size());
+          link.up = suffix == "_UP";
+        }
+      }
       t.links.push_back(link);
     }
     return it->second;
   };
+  // Every link, in name order, then the routes.
+  std::vector<sg4::Link*> all = impl_->engine->get_all_links();
+  std::sort(all.begin(), all.end(),
+            [](const sg4::Link* a, const sg4::Link* b) { return natural_less(a->get_name(), b->get_name()); });
+  for (const auto* l : all)
+    if (l->get_name() != "__loopback__") id_of(l);  // SimGrid's own, for comms to self
   std::vector<sg4::Link*> route;
   std::vector<LinkId> ids;
   for (std::size_t s = 0; s < hosts.size(); ++s)

@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# Command-line tests of the moesim binary: bad inputs must fail cleanly, and a
+# few good ones must work.
+#
+#   bash tests/cli/errors.sh /path/to/moesim      (from the repository root)
+#
+# Every error case checks that moesim
+#   1. exits non-zero (2 for moesim's input errors; CLI11 parse errors use
+#      CLI11's own codes), and neither times out nor dies of a signal;
+#   2. writes exactly one line to stderr (no SimGrid abort, no backtrace);
+#   3. writes a line that matches an extended regex naming the file (and the
+#      line where there is one), the key and the bad value.
+# The script prints one PASS/FAIL line per case and exits 1 if any case failed.
+# The bad inputs are written to a temporary directory, removed on exit.
+set -u
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: bash tests/cli/errors.sh /path/to/moesim" >&2
+  exit 2
+fi
+MOESIM=$1
+[[ $MOESIM == /* ]] || MOESIM=$PWD/$MOESIM
+if [[ ! -x $MOESIM ]]; then
+  echo "errors.sh: '$MOESIM' is not an executable" >&2
+  exit 2
+fi
+ROOT=$PWD
+if [[ ! -d $ROOT/platforms || ! -d $ROOT/scenarios ]]; then
+  echo "errors.sh: run from the repository root (no platforms/ and scenarios/ in $ROOT)" >&2
+  exit 2
+fi
+TIMEOUT=${MOESIM_CLI_TIMEOUT:-120}  # seconds a case may take
+export LC_ALL=C
+export NO_COLOR=1
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/moesim-cli.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+OUT=$TMP/.stdout
+ERR=$TMP/.stderr
+
+passed=0
+failed=0
+
+pass() {
+  passed=$((passed + 1))
+  printf 'PASS  %s\n' "$1"
+}
+
+# fail NAME REASON: one line, with the reason and what stderr said.
+fail() {
+  failed=$((failed + 1))
+  local said
+  said=$(head -c 600 "$ERR" | tr '\n' '|' | tr -cd '[:print:]')
+  printf 'FAIL  %s: %s [stderr: %s]\n' "$1" "$2" "$said"
+}
+
+# q TEXT: TEXT as an extended regex matching itself.
+# shellcheck disable=SC2016  # the $ is a regex character, not an expansion
+q() { printf '%s' "$1" | sed 's/[][\.*^$(){}+?|]/\\&/g'; }
+
+# run_moesim ARGS...: runs moesim with a timeout; sets rc.
+run_moesim() {
+  timeout -k 5 "$TIMEOUT" "$MOESIM" "$@" >"$OUT" 2>"$ERR" </dev/null
+  rc=$?
+}
+
+# Describes a bad exit status, or prints nothing if rc is a clean failure.
+bad_status() {
+  local want=$1
+  if [[ $rc -eq 0 ]]; then
+    echo "exit status 0 on bad input"
+  elif [[ $rc -eq 124 ]]; then
+    echo "timed out after ${TIMEOUT}s"
+  elif [[ $rc -ge 128 ]]; then
+    echo "killed by signal $((rc - 128)) (exit status $rc)"
+  elif [[ $want != any && $rc -ne $want ]]; then
+    echo "exit status $rc, expected $want"
+  fi
+}
+
+# expect_error NAME STATUS REGEX ARGS...
+#   STATUS: 2 for a moesim input error, or "any" for a CLI11 parse error.
+expect_error() {
+  local name=$1 want=$2 regex=$3
+  shift 3
+  run_moesim "$@"
+  local why lines
+  why=$(bad_status "$want")
+  if [[ -n $why ]]; then
+    fail "$name" "$why"
+    return
+  fi
+  lines=$(awk 'END { print NR }' "$ERR")
+  if [[ $lines -ne 1 ]]; then
+    fail "$name" "stderr has $lines lines, expected exactly 1"
+  elif ! grep -Eq -- "$regex" "$ERR"; then
+    fail "$name" "stderr does not match /$regex/"
+  else
+    pass "$name"
+  fi
+}
+
+# ---------------------------------------------------------------------------
+# Fixtures.
+
+V4=$ROOT/platforms/tpu-v4-4x4x4.yaml  # 64 chips, chip-0 .. chip-63
+
+# scenario NAME PLATFORM [SED] [EXTRA]: writes $TMP/scenario-NAME.yaml, prints its
+# path. The base scenario (line numbers matter to the expected messages):
+#   1 name: NAME
+#   2 platform: PLATFORM
+#   3 model:
+#   4   hidden_dim: 7168
+#   5   topk: 8
+#   6 deployment:
+#   7   global_batch: 64
+#   8   ep: 4
+# SED edits it; EXTRA lines are appended (from line 9 on).
+scenario() {
+  local name=$1 platform=$2 edit=${3:-} extra=${4:-}
+  local f=$TMP/scenario-$name.yaml
+  {
+    printf 'name: %s\nplatform: %s\n' "$name" "$platform"
+    printf 'model:\n  hidden_dim: 7168\n  topk: 8\n'
+    printf 'deployment:\n  global_batch: 64\n  ep: 4\n'
+    [[ -n $extra ]] && printf '%s\n' "$extra"
+  } >"$f"
+  [[ -n $edit ]] && sed -i -e "$edit" "$f"
+  printf '%s' "$f"
+}
+
+# platform_yaml NAME SED: writes $TMP/platform-NAME.yaml, a torus platform
+# edited by SED, and prints its path. Line 3 is the kind, line 5 the bandwidth.
+platform_yaml() {
+  local f=$TMP/platform-$1.yaml
+  printf 'name: %s\ntopology:\n  kind: torus\n  dims: [4, 4]\n  bandwidth: 45GBps\n  latency: 1us\n' "$1" >"$f"
+  sed -i -e "$2" "$f"
+  printf '%s' "$f"
+}
+
+XML_HEAD="<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">
+<platform version=\"4.1\">
+  <zone id=\"z\" routing=\"Full\">"
+XML_TAIL="  </zone>
+</platform>"
+
+# platform_xml NAME BODY: writes $TMP/platform-NAME.xml, a SimGrid platform
+# with BODY inside a Full zone (BODY starts on line 5), and prints its path.
+platform_xml() {
+  local f=$TMP/platform-$1.xml
+  printf '%s\n%s\n%s\n' "$XML_HEAD" "$2" "$XML_TAIL" >"$f"
+  printf '%s' "$f"
+}
+
+E='^moesim: error: '  # every moesim input error starts so
+
+# ---------------------------------------------------------------------------
+# Scenario files.
+
+F=$TMP/no-such-scenario.yaml
+expect_error "missing scenario file" 2 \
+  "$E$(q "$F"): cannot open file" run "$F"
+
+F=$TMP/broken.yaml
+printf 'name: broken\nmodel:\n  hidden_dim: [7168, 2\n  topk: 8\n' >"$F"
+expect_error "broken YAML (unclosed bracket)" 2 \
+  "$E$(q "$F"):[0-9]+: invalid YAML: .*(sequence|flow|\])" run "$F"
+
+F=$(scenario typo-top "$V4" 's/^deployment:/deploymnet:/')
+expect_error "unknown key deploymnet (top level)" 2 \
+  "$E$(q "$F"):6: deploymnet: unknown key \(allowed here: .*deployment" run "$F"
+
+F=$(scenario typo-model "$V4" 's/hidden_dim:/hiden_dim:/')
+expect_error "unknown key model.hiden_dim" 2 \
+  "$E$(q "$F"):4: model\.hiden_dim: unknown key \(allowed here: .*hidden_dim" run "$F"
+
+F=$(scenario no-hidden "$V4" '/hidden_dim:/d')
+expect_error "missing key model.hidden_dim" 2 \
+  "$E$(q "$F"):[34]: model\.hidden_dim: missing key" run "$F"
+
+F=$(scenario hidden-list "$V4" 's/hidden_dim: 7168/hidden_dim: [1, 2]/')
+expect_error "wrong type hidden_dim: [1, 2]" 2 \
+  "$E$(q "$F"):4: model\.hidden_dim: .*\[1, 2\]" run "$F"
+
+F=$(scenario hidden-abc "$V4" 's/hidden_dim: 7168/hidden_dim: abc/')
+expect_error "wrong type hidden_dim: abc" 2 \
+  "$E$(q "$F"):4: model\.hidden_dim: 'abc' is not a positive integer" run "$F"
+
+F=$(scenario ep-zero "$V4" 's/ep: 4/ep: 0/')
+expect_error "zero size ep: 0" 2 \
+  "$E$(q "$F"):8: deployment\.ep: '0' is not a positive integer" run "$F"
+
+F=$(scenario batch-negative "$V4" 's/global_batch: 64/global_batch: -5/')
+expect_error "negative size global_batch: -5" 2 \
+  "$E$(q "$F"):7: deployment\.global_batch: '-5' is not a positive integer" run "$F"
+
+F=$(scenario ep-128 "$V4" 's/ep: 4/ep: 128/')
+big="deployment\.ep: .*128.* chips is more than the 64 chips of platform tpu-v4-4x4x4"
+expect_error "ep 128 on tpu-v4-4x4x4 (64 chips), engine bound" 2 \
+  "$E$(q "$F"):8: $big" run "$F" --engine bound
+expect_error "ep 128 on tpu-v4-4x4x4 (64 chips), engine simgrid" 2 \
+  "$E$(q "$F"):8: $big" run "$F"
+expect_error "ep 128 on tpu-v4-4x4x4 (64 chips), --set deployment.ep=128" 2 \
+  "$E--set deployment\.ep: $big" \
+  run scenarios/deepseek-v3-decode-v4-4x4x4.yaml --engine bound --set deployment.ep=128
+
+F=$(scenario precision-w4a4 "$V4" '' 'precision: W4A4')
+expect_error "unknown precision W4A4" 2 \
+  "$E$(q "$F"):9: precision: 'W4A4' is not a precision \(allowed: .*W8A8" run "$F"
+
+F=$(scenario dtype-fp4 "$V4" '' 'precision: {dispatch: fp4, combine: bf16}')
+expect_error "unknown dtype precision.dispatch: fp4" 2 \
+  "$E$(q "$F"):9: precision\.dispatch: 'fp4' is not a dtype \(allowed: .*fp8" run "$F"
+
+F=$(scenario placement-host "$V4" '' '  placement: [chip-0, chip-1, chip-2, chip-99]')
+expect_error "unknown host chip-99 in deployment.placement" 2 \
+  "$E$(q "$F"):9: deployment\.placement: host 'chip-99' is not a chip of platform tpu-v4-4x4x4" \
+  run "$F" --engine bound
+
+F=$(scenario placement-length "$V4" '' '  placement: [chip-0, chip-1]')
+expect_error "deployment.placement of 2 hosts for ep 4" 2 \
+  "$E$(q "$F"):9: deployment\.placement: lists 2 hosts, but the group has .*= 4 chips" \
+  run "$F" --engine bound
+
+F=$(scenario network-model "$V4" '' 'simgrid: {network_model: FOO}')
+expect_error "unknown SimGrid network model FOO" 2 \
+  "$E$(q "$F"):9: simgrid\.network_model: 'FOO' is not a SimGrid network model" run "$F"
+
+# ns-3 is a SimGrid model name, but this SimGrid build cannot replay with it.
+F=$(scenario network-ns3 "$V4" '' 'simgrid: {network_model: ns-3}')
+expect_error "SimGrid network model ns-3 (must not hang)" 2 \
+  "$E$(q "$F"):9: simgrid\.network_model: 'ns-3'" run "$F"
+
+F=$(scenario simgrid-cfg "$V4" '' 'simgrid: {cfg: ["foo:bar"]}')
+expect_error "unknown SimGrid option in simgrid.cfg" 2 \
+  "$E$(q "$F"):9: simgrid(\.cfg)?: .*'foo:bar'" run "$F"
+
+# ---------------------------------------------------------------------------
+# Platforms: YAML.
+
+P=$TMP/no-such-platform.yaml
+F=$(scenario missing-platform-yaml "$P")
+expect_error "missing platform YAML (run)" 2 \
+  "$E$(q "$P"): cannot open file \(platform of $(q "$F"):2\)" run "$F" --engine bound
+expect_error "missing platform YAML (platform)" 2 \
+  "$E$(q "$P"): cannot open file" platform "$P"
+
+P=$TMP/no-such-platform.xml
+F=$(scenario missing-platform-xml "$P")
+expect_error "missing platform XML (run)" 2 \
+  "$E$(q "$P"): .*(cannot open|Unable to open|not exist).*\(platform of $(q "$F"):2\)" \
+  run "$F" --engine bound
+expect_error "missing platform XML (platform)" 2 \
+  "$E$(q "$P"): .*(cannot open|Unable to open|not exist)" platform "$P"
+
+P=$(platform_yaml bad-bandwidth 's/45GBps/45GBs/')
+F=$(scenario bad-bandwidth "$P")
+expect_error "platform bandwidth 45GBs (platform)" 2 \
+  "$E$(q "$P"):5: topology\.bandwidth: '45GBs' is not a bandwidth" platform "$P"
+expect_error "platform bandwidth 45GBs (run)" 2 \
+  "$E$(q "$P"):5: topology\.bandwidth: '45GBs' is not a bandwidth.*\(platform of $(q "$F"):2\)" \
+  run "$F" --engine bound
+
+P=$(platform_yaml bad-kind 's/kind: torus/kind: ring/')
+F=$(scenario bad-kind "$P")
+expect_error "unknown topology kind ring (platform)" 2 \
+  "$E$(q "$P"):3: topology\.kind: 'ring' is not a topology kind" platform "$P"
+expect_error "unknown topology kind ring (run)" 2 \
+  "$E$(q "$P"):3: topology\.kind: 'ring' is not a topology kind.*\(platform of $(q "$F"):2\)" \
+  run "$F" --engine bound
+
+# ---------------------------------------------------------------------------
+# Platforms: SimGrid XML.
+
+P=$TMP/garbage.xml
+printf 'this is not a platform\n\001\002 <<< garbage >>> \377\n' >"$P"
+expect_error "garbage XML platform (platform)" 2 \
+  "$E$(q "$P"): invalid SimGrid platform: .*$(q "$P"):1" platform "$P"
+F=$(scenario garbage-xml "$P")
+expect_error "garbage XML platform (run)" 2 \
+  "$E$(q "$P"): invalid SimGrid platform: .*$(q "$P"):1" run "$F" --engine bound
+
+# Line 6 lacks its closing "/>", which the parser finds on line 7.
+P=$(platform_xml syntax-error '    <host id="h0" speed="1Gf"/>
+    <host id="h1" speed="1Gf"')
+expect_error "XML platform with a syntax error" 2 \
+  "$E$(q "$P"): invalid SimGrid platform: .*$(q "$P"):[67]" platform "$P"
+
+P=$(platform_xml unreachable '    <host id="h0" speed="1Gf"/>
+    <host id="h1" speed="1Gf"/>
+    <host id="h2" speed="1Gf"/>
+    <link id="l01" bandwidth="1GBps" latency="1us"/>
+    <route src="h0" dst="h1"><link_ctn id="l01"/></route>')
+unreach="$E$(q "$P"): .*\bh2\b.*unreachable from h0"
+expect_error "XML platform with an unreachable chip (platform)" 2 "$unreach" platform "$P"
+F=$(scenario unreachable "$P" 's/ep: 4/ep: 3/')
+expect_error "XML platform with an unreachable chip (run, bound)" 2 "$unreach" run "$F" --engine bound
+expect_error "XML platform with an unreachable chip (run, simgrid)" 2 "$unreach" run "$F"
+
+P=$(platform_xml unknown-route-host '    <host id="h0" speed="1Gf"/>
+    <host id="h1" speed="1Gf"/>
+    <link id="l01" bandwidth="1GBps" latency="1us"/>
+    <route src="h0" dst="h9"><link_ctn id="l01"/></route>')
+expect_error "XML route to an unknown host h9" 2 \
+  "$E$(q "$P"): .*$(q "$P"):[0-9]+: .*'h9'" platform "$P"
+
+# ---------------------------------------------------------------------------
+# Command-line options.
+
+REF=scenarios/reference-ep32.yaml
+
+expect_error "unknown engine --engine foo" 2 \
+  "$E--engine: .*'foo' is not an engine" run "$REF" --engine foo
+
+expect_error "--set without '='" 2 \
+  "$E--set: deployment\.ep: expected key=value" run "$REF" --engine bound --set deployment.ep
+expect_error "--set deployment.ep=abc" 2 \
+  "$E--set deployment\.ep: deployment\.ep: 'abc' is not a positive integer" \
+  run "$REF" --engine bound --set deployment.ep=abc
+expect_error "--set deployment.epp=3 (unknown key)" 2 \
+  "$E--set deployment\.epp: deployment\.epp: unknown key" \
+  run "$REF" --engine bound --set deployment.epp=3
+
+expect_error "--log-level loud (before the subcommand)" 2 \
+  "$E--log-level: 'loud' is not a level" --log-level loud run "$REF" --engine bound
+expect_error "--log-level loud (after the subcommand)" 2 \
+  "$E--log-level: 'loud' is not a level" run "$REF" --engine bound --log-level loud
+
+BYTES=(bytes --hidden-dim 7168 --topk 8 --ep 32 --global-batch 64)
+expect_error "bytes --precision W4A4" 2 \
+  "$E--precision: 'W4A4' is not a precision" "${BYTES[@]}" --precision W4A4
+expect_error "bytes --dispatch-dtype fp4" 2 \
+  "$E--dispatch-dtype: 'fp4' is not a dtype" "${BYTES[@]}" --dispatch-dtype fp4
+# A CLI11 check: any non-zero status, but still one line that says what is wrong.
+expect_error "bytes --hidden-dim 0 (CLI11 check)" any \
+  "--hidden-dim.*\b0\b.*positive" bytes --hidden-dim 0 --topk 8 --ep 32 --global-batch 64
+
+expect_error "run --json into a missing folder" 2 \
+  "$E--json: cannot write '$(q "$TMP")/no-such-dir/r\.json'" \
+  run "$REF" --engine bound --json "$TMP/no-such-dir/r.json"
+
+# ---------------------------------------------------------------------------
+# Good inputs.
+
+# expect_ok NAME CHECK ARGS...: exit 0, empty stderr, and CHECK (a function
+# reading $OUT that prints what is wrong, or nothing) is happy.
+expect_ok() {
+  local name=$1 check=$2 why
+  shift 2
+  run_moesim "$@"
+  if [[ $rc -ne 0 ]]; then
+    fail "$name" "exit status $rc"
+  elif [[ -s $ERR ]]; then
+    fail "$name" "wrote to stderr"
+  else
+    why=$($check)
+    if [[ -n $why ]]; then fail "$name" "$why"; else pass "$name"; fi
+  fi
+}
+
+check_table() {
+  grep -Eq '^ *layer +dispatch_us +combine_us +total_us' "$OUT" || { echo "no table header"; return; }
+  grep -Eq '^ +0 +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+' "$OUT" || { echo "no row for layer 0"; return; }
+  grep -Eq '^summary over [0-9]+ layers' "$OUT" || echo "no summary line"
+}
+
+for s in scenarios/*.yaml; do
+  expect_ok "run $s --engine bound" check_table run "$s" --engine bound
+done
+
+check_reference_bytes() {
+  grep -qx 'tokens_per_ep_group 16' "$OUT" || echo "tokens_per_ep_group is not 16"
+  grep -qx 'dispatch_bytes 114688' "$OUT" || echo "dispatch_bytes is not 114688"
+  grep -qx 'combine_bytes 229376' "$OUT" || echo "combine_bytes is not 229376"
+}
+expect_ok "bytes of the reference case" check_reference_bytes "${BYTES[@]}"
+
+# The XML must be SimGrid's, with a host per chip, and SimGrid must load it back.
+check_xml() {
+  [[ $(head -n 1 "$OUT") == "<?xml version='1.0'?>" ]] || { echo "no XML declaration"; return; }
+  grep -q '^<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">$' "$OUT" || { echo "no DOCTYPE"; return; }
+  grep -q '^<platform version="4.1">$' "$OUT" || { echo "no <platform version=\"4.1\">"; return; }
+  [[ $(tail -n 1 "$OUT") == "</platform>" ]] || { echo "does not end with </platform>"; return; }
+  local hosts want back
+  hosts=$(grep -c '<host ' "$OUT")
+  want=$("$MOESIM" platform "$PLATFORM" 2>/dev/null | sed -n 's/^platform .*: \([0-9][0-9]*\) chips,.*/\1/p')
+  [[ -n $want && $hosts -eq $want ]] || { echo "$hosts hosts, but the platform has '$want' chips"; return; }
+  cp "$OUT" "$TMP/roundtrip.xml"
+  back=$(timeout -k 5 "$TIMEOUT" "$MOESIM" platform "$TMP/roundtrip.xml" 2>&1 |
+         sed -n 's/^platform .*: \([0-9][0-9]*\) chips,.*/\1/p')
+  [[ $back == "$want" ]] || echo "SimGrid loads the XML back as '$back' chips, not $want"
+}
+for PLATFORM in platforms/*.yaml; do
+  expect_ok "platform $PLATFORM --xml -" check_xml platform "$PLATFORM" --xml -
+done
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
