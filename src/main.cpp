@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
   run->add_option("scenario", scenario_path, "Scenario YAML file")->required();
   run->add_option("--engine", engine, "simgrid (default), analytic or bound");
   run->add_option("--set", sets, "Edit the scenario before validation: key=value, e.g. deployment.ep=64");
+  std::string seed, samples;
+  run->add_option("--seed", seed, "Seed of the routing models (same as --set seed=N)");
+  run->add_option("--samples", samples, "Repeat the run with K seeds and report the spread (same as --set samples=K)");
   run->add_option("--json", json_path, "Write the full report as JSON to this file");
   run->add_option("--csv", csv_path, "Write per-layer rows as CSV to this file");
 
@@ -98,7 +101,10 @@ int main(int argc, char** argv) {
   try {
     setup_logging(log_level);
     if (*run) {
-      Scenario s = load_scenario(scenario_path, sets);
+      std::vector<std::string> overrides = sets;
+      if (!seed.empty()) overrides.push_back("seed=" + seed);
+      if (!samples.empty()) overrides.push_back("samples=" + samples);
+      Scenario s = load_scenario(scenario_path, overrides);
       if (!engine.empty()) {
         auto e = parse_engine(engine);
         if (!e) fail("--engine", "", "'" + engine + "' is not an engine (allowed: simgrid, analytic, bound)");

@@ -54,10 +54,28 @@ std::vector<double> column(const RunReport& r, PhaseKind k) {
   return v;
 }
 
-std::vector<double> totals(const RunReport& r) {
+std::vector<double> totals(const std::vector<LayerResult>& layers) {
   std::vector<double> v;
-  for (const auto& l : r.layers) v.push_back(l.total_us());
+  for (const auto& l : layers) v.push_back(l.total_us());
   return v;
+}
+std::vector<double> totals(const RunReport& r) { return totals(r.layers); }
+
+std::string chip_name(const RunReport& r, ChipId c) {
+  return c < r.chip_names.size() ? r.chip_names[c] : "chip " + std::to_string(c);
+}
+
+// The spread of the per-sample sums over layers.
+nlohmann::json spread_json(const std::vector<double>& sums) {
+  const Stats s = stats(sums);
+  double var = 0;
+  for (double x : sums) var += (x - s.mean) * (x - s.mean);
+  const double n = static_cast<double>(sums.size());
+  return {{"samples", sums.size()},
+          {"mean_sum_us", s.mean},
+          {"min_sum_us", *std::min_element(sums.begin(), sums.end())},
+          {"max_sum_us", s.max},
+          {"stddev_sum_us", n > 1 ? std::sqrt(var / (n - 1)) : 0.0}};
 }
 
 bool has_allgather(const RunReport& r) { return r.input.moe_tp > 1; }
@@ -107,6 +125,26 @@ nlohmann::json to_json(const RunReport& r) {
       lj["allgather_us"] = l.phase_us(PhaseKind::kAllgather);
       lj["allgather_bytes"] = l.phase_bytes(PhaseKind::kAllgather);
     }
+    const LayerStats& st = l.stats;
+    lj["busiest_receiver"] = {{"chip", chip_name(r, st.busiest_chip)}, {"bytes", st.busiest_bytes}};
+    if (st.routed) lj["busiest_receiver"]["experts"] = st.busiest_experts;
+    lj["imbalance"] = st.imbalance;
+    if (st.routed) {
+      lj["max_experts"] = st.max_experts;
+      lj["mean_rank_tokens"] = st.mean_rank_tokens;
+      lj["dispatch_bytes_dedup"] = st.dispatch_bytes_dedup;
+      lj["dispatch_bytes_all_copies"] = st.dispatch_bytes_all;
+    }
+    if (r.groups > 1) {
+      nlohmann::json groups = nlohmann::json::array();
+      for (std::size_t g = 0; g < r.groups; ++g) {
+        nlohmann::json gj = {{"group", g}};
+        for (const auto& p : l.phases)
+          if (g < p.group_us.size()) gj[phase_name(p.kind) + "_us"] = p.group_us[g];
+        groups.push_back(gj);
+      }
+      lj["groups"] = groups;
+    }
     nlohmann::json phases = nlohmann::json::array();
     for (const auto& p : l.phases) {
       nlohmann::json pj = {{"phase", phase_name(p.kind)},
@@ -134,7 +172,22 @@ nlohmann::json to_json(const RunReport& r) {
                             {"dispatch_us", stats_json(stats(column(r, PhaseKind::kDispatch)))},
                             {"combine_us", stats_json(stats(column(r, PhaseKind::kCombine)))}};
   if (has_allgather(r)) summary["allgather_us"] = stats_json(stats(column(r, PhaseKind::kAllgather)));
+  std::vector<double> imbalance;
+  for (const auto& l : r.layers) imbalance.push_back(l.stats.imbalance);
+  summary["imbalance"] = stats_json(stats(imbalance));
   j["summary"] = summary;
+  j["traffic"] = {{"routing", r.routing}, {"dedup", r.dedup}, {"groups", r.groups}};
+  if (r.sample_layers.size() > 1) {
+    nlohmann::json samples = nlohmann::json::array();
+    std::vector<double> sums;
+    for (std::size_t k = 0; k < r.sample_layers.size(); ++k) {
+      const Stats t = stats(totals(r.sample_layers[k]));
+      sums.push_back(t.sum);
+      samples.push_back({{"seed", r.sample_seeds[k]}, {"total_us", stats_json(t)}});
+    }
+    j["samples"] = samples;
+    j["spread"] = spread_json(sums);
+  }
   return j;
 }
 
@@ -154,43 +207,94 @@ std::string to_table(const RunReport& r) {
                 dtype_name(r.input.precision.combine).c_str());
   out << line;
   const bool ag = has_allgather(r);
-  std::snprintf(line, sizeof line, "%6s %14s %14s %s%14s %16s %16s\n", "layer", "dispatch_us", "combine_us",
-                ag ? "  allgather_us " : "", "total_us", "dispatch_bytes", "combine_bytes");
+  const bool routed = !r.layers.empty() && r.layers.front().stats.routed;
+  if (r.routing != "uniform" || r.groups > 1)
+    out << "traffic: " << r.routing << " routing" << (routed ? (r.dedup ? ", a token once per rank" : ", every expert copy counted") : "")
+        << ", " << r.groups << " EP group" << (r.groups > 1 ? "s" : "") << ", seed " << (r.sample_seeds.empty() ? 0 : r.sample_seeds.front()) << "\n";
+  std::snprintf(line, sizeof line, "%6s %14s %14s %s%14s %16s %16s%s\n", "layer", "dispatch_us", "combine_us",
+                ag ? "  allgather_us " : "", "total_us", "dispatch_bytes", "combine_bytes",
+                routed ? "  imbalance  max_experts  busiest_chip" : "");
   out << line;
   for (const auto& l : r.layers) {
     char ag_col[32] = "";
     if (ag) std::snprintf(ag_col, sizeof ag_col, "%14.3f ", l.phase_us(PhaseKind::kAllgather));
-    std::snprintf(line, sizeof line, "%6zu %14.3f %14.3f %s%14.3f %16llu %16llu\n", l.layer,
+    std::snprintf(line, sizeof line, "%6zu %14.3f %14.3f %s%14.3f %16llu %16llu", l.layer,
                   l.phase_us(PhaseKind::kDispatch), l.phase_us(PhaseKind::kCombine), ag_col, l.total_us(),
                   static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kDispatch)),
                   static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kCombine)));
     out << line;
+    if (routed) {
+      std::snprintf(line, sizeof line, "  %9.3f  %11u  %s", l.stats.imbalance, l.stats.max_experts,
+                    chip_name(r, l.stats.busiest_chip).c_str());
+      out << line;
+    }
+    out << "\n";
   }
   const Stats t = stats(totals(r));
   std::snprintf(line, sizeof line, "summary over %zu layers (total_us): sum %.3f  mean %.3f  p50 %.3f  p99 %.3f  max %.3f\n",
                 r.layers.size(), t.sum, t.mean, t.p50, t.p99, t.max);
   out << line;
-  if (r.distinct_layers < r.layers.size())
+  if (r.groups > 1) {
+    for (std::size_t g = 0; g < r.groups; ++g) {
+      std::vector<double> d, c;
+      for (const auto& l : r.layers)
+        for (const auto& p : l.phases) {
+          if (g >= p.group_us.size()) continue;
+          if (p.kind == PhaseKind::kDispatch) d.push_back(p.group_us[g]);
+          if (p.kind == PhaseKind::kCombine) c.push_back(p.group_us[g]);
+        }
+      std::snprintf(line, sizeof line, "group %zu: dispatch mean %.3f us, max %.3f us; combine mean %.3f us, max %.3f us\n",
+                    g, stats(d).mean, stats(d).max, stats(c).mean, stats(c).max);
+      out << line;
+    }
+  }
+  if (r.sample_layers.size() > 1) {
+    std::vector<double> sums;
+    for (std::size_t k = 0; k < r.sample_layers.size(); ++k) {
+      const Stats t = stats(totals(r.sample_layers[k]));
+      sums.push_back(t.sum);
+      std::snprintf(line, sizeof line, "sample seed %llu: sum %.3f  mean %.3f  p99 %.3f  max %.3f\n",
+                    static_cast<unsigned long long>(r.sample_seeds[k]), t.sum, t.mean, t.p99, t.max);
+      out << line;
+    }
+    const nlohmann::json sp = spread_json(sums);
+    std::snprintf(line, sizeof line, "spread over %zu samples of the sum: mean %.3f  min %.3f  max %.3f  stddev %.3f us\n",
+                  sums.size(), sp["mean_sum_us"].get<double>(), sp["min_sum_us"].get<double>(),
+                  sp["max_sum_us"].get<double>(), sp["stddev_sum_us"].get<double>());
+    out << line;
+  }
+  const std::size_t all_layers = r.sample_layers.empty() ? r.layers.size() : r.sample_layers.size() * r.layers.size();
+  if (r.distinct_layers < all_layers)
     out << r.distinct_layers << " distinct traffic matri" << (r.distinct_layers == 1 ? "x" : "ces")
-        << " computed; the other " << r.layers.size() - r.distinct_layers
+        << " computed; the other " << all_layers - r.distinct_layers
         << " layers have identical traffic and reuse the result\n";
   return out.str();
 }
 
 std::string to_csv(const RunReport& r) {
   std::ostringstream out;
-  out << "layer,dispatch_us,combine_us,allgather_us,expert_us,total_us,dispatch_bytes,combine_bytes,"
-         "allgather_bytes,simulated_as\n";
-  char line[320];
-  for (const auto& l : r.layers) {
-    std::snprintf(line, sizeof line, "%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%zu\n", l.layer,
-                  l.phase_us(PhaseKind::kDispatch), l.phase_us(PhaseKind::kCombine),
-                  l.phase_us(PhaseKind::kAllgather), l.expert_us, l.total_us(),
-                  static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kDispatch)),
-                  static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kCombine)),
-                  static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kAllgather)), l.simulated_as);
-    out << line;
-  }
+  out << "seed,layer,dispatch_us,combine_us,allgather_us,expert_us,total_us,dispatch_bytes,combine_bytes,"
+         "allgather_bytes,imbalance,max_experts,busiest_chip,busiest_bytes,dispatch_bytes_dedup,"
+         "dispatch_bytes_all_copies,simulated_as\n";
+  char line[512];
+  const std::vector<std::vector<LayerResult>> one = {r.layers};
+  const auto& samples = r.sample_layers.empty() ? one : r.sample_layers;
+  for (std::size_t k = 0; k < samples.size(); ++k)
+    for (const auto& l : samples[k]) {
+      const LayerStats& st = l.stats;
+      std::snprintf(line, sizeof line, "%llu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%.6f,%u,%s,%llu,%llu,%llu,%zu\n",
+                    static_cast<unsigned long long>(k < r.sample_seeds.size() ? r.sample_seeds[k] : 0), l.layer,
+                    l.phase_us(PhaseKind::kDispatch), l.phase_us(PhaseKind::kCombine),
+                    l.phase_us(PhaseKind::kAllgather), l.expert_us, l.total_us(),
+                    static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kDispatch)),
+                    static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kCombine)),
+                    static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kAllgather)), st.imbalance,
+                    st.max_experts, chip_name(r, st.busiest_chip).c_str(),
+                    static_cast<unsigned long long>(st.busiest_bytes),
+                    static_cast<unsigned long long>(st.dispatch_bytes_dedup),
+                    static_cast<unsigned long long>(st.dispatch_bytes_all), l.simulated_as);
+      out << line;
+    }
   return out.str();
 }
 

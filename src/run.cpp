@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 
 #include "moesim/analytic.hpp"
 #include "moesim/bound.hpp"
 #include "moesim/error.hpp"
+#include "moesim/routing.hpp"
 #include "moesim/simulator.hpp"
 
 namespace moesim {
@@ -20,9 +22,99 @@ bool same_traffic(const LayerTraffic& a, const LayerTraffic& b) {
     const auto &x = a.phases[p].flows, &y = b.phases[p].flows;
     if (a.phases[p].kind != b.phases[p].kind || x.size() != y.size()) return false;
     for (std::size_t i = 0; i < x.size(); ++i)
-      if (x[i].src != y[i].src || x[i].dst != y[i].dst || x[i].bytes != y[i].bytes) return false;
+      if (x[i].src != y[i].src || x[i].dst != y[i].dst || x[i].bytes != y[i].bytes || x[i].group != y[i].group)
+        return false;
   }
   return true;
+}
+
+// The flows of one group within a phase.
+Phase group_part(const Phase& p, std::uint32_t group) {
+  Phase out;
+  out.kind = p.kind;
+  for (const Flow& f : p.flows)
+    if (f.group == group) {
+      out.flows.push_back(f);
+      out.network_bytes += f.bytes;
+    }
+  return out;
+}
+
+// The traffic of every layer of every sample, with identical layers found.
+struct Workload {
+  std::vector<LayerTraffic> distinct;
+  std::vector<std::size_t> first_index;  // flattened (sample * layers + layer) of each distinct one
+  std::vector<std::size_t> to_distinct;  // per flattened layer
+  std::vector<LayerStats> stats;         // per flattened layer
+};
+
+Workload build_workload(const Scenario& s, const Topology& topo, const std::vector<std::vector<ChipId>>& groups,
+                        const LayerBytes& bytes) {
+  auto log = spdlog::get("run");
+  const std::uint64_t tp = s.deployment.moe_tp, layers = s.model.moe_layers;
+  const bool routed = s.routing.model != RoutingSpec::Model::kUniform;
+  std::unique_ptr<RoutingTrace> trace;
+  std::vector<std::unique_ptr<Router>> routers;
+  TokenBytes token;
+  if (routed) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::uint64_t tokens = s.deployment.global_batch * s.deployment.seq_len;
+    if (s.routing.model == RoutingSpec::Model::kTrace)
+      trace = std::make_unique<RoutingTrace>(
+          load_trace(s.trace_path, layers, tokens, s.model.num_experts, s.model.topk));
+    const std::uint64_t node = node_chips(s);
+    if (s.routing.max_nodes && node == 0)
+      fail(s.path, "traffic.node_chips", "traffic.max_nodes needs node_chips on a platform without tiers");
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      GroupLayout layout{s.deployment.ep, tp, s.model.num_experts, s.model.topk, tokens, {}};
+      for (ChipId c : groups[g]) layout.node.push_back(static_cast<std::uint32_t>(node ? c / node : 0));
+      routers.push_back(std::make_unique<Router>(s.routing, layout, trace.get()));
+    }
+    const std::uint64_t per_token = s.model.hidden_dim / tp;
+    token = TokenBytes{per_token * dtype_bytes(s.precision.dispatch), per_token * dtype_bytes(s.precision.combine)};
+    if (log)
+      log->info("routers ready in {:.3f} s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  (void)topo;
+
+  Workload w;
+  std::map<std::uint64_t, std::vector<std::size_t>> by_fingerprint;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::uint64_t k = 0; k < s.samples; ++k)
+    for (std::uint64_t l = 0; l < layers; ++l) {
+      std::vector<LayerTraffic> parts;
+      LayerStats stats;
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        const auto gid = static_cast<std::uint32_t>(g);
+        LayerStats part;
+        if (routed) {
+          const LayerRouting r = routers[g]->route(s.seed + k, l, g);
+          parts.push_back(routed_layer(r, token, s.routing.dedup, groups[g], tp, bytes.combine_bytes, gid, &part));
+        } else {
+          parts.push_back(uniform_layer(bytes, groups[g], tp, gid));
+          part = uniform_stats(bytes, groups[g], parts.back().phases[0].network_bytes);
+        }
+        if (g == 0)
+          stats = part;
+        else
+          merge_stats(stats, part, g);
+      }
+      LayerTraffic t = groups.size() == 1 ? std::move(parts.front()) : join_groups(std::move(parts));
+      w.stats.push_back(stats);
+      std::size_t found = w.distinct.size();
+      for (std::size_t i : by_fingerprint[t.fingerprint])
+        if (same_traffic(w.distinct[i], t)) found = i;
+      w.to_distinct.push_back(found);
+      if (found == w.distinct.size()) {
+        by_fingerprint[t.fingerprint].push_back(found);
+        w.first_index.push_back(k * layers + l);
+        w.distinct.push_back(std::move(t));
+      }
+    }
+  if (log)
+    log->info("traffic of {} layer(s) built in {:.3f} s, {} distinct", s.samples * layers,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), w.distinct.size());
+  return w;
 }
 
 }  // namespace
@@ -36,6 +128,8 @@ RunReport run_scenario(const Scenario& s) {
   rep.engine = engine_name(s.engine);
   rep.input = s.byte_model_input();
   rep.bytes = layer_bytes(rep.input);
+  rep.routing = routing_model_name(s.routing.model);
+  rep.dedup = s.routing.dedup;
 
   // SimGrid reads XML platforms, so an XML platform needs the engine even
   // for the analytic and bound engines.
@@ -64,42 +158,38 @@ RunReport run_scenario(const Scenario& s) {
   rep.platform_path = s.platform_path;
   rep.platform_chips = topo.num_chips();
   rep.platform_links = topo.num_physical_links();
-  const std::vector<ChipId> group = group_chips(s, topo);
-  rep.group_chips = group.size();
+  rep.chip_names = topo.chips;
+  const std::vector<std::vector<ChipId>> groups = group_chips(s, topo);
+  rep.group_chips = groups.front().size();
+  rep.groups = groups.size();
   if (log)
-    log->info("{}: {} chips, {} links; group of {} chips; dispatch {} B, combine {} B per chip", topo.name,
-              topo.num_chips(), topo.num_physical_links(), group.size(), rep.bytes.dispatch_bytes,
+    log->info("{}: {} chips, {} links; {} group(s) of {} chips; dispatch {} B, combine {} B per chip", topo.name,
+              topo.num_chips(), topo.num_physical_links(), groups.size(), rep.group_chips, rep.bytes.dispatch_bytes,
               rep.bytes.combine_bytes);
 
-  // One traffic per layer; identical layers are computed once.
-  std::vector<LayerTraffic> distinct;
-  std::map<std::uint64_t, std::size_t> by_fingerprint;
-  std::vector<std::size_t> layer_to_distinct;
-  std::vector<std::size_t> first_layer;
-  for (std::size_t l = 0; l < s.model.moe_layers; ++l) {
-    LayerTraffic t = uniform_layer(rep.bytes, group, s.deployment.moe_tp);
-    auto it = by_fingerprint.find(t.fingerprint);
-    if (it != by_fingerprint.end() && same_traffic(distinct[it->second], t)) {
-      layer_to_distinct.push_back(it->second);
-      continue;
-    }
-    by_fingerprint[t.fingerprint] = distinct.size();
-    layer_to_distinct.push_back(distinct.size());
-    first_layer.push_back(l);
-    distinct.push_back(std::move(t));
-  }
+  const Workload w = build_workload(s, topo, groups, rep.bytes);
+  const auto nG = static_cast<std::uint32_t>(groups.size());
 
   std::vector<LayerResult> computed;
   switch (s.engine) {
     case Engine::kAnalytic: {
       const CommParams comm = resolved_comm_params(s.platform, topo);
-      for (const auto& t : distinct) computed.push_back(analytic_layer(rep.bytes, t, s.deployment.moe_tp, comm));
+      for (const auto& t : w.distinct) {
+        computed.push_back(analytic_layer(rep.bytes, t, s.deployment.moe_tp, comm));
+        if (nG > 1)
+          for (auto& p : computed.back().phases) p.group_us.assign(nG, p.latency_us);
+      }
       break;
     }
     case Engine::kBound:
-      for (const auto& t : distinct) {
+      for (const auto& t : w.distinct) {
         LayerResult r;
-        for (const auto& ph : t.phases) r.phases.push_back(bound_phase(topo, ph));
+        for (const auto& ph : t.phases) {
+          r.phases.push_back(bound_phase(topo, ph));
+          if (nG > 1)
+            for (std::uint32_t g = 0; g < nG; ++g)
+              r.phases.back().group_us.push_back(bound_phase(topo, group_part(ph, g)).latency_us);
+        }
         computed.push_back(r);
       }
       break;
@@ -108,20 +198,31 @@ RunReport run_scenario(const Scenario& s) {
       rep.simgrid_cfg = simgrid_options(SimConfig{s.simgrid.network_model, s.simgrid.cfg, true});
       if (!xml) sim->build(topo);
       std::vector<const LayerTraffic*> todo;
-      for (const auto& t : distinct) todo.push_back(&t);
-      if (log) log->info("replaying {} distinct layer(s) of {} on SimGrid", distinct.size(), s.model.moe_layers);
-      computed = sim->replay(todo, group, s.expert_time_us);
+      for (const auto& t : w.distinct) todo.push_back(&t);
+      std::vector<ChipId> all;
+      for (const auto& g : groups) all.insert(all.end(), g.begin(), g.end());
+      if (log)
+        log->info("replaying {} distinct layer(s) of {} on SimGrid", w.distinct.size(), s.samples * s.model.moe_layers);
+      computed = sim->replay(todo, all, s.expert_time_us, nG);
       break;
     }
   }
-  for (std::size_t l = 0; l < s.model.moe_layers; ++l) {
-    LayerResult r = computed[layer_to_distinct[l]];
-    r.layer = l;
-    r.simulated_as = first_layer[layer_to_distinct[l]];
-    r.expert_us = s.expert_time_us;
-    rep.layers.push_back(std::move(r));
+  for (std::uint64_t k = 0; k < s.samples; ++k) {
+    std::vector<LayerResult> layers;
+    for (std::uint64_t l = 0; l < s.model.moe_layers; ++l) {
+      const std::size_t flat = k * s.model.moe_layers + l;
+      LayerResult r = computed[w.to_distinct[flat]];
+      r.layer = l;
+      r.simulated_as = w.first_index[w.to_distinct[flat]];
+      r.expert_us = s.expert_time_us;
+      r.stats = w.stats[flat];
+      layers.push_back(std::move(r));
+    }
+    rep.sample_seeds.push_back(s.seed + k);
+    rep.sample_layers.push_back(std::move(layers));
   }
-  rep.distinct_layers = distinct.size();
+  rep.layers = rep.sample_layers.front();
+  rep.distinct_layers = w.distinct.size();
   rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   if (log) log->info("done in {:.3f} s", rep.wall_s);
   return rep;

@@ -1,6 +1,7 @@
 // Scenario parsing and validation.
 #include "moesim/scenario.hpp"
 
+#include <cmath>
 #include <set>
 
 #include "moesim/error.hpp"
@@ -67,6 +68,126 @@ Precision read_precision(const YamlMap& root) {
   return p;
 }
 
+void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
+  t.allow_only({"routing", "zipf_exponent", "hot_experts", "hot_share", "redraw_per_layer", "trace", "dedup",
+                "expert_placement", "redundant_experts", "n_groups", "topk_groups", "max_nodes", "node_chips"});
+  RoutingSpec& r = s.routing;
+  const std::string model = t.str_or("routing", "uniform");
+  const std::pair<const char*, RoutingSpec::Model> models[] = {{"uniform", RoutingSpec::Model::kUniform},
+                                                                {"random", RoutingSpec::Model::kRandom},
+                                                                {"zipf", RoutingSpec::Model::kZipf},
+                                                                {"hotspot", RoutingSpec::Model::kHotspot},
+                                                                {"trace", RoutingSpec::Model::kTrace}};
+  bool known = false;
+  for (const auto& [name, m] : models)
+    if (model == name) r.model = m, known = true;
+  if (!known)
+    t.fail_at("routing", "'" + model + "' is not a routing model (allowed: uniform, random, zipf, hotspot, trace)");
+  const std::uint64_t E = s.model.num_experts, ep = s.deployment.ep;
+  if (r.model != RoutingSpec::Model::kUniform && E == 0)
+    t.fail_at("routing", "'" + model + "' routing needs model.num_experts");
+  auto flag = [&](const char* key, bool fallback) {
+    if (!t.has(key)) return fallback;
+    const std::string v = t.str(key);
+    if (v == "true") return true;
+    if (v == "false") return false;
+    t.fail_at(key, "'" + v + "' is not true or false");
+  };
+  auto expert_list = [&](const char* key) {
+    std::vector<std::uint64_t> out;
+    for (const auto& text : t.str_list(key)) {
+      bool digits = !text.empty() && text.size() <= 18;
+      for (char c : text) digits = digits && c >= '0' && c <= '9';
+      if (!digits || std::stoull(text) >= E)
+        t.fail_at(key, "'" + text + "' is not an expert id below model.num_experts " + std::to_string(E));
+      out.push_back(std::stoull(text));
+    }
+    return out;
+  };
+  r.zipf_exponent = t.number_or("zipf_exponent", 1.0);
+  if (!(r.zipf_exponent >= 0)) t.fail_at("zipf_exponent", quote(t.node("zipf_exponent")) + " must be zero or more");
+  r.redraw_per_layer = flag("redraw_per_layer", true);
+  r.dedup = flag("dedup", true);
+  if (r.model == RoutingSpec::Model::kHotspot) {
+    r.hot_experts = expert_list("hot_experts");
+    if (r.hot_experts.empty()) t.fail_at("hot_experts", "lists no experts");
+    r.hot_share = t.number("hot_share");
+    if (!(r.hot_share > 0 && r.hot_share <= 1)) t.fail_at("hot_share", quote(t.node("hot_share")) + " is not in (0, 1]");
+  }
+  if (r.model == RoutingSpec::Model::kTrace) {
+    const std::string trace = t.str("trace");
+    s.trace_path = !trace.empty() && trace.front() == '/' ? trace : folder + trace;
+  }
+  if (t.has("expert_placement")) {
+    YAML::Node p = t.node("expert_placement");
+    if (p.IsScalar() && p.Scalar() == "contiguous") {
+      r.placement = RoutingSpec::Placement::kContiguous;
+    } else if (p.IsScalar() && p.Scalar() == "round_robin") {
+      r.placement = RoutingSpec::Placement::kRoundRobin;
+    } else if (p.IsSequence()) {
+      r.placement = RoutingSpec::Placement::kExplicit;
+      for (const auto& text : t.str_list("expert_placement")) {
+        bool digits = !text.empty() && text.size() <= 18;
+        for (char c : text) digits = digits && c >= '0' && c <= '9';
+        if (!digits || std::stoull(text) >= ep)
+          t.fail_at("expert_placement", "rank '" + text + "' is not below deployment.ep " + std::to_string(ep));
+        r.expert_rank.push_back(std::stoull(text));
+      }
+      if (r.expert_rank.size() != E)
+        t.fail_at("expert_placement", "gives " + std::to_string(r.expert_rank.size()) + " ranks for " +
+                                          std::to_string(E) + " experts (model.num_experts)");
+    } else {
+      t.fail_at("expert_placement",
+                quote(p) + " is not a placement (allowed: contiguous, round_robin, or a list of ranks, one per expert)");
+    }
+  }
+  if (t.has("redundant_experts")) {
+    YAML::Node red = t.node("redundant_experts");
+    if (red.IsMap()) {
+      YamlMap m = t.map("redundant_experts");
+      for (const auto& kv : red) {
+        const std::string e = kv.first.Scalar();
+        bool digits = !e.empty() && e.size() <= 18;
+        for (char c : e) digits = digits && c >= '0' && c <= '9';
+        if (!digits || std::stoull(e) >= E)
+          m.fail_at(e, "'" + e + "' is not an expert id below model.num_experts " + std::to_string(E));
+        std::vector<std::uint64_t> ranks;
+        for (const auto& item : kv.second) {
+          const std::string text = item.Scalar();
+          bool ok = !text.empty() && text.size() <= 18;
+          for (char c : text) ok = ok && c >= '0' && c <= '9';
+          if (!ok || std::stoull(text) >= ep)
+            m.fail_at(e, "rank '" + text + "' is not below deployment.ep " + std::to_string(ep));
+          ranks.push_back(std::stoull(text));
+        }
+        r.redundant_map[std::stoull(e)] = ranks;
+      }
+    } else {
+      r.redundant = static_cast<std::uint64_t>(t.non_negative_or("redundant_experts", 0));
+      if (r.redundant > E)
+        t.fail_at("redundant_experts", std::to_string(r.redundant) + " is more than model.num_experts " + std::to_string(E));
+    }
+  }
+  r.n_groups = t.positive_or("n_groups", 0);
+  r.topk_groups = t.positive_or("topk_groups", 0);
+  if ((r.n_groups == 0) != (r.topk_groups == 0))
+    t.fail_at(r.n_groups ? "topk_groups" : "n_groups", "n_groups and topk_groups go together");
+  if (r.n_groups) {
+    if (E % r.n_groups != 0)
+      t.fail_at("n_groups", std::to_string(r.n_groups) + " does not divide model.num_experts " + std::to_string(E));
+    if (r.topk_groups > r.n_groups)
+      t.fail_at("topk_groups", std::to_string(r.topk_groups) + " is more than n_groups " + std::to_string(r.n_groups));
+    if (s.model.topk > r.topk_groups * (E / r.n_groups))
+      t.fail_at("topk_groups", std::to_string(r.topk_groups) + " groups of " + std::to_string(E / r.n_groups) +
+                                   " experts hold fewer than model.topk " + std::to_string(s.model.topk));
+  }
+  r.max_nodes = t.positive_or("max_nodes", 0);
+  r.node_chips = t.positive_or("node_chips", 0);
+  if (r.model == RoutingSpec::Model::kUniform && (r.n_groups || r.max_nodes || r.redundant || !r.redundant_map.empty()))
+    t.fail_at("routing", "uniform shares draw no experts: n_groups, max_nodes and redundant_experts need random, "
+                         "zipf, hotspot or trace routing");
+}
+
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
@@ -74,25 +195,26 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   for (const auto& o : overrides) doc.set(o);
   YamlMap root(doc, doc.root(), "");
   root.allow_only({"name", "description", "platform", "model", "deployment", "precision",
-                   "expert_time_us", "engine", "simgrid", "comm_params"});
+                   "expert_time_us", "engine", "simgrid", "comm_params", "traffic", "seed", "samples"});
   Scenario s;
   s.path = path;
   std::string base = path.substr(path.find_last_of('/') + 1);
   s.name = root.str_or("name", base.substr(0, base.find_last_of('.')));
 
   YamlMap model = root.map("model");
-  model.allow_only({"name", "hidden_dim", "num_experts", "topk", "moe_layers"});
+  model.allow_only({"name", "hidden_dim", "num_experts", "topk", "moe_layers", "shared_experts"});
   s.model.name = model.str_or("name", "");
   s.model.hidden_dim = model.positive("hidden_dim");
   s.model.num_experts = model.positive_or("num_experts", 0);
   s.model.topk = model.positive("topk");
   s.model.moe_layers = model.positive_or("moe_layers", 1);
+  s.model.shared_experts = static_cast<std::uint64_t>(model.non_negative_or("shared_experts", 0));
   if (s.model.num_experts != 0 && s.model.topk > s.model.num_experts)
     model.fail_at("topk", std::to_string(s.model.topk) + " is more than the " +
                               std::to_string(s.model.num_experts) + " experts of model.num_experts");
 
   YamlMap dep = root.map("deployment");
-  dep.allow_only({"global_batch", "seq_len", "ep", "moe_tp", "placement"});
+  dep.allow_only({"global_batch", "seq_len", "ep", "moe_tp", "placement", "groups", "group_placement"});
   s.deployment.global_batch = dep.positive("global_batch");
   s.deployment.seq_len = dep.positive_or("seq_len", 1);
   s.deployment.ep = dep.positive("ep");
@@ -115,6 +237,39 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
                                    " hosts, but the group has ep x moe_tp = " +
                                    std::to_string(s.group_chips()) + " chips");
   }
+
+  s.deployment.groups = dep.positive_or("groups", 1);
+  if (dep.has("group_placement")) s.where_placement = dep.where("group_placement");
+  if (dep.has("group_placement")) {
+    YAML::Node gp = dep.node("group_placement");
+    if (gp.IsScalar() && gp.Scalar() == "contiguous") {
+      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kContiguous;
+    } else if (gp.IsScalar() && gp.Scalar() == "strided") {
+      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kStrided;
+    } else if (gp.IsSequence()) {
+      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kExplicit;
+      for (const auto& g : gp) {
+        if (!g.IsSequence()) dep.fail_at("group_placement", "expected a list of host lists, got an item " + quote(g));
+        std::vector<std::string> hosts;
+        for (const auto& h : g) hosts.push_back(h.Scalar());
+        if (hosts.size() != s.group_chips())
+          dep.fail_at("group_placement", "a group lists " + std::to_string(hosts.size()) +
+                                             " hosts, but ep x moe_tp = " + std::to_string(s.group_chips()));
+        s.deployment.group_hosts.push_back(hosts);
+      }
+      if (dep.has("groups") && s.deployment.group_hosts.size() != s.deployment.groups)
+        dep.fail_at("group_placement", "lists " + std::to_string(s.deployment.group_hosts.size()) +
+                                           " groups, but deployment.groups is " + std::to_string(s.deployment.groups));
+      s.deployment.groups = s.deployment.group_hosts.size();
+      if (s.deployment.groups == 0) dep.fail_at("group_placement", "lists no groups");
+    } else {
+      dep.fail_at("group_placement", quote(gp) + " is not a group placement (allowed: contiguous, strided, "
+                                                  "or a list of host lists)");
+    }
+  }
+  if (!s.deployment.placement.empty() && s.deployment.groups > 1)
+    dep.fail_at("placement", "gives one group's hosts, but deployment.groups is " +
+                                 std::to_string(s.deployment.groups) + " (use deployment.group_placement)");
 
   s.precision = read_precision(root);
   s.expert_time_us = root.non_negative_or("expert_time_us", 0);
@@ -141,6 +296,12 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     }
   }
 
+  s.seed = root.has("seed") ? static_cast<std::uint64_t>(root.number("seed")) : 1;
+  if (root.has("seed") && (root.number("seed") < 0 || root.number("seed") != std::floor(root.number("seed"))))
+    root.fail_at("seed", quote(root.node("seed")) + " is not a non-negative integer");
+  s.samples = root.positive_or("samples", 1);
+  if (auto t = root.map_if("traffic")) read_traffic(*t, s, folder_of(path));
+
   const std::string platform = root.str("platform");
   s.where_platform = root.where("platform");
   s.platform_path = !platform.empty() && platform.front() == '/' ? platform : folder_of(path) + platform;
@@ -154,27 +315,57 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   return s;
 }
 
-std::vector<ChipId> group_chips(const Scenario& s, const Topology& topology) {
-  const std::uint64_t need = s.group_chips();
-  if (need > topology.num_chips())
+std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& topology) {
+  const std::uint64_t per = s.group_chips(), groups = s.deployment.groups;
+  if (per * groups > topology.num_chips())
     fail(s.where_group, "deployment.ep",
-         "ep x moe_tp = " + std::to_string(s.deployment.ep) + " x " + std::to_string(s.deployment.moe_tp) +
-             " = " + std::to_string(need) + " chips is more than the " +
-             std::to_string(topology.num_chips()) + " chips of platform " + topology.name);
-  std::vector<ChipId> out;
-  if (s.deployment.placement.empty()) {
-    for (std::uint64_t i = 0; i < need; ++i) out.push_back(static_cast<ChipId>(i));
+         "ep x moe_tp = " + std::to_string(s.deployment.ep) + " x " + std::to_string(s.deployment.moe_tp) + " = " +
+             std::to_string(per) + " chips" + (groups > 1 ? " x " + std::to_string(groups) + " groups" : "") +
+             " is more than the " + std::to_string(topology.num_chips()) + " chips of platform " + topology.name);
+  auto lookup = [&](const std::vector<std::string>& hosts, const std::string& key) {
+    std::vector<ChipId> out;
+    for (const auto& h : hosts) {
+      long id = topology.chip_index(h);
+      if (id < 0)
+        fail(s.where_placement, key,
+             "host '" + h + "' is not a chip of platform " + topology.name + " (chips are " +
+                 topology.chips.front() + " .. " + topology.chips.back() + ")");
+      out.push_back(static_cast<ChipId>(id));
+    }
+    return out;
+  };
+  std::vector<std::vector<ChipId>> out(groups);
+  if (!s.deployment.placement.empty()) {
+    out[0] = lookup(s.deployment.placement, "deployment.placement");
     return out;
   }
-  for (const auto& h : s.deployment.placement) {
-    long id = topology.chip_index(h);
-    if (id < 0)
-      fail(s.where_placement, "deployment.placement",
-           "host '" + h + "' is not a chip of platform " + topology.name + " (chips are " +
-               topology.chips.front() + " .. " + topology.chips.back() + ")");
-    out.push_back(static_cast<ChipId>(id));
+  switch (s.deployment.group_placement) {
+    case DeploymentSpec::GroupPlacement::kContiguous:
+      for (std::uint64_t g = 0; g < groups; ++g)
+        for (std::uint64_t i = 0; i < per; ++i) out[g].push_back(static_cast<ChipId>(g * per + i));
+      break;
+    case DeploymentSpec::GroupPlacement::kStrided:
+      for (std::uint64_t g = 0; g < groups; ++g)
+        for (std::uint64_t i = 0; i < per; ++i) out[g].push_back(static_cast<ChipId>(i * groups + g));
+      break;
+    case DeploymentSpec::GroupPlacement::kExplicit: {
+      std::set<ChipId> used;
+      for (std::uint64_t g = 0; g < groups; ++g) {
+        out[g] = lookup(s.deployment.group_hosts[g], "deployment.group_placement");
+        for (ChipId c : out[g])
+          if (!used.insert(c).second)
+            fail(s.where_placement, "deployment.group_placement", "host '" + topology.chips[c] + "' is in two groups");
+      }
+      break;
+    }
   }
   return out;
+}
+
+std::uint64_t node_chips(const Scenario& s) {
+  if (s.routing.node_chips) return s.routing.node_chips;
+  if (s.platform.kind == PlatformSpec::Kind::kTiers) return s.platform.tiers.levels.front().count;
+  return 0;
 }
 
 }  // namespace moesim

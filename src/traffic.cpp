@@ -1,7 +1,10 @@
 // Traffic matrices and flows of one MoE layer.
 #include "moesim/traffic.hpp"
 
+#include <algorithm>
 #include <cassert>
+
+#include "moesim/routing.hpp"
 
 namespace moesim {
 
@@ -51,7 +54,8 @@ std::string phase_name(PhaseKind k) {
   return "?";
 }
 
-Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group) {
+Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group,
+                 std::uint32_t group_id) {
   assert(group.size() == m.n);
   Phase p;
   p.kind = kind;
@@ -62,7 +66,7 @@ Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipI
       if (s == d) {
         p.local_bytes += b;
       } else {
-        p.flows.push_back(Flow{group[s], group[d], b});
+        p.flows.push_back(Flow{group[s], group[d], b, group_id});
         p.network_bytes += b;
       }
     }
@@ -84,20 +88,124 @@ std::uint64_t fingerprint(const std::vector<Phase>& phases) {
       mix(f.src);
       mix(f.dst);
       mix(f.bytes);
+      mix(f.group);
     }
   }
   return h;
 }
 
-LayerTraffic uniform_layer(const LayerBytes& bytes, const std::vector<ChipId>& group, std::uint64_t moe_tp) {
+LayerTraffic uniform_layer(const LayerBytes& bytes, const std::vector<ChipId>& group, std::uint64_t moe_tp,
+                           std::uint32_t group_id) {
   const std::size_t n = group.size();
   LayerTraffic t;
-  t.phases.push_back(make_phase(PhaseKind::kDispatch, uniform_matrix(n, bytes.dispatch_bytes), group));
+  t.phases.push_back(make_phase(PhaseKind::kDispatch, uniform_matrix(n, bytes.dispatch_bytes), group, group_id));
   t.phases.push_back(
-      make_phase(PhaseKind::kCombine, uniform_matrix(n, bytes.combine_bytes).transposed(), group));
+      make_phase(PhaseKind::kCombine, uniform_matrix(n, bytes.combine_bytes).transposed(), group, group_id));
   if (moe_tp > 1)
     t.phases.push_back(
-        make_phase(PhaseKind::kAllgather, allgather_matrix(n, moe_tp, bytes.combine_bytes), group));
+        make_phase(PhaseKind::kAllgather, allgather_matrix(n, moe_tp, bytes.combine_bytes), group, group_id));
+  t.fingerprint = fingerprint(t.phases);
+  return t;
+}
+
+namespace {
+
+// Network bytes of a token-count matrix [src chip * ep + rank].
+std::uint64_t network_bytes(const std::vector<std::uint64_t>& counts, std::size_t n, std::uint64_t ep,
+                            std::uint64_t tp, std::uint64_t token_bytes) {
+  std::uint64_t sum = 0;
+  for (std::size_t c = 0; c < n; ++c)
+    for (std::uint64_t r = 0; r < ep; ++r)
+      for (std::uint64_t j = r * tp; j < (r + 1) * tp; ++j)
+        if (j != c) sum += counts[c * ep + r] * token_bytes;
+  return sum;
+}
+
+}  // namespace
+
+LayerTraffic routed_layer(const LayerRouting& routing, const TokenBytes& token, bool dedup,
+                          const std::vector<ChipId>& group, std::uint64_t moe_tp,
+                          std::uint64_t allgather_bytes, std::uint32_t group_id, LayerStats* stats) {
+  const std::size_t n = group.size();
+  const std::uint64_t tp = moe_tp, ep = n / tp;
+  const std::vector<std::uint64_t>& counts = dedup ? routing.counts_dedup : routing.counts_all;
+  TrafficMatrix d{n, std::vector<std::uint64_t>(n * n, 0)};
+  for (std::size_t c = 0; c < n; ++c)
+    for (std::uint64_t r = 0; r < ep; ++r)
+      for (std::uint64_t j = r * tp; j < (r + 1) * tp; ++j) d.bytes[c * n + j] += counts[c * ep + r] * token.dispatch;
+  TrafficMatrix back = d.transposed();
+  for (auto& b : back.bytes) b = b / token.dispatch * token.combine;
+  LayerTraffic t;
+  t.phases.push_back(make_phase(PhaseKind::kDispatch, d, group, group_id));
+  t.phases.push_back(make_phase(PhaseKind::kCombine, back, group, group_id));
+  if (tp > 1)
+    t.phases.push_back(make_phase(PhaseKind::kAllgather, allgather_matrix(n, tp, allgather_bytes), group, group_id));
+  t.fingerprint = fingerprint(t.phases);
+
+  if (stats) {
+    LayerStats s;
+    s.routed = true;
+    double sum = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint64_t got = d.received_by(j);
+      sum += static_cast<double>(got);
+      if (j == 0 || got > s.busiest_bytes) {
+        s.busiest_bytes = got;
+        s.busiest_chip = group[j];
+        s.busiest_experts = routing.distinct_experts[j / tp];
+      }
+    }
+    const double mean = sum / static_cast<double>(n);
+    s.imbalance = mean > 0 ? static_cast<double>(s.busiest_bytes) / mean : 1.0;
+    for (auto x : routing.distinct_experts) s.max_experts = std::max(s.max_experts, x);
+    double tokens = 0;
+    for (auto x : routing.rank_tokens) tokens += static_cast<double>(x);
+    s.mean_rank_tokens = tokens / static_cast<double>(ep);
+    s.dispatch_bytes_dedup = network_bytes(routing.counts_dedup, n, ep, tp, token.dispatch);
+    s.dispatch_bytes_all = network_bytes(routing.counts_all, n, ep, tp, token.dispatch);
+    *stats = s;
+  }
+  return t;
+}
+
+LayerStats uniform_stats(const LayerBytes& bytes, const std::vector<ChipId>& group, std::uint64_t network) {
+  LayerStats s;
+  s.busiest_chip = group.front();
+  s.busiest_bytes = bytes.dispatch_bytes;
+  s.imbalance = 1.0;
+  s.mean_rank_tokens = static_cast<double>(bytes.tokens_per_ep_group);
+  s.dispatch_bytes_dedup = s.dispatch_bytes_all = network;
+  return s;
+}
+
+void merge_stats(LayerStats& into, const LayerStats& more, std::size_t groups_so_far) {
+  // The imbalance over all chips: every group has the same number of chips.
+  const double mean_into = static_cast<double>(into.busiest_bytes) / into.imbalance;
+  const double mean_more = static_cast<double>(more.busiest_bytes) / more.imbalance;
+  const double k = static_cast<double>(groups_so_far);
+  const double mean = (mean_into * k + mean_more) / (k + 1);
+  if (more.busiest_bytes > into.busiest_bytes) {
+    into.busiest_bytes = more.busiest_bytes;
+    into.busiest_chip = more.busiest_chip;
+    into.busiest_experts = more.busiest_experts;
+  }
+  into.imbalance = mean > 0 ? static_cast<double>(into.busiest_bytes) / mean : 1.0;
+  into.max_experts = std::max(into.max_experts, more.max_experts);
+  into.mean_rank_tokens = (into.mean_rank_tokens * k + more.mean_rank_tokens) / (k + 1);
+  into.dispatch_bytes_dedup += more.dispatch_bytes_dedup;
+  into.dispatch_bytes_all += more.dispatch_bytes_all;
+}
+
+LayerTraffic join_groups(std::vector<LayerTraffic> per_group) {
+  LayerTraffic t = std::move(per_group.front());
+  for (std::size_t g = 1; g < per_group.size(); ++g)
+    for (std::size_t p = 0; p < t.phases.size(); ++p) {
+      Phase& into = t.phases[p];
+      const Phase& more = per_group[g].phases[p];
+      into.flows.insert(into.flows.end(), more.flows.begin(), more.flows.end());
+      into.network_bytes += more.network_bytes;
+      into.local_bytes += more.local_bytes;
+    }
   t.fingerprint = fingerprint(t.phases);
   return t;
 }

@@ -60,6 +60,6 @@ TEST_CASE("report names stay as documented", "[report]") {
   CHECK(table.find("layer    dispatch_us     combine_us       total_us") != std::string::npos);
   CHECK(table.find("summary over 3 layers") != std::string::npos);
   const std::string csv = to_csv(r);
-  CHECK(csv.rfind("layer,dispatch_us,combine_us,", 0) == 0);
+  CHECK(csv.rfind("seed,layer,dispatch_us,combine_us,", 0) == 0);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 4);
 }

@@ -22,6 +22,9 @@ struct PhaseResult {
   // The most loaded link and what it carries (bound; simgrid reports it too).
   std::string critical_link;
   double critical_link_bytes = 0;
+  // Per EP group (index: group), when several run at once: when the group's
+  // last flow arrived (simgrid), or the group's own bound (bound).
+  std::vector<double> group_us;
   double drain_us = 0;             // critical link's bytes over its bandwidth
   double max_path_latency_us = 0;  // longest route latency of the phase's flows
 };
@@ -30,8 +33,10 @@ struct LayerResult {
   std::size_t layer = 0;
   std::vector<PhaseResult> phases;
   double expert_us = 0;
-  // Index of the layer whose identical traffic was simulated (== layer if this one was).
+  // Index of the layer whose identical traffic was simulated (== layer if this
+  // one was); with several samples, sample * moe_layers + layer.
   std::size_t simulated_as = 0;
+  LayerStats stats;
 
   double phase_us(PhaseKind k) const;
   std::uint64_t phase_bytes(PhaseKind k) const;
@@ -45,13 +50,20 @@ struct RunReport {
   std::string platform_path;
   std::size_t platform_chips = 0;
   std::size_t platform_links = 0;
+  std::vector<std::string> chip_names;  // by ChipId
   std::size_t group_chips = 0;
   std::string engine;
   std::string network_model;  // simgrid only
   std::vector<std::string> simgrid_cfg;
   ByteModelInput input;
   LayerBytes bytes;
-  std::vector<LayerResult> layers;
+  std::string routing = "uniform";
+  bool dedup = true;
+  std::size_t groups = 1;
+  std::vector<LayerResult> layers;  // of the first sample
+  // With --samples K: the seed and the layers of every sample (the first too).
+  std::vector<std::uint64_t> sample_seeds;
+  std::vector<std::vector<LayerResult>> sample_layers;
   std::size_t distinct_layers = 0;  // layers actually computed
   double wall_s = 0;
 };

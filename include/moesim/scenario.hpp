@@ -9,6 +9,7 @@
 
 #include "moesim/bytes.hpp"
 #include "moesim/platform.hpp"
+#include "moesim/routing.hpp"
 
 namespace moesim {
 
@@ -22,6 +23,7 @@ struct ModelSpec {
   std::uint64_t num_experts = 0;  // routed experts; 0 = not given
   std::uint64_t topk = 0;
   std::uint64_t moe_layers = 1;
+  std::uint64_t shared_experts = 0;  // run where the token is: no traffic
 };
 
 struct DeploymentSpec {
@@ -30,6 +32,12 @@ struct DeploymentSpec {
   std::uint64_t ep = 0;
   std::uint64_t moe_tp = 1;
   std::vector<std::string> placement;  // host names of the group; empty = first chips
+  // Several EP groups (data-parallel replicas) on one fabric, each with its
+  // own global_batch of tokens, all at once.
+  std::uint64_t groups = 1;
+  enum class GroupPlacement { kContiguous, kStrided, kExplicit };
+  GroupPlacement group_placement = GroupPlacement::kContiguous;
+  std::vector<std::vector<std::string>> group_hosts;  // kExplicit
 };
 
 struct SimgridSpec {
@@ -47,6 +55,10 @@ struct Scenario {
   Precision precision;
   double expert_time_us = 0;  // the expert phase between dispatch and combine
   Engine engine = Engine::kSimgrid;
+  RoutingSpec routing;
+  std::string trace_path;     // resolved against the scenario's folder
+  std::uint64_t seed = 1;
+  std::uint64_t samples = 1;  // repeat the run with seeds seed, seed+1, ...
   SimgridSpec simgrid;
   // The platform file, loaded, with the scenario's comm_params overrides applied.
   PlatformSpec platform;
@@ -63,7 +75,11 @@ struct Scenario {
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
 
 // Checks the scenario against its platform (group size, placement hosts) and
-// returns the chip ids of the group, in group order.
-std::vector<ChipId> group_chips(const Scenario& s, const Topology& topology);
+// returns the chip ids of every EP group, each in group order.
+std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& topology);
+
+// Chips of a node for node-limited routing: traffic.node_chips, or the
+// platform's first tier (a board) when it has tiers. 0 if neither.
+std::uint64_t node_chips(const Scenario& s);
 
 }  // namespace moesim

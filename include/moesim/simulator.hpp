@@ -41,9 +41,11 @@ class Simulator {
   void build(const Topology& topology);
 
   // Replays every layer in turn, phases separated by a barrier and the expert
-  // phase between dispatch and combine; actors run on the `group` chips.
+  // phase between dispatch and combine; actors run on the `chips` of every
+  // group. With groups > 1, each phase also reports when each group's last
+  // flow arrived.
   std::vector<LayerResult> replay(const std::vector<const LayerTraffic*>& layers,
-                                  const std::vector<ChipId>& group, double expert_us);
+                                  const std::vector<ChipId>& chips, double expert_us, std::uint32_t groups = 1);
 
  private:
   struct Impl;

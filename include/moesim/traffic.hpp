@@ -36,6 +36,7 @@ struct Flow {
   ChipId src = 0;
   ChipId dst = 0;
   std::uint64_t bytes = 0;
+  std::uint32_t group = 0;  // the EP group it belongs to
 };
 
 enum class PhaseKind { kDispatch, kCombine, kAllgather };
@@ -49,7 +50,8 @@ struct Phase {
 };
 
 // The flows of a matrix, with group indices mapped to the chips of `group`.
-Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group);
+Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group,
+                 std::uint32_t group_id = 0);
 
 // One MoE layer: dispatch, combine (the dispatch reversed, with combine
 // bytes) and, with moe_tp > 1, the all-gather of the combine output.
@@ -58,7 +60,46 @@ struct LayerTraffic {
   std::uint64_t fingerprint = 0;  // equal traffic gives equal fingerprints
 };
 
-LayerTraffic uniform_layer(const LayerBytes& bytes, const std::vector<ChipId>& group, std::uint64_t moe_tp);
+LayerTraffic uniform_layer(const LayerBytes& bytes, const std::vector<ChipId>& group, std::uint64_t moe_tp,
+                           std::uint32_t group_id = 0);
+
+struct LayerRouting;
+
+// Bytes of one token on the wire: hidden_dim / moe_tp * dtype bytes.
+struct TokenBytes {
+  std::uint64_t dispatch = 0;
+  std::uint64_t combine = 0;
+};
+
+// What a layer's routing did, for the report. Chip ids are platform chips.
+struct LayerStats {
+  bool routed = false;              // false for uniform shares (no experts drawn)
+  ChipId busiest_chip = 0;          // receives the most dispatch bytes (local share included)
+  std::uint64_t busiest_bytes = 0;
+  std::uint32_t busiest_experts = 0;  // distinct experts its EP rank serves
+  std::uint32_t max_experts = 0;      // most distinct experts on one rank (Tier6's "max expert")
+  double imbalance = 1.0;             // max / mean dispatch bytes received per chip
+  double mean_rank_tokens = 0;        // tokens an EP rank receives, every copy counted
+  std::uint64_t dispatch_bytes_dedup = 0;  // network bytes, a token once per rank
+  std::uint64_t dispatch_bytes_all = 0;    // network bytes, every expert copy counted
+};
+
+// A routed layer: the dispatch from the routing's token counts (dedup or every
+// copy), each token's slice to every chip of the EP rank (ranks are moe_tp
+// consecutive chips of the group); the combine mirrors it; moe_tp > 1 adds
+// the all-gather of `allgather_bytes` per chip as in uniform_layer.
+LayerTraffic routed_layer(const LayerRouting& routing, const TokenBytes& token, bool dedup,
+                          const std::vector<ChipId>& group, std::uint64_t moe_tp,
+                          std::uint64_t allgather_bytes, std::uint32_t group_id, LayerStats* stats);
+
+// Stats of uniform shares: the busiest chip and the imbalance, no experts.
+LayerStats uniform_stats(const LayerBytes& bytes, const std::vector<ChipId>& group, std::uint64_t network_bytes);
+
+// Adds `more`'s stats (another group of the same layer) into `into`.
+void merge_stats(LayerStats& into, const LayerStats& more, std::size_t groups_so_far);
+
+// The phases of several groups run at once: flows of the same phase joined.
+LayerTraffic join_groups(std::vector<LayerTraffic> per_group);
 
 // FNV-1a over every flow of every phase.
 std::uint64_t fingerprint(const std::vector<Phase>& phases);

@@ -172,7 +172,8 @@ struct ChipPhase {
 }  // namespace
 
 std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*>& layers,
-                                           const std::vector<ChipId>& group, double expert_us) {
+                                           const std::vector<ChipId>& group, double expert_us,
+                                           std::uint32_t groups) {
   auto log = spdlog::get("replay");
   const std::size_t n = group.size();
   std::unordered_map<ChipId, std::size_t> actor_of;
@@ -194,6 +195,7 @@ std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*
       r.kind = ph.kind;
       r.network_bytes = ph.network_bytes;
       r.flows = ph.flows.size();
+      if (groups > 1) r.group_us.assign(groups, 0.0);
       results[l].phases.push_back(r);
     }
     results[l].expert_us = expert_us;
@@ -228,6 +230,10 @@ std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*
           PhaseResult& r = results[l].phases[p];
           for (std::size_t i = 0; i < sends.size(); ++i) {
             const double finish_us = (sends[i]->get_finish_time() - t0) * 1e6;
+            if (groups > 1) {
+              double& g = r.group_us[mine.out[i].second->group];
+              g = std::max(g, finish_us);
+            }
             if (!r.has_slowest || finish_us > r.slowest_finish_us) {
               r.has_slowest = true;
               r.slowest = *mine.out[i].second;
