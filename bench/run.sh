@@ -43,7 +43,8 @@ YAML
     done
     wall=$(printf '%s\n' "${walls[@]}" | median)
     mem=$(printf '%s\n' "${mems[@]}" | median)
-    read -r dus cus < <(awk -F, 'NR == 2 {printf "%.3f %.3f\n", $2, $3}' "$work/out.csv")
+    read -r dus cus < <(awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) col[$i] = i}
+      NR == 2 {printf "%.3f %.3f\n", $col["dispatch_us"], $col["combine_us"]}' "$work/out.csv")
     echo "| $chips | ${dims//,/x} torus | $engine | $wall | $mem | $dus | $cus |"
   done
 done

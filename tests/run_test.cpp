@@ -162,6 +162,91 @@ TEST_CASE("an XML platform gives the same answer as the YAML it was written from
   CHECK(layer0(bound_xml, "dispatch_us") == Approx(layer0(from_yaml, "dispatch_us")).epsilon(1e-9));
 }
 
+TEST_CASE("simgrid is never below the bound, for every routing model", "[replay][bound][routing]") {
+  struct Row {
+    std::string scenario, extra;
+  };
+  const std::string four = " --set model.moe_layers=4";
+  const Row rows[] = {
+      {"deepseek-v3-decode-sg2262-random", four},
+      {"deepseek-v3-decode-sg2262-zipf", four},
+      {"deepseek-v3-decode-sg2262-zipf", four + " --set traffic.dedup=false"},
+      {"deepseek-v3-decode-v4-4x4x4", four + " --set traffic.routing=random"},
+      {"deepseek-v3-decode-v4-4x4x4",
+       four + " --set traffic.routing=hotspot --set 'traffic.hot_experts=[0, 1, 2, 3]' --set traffic.hot_share=0.3"},
+      {"deepseek-v3-decode-v4-4x4x4",
+       four + " --set deployment.ep=16 --set deployment.moe_tp=2 --set traffic.routing=zipf"},
+      {"deepseek-v3-decode-v4-4x4x4",
+       four + " --set deployment.ep=16 --set deployment.groups=4 --set deployment.group_placement=strided "
+              "--set traffic.routing=random --set deployment.global_batch=2048"},
+      {"trace-example-v4", ""},
+      {"four-groups-of-64-v5e-16x16", " --set model.moe_layers=1"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.scenario << " " << r.extra);
+    json sim = run(shipped_scenario(r.scenario), r.extra);
+    json bound = run(shipped_scenario(r.scenario), r.extra + " --engine bound");
+    REQUIRE(sim["layers"].size() == bound["layers"].size());
+    for (std::size_t l = 0; l < sim["layers"].size(); ++l)
+      for (std::size_t p = 0; p < sim["layers"][l]["phases"].size(); ++p) {
+        const json& sp = sim["layers"][l]["phases"][p];
+        const json& bp = bound["layers"][l]["phases"][p];
+        INFO("layer " << l << " phase " << sp["phase"]);
+        CHECK(sp["latency_us"].get<double>() >= bp["latency_us"].get<double>() * (1 - 1e-9));
+        CHECK(sp["network_bytes"] == bp["network_bytes"]);
+        if (sim["traffic"]["groups"].get<int>() > 1) {
+          // Each group's own bound holds for that group, and no group outlasts the phase.
+          REQUIRE(sp["group_us"].size() == bp["group_us"].size());
+          for (std::size_t g = 0; g < sp["group_us"].size(); ++g) {
+            CHECK(sp["group_us"][g].get<double>() >= bp["group_us"][g].get<double>() * (1 - 1e-9));
+            CHECK(sp["group_us"][g].get<double>() <= sp["latency_us"].get<double>() * (1 + 1e-9));
+          }
+        }
+      }
+  }
+}
+
+TEST_CASE("the same seed gives byte-identical output and other seeds differ", "[routing]") {
+  const std::string s = shipped_scenario("deepseek-v3-decode-sg2262-random");
+  const std::string a = tmp_path("a.json"), b = tmp_path("b.json"), c = tmp_path("c.json");
+  REQUIRE(moesim("run " + s + " --engine bound --json " + a) == 0);
+  REQUIRE(moesim("run " + s + " --engine bound --json " + b) == 0);
+  REQUIRE(moesim("run " + s + " --engine bound --seed 2 --json " + c) == 0);
+  CHECK(read(a) == read(b));
+  CHECK(read(a) != read(c));
+  json j = json::parse(read(a));
+  CHECK(j["layers"][0]["dispatch_bytes"] != j["layers"][1]["dispatch_bytes"]);
+  CHECK(j["summary"]["distinct_layers"] == 58);
+}
+
+TEST_CASE("routed bytes: every copy counted gives the byte formula's total", "[routing]") {
+  // 4096 tokens x top-8 over ep 32: 1024 tokens a rank, dispatch_bytes 7,340,032 per chip.
+  json j = run(shipped_scenario("deepseek-v3-decode-sg2262-random"),
+               "--engine bound --set model.moe_layers=3 --set traffic.dedup=false");
+  for (const auto& l : j["layers"]) {
+    CHECK(l["mean_rank_tokens"].get<double>() == Approx(1024));
+    CHECK(l["dispatch_bytes_all_copies"] == l["dispatch_bytes"]);
+    CHECK(l["dispatch_bytes_dedup"].get<double>() <= l["dispatch_bytes_all_copies"].get<double>());
+    CHECK(l["max_experts"].get<int>() <= 8);
+    CHECK(l["imbalance"].get<double>() >= 1.0);
+  }
+  json dedup = run(shipped_scenario("deepseek-v3-decode-sg2262-random"), "--engine bound --set model.moe_layers=3");
+  for (std::size_t l = 0; l < 3; ++l)
+    CHECK(dedup["layers"][l]["dispatch_bytes"] == dedup["layers"][l]["dispatch_bytes_dedup"]);
+}
+
+TEST_CASE("--samples repeats the run with successive seeds", "[routing]") {
+  json j = run(shipped_scenario("deepseek-v3-decode-sg2262-zipf"),
+               "--engine bound --set model.moe_layers=5 --samples 3 --seed 10");
+  REQUIRE(j["samples"].size() == 3);
+  CHECK(j["samples"][0]["seed"] == 10);
+  CHECK(j["samples"][2]["seed"] == 12);
+  CHECK(j["spread"]["samples"] == 3);
+  CHECK(j["spread"]["min_sum_us"].get<double>() <= j["spread"]["mean_sum_us"].get<double>());
+  CHECK(j["spread"]["max_sum_us"].get<double>() >= j["spread"]["mean_sum_us"].get<double>());
+  CHECK(j["samples"][0]["total_us"]["sum"] != j["samples"][1]["total_us"]["sum"]);
+}
+
 // Golden whole-run outputs: tests/golden/<scenario>.<engine>.json. Set
 // MOESIM_UPDATE_GOLDEN=1 to rewrite them after an intended change.
 TEST_CASE("golden outputs of the shipped scenarios", "[golden]") {
@@ -180,7 +265,17 @@ TEST_CASE("golden outputs of the shipped scenarios", "[golden]") {
                       {"deepseek-v3-decode-v4-4x4x4", "bound"},
                       {"deepseek-v3-decode-v5e-16x16", "simgrid"},
                       {"deepseek-v3-decode-v5e-16x16", "analytic"},
-                      {"deepseek-v3-decode-v5e-16x16", "bound"}};
+                      {"deepseek-v3-decode-v5e-16x16", "bound"},
+                      {"deepseek-v3-decode-sg2262-random", "simgrid"},
+                      {"deepseek-v3-decode-sg2262-random", "bound"},
+                      {"deepseek-v3-decode-sg2262-zipf", "simgrid"},
+                      {"deepseek-v3-decode-sg2262-zipf", "bound"},
+                      {"deepseek-v3-decode-v5e-16x16-random", "bound"},
+                      {"deepseek-v3-decode-v5e-16x16-random", "analytic"},
+                      {"deepseek-v3-decode-v5e-16x16-zipf", "bound"},
+                      {"four-groups-of-64-v5e-16x16", "bound"},
+                      {"trace-example-v4", "simgrid"},
+                      {"trace-example-v4", "bound"}};
   const bool update = std::getenv("MOESIM_UPDATE_GOLDEN") != nullptr;
   for (const Row& r : rows) {
     INFO(r.scenario << " " << r.engine);

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <unistd.h>
 
@@ -32,16 +33,21 @@ const char* kModel =
 }  // namespace
 
 TEST_CASE("every shipped scenario loads", "[scenario]") {
-  for (const char* name : {"reference-ep32.yaml", "deepseek-v3-decode-v4-4x4x4.yaml",
-                           "deepseek-v3-decode-v5e-16x16.yaml", "tier6-benchmark-sg2262.yaml"}) {
-    INFO(name);
-    Scenario s = load_scenario(shipped(name));
+  std::size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(MOESIM_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".yaml") continue;
+    INFO(entry.path());
+    Scenario s = load_scenario(entry.path().string());
     CHECK(s.model.hidden_dim == 7168);
-    CHECK(s.model.topk == 8);
     CHECK(s.precision.name == "W8A8");
     CHECK(s.engine == Engine::kSimgrid);
-    CHECK(build_topology(s.platform).num_chips() >= s.group_chips());
+    CHECK(s.name + ".yaml" == entry.path().filename().string());
+    Topology t = build_topology(s.platform);
+    CHECK(t.num_chips() >= s.group_chips() * s.deployment.groups);
+    CHECK(group_chips(s, t).size() == s.deployment.groups);
+    ++count;
   }
+  CHECK(count >= 10);
   Scenario ds = load_scenario(shipped("deepseek-v3-decode-v5e-16x16.yaml"));
   CHECK(ds.model.moe_layers == 58);
   CHECK(ds.deployment.ep == 256);

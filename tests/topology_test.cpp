@@ -60,7 +60,7 @@ TEST_CASE("torus routes are dimension order, shortest way round", "[topology]") 
     }
 }
 
-TEST_CASE("torus: the antipodal hop goes the positive way; directions are split", "[topology]") {
+TEST_CASE("torus: the antipodal hop goes the positive way and directions are split", "[topology]") {
   Topology t = make_torus("ring", TorusSpec{{4}, 45e9, 1e-6});
   // 0 -> 2 on a ring of 4: through 1, on the UP sides of 0's and 1's links.
   auto r = t.route(0, 2);
