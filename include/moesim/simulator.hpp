@@ -15,7 +15,8 @@ namespace moesim {
 struct SimConfig {
   std::string network_model = "CM02";
   // SimGrid options "name:value", applied after moesim's defaults
-  // (network/crosstraffic:0, network/TCP-gamma:0), so they can override them.
+  // (surf/precision:1e-12, and for CM02 network/crosstraffic:0 and
+  // network/TCP-gamma:0), so they can override them.
   std::vector<std::string> cfg;
   bool quiet = true;  // SimGrid's own log at warning level
 };
