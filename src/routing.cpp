@@ -177,16 +177,21 @@ std::vector<std::vector<std::uint32_t>> Router::copies(const std::vector<double>
 
 namespace {
 
-// Draws one expert by weight among those `ok` accepts: rejection from the
-// whole distribution first, then an exact scan of the eligible ones.
-template <typename Ok>
-long draw(Rng& rng, const std::vector<double>& w, const std::vector<double>& cum, Ok ok) {
-  const double total = cum.back();
-  for (int attempt = 0; attempt < 64 && total > 0; ++attempt) {
-    const double u = rng.uniform() * total;
-    std::size_t e = static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), u) - cum.begin());
-    if (e >= w.size()) e = w.size() - 1;
-    if (w[e] > 0 && ok(e)) return static_cast<long>(e);
+// Index in [lo, hi) of the cumulative weight `cum` where `u` falls.
+std::size_t locate(const std::vector<double>& cum, std::size_t lo, std::size_t hi, double u) {
+  auto it = std::upper_bound(cum.begin() + static_cast<long>(lo), cum.begin() + static_cast<long>(hi), u);
+  return std::min(static_cast<std::size_t>(it - cum.begin()), hi - 1);
+}
+
+// Draws one item by weight among those `ok` accepts: candidates from
+// `propose` (a draw from a superset, by weight) until one is accepted, then,
+// if that keeps failing, an exact scan of the eligible ones.
+template <typename Propose, typename Ok>
+long draw(Rng& rng, const std::vector<double>& w, Propose propose, Ok ok) {
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const long e = propose();
+    if (e < 0) break;
+    if (w[static_cast<std::size_t>(e)] > 0 && ok(static_cast<std::size_t>(e))) return e;
   }
   double sum = 0;
   std::size_t eligible = 0;
@@ -201,7 +206,7 @@ long draw(Rng& rng, const std::vector<double>& w, const std::vector<double>& cum
         u -= w[e];
       }
   }
-  // Only zero-weight experts are left (a hotspot taking every pick): uniform among them.
+  // Only zero-weight items are left (a hotspot taking every pick): uniform among them.
   std::uint64_t k = rng.below(eligible);
   for (std::size_t e = 0; e < w.size(); ++e)
     if (ok(e) && k-- == 0) return static_cast<long>(e);
@@ -234,6 +239,7 @@ LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_
   std::vector<std::uint64_t> next_copy(E, 0);
 
   Rng rng(seed, layer, group, 0x726f757465ull);
+  const bool flat = spec_.model == RoutingSpec::Model::kRandom;
   std::vector<std::uint32_t> chosen, chosen_groups, chosen_nodes, ranks;
   const std::vector<std::uint64_t> held = tokens_per_chip(layout_.tokens, n);
   std::uint64_t token = 0;
@@ -248,13 +254,40 @@ LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_
         chosen_groups.clear();
         chosen_nodes.clear();
         for (std::uint64_t g = 0; g < spec_.topk_groups; ++g) {
-          long pick = draw(rng, gw, gcum, [&](std::size_t x) {
-            return std::find(chosen_groups.begin(), chosen_groups.end(), x) == chosen_groups.end();
-          });
+          long pick = draw(
+              rng, gw,
+              [&] {
+                return static_cast<long>(flat ? rng.below(groups)
+                                              : locate(gcum, 0, groups, rng.uniform() * gcum.back()));
+              },
+              [&](std::size_t x) {
+                return std::find(chosen_groups.begin(), chosen_groups.end(), x) == chosen_groups.end();
+              });
           chosen_groups.push_back(static_cast<std::uint32_t>(pick));
         }
+        double chosen_weight = 0;
+        for (auto g : chosen_groups) chosen_weight += gw[g];
+        // Candidates by weight: from the whole distribution, or from the
+        // chosen groups only (a group by its weight, then an expert in it).
+        auto propose = [&]() -> long {
+          if (flat) {  // equal weights: no search needed
+            if (!groups) return static_cast<long>(rng.below(E));
+            const std::uint32_t g = chosen_groups[rng.below(chosen_groups.size())];
+            return static_cast<long>(g * per_group + rng.below(per_group));
+          }
+          if (!groups) return static_cast<long>(locate(cum, 0, E, rng.uniform() * cum.back()));
+          double u = rng.uniform() * chosen_weight;
+          for (auto g : chosen_groups) {
+            if (u < gw[g] || g == chosen_groups.back()) {
+              const double before = g == 0 ? 0.0 : cum[g * per_group - 1];
+              return static_cast<long>(locate(cum, g * per_group, (g + 1) * per_group, before + u));
+            }
+            u -= gw[g];
+          }
+          return -1;
+        };
         for (std::uint64_t k = 0; k < topk; ++k) {
-          long e = draw(rng, w, cum, [&](std::size_t x) {
+          long e = draw(rng, w, propose, [&](std::size_t x) {
             if (std::find(chosen.begin(), chosen.end(), x) != chosen.end()) return false;
             if (groups && std::find(chosen_groups.begin(), chosen_groups.end(), x / per_group) == chosen_groups.end())
               return false;

@@ -17,13 +17,20 @@ class Rng {
   std::uint64_t next() { return engine_(); }
   // Uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  // Uniform integer in [0, n), n > 0, without modulo bias.
+  // Uniform integer in [0, n), n > 0, without bias: Lemire's multiply-shift,
+  // which divides only on the rare rejection path.
   std::uint64_t below(std::uint64_t n) {
-    const std::uint64_t limit = ~std::uint64_t{0} - (~std::uint64_t{0} % n);
-    std::uint64_t x;
-    do x = next();
-    while (x >= limit);
-    return x % n;
+    __extension__ typedef unsigned __int128 u128;
+    u128 m = static_cast<u128>(next()) * n;
+    std::uint64_t low = static_cast<std::uint64_t>(m);
+    if (low < n) {
+      const std::uint64_t threshold = (0 - n) % n;
+      while (low < threshold) {
+        m = static_cast<u128>(next()) * n;
+        low = static_cast<std::uint64_t>(m);
+      }
+    }
+    return static_cast<std::uint64_t>(m >> 64);
   }
 
   static std::uint64_t mix(std::uint64_t x) {

@@ -101,7 +101,7 @@ void merge_stats(LayerStats& into, const LayerStats& more, std::size_t groups_so
 // The phases of several groups run at once: flows of the same phase joined.
 LayerTraffic join_groups(std::vector<LayerTraffic> per_group);
 
-// FNV-1a over every flow of every phase.
+// A hash of every flow of every phase (equal layers are verified flow by flow).
 std::uint64_t fingerprint(const std::vector<Phase>& phases);
 
 }  // namespace moesim
