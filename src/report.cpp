@@ -94,6 +94,9 @@ nlohmann::json to_json(const RunReport& r) {
   j["scenario"] = {{"name", r.scenario_name},
                    {"path", r.scenario_path},
                    {"hidden_dim", r.input.hidden_dim},
+                   {"num_experts", r.num_experts},
+                   {"shared_experts", r.shared_experts},
+                   {"moe_layers", r.moe_layers},
                    {"topk", r.input.topk},
                    {"global_batch", r.input.global_batch},
                    {"seq_len", r.input.seq_len},
@@ -176,7 +179,11 @@ nlohmann::json to_json(const RunReport& r) {
   for (const auto& l : r.layers) imbalance.push_back(l.stats.imbalance);
   summary["imbalance"] = stats_json(stats(imbalance));
   j["summary"] = summary;
-  j["traffic"] = {{"routing", r.routing}, {"dedup", r.dedup}, {"groups", r.groups}};
+  j["traffic"] = {{"routing", r.routing},
+                  {"dedup", r.dedup},
+                  {"groups", r.groups},
+                  {"seed", r.sample_seeds.empty() ? 0 : r.sample_seeds.front()},
+                  {"samples", std::max<std::size_t>(1, r.sample_seeds.size())}};
   if (r.sample_layers.size() > 1) {
     nlohmann::json samples = nlohmann::json::array();
     std::vector<double> sums;

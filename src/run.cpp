@@ -64,7 +64,8 @@ Workload build_workload(const Scenario& s, const Topology& topo, const std::vect
           load_trace(s.trace_path, layers, tokens, s.model.num_experts, s.model.topk));
     const std::uint64_t node = node_chips(s);
     if (s.routing.max_nodes && node == 0)
-      fail(s.path, "traffic.node_chips", "traffic.max_nodes needs node_chips on a platform without tiers");
+      fail(s.where_traffic, "traffic.max_nodes",
+           "a node needs traffic.node_chips (chips per node) on platform " + s.platform.name + ", which has no tiers");
     for (std::size_t g = 0; g < groups.size(); ++g) {
       GroupLayout layout{s.deployment.ep, tp, s.model.num_experts, s.model.topk, tokens, {}};
       for (ChipId c : groups[g]) layout.node.push_back(static_cast<std::uint32_t>(node ? c / node : 0));
@@ -129,6 +130,9 @@ RunReport run_scenario(const Scenario& s) {
   rep.input = s.byte_model_input();
   rep.bytes = layer_bytes(rep.input);
   rep.routing = routing_model_name(s.routing.model);
+  rep.num_experts = s.model.num_experts;
+  rep.shared_experts = s.model.shared_experts;
+  rep.moe_layers = s.model.moe_layers;
   rep.dedup = s.routing.dedup;
 
   // SimGrid reads XML platforms, so an XML platform needs the engine even

@@ -70,7 +70,8 @@ Precision read_precision(const YamlMap& root) {
 
 void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
   t.allow_only({"routing", "zipf_exponent", "hot_experts", "hot_share", "redraw_per_layer", "trace", "dedup",
-                "expert_placement", "redundant_experts", "n_groups", "topk_groups", "max_nodes", "node_chips"});
+                "expert_placement", "redundant_experts", "n_groups", "topk_groups", "max_nodes", "node_chips",
+                "node_level"});
   RoutingSpec& r = s.routing;
   const std::string model = t.str_or("routing", "uniform");
   const std::pair<const char*, RoutingSpec::Model> models[] = {{"uniform", RoutingSpec::Model::kUniform},
@@ -183,6 +184,9 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
   }
   r.max_nodes = t.positive_or("max_nodes", 0);
   r.node_chips = t.positive_or("node_chips", 0);
+  r.node_level = t.str_or("node_level", "");
+  s.where_traffic = t.where("node_level");
+  if (r.node_chips && !r.node_level.empty()) t.fail_at("node_level", "give node_chips or node_level, not both");
   if (r.model == RoutingSpec::Model::kUniform && (r.n_groups || r.max_nodes || r.redundant || !r.redundant_map.empty()))
     t.fail_at("routing", "uniform shares draw no experts: n_groups, max_nodes and redundant_experts need random, "
                          "zipf, hotspot or trace routing");
@@ -239,6 +243,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   }
 
   s.deployment.groups = dep.positive_or("groups", 1);
+  if (s.deployment.groups > 1) s.where_group = dep.where("groups");
   if (dep.has("group_placement")) s.where_placement = dep.where("group_placement");
   if (dep.has("group_placement")) {
     YAML::Node gp = dep.node("group_placement");
@@ -318,7 +323,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& topology) {
   const std::uint64_t per = s.group_chips(), groups = s.deployment.groups;
   if (per * groups > topology.num_chips())
-    fail(s.where_group, "deployment.ep",
+    fail(s.where_group, groups > 1 ? "deployment.groups" : "deployment.ep",
          "ep x moe_tp = " + std::to_string(s.deployment.ep) + " x " + std::to_string(s.deployment.moe_tp) + " = " +
              std::to_string(per) + " chips" + (groups > 1 ? " x " + std::to_string(groups) + " groups" : "") +
              " is more than the " + std::to_string(topology.num_chips()) + " chips of platform " + topology.name);
@@ -364,7 +369,20 @@ std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& 
 
 std::uint64_t node_chips(const Scenario& s) {
   if (s.routing.node_chips) return s.routing.node_chips;
-  if (s.platform.kind == PlatformSpec::Kind::kTiers) return s.platform.tiers.levels.front().count;
+  const bool tiers = s.platform.kind == PlatformSpec::Kind::kTiers;
+  if (!s.routing.node_level.empty()) {
+    std::uint64_t chips = 1;
+    std::string names;
+    for (const auto& level : tiers ? s.platform.tiers.levels : std::vector<TierLevel>{}) {
+      chips *= level.count;
+      if (level.name == s.routing.node_level) return chips;
+      names += (names.empty() ? "" : ", ") + level.name;
+    }
+    fail(s.where_traffic, "traffic.node_level",
+         "'" + s.routing.node_level + "' is not a tier of platform " + s.platform.name +
+             (tiers ? " (tiers: " + names + ")" : " (it has no tiers: give traffic.node_chips)"));
+  }
+  if (tiers) return s.platform.tiers.levels.front().count;
   return 0;
 }
 

@@ -133,3 +133,30 @@ TEST_CASE("bad --set assignments", "[scenario]") {
                     Catch::Contains("--set deployment.ep: deployment.ep: 'abc' is not a positive integer"));
   CHECK_THROWS_WITH(load_scenario(f.path, {"deployment.epp=3"}), Catch::Contains("deployment.epp: unknown key"));
 }
+
+TEST_CASE("the traffic section, seed, samples and groups", "[scenario]") {
+  TempScenario f("model: {hidden_dim: 7168, num_experts: 256, topk: 8}\n"
+                 "deployment: {global_batch: 64, ep: 16, groups: 2, group_placement: strided}\n"
+                 "seed: 42\nsamples: 3\n"
+                 "traffic: {routing: zipf, zipf_exponent: 1.5, redraw_per_layer: false, dedup: false,\n"
+                 "          expert_placement: round_robin, redundant_experts: {3: [1, 2]},\n"
+                 "          n_groups: 8, topk_groups: 4, max_nodes: 2, node_chips: 4}\n");
+  Scenario s = load_scenario(f.path);
+  CHECK(s.seed == 42);
+  CHECK(s.samples == 3);
+  CHECK(s.routing.model == RoutingSpec::Model::kZipf);
+  CHECK(s.routing.zipf_exponent == 1.5);
+  CHECK_FALSE(s.routing.redraw_per_layer);
+  CHECK_FALSE(s.routing.dedup);
+  CHECK(s.routing.placement == RoutingSpec::Placement::kRoundRobin);
+  CHECK(s.routing.redundant_map.at(3) == std::vector<std::uint64_t>{1, 2});
+  CHECK(s.routing.n_groups == 8);
+  CHECK(s.routing.topk_groups == 4);
+  CHECK(node_chips(s) == 4);
+  auto groups = group_chips(s, build_topology(s.platform));
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0][1] == 2);  // strided: chip i * groups + g
+  CHECK(groups[1][0] == 1);
+  Scenario c = load_scenario(f.path, {"deployment.group_placement=contiguous"});
+  CHECK(group_chips(c, build_topology(c.platform))[1][0] == 16);
+}

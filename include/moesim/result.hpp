@@ -57,6 +57,9 @@ struct RunReport {
   std::vector<std::string> simgrid_cfg;
   ByteModelInput input;
   LayerBytes bytes;
+  std::uint64_t num_experts = 0;
+  std::uint64_t shared_experts = 0;  // no traffic: they run where the token is
+  std::uint64_t moe_layers = 0;
   std::string routing = "uniform";
   bool dedup = true;
   std::size_t groups = 1;

@@ -36,6 +36,7 @@ struct RoutingSpec {
   // node_chips chips each (by platform chip id). 0 = off.
   std::uint64_t max_nodes = 0;
   std::uint64_t node_chips = 0;
+  std::string node_level;  // or: a tier of the platform ("board", "rack") is the node
 };
 
 std::string routing_model_name(RoutingSpec::Model m);

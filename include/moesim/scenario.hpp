@@ -66,6 +66,7 @@ struct Scenario {
   std::string where_group;      // "file:line" of deployment.ep, for errors
   std::string where_platform;   // "file:line" of the platform key, for errors
   std::string where_simgrid;    // "file:line" of the simgrid section, for errors
+  std::string where_traffic;    // "file:line" of traffic.node_level, for errors
 
   ByteModelInput byte_model_input() const;
   std::uint64_t group_chips() const { return deployment.ep * deployment.moe_tp; }
@@ -79,7 +80,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& topology);
 
 // Chips of a node for node-limited routing: traffic.node_chips, or the
-// platform's first tier (a board) when it has tiers. 0 if neither.
+// chips of one group of the tier named by traffic.node_level, or the
+// platform's first tier (a board) when it has tiers. 0 if none applies.
 std::uint64_t node_chips(const Scenario& s);
 
 }  // namespace moesim

@@ -341,6 +341,51 @@ expect_error "run --json into a missing folder" 2 \
   run "$REF" --engine bound --json "$TMP/no-such-dir/r.json"
 
 # ---------------------------------------------------------------------------
+# Routing models (traffic.*). With '5a' num_experts: 16 becomes line 6 and the
+# EXTRA lines start at line 10.
+
+NUM='5a\  num_experts: 16'
+F=$(scenario routing-magic "$V4" "$NUM" 'traffic: {routing: magic}')
+expect_error "unknown routing model" 2 \
+  "$E$(q "$F"):10: traffic\.routing: 'magic' is not a routing model \(allowed: uniform, random" run "$F"
+F=$(scenario routing-no-experts "$V4" '' 'traffic: {routing: random}')
+expect_error "random routing without model.num_experts" 2 \
+  "$E$(q "$F"):9: traffic\.routing: 'random' routing needs model\.num_experts" run "$F"
+F=$(scenario hot-share "$V4" "$NUM" 'traffic: {routing: hotspot, hot_experts: [0], hot_share: 1.5}')
+expect_error "hot_share 1.5" 2 "$E$(q "$F"):10: traffic\.hot_share: '1\.5' is not in \(0, 1\]" run "$F"
+F=$(scenario hot-expert "$V4" "$NUM" 'traffic: {routing: hotspot, hot_experts: [99], hot_share: 0.5}')
+expect_error "hot expert 99 of 16" 2 "$E$(q "$F"):10: traffic\.hot_experts: '99' is not an expert id" run "$F"
+F=$(scenario trace-missing "$V4" "$NUM" "traffic: {routing: trace, trace: $TMP/none.csv}")
+expect_error "missing trace file" 2 "$E$(q "$TMP/none.csv"): traffic\.trace: cannot open" run "$F" --engine bound
+printf 'layer,token,experts\n0,0,1;2;3;4;5;6;7;99\n' >"$TMP/bad.csv"
+F=$(scenario trace-bad "$V4" "$NUM" "traffic: {routing: trace, trace: $TMP/bad.csv}")
+expect_error "trace row naming expert 99" 2 \
+  "$E$(q "$TMP/bad.csv"):2: experts: expert 99 is not below model\.num_experts 16" run "$F" --engine bound
+F=$(scenario nodes-torus "$V4" "$NUM" 'traffic: {routing: random, max_nodes: 2}')
+expect_error "max_nodes on a torus without node_chips" 2 \
+  "$E$(q "$F"):10: traffic\.max_nodes: a node needs traffic\.node_chips" run "$F" --engine bound
+F=$(scenario node-level "$ROOT/platforms/sg2262-p1r1b4c32.yaml" "$NUM" 'traffic: {routing: random, max_nodes: 2, node_level: pod}')
+expect_error "node_level pod on sg2262" 2 \
+  "$E$(q "$F"):10: traffic\.node_level: 'pod' is not a tier of platform sg2262-p1r1b4c32 \(tiers: board, rack\)" \
+  run "$F" --engine bound
+F=$(scenario redundant "$V4" "$NUM" 'traffic: {routing: zipf, redundant_experts: 17}')
+expect_error "17 redundant experts of 16" 2 \
+  "$E$(q "$F"):10: traffic\.redundant_experts: 17 is more than model\.num_experts 16" run "$F"
+F=$(scenario n-groups "$V4" "$NUM" 'traffic: {routing: random, n_groups: 3, topk_groups: 2}')
+expect_error "n_groups 3 of 16 experts" 2 "$E$(q "$F"):10: traffic\.n_groups: 3 does not divide" run "$F"
+F=$(scenario uniform-limits "$V4" "$NUM" 'traffic: {n_groups: 4, topk_groups: 2}')
+expect_error "group limit on uniform shares" 2 "$E$(q "$F"):10: traffic\.routing: uniform shares draw no experts" run "$F"
+F=$(scenario groups-too-many "$V4" "$NUM" '')
+expect_error "32 groups of 4 on 64 chips" 2 \
+  "$E--set deployment\.groups: deployment\.groups: .*x 32 groups is more than the 64 chips" \
+  run "$F" --engine bound --set deployment.groups=32
+expect_error "group_placement diagonal" 2 \
+  "$E--set deployment\.group_placement: deployment\.group_placement: 'diagonal' is not a group placement" \
+  run "$F" --set deployment.group_placement=diagonal
+expect_error "--seed abc" 2 "$E--set seed: seed: 'abc' is not a number" run "$F" --seed abc
+expect_error "--samples 0" 2 "$E--set samples: samples: '0' is not a positive integer" run "$F" --samples 0
+
+# ---------------------------------------------------------------------------
 # Good inputs.
 
 # expect_ok NAME CHECK ARGS...: exit 0, empty stderr, and CHECK (a function
