@@ -13,6 +13,7 @@
 #include "moesim/run.hpp"
 #include "moesim/scenario.hpp"
 #include "moesim/simulator.hpp"
+#include "moesim/units.hpp"
 
 using namespace moesim;
 
@@ -21,9 +22,8 @@ namespace {
 // CLI11's PositiveNumber prints its range as a 300-digit number.
 const CLI::Validator kPositive(
     [](std::string& text) -> std::string {
-      bool digits = !text.empty() && text.size() <= 18;
-      for (char c : text) digits = digits && c >= '0' && c <= '9';
-      if (digits && std::stoull(text) > 0) return "";
+      auto v = parse_uint(text);
+      if (v && *v > 0) return "";
       return "'" + text + "' is not a positive integer";
     },
     "POSITIVE");

@@ -11,6 +11,7 @@
 
 #include "moesim/error.hpp"
 #include "moesim/rng.hpp"
+#include "moesim/units.hpp"
 
 namespace moesim {
 
@@ -41,11 +42,11 @@ RoutingTrace load_trace(const std::string& path, std::uint64_t layers, std::uint
   std::size_t lineno = 0;
   bool header = false;
   auto number = [&](const std::string& text, const char* what) -> std::uint64_t {
-    bool digits = !text.empty() && text.size() <= 18;
-    for (char c : text) digits = digits && c >= '0' && c <= '9';
-    if (!digits) fail(path + ":" + std::to_string(lineno), what, "'" + text + "' is not a non-negative integer");
-    return std::stoull(text);
+    auto v = parse_uint(text);
+    if (!v) fail(path + ":" + std::to_string(lineno), what, "'" + text + "' is not a non-negative integer");
+    return *v;
   };
+
   while (std::getline(in, line)) {
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "moesim/error.hpp"
+#include "moesim/units.hpp"
 #include "moesim/yaml_util.hpp"
 
 namespace moesim {
@@ -97,11 +98,10 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
   auto expert_list = [&](const char* key) {
     std::vector<std::uint64_t> out;
     for (const auto& text : t.str_list(key)) {
-      bool digits = !text.empty() && text.size() <= 18;
-      for (char c : text) digits = digits && c >= '0' && c <= '9';
-      if (!digits || std::stoull(text) >= E)
+      auto v = parse_uint(text);
+      if (!v || *v >= E)
         t.fail_at(key, "'" + text + "' is not an expert id below model.num_experts " + std::to_string(E));
-      out.push_back(std::stoull(text));
+      out.push_back(*v);
     }
     return out;
   };
@@ -128,11 +128,10 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
     } else if (p.IsSequence()) {
       r.placement = RoutingSpec::Placement::kExplicit;
       for (const auto& text : t.str_list("expert_placement")) {
-        bool digits = !text.empty() && text.size() <= 18;
-        for (char c : text) digits = digits && c >= '0' && c <= '9';
-        if (!digits || std::stoull(text) >= ep)
+        auto v = parse_uint(text);
+        if (!v || *v >= ep)
           t.fail_at("expert_placement", "rank '" + text + "' is not below deployment.ep " + std::to_string(ep));
-        r.expert_rank.push_back(std::stoull(text));
+        r.expert_rank.push_back(*v);
       }
       if (r.expert_rank.size() != E)
         t.fail_at("expert_placement", "gives " + std::to_string(r.expert_rank.size()) + " ranks for " +
@@ -148,20 +147,17 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
       YamlMap m = t.map("redundant_experts");
       for (const auto& kv : red) {
         const std::string e = kv.first.Scalar();
-        bool digits = !e.empty() && e.size() <= 18;
-        for (char c : e) digits = digits && c >= '0' && c <= '9';
-        if (!digits || std::stoull(e) >= E)
+        auto expert = parse_uint(e);
+        if (!expert || *expert >= E)
           m.fail_at(e, "'" + e + "' is not an expert id below model.num_experts " + std::to_string(E));
+        if (!kv.second.IsSequence()) m.fail_at(e, "expected a list of ranks, got " + quote(kv.second));
         std::vector<std::uint64_t> ranks;
         for (const auto& item : kv.second) {
-          const std::string text = item.Scalar();
-          bool ok = !text.empty() && text.size() <= 18;
-          for (char c : text) ok = ok && c >= '0' && c <= '9';
-          if (!ok || std::stoull(text) >= ep)
-            m.fail_at(e, "rank '" + text + "' is not below deployment.ep " + std::to_string(ep));
-          ranks.push_back(std::stoull(text));
+          auto rank = item.IsScalar() ? parse_uint(item.Scalar()) : std::nullopt;
+          if (!rank || *rank >= ep) m.fail_at(e, "rank " + quote(item) + " is not below deployment.ep " + std::to_string(ep));
+          ranks.push_back(*rank);
         }
-        r.redundant_map[std::stoull(e)] = ranks;
+        r.redundant_map[*expert] = ranks;
       }
     } else {
       r.redundant = static_cast<std::uint64_t>(t.non_negative_or("redundant_experts", 0));

@@ -42,6 +42,13 @@ std::optional<double> parse_time_s(const std::string& text) {
   return parse_with(text, units, true);
 }
 
+std::optional<std::uint64_t> parse_uint(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  for (char c : text)
+    if (c < '0' || c > '9') return std::nullopt;
+  return std::stoull(text);
+}
+
 std::string format_bandwidth(double bandwidth_Bps) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.15gBps", bandwidth_Bps);

@@ -129,11 +129,9 @@ std::string YamlMap::str_or(const std::string& key, const std::string& fallback)
 
 std::uint64_t YamlMap::positive(const std::string& key) const {
   std::string text = scalar(key, "a positive integer");
-  bool digits = !text.empty() && text.size() <= 18;
-  for (char c : text) digits = digits && c >= '0' && c <= '9';
-  std::uint64_t v = digits ? std::stoull(text) : 0;
-  if (!digits || v == 0) fail_at(key, "'" + text + "' is not a positive integer");
-  return v;
+  auto v = parse_uint(text);
+  if (!v || *v == 0) fail_at(key, "'" + text + "' is not a positive integer");
+  return *v;
 }
 
 std::uint64_t YamlMap::positive_or(const std::string& key, std::uint64_t fallback) const {
@@ -195,11 +193,9 @@ std::vector<std::string> YamlMap::str_list(const std::string& key) const {
 std::vector<std::uint64_t> YamlMap::positive_list(const std::string& key) const {
   std::vector<std::uint64_t> out;
   for (const auto& text : str_list(key)) {
-    bool digits = !text.empty() && text.size() <= 18;
-    for (char c : text) digits = digits && c >= '0' && c <= '9';
-    std::uint64_t v = digits ? std::stoull(text) : 0;
-    if (v == 0) fail_at(key, "item '" + text + "' is not a positive integer");
-    out.push_back(v);
+    auto v = parse_uint(text);
+    if (!v || *v == 0) fail_at(key, "item '" + text + "' is not a positive integer");
+    out.push_back(*v);
   }
   return out;
 }

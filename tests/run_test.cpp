@@ -67,7 +67,47 @@ std::string two_chip_scenario(const std::string& extra = "") {
   return tmp_path("two-scenario.yaml");
 }
 
+// SG2262 with the b2b links reached through each board's first chip.
+std::string gateway_platform() {
+  const std::string path = tmp_path("gateway.yaml");
+  std::string text = read(kSource + "/platforms/sg2262-p1r1b4c32.yaml");
+  text.replace(text.find("uplink: direct"), 14, "uplink: gateway");
+  write(path, text);
+  return path;
+}
+
 double layer0(const json& j, const char* key) { return j["layers"][0][key].get<double>(); }
+
+// Runs a scenario under simgrid and bound and checks every phase (and every
+// group's part of it) against its bound.
+void check_not_below_bound(const std::string& scenario, const std::string& extra) {
+  INFO(scenario << " " << extra);
+  json sim = run(shipped_scenario(scenario), extra);
+  json bound = run(shipped_scenario(scenario), extra + " --engine bound");
+  REQUIRE(sim["layers"].size() == bound["layers"].size());
+  for (std::size_t l = 0; l < sim["layers"].size(); ++l)
+    for (std::size_t p = 0; p < sim["layers"][l]["phases"].size(); ++p) {
+      const json& sp = sim["layers"][l]["phases"][p];
+      const json& bp = bound["layers"][l]["phases"][p];
+      INFO("layer " << l << " phase " << sp["phase"]);
+      CHECK(sp["latency_us"].get<double>() >= bp["latency_us"].get<double>() * (1 - 1e-9));
+      CHECK(sp["network_bytes"] == bp["network_bytes"]);
+      CHECK(bp["latency_us"].get<double>() > 0);
+      if (sim["traffic"]["groups"].get<int>() > 1) {
+        // Each group's own bound holds for that group, and no group outlasts the phase.
+        const std::string key = sp["phase"].get<std::string>() + "_us";
+        const json& sg = sim["layers"][l]["groups"];
+        const json& bg = bound["layers"][l]["groups"];
+        REQUIRE(sg.size() == sim["traffic"]["groups"].get<std::size_t>());
+        REQUIRE(bg.size() == sg.size());
+        for (std::size_t g = 0; g < sg.size(); ++g) {
+          CHECK(sg[g][key].get<double>() >= bg[g][key].get<double>() * (1 - 1e-9));
+          CHECK(sg[g][key].get<double>() <= sp["latency_us"].get<double>() * (1 + 1e-9));
+          CHECK(sg[g][key].get<double>() > 0);
+        }
+      }
+    }
+}
 
 }  // namespace
 
@@ -120,21 +160,9 @@ TEST_CASE("simgrid is never below the bound", "[replay][bound]") {
        "--set deployment.ep=8 --set 'deployment.placement=[chip-0, chip-5, chip-10, chip-15, chip-21, chip-42, "
        "chip-63, chip-33]'"},
       {"reference-ep32", "--set deployment.ep=8 --set deployment.moe_tp=4"},
+      {"tier6-benchmark-sg2262", "--set platform=" + gateway_platform()},
   };
-  for (const Row& r : rows) {
-    INFO(r.scenario << " " << r.extra);
-    json sim = run(shipped_scenario(r.scenario), r.extra);
-    json bound = run(shipped_scenario(r.scenario), r.extra + " --engine bound");
-    REQUIRE(sim["layers"].size() == bound["layers"].size());
-    for (std::size_t l = 0; l < sim["layers"].size(); ++l)
-      for (std::size_t p = 0; p < sim["layers"][l]["phases"].size(); ++p) {
-        const double s = sim["layers"][l]["phases"][p]["latency_us"];
-        const double b = bound["layers"][l]["phases"][p]["latency_us"];
-        INFO("layer " << l << " phase " << sim["layers"][l]["phases"][p]["phase"]);
-        CHECK(s >= b * (1 - 1e-9));
-        CHECK(b > 0);
-      }
-  }
+  for (const Row& r : rows) check_not_below_bound(r.scenario, r.extra);
 }
 
 TEST_CASE("the 256-chip scenario under bound and analytic", "[replay][bound]") {
@@ -182,33 +210,7 @@ TEST_CASE("simgrid is never below the bound, for every routing model", "[replay]
       {"trace-example-v4", ""},
       {"four-groups-of-64-v5e-16x16", " --set model.moe_layers=1"},
   };
-  for (const Row& r : rows) {
-    INFO(r.scenario << " " << r.extra);
-    json sim = run(shipped_scenario(r.scenario), r.extra);
-    json bound = run(shipped_scenario(r.scenario), r.extra + " --engine bound");
-    REQUIRE(sim["layers"].size() == bound["layers"].size());
-    for (std::size_t l = 0; l < sim["layers"].size(); ++l)
-      for (std::size_t p = 0; p < sim["layers"][l]["phases"].size(); ++p) {
-        const json& sp = sim["layers"][l]["phases"][p];
-        const json& bp = bound["layers"][l]["phases"][p];
-        INFO("layer " << l << " phase " << sp["phase"]);
-        CHECK(sp["latency_us"].get<double>() >= bp["latency_us"].get<double>() * (1 - 1e-9));
-        CHECK(sp["network_bytes"] == bp["network_bytes"]);
-        if (sim["traffic"]["groups"].get<int>() > 1) {
-          // Each group's own bound holds for that group, and no group outlasts the phase.
-          const std::string key = sp["phase"].get<std::string>() + "_us";
-          const json& sg = sim["layers"][l]["groups"];
-          const json& bg = bound["layers"][l]["groups"];
-          REQUIRE(sg.size() == sim["traffic"]["groups"].get<std::size_t>());
-          REQUIRE(bg.size() == sg.size());
-          for (std::size_t g = 0; g < sg.size(); ++g) {
-            CHECK(sg[g][key].get<double>() >= bg[g][key].get<double>() * (1 - 1e-9));
-            CHECK(sg[g][key].get<double>() <= sp["latency_us"].get<double>() * (1 + 1e-9));
-            CHECK(sg[g][key].get<double>() > 0);
-          }
-        }
-      }
-  }
+  for (const Row& r : rows) check_not_below_bound(r.scenario, r.extra);
 }
 
 TEST_CASE("the same seed gives byte-identical output and other seeds differ", "[routing]") {

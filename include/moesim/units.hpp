@@ -1,6 +1,7 @@
 // Quantities with units as SimGrid writes them: "45GBps", "400Gbps", "1us".
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,10 @@ std::optional<double> parse_bandwidth_Bps(const std::string& text);
 // Seconds from "1us", "0.35us", "2ms", "5ns", "1ps", "3s" or a bare number of
 // seconds. Nullopt if malformed.
 std::optional<double> parse_time_s(const std::string& text);
+
+// A non-negative decimal integer of at most 18 digits ("0", "42"); nullopt
+// for anything else ("-1", "1.5", "abc", "").
+std::optional<std::uint64_t> parse_uint(const std::string& text);
 
 // The reverse, for writing platforms back out: "45GBps", "0.35us".
 std::string format_bandwidth(double bandwidth_Bps);
