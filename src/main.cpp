@@ -3,9 +3,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <fstream>
+#include <memory>
 #include <iostream>
 
+#include "moesim/analysis.hpp"
+#include "moesim/bound.hpp"
 #include "moesim/bytes.hpp"
 #include "moesim/error.hpp"
 #include "moesim/platform.hpp"
@@ -44,6 +48,63 @@ void setup_logging(const std::string& level) {
     logger->set_level(lv);
     logger->set_pattern("[%n] %^%l%$: %v");
   }
+}
+
+// Loads a platform, by SimGrid for XML; `sim` keeps the engine alive.
+Topology load_topology(const PlatformSpec& spec, std::unique_ptr<Simulator>& sim) {
+  if (spec.kind != PlatformSpec::Kind::kXml) return build_topology(spec);
+  sim = std::make_unique<Simulator>(SimConfig{});
+  Topology t = sim->load_xml(spec.path);
+  t.name = spec.name;
+  return t;
+}
+
+void run_topo(const std::string& path, const std::string& scenario_path, std::size_t top, const std::string& json_path) {
+  PlatformSpec spec = load_platform_spec(path);
+  std::unique_ptr<Simulator> sim;
+  Topology t = load_topology(spec, sim);
+  const TopologySummary s = summarize(spec, t);
+  nlohmann::json j = {{"platform", {{"name", spec.name}, {"path", path}}},
+                      {"chips", s.chips},
+                      {"links", s.links},
+                      {"directed_links", s.directed_links},
+                      {"routing", s.routing},
+                      {"diameter_hops", s.diameter_hops},
+                      {"average_hops", s.average_hops},
+                      {"max_route_latency_us", s.max_route_latency_us},
+                      {"injection_Bps", {{"min", s.min_injection_Bps}, {"max", s.max_injection_Bps}}},
+                      {"bisection_Bps", s.bisection_Bps},
+                      {"bisection_method", s.bisection_method}};
+  std::printf("platform %s: %zu chips, %zu links (%zu directed)\n", spec.name.c_str(), s.chips, s.links,
+              s.directed_links);
+  std::printf("routing: %s\n", s.routing.c_str());
+  std::printf("diameter %zu hops, average %.4f hops, longest route latency %.3f us\n", s.diameter_hops,
+              s.average_hops, s.max_route_latency_us);
+  std::printf("injection bandwidth per chip: %.1f .. %.1f GB/s\n", s.min_injection_Bps / 1e9, s.max_injection_Bps / 1e9);
+  std::printf("bisection bandwidth: %.1f GB/s one way (%s)\n", s.bisection_Bps / 1e9, s.bisection_method.c_str());
+  if (!scenario_path.empty()) {
+    Scenario sc = load_scenario(scenario_path, {"platform=" + path});
+    const LayerTraffic traffic = first_layer_traffic(sc, t);
+    nlohmann::json phases = nlohmann::json::array();
+    for (const Phase& p : traffic.phases) {
+      const PhaseResult b = bound_phase(t, p);
+      std::printf("%s of %s (layer 0): %zu flows, %llu B on the network, lower bound %.3f us\n",
+                  phase_name(p.kind).c_str(), sc.name.c_str(), p.flows.size(),
+                  static_cast<unsigned long long>(p.network_bytes), b.latency_us);
+      nlohmann::json links = nlohmann::json::array();
+      for (const LinkLoad& l : top_links(t, p, top)) {
+        std::printf("  %-28s %14.0f B  %10.3f us\n", l.link.c_str(), l.bytes, l.drain_us);
+        links.push_back({{"link", l.link}, {"bytes", l.bytes}, {"drain_us", l.drain_us}});
+      }
+      phases.push_back({{"phase", phase_name(p.kind)},
+                        {"flows", p.flows.size()},
+                        {"network_bytes", p.network_bytes},
+                        {"bound_us", b.latency_us},
+                        {"top_links", links}});
+    }
+    j["scenario"] = {{"name", sc.name}, {"path", scenario_path}, {"phases", phases}};
+  }
+  if (!json_path.empty()) write_file(json_path, j.dump(2) + "\n", "--json");
 }
 
 }  // namespace
@@ -89,6 +150,15 @@ int main(int argc, char** argv) {
   std::string platform_path, xml_path;
   platform->add_option("file", platform_path, "Platform YAML or SimGrid XML")->required();
   auto* xml_opt = platform->add_option("--xml", xml_path, "Write the platform as SimGrid XML to this file ('-' for stdout)");
+
+  // moesim topo
+  auto* topo = app.add_subcommand("topo", "Analyse a platform without simulating (and a scenario's link load)");
+  std::string topo_path, topo_scenario, topo_json;
+  std::size_t topo_top = 5;
+  topo->add_option("platform", topo_path, "Platform YAML or SimGrid XML")->required();
+  topo->add_option("--scenario", topo_scenario, "Also load the links with this scenario's first layer");
+  topo->add_option("--top", topo_top, "How many of the most loaded links to list")->capture_default_str();
+  topo->add_option("--json", topo_json, "Write the analysis as JSON to this file");
 
   try {
     app.parse(argc, argv);
@@ -140,16 +210,12 @@ int main(int argc, char** argv) {
                             {"bytes", bytes_json(b)}};
         write_file(bytes_json_path, j.dump(2) + "\n", "--json");
       }
+    } else if (*topo) {
+      run_topo(topo_path, topo_scenario, topo_top, topo_json);
     } else if (*platform) {
       PlatformSpec spec = load_platform_spec(platform_path);
-      Topology t;
       std::unique_ptr<Simulator> sim;
-      if (spec.kind == PlatformSpec::Kind::kXml) {
-        sim = std::make_unique<Simulator>(SimConfig{});
-        t = sim->load_xml(platform_path);
-      } else {
-        t = build_topology(spec);
-      }
+      Topology t = load_topology(spec, sim);
       if (*xml_opt) {
         const std::string xml = to_simgrid_xml(t);
         if (xml_path == "-")

@@ -21,13 +21,39 @@ std::string stem(const std::string& path) {
 }
 
 TorusSpec read_torus(const YamlMap& topo) {
-  topo.allow_only({"kind", "dims", "bandwidth", "latency"});
+  topo.allow_only({"kind", "dims", "bandwidth", "latency", "wraparound", "antipodal"});
   TorusSpec spec;
   spec.dims = topo.positive_list("dims");
   if (spec.dims.empty() || spec.dims.size() > 3)
     topo.fail_at("dims", "expected 1 to 3 dimensions, got " + std::to_string(spec.dims.size()));
-  spec.bandwidth_Bps = topo.bandwidth_Bps("bandwidth");
-  spec.latency_s = topo.time_s("latency");
+  // A bandwidth and a latency for every dimension, or one list with one per dimension.
+  auto per_dim = [&](const char* key, bool bandwidth, double& all, std::vector<double>& each) {
+    YAML::Node n = topo.node(key);
+    if (!n.IsSequence()) {
+      all = bandwidth ? topo.bandwidth_Bps(key) : topo.time_s(key);
+      return;
+    }
+    if (n.size() != spec.dims.size())
+      topo.fail_at(key, "gives " + std::to_string(n.size()) + " values for " + std::to_string(spec.dims.size()) +
+                            " dimensions");
+    for (std::size_t d = 0; d < n.size(); ++d) {
+      YAML::Node one;
+      one[key] = n[d];
+      YamlMap item(topo.doc(), one, topo.path());
+      each.push_back(bandwidth ? item.bandwidth_Bps(key) : item.time_s(key));
+    }
+    all = each.front();
+  };
+  per_dim("bandwidth", true, spec.bandwidth_Bps, spec.dim_bandwidth_Bps);
+  per_dim("latency", false, spec.latency_s, spec.dim_latency_s);
+  const std::string wrap = topo.str_or("wraparound", "true");
+  if (wrap != "true" && wrap != "false") topo.fail_at("wraparound", "'" + wrap + "' is not true or false");
+  spec.wraparound = wrap == "true";
+  const std::string antipodal = topo.str_or("antipodal", "positive");
+  if (antipodal == "split")
+    spec.antipodal = TorusSpec::Antipodal::kSplit;
+  else if (antipodal != "positive")
+    topo.fail_at("antipodal", "'" + antipodal + "' is not an antipodal routing (allowed: positive, split)");
   return spec;
 }
 
@@ -102,14 +128,17 @@ PlatformSpec load_platform_spec(const std::string& path) {
   spec.name = root.str_or("name", stem(path));
   YamlMap topo = root.map("topology");
   const std::string kind = topo.str("kind");
-  if (kind == "torus") {
+  if (kind == "torus" || kind == "mesh" || kind == "ring") {
     spec.kind = PlatformSpec::Kind::kTorus;
     spec.torus = read_torus(topo);
+    if (kind == "mesh") spec.torus.wraparound = false;
+    if (kind == "ring" && spec.torus.dims.size() != 1)
+      topo.fail_at("dims", "a ring has one dimension, got " + std::to_string(spec.torus.dims.size()));
   } else if (kind == "tiers") {
     spec.kind = PlatformSpec::Kind::kTiers;
     spec.tiers = read_tiers(topo);
   } else {
-    topo.fail_at("kind", "'" + kind + "' is not a topology kind (allowed: torus, tiers)");
+    topo.fail_at("kind", "'" + kind + "' is not a topology kind (allowed: torus, mesh, ring, tiers)");
   }
   if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, spec.comm);
   return spec;

@@ -120,6 +120,15 @@ Workload build_workload(const Scenario& s, const Topology& topo, const std::vect
 
 }  // namespace
 
+LayerTraffic first_layer_traffic(const Scenario& scenario, const Topology& topology) {
+  Scenario one = scenario;
+  one.model.moe_layers = 1;
+  one.samples = 1;
+  const LayerBytes bytes = layer_bytes(one.byte_model_input());
+  Workload w = build_workload(one, topology, group_chips(one, topology), bytes);
+  return std::move(w.distinct.front());
+}
+
 RunReport run_scenario(const Scenario& s) {
   const auto wall0 = std::chrono::steady_clock::now();
   auto log = spdlog::get("run");

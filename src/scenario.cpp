@@ -117,7 +117,8 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
   }
   if (r.model == RoutingSpec::Model::kTrace) {
     const std::string trace = t.str("trace");
-    s.trace_path = !trace.empty() && trace.front() == '/' ? trace : folder + trace;
+    const bool from_command_line = t.where("trace").rfind("--set", 0) == 0;
+    s.trace_path = (!trace.empty() && trace.front() == '/') || from_command_line ? trace : folder + trace;
   }
   if (t.has("expert_placement")) {
     YAML::Node p = t.node("expert_placement");
@@ -305,7 +306,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 
   const std::string platform = root.str("platform");
   s.where_platform = root.where("platform");
-  s.platform_path = !platform.empty() && platform.front() == '/' ? platform : folder_of(path) + platform;
+  // Relative to the scenario's folder; a path given on the command line is
+  // relative to where moesim runs.
+  const bool from_command_line = s.where_platform.rfind("--set", 0) == 0;
+  s.platform_path = (!platform.empty() && platform.front() == '/') || from_command_line ? platform
+                                                                                       : folder_of(path) + platform;
   try {
     s.platform = load_platform_spec(s.platform_path);
   } catch (const InputError& err) {

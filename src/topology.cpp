@@ -71,10 +71,18 @@ std::vector<std::string> chip_names(std::size_t n) {
 
 }  // namespace
 
+std::string torus_routing_name(const TorusSpec& spec) {
+  std::string r = "dimension order (x, y, z), shortest way";
+  if (!spec.wraparound) return r + ", no wraparound (mesh)";
+  return r + (spec.antipodal == TorusSpec::Antipodal::kSplit ? ", antipodal ties split by coordinate parity"
+                                                             : ", antipodal ties the positive way");
+}
+
 Topology make_torus(const std::string& name, const TorusSpec& spec) {
   assert(!spec.dims.empty() && spec.dims.size() <= 3);
   Topology t;
   t.name = name;
+  t.routing = torus_routing_name(spec);
   std::size_t n = 1;
   for (auto k : spec.dims) n *= k;
   t.chips = chip_names(n);
@@ -82,6 +90,8 @@ Topology make_torus(const std::string& name, const TorusSpec& spec) {
   std::vector<std::size_t> stride(nd, 1);
   for (std::size_t d = 1; d < nd; ++d) stride[d] = stride[d - 1] * spec.dims[d - 1];
   static const char* kDimName[] = {"x", "y", "z"};
+  auto bw = [&](std::size_t d) { return d < spec.dim_bandwidth_Bps.size() ? spec.dim_bandwidth_Bps[d] : spec.bandwidth_Bps; };
+  auto lat = [&](std::size_t d) { return d < spec.dim_latency_s.size() ? spec.dim_latency_s[d] : spec.latency_s; };
 
   // link_of[chip * nd + d]: UP side of the link from chip to its successor in d.
   const LinkId kNone = ~LinkId{0};
@@ -90,9 +100,10 @@ Topology make_torus(const std::string& name, const TorusSpec& spec) {
     for (std::size_t d = 0; d < nd; ++d) {
       const std::uint64_t k = spec.dims[d];
       const std::uint64_t coord = c / stride[d] % k;
-      if (k < 2 || (k == 2 && coord == 1)) continue;
-      link_of[c * nd + d] = add_duplex(t, std::string("ici-") + kDimName[d] + "-" + std::to_string(c),
-                                       spec.bandwidth_Bps, spec.latency_s, "ici");
+      // A ring of 2 has one link; a mesh has no link from its last coordinate.
+      if (k < 2 || (k == 2 && coord == 1) || (!spec.wraparound && coord == k - 1)) continue;
+      link_of[c * nd + d] =
+          add_duplex(t, std::string("ici-") + kDimName[d] + "-" + std::to_string(c), bw(d), lat(d), "ici");
     }
 
   std::vector<LinkId> route;
@@ -104,15 +115,23 @@ Topology make_torus(const std::string& name, const TorusSpec& spec) {
       for (std::size_t d = 0; d < nd; ++d) {
         const std::uint64_t k = spec.dims[d];
         const std::uint64_t a = cur / stride[d] % k, b = dst / stride[d] % k;
+        if (a == b) continue;
         const std::uint64_t fwd = (b + k - a) % k;
-        if (fwd == 0) continue;
-        const bool forward = k == 2 ? a == 0 : fwd * 2 <= k;
-        const std::uint64_t steps = forward ? fwd : k - fwd;
+        bool forward;
+        if (!spec.wraparound)
+          forward = b > a;
+        else if (k == 2)
+          forward = a == 0;
+        else if (fwd * 2 == k)
+          forward = spec.antipodal == TorusSpec::Antipodal::kPositive || a % 2 == 0;
+        else
+          forward = fwd * 2 < k;
+        const std::uint64_t steps = !spec.wraparound ? (forward ? b - a : a - b) : (forward ? fwd : k - fwd);
         for (std::uint64_t i = 0; i < steps; ++i) {
           const std::uint64_t coord = cur / stride[d] % k;
           const std::uint64_t next = forward ? (coord + 1) % k : (coord + k - 1) % k;
           const std::size_t next_chip = cur - coord * stride[d] + next * stride[d];
-          if (k == 2) {
+          if (k == 2 && spec.wraparound) {
             const std::size_t owner = coord == 0 ? cur : next_chip;
             route.push_back(link_of[owner * nd + d] + (coord == 0 ? 0 : 1));
           } else if (forward) {
@@ -132,6 +151,7 @@ Topology make_tiers(const std::string& name, const TiersSpec& spec) {
   assert(!spec.levels.empty());
   Topology t;
   t.name = name;
+  t.routing = "hierarchical: up to the lowest common tier, across it, down";
   const std::size_t m = spec.levels.size();
   // span[i]: chips in one group of level i.
   std::vector<std::size_t> span(m);

@@ -31,6 +31,7 @@ struct Link {
 class Topology {
  public:
   std::string name;
+  std::string routing;             // how routes were made, for reports
   std::vector<std::string> chips;  // chip order: the order groups are taken in
   std::vector<Link> links;
 
@@ -63,17 +64,30 @@ class Topology {
   std::size_t next_pair_ = 0;
 };
 
-// A torus: dims [x], [x, y] or [x, y, z], wraparound in every dimension.
-// Chip i sits at coordinates (i % x, i / x % y, i / (x*y)). Each chip owns one
-// split-duplex link to its successor in every dimension of size > 2 (one
-// link joins the pair in a dimension of size 2). Routing is dimension order
-// (x, then y, then z), the shorter way round; a tie (the antipodal hop of an
-// even ring) always goes the positive way.
+// A torus: dims [x], [x, y] or [x, y, z], wraparound in every dimension
+// (or none: a mesh). Chip i sits at coordinates (i % x, i / x % y, i / (x*y)).
+// Each chip owns one split-duplex link to its successor in every dimension of
+// size > 2 (one link joins the pair in a dimension of size 2). Routing is
+// dimension order (x, then y, then z), the shorter way round. A tie (the
+// antipodal hop of an even ring) goes the positive way (kPositive), or, with
+// kSplit, the positive way from an even coordinate and the negative way from
+// an odd one, which halves the load that ties put on one direction.
 struct TorusSpec {
+  TorusSpec() = default;
+  TorusSpec(std::vector<std::uint64_t> dims_, double bandwidth, double latency)
+      : dims(std::move(dims_)), bandwidth_Bps(bandwidth), latency_s(latency) {}
   std::vector<std::uint64_t> dims;
   double bandwidth_Bps = 0;
   double latency_s = 0;
+  // Per dimension, overriding the two above when given.
+  std::vector<double> dim_bandwidth_Bps;
+  std::vector<double> dim_latency_s;
+  bool wraparound = true;
+  enum class Antipodal { kPositive, kSplit } antipodal = Antipodal::kPositive;
 };
+
+// What routing a generated topology uses, in words, for reports.
+std::string torus_routing_name(const TorusSpec& spec);
 Topology make_torus(const std::string& name, const TorusSpec& spec);
 
 // A Tier6-style hierarchy: level 0 joins `count` chips (a board), level 1

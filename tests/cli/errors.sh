@@ -262,12 +262,12 @@ expect_error "platform bandwidth 45GBs (run)" 2 \
   "$E$(q "$P"):5: topology\.bandwidth: '45GBs' is not a bandwidth.*\(platform of $(q "$F"):2\)" \
   run "$F" --engine bound
 
-P=$(platform_yaml bad-kind 's/kind: torus/kind: ring/')
+P=$(platform_yaml bad-kind 's/kind: torus/kind: hypercube/')
 F=$(scenario bad-kind "$P")
-expect_error "unknown topology kind ring (platform)" 2 \
-  "$E$(q "$P"):3: topology\.kind: 'ring' is not a topology kind" platform "$P"
-expect_error "unknown topology kind ring (run)" 2 \
-  "$E$(q "$P"):3: topology\.kind: 'ring' is not a topology kind.*\(platform of $(q "$F"):2\)" \
+expect_error "unknown topology kind hypercube (platform)" 2 \
+  "$E$(q "$P"):3: topology\.kind: 'hypercube' is not a topology kind" platform "$P"
+expect_error "unknown topology kind hypercube (run)" 2 \
+  "$E$(q "$P"):3: topology\.kind: 'hypercube' is not a topology kind.*\(platform of $(q "$F"):2\)" \
   run "$F" --engine bound
 
 # ---------------------------------------------------------------------------
@@ -385,6 +385,15 @@ expect_error "group_placement diagonal" 2 \
 expect_error "--seed abc" 2 "$E--set seed: seed: 'abc' is not a number" run "$F" --seed abc
 expect_error "--samples 0" 2 "$E--set samples: samples: '0' is not a positive integer" run "$F" --samples 0
 
+# Torus options and the topo command.
+P=$(platform_yaml antipodal 's/latency: 1us/latency: 1us\n  antipodal: sideways/')
+expect_error "antipodal sideways" 2 "$E$(q "$P"):7: topology\.antipodal: 'sideways' is not an antipodal routing" topo "$P"
+P=$(platform_yaml bw-list 's/bandwidth: 45GBps/bandwidth: [45GBps, 45GBps, 45GBps]/')
+expect_error "three bandwidths for two dimensions" 2 "$E$(q "$P"):5: topology\.bandwidth: gives 3 values for 2 dimensions" topo "$P"
+P=$(platform_yaml bw-item 's/bandwidth: 45GBps/bandwidth: [45GBps, fast]/')
+expect_error "a bad bandwidth in a list" 2 "$E$(q "$P"):5: topology\.bandwidth: 'fast' is not a bandwidth" topo "$P"
+expect_error "topo of a missing platform" 2 "$E$(q "$TMP/none.yaml"): cannot open file" topo "$TMP/none.yaml"
+
 # ---------------------------------------------------------------------------
 # Good inputs.
 
@@ -438,6 +447,15 @@ check_xml() {
 }
 for PLATFORM in platforms/*.yaml; do
   expect_ok "platform $PLATFORM --xml -" check_xml platform "$PLATFORM" --xml -
+done
+
+check_topo() {
+  grep -Eq '^diameter [0-9]+ hops, average [0-9.]+ hops' "$OUT" || { echo "no diameter line"; return; }
+  grep -Eq '^bisection bandwidth: [0-9.]+ GB/s' "$OUT" || { echo "no bisection line"; return; }
+  grep -Eq '^dispatch of .*lower bound [0-9.]+ us' "$OUT" || echo "no dispatch bound line"
+}
+for PLATFORM in platforms/*.yaml; do
+  expect_ok "topo $PLATFORM --scenario reference-ep32" check_topo topo "$PLATFORM" --scenario scenarios/reference-ep32.yaml
 done
 
 echo "$passed passed, $failed failed"

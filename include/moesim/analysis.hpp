@@ -1,0 +1,47 @@
+// Questions about a topology answered without simulating: hops, diameter,
+// injection and bisection bandwidth, the per-link load of a traffic phase.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "moesim/platform.hpp"
+#include "moesim/topology.hpp"
+#include "moesim/traffic.hpp"
+
+namespace moesim {
+
+struct TopologySummary {
+  std::size_t chips = 0;
+  std::size_t links = 0;           // physical (a split-duplex pair once)
+  std::size_t directed_links = 0;
+  std::size_t diameter_hops = 0;   // longest route, in links
+  double average_hops = 0;         // over ordered pairs of distinct chips
+  double max_route_latency_us = 0;
+  double min_injection_Bps = 0;    // over chips: bandwidth of the links their routes leave by
+  double max_injection_Bps = 0;
+  // One direction's bandwidth across a cut into two halves.
+  double bisection_Bps = 0;
+  std::string bisection_method;    // "closed form (...)" or "cut between chip-order halves (an upper bound)"
+  std::string routing;
+};
+
+TopologySummary summarize(const PlatformSpec& spec, const Topology& topology);
+
+// Bandwidth of the directed links that routes from the first half of the
+// chips (in chip order) to the second cross and no route within a half uses.
+double halves_cut_Bps(const Topology& topology);
+
+// Closed form for a torus or mesh, halving its largest dimension: a ring of
+// k > 2 is crossed twice, a ring of 2 or a mesh line once.
+double torus_bisection_Bps(const TorusSpec& spec);
+
+struct LinkLoad {
+  std::string link;
+  double bytes = 0;
+  double drain_us = 0;  // bytes over the link's bandwidth
+};
+// The `top` most loaded links of a phase, most loaded first.
+std::vector<LinkLoad> top_links(const Topology& topology, const Phase& phase, std::size_t top);
+
+}  // namespace moesim

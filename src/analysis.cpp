@@ -1,0 +1,89 @@
+// Topology analysis without simulation.
+#include "moesim/analysis.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include "moesim/bound.hpp"
+
+namespace moesim {
+
+double torus_bisection_Bps(const TorusSpec& spec) {
+  std::size_t n = 1, widest = 0;
+  for (std::size_t d = 0; d < spec.dims.size(); ++d) {
+    n *= spec.dims[d];
+    if (spec.dims[d] > spec.dims[widest]) widest = d;
+  }
+  const std::uint64_t k = spec.dims[widest];
+  if (k < 2) return 0;
+  const double bw = widest < spec.dim_bandwidth_Bps.size() ? spec.dim_bandwidth_Bps[widest] : spec.bandwidth_Bps;
+  const double crossings = spec.wraparound && k > 2 ? 2.0 : 1.0;
+  return crossings * static_cast<double>(n / k) * bw;
+}
+
+double halves_cut_Bps(const Topology& t) {
+  const std::size_t n = t.num_chips(), half = n / 2;
+  std::vector<char> across(t.links.size(), 0), inside(t.links.size(), 0);
+  for (ChipId s = 0; s < n; ++s)
+    for (ChipId d = 0; d < n; ++d) {
+      if (s == d) continue;
+      const bool s_first = s < half, d_first = d < half;
+      if (s_first == d_first) {
+        for (LinkId l : t.route(s, d)) inside[l] = 1;
+      } else if (s_first) {  // one direction: first half to second
+        for (LinkId l : t.route(s, d)) across[l] = 1;
+      }
+    }
+  double sum = 0;
+  for (std::size_t l = 0; l < t.links.size(); ++l)
+    if (across[l] && !inside[l]) sum += t.links[l].bandwidth_Bps;
+  return sum;
+}
+
+TopologySummary summarize(const PlatformSpec& spec, const Topology& t) {
+  TopologySummary s;
+  s.chips = t.num_chips();
+  s.links = t.num_physical_links();
+  s.directed_links = t.links.size();
+  s.routing = t.routing.empty() ? "SimGrid's routes, as the platform file gives them" : t.routing;
+  double hops = 0;
+  s.min_injection_Bps = std::numeric_limits<double>::infinity();
+  for (ChipId a = 0; a < s.chips; ++a) {
+    std::set<LinkId> first;
+    for (ChipId b = 0; b < s.chips; ++b) {
+      if (a == b) continue;
+      auto r = t.route(a, b);
+      s.diameter_hops = std::max(s.diameter_hops, r.size());
+      hops += static_cast<double>(r.size());
+      s.max_route_latency_us = std::max(s.max_route_latency_us, t.route_latency_s(a, b) * 1e6);
+      if (!r.empty()) first.insert(*r.begin());
+    }
+    double inj = 0;
+    for (LinkId l : first) inj += t.links[l].bandwidth_Bps;
+    s.min_injection_Bps = std::min(s.min_injection_Bps, inj);
+    s.max_injection_Bps = std::max(s.max_injection_Bps, inj);
+  }
+  if (s.chips < 2) s.min_injection_Bps = 0;
+  s.average_hops = s.chips > 1 ? hops / (static_cast<double>(s.chips) * static_cast<double>(s.chips - 1)) : 0;
+  if (spec.kind == PlatformSpec::Kind::kTorus) {
+    s.bisection_Bps = torus_bisection_Bps(spec.torus);
+    s.bisection_method = "closed form: the largest dimension halved";
+  } else {
+    s.bisection_Bps = halves_cut_Bps(t);
+    s.bisection_method = "cut between the chip-order halves (an upper bound on the bisection)";
+  }
+  return s;
+}
+
+std::vector<LinkLoad> top_links(const Topology& t, const Phase& phase, std::size_t top) {
+  const std::vector<double> load = link_loads(t, phase);
+  std::vector<LinkLoad> out;
+  for (std::size_t l = 0; l < load.size(); ++l)
+    if (load[l] > 0) out.push_back(LinkLoad{t.links[l].name, load[l], load[l] / t.links[l].bandwidth_Bps * 1e6});
+  std::stable_sort(out.begin(), out.end(), [](const LinkLoad& a, const LinkLoad& b) { return a.drain_us > b.drain_us; });
+  if (out.size() > top) out.resize(top);
+  return out;
+}
+
+}  // namespace moesim
