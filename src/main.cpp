@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <unistd.h>
 #include <iostream>
 
 #include "moesim/analysis.hpp"
 #include "moesim/bound.hpp"
 #include "moesim/bytes.hpp"
+#include "moesim/compare.hpp"
 #include "moesim/error.hpp"
 #include "moesim/platform.hpp"
 #include "moesim/report.hpp"
@@ -160,6 +162,17 @@ int main(int argc, char** argv) {
   topo->add_option("--top", topo_top, "How many of the most loaded links to list")->capture_default_str();
   topo->add_option("--json", topo_json, "Write the analysis as JSON to this file");
 
+  // moesim compare
+  auto* cmp = app.add_subcommand("compare", "One scenario on several platforms or variants, side by side");
+  CompareOptions copt;
+  std::string compare_json;
+  cmp->add_option("scenario", copt.scenario, "Scenario YAML file")->required();
+  cmp->add_option("--platform", copt.platforms, "A column on this platform (repeatable)");
+  cmp->add_option("--set", copt.sets, "A column with these edits, k=v or k=v,k2=v2 (repeatable)");
+  cmp->add_option("--all", copt.common, "An edit applied to every column, k=v (repeatable)");
+  cmp->add_option("--engine", copt.engine, "simgrid (default), analytic or bound; bound and analytic always run too");
+  cmp->add_option("--json", compare_json, "Write every column, layer by layer, as JSON to this file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -210,6 +223,15 @@ int main(int argc, char** argv) {
                             {"bytes", bytes_json(b)}};
         write_file(bytes_json_path, j.dump(2) + "\n", "--json");
       }
+    } else if (*cmp) {
+      if (!parse_engine(copt.engine))
+        fail("--engine", "", "'" + copt.engine + "' is not an engine (allowed: simgrid, analytic, bound)");
+      char self[4096];
+      const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+      copt.binary = len > 0 ? std::string(self, static_cast<std::size_t>(len)) : std::string(argv[0]);
+      const nlohmann::json r = compare(copt);
+      std::cout << compare_table(r);
+      if (!compare_json.empty()) write_file(compare_json, r.dump(2) + "\n", "--json");
     } else if (*topo) {
       run_topo(topo_path, topo_scenario, topo_top, topo_json);
     } else if (*platform) {

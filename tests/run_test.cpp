@@ -254,6 +254,31 @@ TEST_CASE("samples: the run repeated with successive seeds", "[routing]") {
   CHECK(j["samples"][0]["total_us"]["sum"] != j["samples"][1]["total_us"]["sum"]);
 }
 
+TEST_CASE("compare: columns side by side with bound, analytic and the ratio", "[compare]") {
+  const std::string out = tmp_path("compare.json");
+  const int rc = moesim("compare " + shipped_scenario("deepseek-v3-decode-v4-4x4x4") + " --platform " + kSource +
+                        "/platforms/tpu-v5p-8x8x8.yaml --set deployment.ep=32 --all model.moe_layers=2 --json " + out);
+  INFO(read(tmp_path("stderr")));
+  REQUIRE(rc == 0);
+  json j = json::parse(read(out));
+  REQUIRE(j["columns"].size() == 2);
+  const json& a = j["columns"][0];
+  const json& b = j["columns"][1];
+  CHECK(a["label"] == "tpu-v5p-8x8x8");
+  CHECK(a["platform"]["chips"] == 512);
+  CHECK(b["platform"]["chips"] == 64);
+  CHECK(a["ratio_to_first"] == 1.0);
+  CHECK(b["ratio_to_first"].get<double>() ==
+        Approx(b["summary"]["total_us"]["sum"].get<double>() / a["summary"]["total_us"]["sum"].get<double>()));
+  for (const json& c : j["columns"]) {
+    REQUIRE(c["layers"].size() == 2);
+    CHECK(c["layers"][0]["dispatch_us"].get<double>() >= c["layers"][0]["bound_dispatch_us"].get<double>() * (1 - 1e-9));
+    CHECK(c["layers"][0]["analytic_dispatch_us"].get<double>() > 0);
+    CHECK(c["hottest_link"]["name"].get<std::string>().rfind("ici-", 0) == 0);
+  }
+  CHECK(read(tmp_path("stdout")).find("total / first column") != std::string::npos);
+}
+
 // Golden whole-run outputs: tests/golden/<scenario>.<engine>.json. Set
 // MOESIM_UPDATE_GOLDEN=1 to rewrite them after an intended change.
 TEST_CASE("golden outputs of the shipped scenarios", "[golden]") {

@@ -392,6 +392,10 @@ P=$(platform_yaml bw-list 's/bandwidth: 45GBps/bandwidth: [45GBps, 45GBps, 45GBp
 expect_error "three bandwidths for two dimensions" 2 "$E$(q "$P"):5: topology\.bandwidth: gives 3 values for 2 dimensions" topo "$P"
 P=$(platform_yaml bw-item 's/bandwidth: 45GBps/bandwidth: [45GBps, fast]/')
 expect_error "a bad bandwidth in a list" 2 "$E$(q "$P"):5: topology\.bandwidth: 'fast' is not a bandwidth" topo "$P"
+expect_error "compare with a missing platform" 2 \
+  "$E""compare: none: $(q "$TMP/none.yaml"): cannot open file" \
+  compare "$REF" --platform "$TMP/none.yaml" --engine bound
+expect_error "compare --engine fast" 2 "$E--engine: 'fast' is not an engine" compare "$REF" --engine fast
 expect_error "topo of a missing platform" 2 "$E$(q "$TMP/none.yaml"): cannot open file" topo "$TMP/none.yaml"
 
 # ---------------------------------------------------------------------------
