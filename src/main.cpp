@@ -260,6 +260,9 @@ int main(int argc, char** argv) {
       if (c == '\n') c = ' ';
     std::cerr << "moesim: error: " << what << "\n";
     return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "moesim: error: internal error (please report): " << e.what() << "\n";
+    return 3;
   }
   return 0;
 }

@@ -36,6 +36,16 @@ RoutingTrace load_trace(const std::string& path, std::uint64_t layers, std::uint
                         std::uint64_t num_experts, std::uint64_t topk) {
   std::ifstream in(path);
   if (!in) fail(path, "traffic.trace", "cannot open the routing trace");
+  // A row takes at least 6 bytes ("0,0,1\n"): refuse a large allocation for
+  // more tokens than the file can hold (small cases get the row-level errors).
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(0, in.tellg()));
+  in.seekg(0);
+  const std::uint64_t rows_max = size / 6 / std::max<std::uint64_t>(layers, 1);
+  if (tokens > rows_max && tokens > 1000000)
+    fail(path, "traffic.trace",
+         "a file of " + std::to_string(size) + " bytes cannot hold a row for each of " + std::to_string(tokens) +
+             " tokens (global_batch x seq_len) in each of " + std::to_string(layers) + " layers");
   RoutingTrace t;
   t.choices.assign(layers, std::vector<std::vector<std::uint32_t>>(tokens));
   std::string line;
@@ -123,7 +133,14 @@ Router::Router(const RoutingSpec& spec, const GroupLayout& layout, const Routing
 std::vector<double> Router::popularity(std::uint64_t seed, std::uint64_t layer) const {
   const std::uint64_t E = layout_.num_experts;
   std::vector<double> w(E, 1.0 / static_cast<double>(E));
-  if (spec_.model == RoutingSpec::Model::kZipf) {
+  if (spec_.model == RoutingSpec::Model::kTrace && trace_) {
+    // The layer's own picks: what a load balancer placing copies would see.
+    std::fill(w.begin(), w.end(), 0.0);
+    double picks = 0;
+    for (const auto& token : trace_->choices[layer])
+      for (auto e : token) w[e] += 1, picks += 1;
+    for (double& x : w) x /= picks;
+  } else if (spec_.model == RoutingSpec::Model::kZipf) {
     // A random popularity order (re-drawn per layer unless told otherwise).
     Rng rng(seed, spec_.redraw_per_layer ? layer : 0, 0x706f70756cull);
     std::vector<std::uint32_t> order(E);
@@ -229,8 +246,7 @@ LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_
   std::vector<double> gw(groups, 0.0), gcum(groups);
   for (std::uint64_t e = 0; groups && e < E; ++e) gw[e / per_group] += w[e];
   std::partial_sum(gw.begin(), gw.end(), gcum.begin());
-  std::vector<std::uint32_t> expert_node(E);
-  for (std::uint64_t e = 0; e < E; ++e) expert_node[e] = layout_.node[where[e][0] * tp];
+  auto rank_node = [&](std::uint32_t r) { return layout_.node[r * tp]; };
 
   LayerRouting out;
   out.counts_dedup.assign(n * ep, 0);
@@ -241,12 +257,13 @@ LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_
 
   Rng rng(seed, layer, group, 0x726f757465ull);
   const bool flat = spec_.model == RoutingSpec::Model::kRandom;
-  std::vector<std::uint32_t> chosen, chosen_groups, chosen_nodes, ranks;
+  std::vector<std::uint32_t> chosen, chosen_rank, chosen_groups, chosen_nodes, ranks;
   const std::vector<std::uint64_t> held = tokens_per_chip(layout_.tokens, n);
   std::uint64_t token = 0;
   for (std::uint64_t c = 0; c < n; ++c) {
     for (std::uint64_t i = 0; i < held[c]; ++i, ++token) {
       chosen.clear();
+      chosen_rank.clear();
       if (spec_.model == RoutingSpec::Model::kTrace) {
         chosen = trace_->choices[layer][token];
       } else if (spec_.model == RoutingSpec::Model::kUniform) {
@@ -292,24 +309,44 @@ LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_
             if (std::find(chosen.begin(), chosen.end(), x) != chosen.end()) return false;
             if (groups && std::find(chosen_groups.begin(), chosen_groups.end(), x / per_group) == chosen_groups.end())
               return false;
-            if (spec_.max_nodes && chosen_nodes.size() >= spec_.max_nodes &&
-                std::find(chosen_nodes.begin(), chosen_nodes.end(), expert_node[x]) == chosen_nodes.end())
+            // With a node limit reached, the expert needs a copy on a chosen node.
+            if (spec_.max_nodes && chosen_nodes.size() >= spec_.max_nodes) {
+              for (auto r : where[x])
+                if (std::find(chosen_nodes.begin(), chosen_nodes.end(), rank_node(r)) != chosen_nodes.end())
+                  return true;
               return false;
+            }
             return true;
           });
           if (e < 0)
             fail("", "traffic", "a token found only " + std::to_string(chosen.size()) + " of its " +
                                     std::to_string(topk) + " experts within traffic.topk_groups and traffic.max_nodes");
           chosen.push_back(static_cast<std::uint32_t>(e));
-          if (std::find(chosen_nodes.begin(), chosen_nodes.end(), expert_node[e]) == chosen_nodes.end())
-            chosen_nodes.push_back(expert_node[e]);
+          // The copy that serves it: the next in turn, among those on chosen
+          // nodes once the node limit is reached.
+          const auto& copies_of = where[e];
+          std::uint32_t r = copies_of[next_copy[e]++ % copies_of.size()];
+          if (spec_.max_nodes && chosen_nodes.size() >= spec_.max_nodes)
+            for (std::size_t i = 0; i < copies_of.size(); ++i) {
+              const std::uint32_t cand = copies_of[(next_copy[e] - 1 + i) % copies_of.size()];
+              if (std::find(chosen_nodes.begin(), chosen_nodes.end(), rank_node(cand)) != chosen_nodes.end()) {
+                r = cand;
+                break;
+              }
+            }
+          chosen_rank.push_back(r);
+          if (std::find(chosen_nodes.begin(), chosen_nodes.end(), rank_node(r)) == chosen_nodes.end())
+            chosen_nodes.push_back(rank_node(r));
         }
       }
-      ranks.clear();
-      for (std::uint32_t e : chosen) {
+      if (spec_.model == RoutingSpec::Model::kTrace) {
         // A replicated expert's tokens go round its copies in turn.
-        const auto& copies_of = where[e];
-        const std::uint32_t r = copies_of[next_copy[e]++ % copies_of.size()];
+        chosen_rank.clear();
+        for (std::uint32_t e : chosen) chosen_rank.push_back(where[e][next_copy[e]++ % where[e].size()]);
+      }
+      ranks.clear();
+      for (std::size_t i = 0; i < chosen.size(); ++i) {
+        const std::uint32_t e = chosen[i], r = chosen_rank[i];
         out.counts_all[c * ep + r]++;
         out.rank_tokens[r]++;
         active[r * E + e] = 1;

@@ -66,10 +66,16 @@ Workload build_workload(const Scenario& s, const Topology& topo, const std::vect
     if (s.routing.max_nodes && node == 0)
       fail(s.where_traffic, "traffic.max_nodes",
            "a node needs traffic.node_chips (chips per node) on platform " + s.platform.name + ", which has no tiers");
+    RoutingSpec spec = s.routing;
+    spec.node_chips = node;  // the effective node size, for messages too
     for (std::size_t g = 0; g < groups.size(); ++g) {
       GroupLayout layout{s.deployment.ep, tp, s.model.num_experts, s.model.topk, tokens, {}};
       for (ChipId c : groups[g]) layout.node.push_back(static_cast<std::uint32_t>(node ? c / node : 0));
-      routers.push_back(std::make_unique<Router>(s.routing, layout, trace.get()));
+      try {
+        routers.push_back(std::make_unique<Router>(spec, layout, trace.get()));
+      } catch (const InputError& e) {
+        throw InputError(s.where_traffic + ": " + e.what());
+      }
     }
     const std::uint64_t per_token = s.model.hidden_dim / tp;
     token = TokenBytes{per_token * dtype_bytes(s.precision.dispatch), per_token * dtype_bytes(s.precision.combine)};
@@ -89,7 +95,12 @@ Workload build_workload(const Scenario& s, const Topology& topo, const std::vect
         const auto gid = static_cast<std::uint32_t>(g);
         LayerStats part;
         if (routed) {
-          const LayerRouting r = routers[g]->route(s.seed + k, l, g);
+          LayerRouting r;
+          try {
+            r = routers[g]->route(s.seed + k, l, g);
+          } catch (const InputError& e) {
+            throw InputError(s.where_traffic + ": " + e.what() + " (layer " + std::to_string(l) + ")");
+          }
           parts.push_back(routed_layer(r, token, s.routing.dedup, groups[g], tp, bytes.combine_bytes, gid, &part));
         } else {
           parts.push_back(uniform_layer(bytes, groups[g], tp, gid));
@@ -148,6 +159,9 @@ RunReport run_scenario(const Scenario& s) {
   // for the analytic and bound engines.
   std::unique_ptr<Simulator> sim;
   const bool xml = s.platform.kind == PlatformSpec::Kind::kXml;
+  if (s.engine == Engine::kSimgrid && s.simgrid.network_model != "CM02" && log)
+    log->warn("the bound engine's lower bound holds for CM02; {} scales bandwidth and latency by its own factors",
+              s.simgrid.network_model);
   if (xml || s.engine == Engine::kSimgrid) {
     try {
       sim = std::make_unique<Simulator>(SimConfig{s.simgrid.network_model, s.simgrid.cfg,

@@ -112,6 +112,8 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
   if (r.model == RoutingSpec::Model::kHotspot) {
     r.hot_experts = expert_list("hot_experts");
     if (r.hot_experts.empty()) t.fail_at("hot_experts", "lists no experts");
+    if (std::set<std::uint64_t>(r.hot_experts.begin(), r.hot_experts.end()).size() != r.hot_experts.size())
+      t.fail_at("hot_experts", "lists an expert twice");
     r.hot_share = t.number("hot_share");
     if (!(r.hot_share > 0 && r.hot_share <= 1)) t.fail_at("hot_share", quote(t.node("hot_share")) + " is not in (0, 1]");
   }
@@ -156,12 +158,19 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
         for (const auto& item : kv.second) {
           auto rank = item.IsScalar() ? parse_uint(item.Scalar()) : std::nullopt;
           if (!rank || *rank >= ep) m.fail_at(e, "rank " + quote(item) + " is not below deployment.ep " + std::to_string(ep));
+          const std::uint64_t primary = r.placement == RoutingSpec::Placement::kContiguous   ? *expert / (E / ep)
+                                        : r.placement == RoutingSpec::Placement::kRoundRobin ? *expert % ep
+                                                                                             : r.expert_rank[*expert];
+          if (*rank == primary || std::find(ranks.begin(), ranks.end(), *rank) != ranks.end())
+            m.fail_at(e, "rank " + quote(item) + " already holds expert " + e);
           ranks.push_back(*rank);
         }
         r.redundant_map[*expert] = ranks;
       }
     } else {
-      r.redundant = static_cast<std::uint64_t>(t.non_negative_or("redundant_experts", 0));
+      auto count = red.IsScalar() ? parse_uint(red.Scalar()) : std::nullopt;
+      if (!count) t.fail_at("redundant_experts", quote(red) + " is not a count of experts or a map expert: [ranks]");
+      r.redundant = *count;
       if (r.redundant > E)
         t.fail_at("redundant_experts", std::to_string(r.redundant) + " is more than model.num_experts " + std::to_string(E));
     }
@@ -179,6 +188,10 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
       t.fail_at("topk_groups", std::to_string(r.topk_groups) + " groups of " + std::to_string(E / r.n_groups) +
                                    " experts hold fewer than model.topk " + std::to_string(s.model.topk));
   }
+  if (r.model != RoutingSpec::Model::kUniform && s.model.hidden_dim % s.deployment.moe_tp != 0)
+    t.fail_at("routing", "sampled routing sends hidden_dim / moe_tp per token: model.hidden_dim " +
+                             std::to_string(s.model.hidden_dim) + " is not a multiple of deployment.moe_tp " +
+                             std::to_string(s.deployment.moe_tp));
   r.max_nodes = t.positive_or("max_nodes", 0);
   r.node_chips = t.positive_or("node_chips", 0);
   r.node_level = t.str_or("node_level", "");
@@ -221,6 +234,13 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   s.deployment.ep = dep.positive("ep");
   s.deployment.moe_tp = dep.positive_or("moe_tp", 1);
   s.where_group = dep.where("ep");
+  // Sizes beyond these overflow the byte model or describe no real machine.
+  if (s.model.hidden_dim > (1ull << 32)) model.fail_at("hidden_dim", "is more than 2^32");
+  if (s.deployment.global_batch > (1ull << 40) / s.deployment.seq_len)
+    dep.fail_at("global_batch", "global_batch x seq_len is more than 2^40 tokens");
+  if (s.model.topk > (1ull << 16)) model.fail_at("topk", "is more than 65536");
+  if (s.deployment.ep > (1ull << 24) / s.deployment.moe_tp)
+    dep.fail_at("ep", "ep x moe_tp is more than 2^24 chips");
   if (s.model.num_experts != 0 && s.model.num_experts % s.deployment.ep != 0)
     dep.fail_at("ep", std::to_string(s.deployment.ep) + " does not divide the " +
                           std::to_string(s.model.num_experts) + " experts of model.num_experts");
@@ -240,6 +260,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   }
 
   s.deployment.groups = dep.positive_or("groups", 1);
+  if (s.deployment.groups > (1ull << 24)) dep.fail_at("groups", "is more than 2^24");
   if (s.deployment.groups > 1) s.where_group = dep.where("groups");
   if (dep.has("group_placement")) s.where_placement = dep.where("group_placement");
   if (dep.has("group_placement")) {
@@ -298,9 +319,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     }
   }
 
-  s.seed = root.has("seed") ? static_cast<std::uint64_t>(root.number("seed")) : 1;
-  if (root.has("seed") && (root.number("seed") < 0 || root.number("seed") != std::floor(root.number("seed"))))
-    root.fail_at("seed", quote(root.node("seed")) + " is not a non-negative integer");
+  if (root.has("seed")) {
+    auto seed = root.node("seed").IsScalar() ? parse_uint(root.node("seed").Scalar()) : std::nullopt;
+    if (!seed) root.fail_at("seed", quote(root.node("seed")) + " is not a non-negative integer of at most 18 digits");
+    s.seed = *seed;
+  }
   s.samples = root.positive_or("samples", 1);
   if (auto t = root.map_if("traffic")) read_traffic(*t, s, folder_of(path));
 

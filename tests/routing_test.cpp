@@ -239,3 +239,32 @@ TEST_CASE("traces: the documented CSV format", "[routing]") {
   }
   std::remove(path.c_str());
 }
+
+TEST_CASE("the node limit holds for the copies of redundant experts too", "[routing]") {
+  RoutingSpec s = spec(RoutingSpec::Model::kZipf);
+  s.max_nodes = 1;
+  s.node_chips = 2;  // 2 nodes of 2 ranks, 4 experts a rank
+  s.redundant = 4;
+  Router router(s, layout(4, 4, 16, 2, 1, 2), nullptr);
+  for (std::uint64_t l = 0; l < 200; ++l) {
+    LayerRouting r = router.route(3, l, 0);
+    for (std::uint64_t c = 0; c < 4; ++c) {  // one token a chip
+      std::set<std::uint64_t> nodes;
+      for (std::uint64_t rank = 0; rank < 4; ++rank)
+        if (r.counts_all[c * 4 + rank]) nodes.insert(rank / 2);
+      CHECK(nodes.size() == 1);
+    }
+  }
+}
+
+TEST_CASE("redundant copies of a trace go to the experts the trace picks", "[routing]") {
+  RoutingTrace t;
+  t.choices = {std::vector<std::vector<std::uint32_t>>(8, std::vector<std::uint32_t>{14, 15})};
+  RoutingSpec s = spec(RoutingSpec::Model::kTrace);
+  s.redundant = 2;
+  Router router(s, layout(8, 8, 16, 2), &t);
+  auto copies = router.copies(router.popularity(1, 0));
+  CHECK(copies[14].size() == 2);
+  CHECK(copies[15].size() == 2);
+  CHECK(copies[0].size() == 1);
+}

@@ -382,7 +382,7 @@ expect_error "32 groups of 4 on 64 chips" 2 \
 expect_error "group_placement diagonal" 2 \
   "$E--set deployment\.group_placement: deployment\.group_placement: 'diagonal' is not a group placement" \
   run "$F" --set deployment.group_placement=diagonal
-expect_error "--seed abc" 2 "$E--set seed: seed: 'abc' is not a number" run "$F" --seed abc
+expect_error "--seed abc" 2 "$E--set seed: seed: 'abc' is not a non-negative integer" run "$F" --seed abc
 expect_error "--samples 0" 2 "$E--set samples: samples: '0' is not a positive integer" run "$F" --samples 0
 
 # Torus options and the topo command.
