@@ -48,8 +48,7 @@ struct Workload {
   std::vector<LayerStats> stats;         // per flattened layer
 };
 
-Workload build_workload(const Scenario& s, const Topology& topo, const std::vector<std::vector<ChipId>>& groups,
-                        const LayerBytes& bytes) {
+Workload build_workload(const Scenario& s, const std::vector<std::vector<ChipId>>& groups, const LayerBytes& bytes) {
   auto log = spdlog::get("run");
   const std::uint64_t tp = s.deployment.moe_tp, layers = s.model.moe_layers;
   const bool routed = s.routing.model != RoutingSpec::Model::kUniform;
@@ -82,7 +81,6 @@ Workload build_workload(const Scenario& s, const Topology& topo, const std::vect
     if (log)
       log->info("routers ready in {:.3f} s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
-  (void)topo;
 
   Workload w;
   std::map<std::uint64_t, std::vector<std::size_t>> by_fingerprint;
@@ -136,7 +134,7 @@ LayerTraffic first_layer_traffic(const Scenario& scenario, const Topology& topol
   one.model.moe_layers = 1;
   one.samples = 1;
   const LayerBytes bytes = layer_bytes(one.byte_model_input());
-  Workload w = build_workload(one, topology, group_chips(one, topology), bytes);
+  Workload w = build_workload(one, group_chips(one, topology), bytes);
   return std::move(w.distinct.front());
 }
 
@@ -194,7 +192,7 @@ RunReport run_scenario(const Scenario& s) {
               topo.num_chips(), topo.num_physical_links(), groups.size(), rep.group_chips, rep.bytes.dispatch_bytes,
               rep.bytes.combine_bytes);
 
-  const Workload w = build_workload(s, topo, groups, rep.bytes);
+  const Workload w = build_workload(s, groups, rep.bytes);
   const auto nG = static_cast<std::uint32_t>(groups.size());
 
   std::vector<LayerResult> computed;

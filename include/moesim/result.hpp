@@ -19,7 +19,7 @@ struct PhaseResult {
   bool has_slowest = false;
   Flow slowest;
   double slowest_finish_us = 0;  // from the start of the phase
-  // The most loaded link and what it carries (bound; simgrid reports it too).
+  // The most loaded link and what it carries (bound engine only).
   std::string critical_link;
   double critical_link_bytes = 0;
   // Per EP group (index: group), when several run at once: when the group's
