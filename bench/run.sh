@@ -5,7 +5,7 @@
 # in the combine (BF16). Wall time and peak memory from /usr/bin/time -v,
 # median of REPEAT runs (default 3). Writes a Markdown table to stdout.
 #
-#   bench/run.sh [MOESIM_BINARY] > bench/results.md
+#   bench/run.sh [MOESIM_BINARY]      (the table in bench/results.md)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 moesim=${1:-$here/../build/moesim}
