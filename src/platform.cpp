@@ -134,11 +134,24 @@ PlatformSpec load_platform_spec(const std::string& path) {
     if (kind == "mesh") spec.torus.wraparound = false;
     if (kind == "ring" && spec.torus.dims.size() != 1)
       topo.fail_at("dims", "a ring has one dimension, got " + std::to_string(spec.torus.dims.size()));
+  } else if (kind == "gpu_cluster") {
+    spec.kind = PlatformSpec::Kind::kGpuCluster;
+    topo.allow_only({"kind", "nodes", "gpus_per_node", "nvlink", "nic"});
+    spec.gpu.nodes = topo.positive("nodes");
+    spec.gpu.gpus = topo.positive("gpus_per_node");
+    YamlMap nvlink = topo.map("nvlink"), nic = topo.map("nic");
+    nvlink.allow_only({"bandwidth", "latency"});
+    nic.allow_only({"bandwidth", "latency"});
+    spec.gpu.nvlink_Bps = nvlink.bandwidth_Bps("bandwidth");
+    spec.gpu.nvlink_latency_s = nvlink.time_s_or("latency", 0);
+    spec.gpu.nic_Bps = nic.bandwidth_Bps("bandwidth");
+    spec.gpu.nic_latency_s = nic.time_s_or("latency", 0);
+    if (spec.gpu.nodes * spec.gpu.gpus > 65536) topo.fail_at("nodes", "nodes x gpus_per_node is more than 65536 chips");
   } else if (kind == "tiers") {
     spec.kind = PlatformSpec::Kind::kTiers;
     spec.tiers = read_tiers(topo);
   } else {
-    topo.fail_at("kind", "'" + kind + "' is not a topology kind (allowed: torus, mesh, ring, tiers)");
+    topo.fail_at("kind", "'" + kind + "' is not a topology kind (allowed: torus, mesh, ring, tiers, gpu_cluster)");
   }
   if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, spec.comm);
   return spec;
@@ -148,6 +161,7 @@ Topology build_topology(const PlatformSpec& spec) {
   switch (spec.kind) {
     case PlatformSpec::Kind::kTorus: return make_torus(spec.name, spec.torus);
     case PlatformSpec::Kind::kTiers: return make_tiers(spec.name, spec.tiers);
+    case PlatformSpec::Kind::kGpuCluster: return make_gpu_cluster(spec.name, spec.gpu);
     case PlatformSpec::Kind::kXml: break;
   }
   throw std::logic_error("build_topology: XML platforms are read by SimGrid");

@@ -407,6 +407,7 @@ std::uint64_t node_chips(const Scenario& s) {
              (tiers ? " (tiers: " + names + ")" : " (it has no tiers: give traffic.node_chips)"));
   }
   if (tiers) return s.platform.tiers.levels.front().count;
+  if (s.platform.kind == PlatformSpec::Kind::kGpuCluster) return s.platform.gpu.gpus;
   return 0;
 }
 

@@ -219,4 +219,33 @@ Topology make_tiers(const std::string& name, const TiersSpec& spec) {
   return t;
 }
 
+Topology make_gpu_cluster(const std::string& name, const GpuClusterSpec& spec) {
+  Topology t;
+  t.name = name;
+  t.routing = "rail-optimised: NVLink inside a node, the NIC rail between nodes, PXN across rails";
+  const std::size_t n = spec.nodes * spec.gpus;
+  t.chips = chip_names(n);
+  std::vector<LinkId> nvl(n), nic(n);  // UP sides: chip -> switch
+  for (std::size_t c = 0; c < n; ++c)
+    nvl[c] = add_duplex(t, "nvlink-" + std::to_string(c), spec.nvlink_Bps, spec.nvlink_latency_s, "nvlink");
+  for (std::size_t c = 0; c < n; ++c)
+    nic[c] = add_duplex(t, "nic-" + std::to_string(c), spec.nic_Bps, spec.nic_latency_s, "nic");
+  for (std::size_t s = 0; s < n; ++s)
+    for (std::size_t d = 0; d < n; ++d) {
+      if (s == d) continue;
+      const std::size_t node_s = s / spec.gpus, node_d = d / spec.gpus, rail_d = d % spec.gpus;
+      std::vector<LinkId> r;
+      if (node_s == node_d) {
+        r = {nvl[s], nvl[d] + 1};
+      } else {
+        const std::size_t proxy = node_s * spec.gpus + rail_d;  // the source node's chip on the destination's rail
+        if (proxy != s) r = {nvl[s], nvl[proxy] + 1};
+        r.push_back(nic[proxy]);
+        r.push_back(nic[d] + 1);
+      }
+      t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(d), r);
+    }
+  return t;
+}
+
 }  // namespace moesim

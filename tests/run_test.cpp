@@ -161,6 +161,8 @@ TEST_CASE("simgrid is never below the bound", "[replay][bound]") {
        "chip-63, chip-33]'"},
       {"reference-ep32", "--set deployment.ep=8 --set deployment.moe_tp=4"},
       {"tier6-benchmark-sg2262", "--set platform=" + gateway_platform()},
+      {"deepseek-v3-decode-v4-4x4x4", "--set platform=" + kSource + "/platforms/h800-ib-32x8.yaml --set deployment.ep=32 "
+                                      "--set model.moe_layers=1"},
   };
   for (const Row& r : rows) check_not_below_bound(r.scenario, r.extra);
 }

@@ -118,6 +118,22 @@ TEST_CASE("tiers: Tier6 P1-R1-B4-C32", "[topology]") {
   }
 }
 
+TEST_CASE("GPU cluster: NVLink inside a node, rails between, PXN across rails", "[topology]") {
+  Topology t = make_gpu_cluster("gpu", GpuClusterSpec{4, 8, 160e9, 1e-6, 50e9, 2e-6});
+  CHECK(t.num_chips() == 32);
+  CHECK(t.num_physical_links() == 64);
+  check_routes_complete(t);
+  auto names = [&](ChipId s, ChipId d) {
+    std::vector<std::string> out;
+    for (LinkId l : t.route(s, d)) out.push_back(t.links[l].name);
+    return out;
+  };
+  CHECK(names(1, 5) == std::vector<std::string>{"nvlink-1_UP", "nvlink-5_DOWN"});
+  CHECK(names(1, 9) == std::vector<std::string>{"nic-1_UP", "nic-9_DOWN"});  // same rail
+  CHECK(names(1, 13) == std::vector<std::string>{"nvlink-1_UP", "nvlink-5_DOWN", "nic-5_UP", "nic-13_DOWN"});
+  CHECK(t.route_latency_s(1, 13) == Approx(6e-6));
+}
+
 TEST_CASE("tiers: three levels", "[topology]") {
   TierLevel board{"board", "c2c", 2, TierLevel::Fabric::kFullMesh, TierLevel::Uplink::kDirect, 400e9, 1e-7};
   TierLevel rack{"rack", "b2b", 3, TierLevel::Fabric::kSwitch, TierLevel::Uplink::kGateway, 200e9, 1e-6};

@@ -34,12 +34,13 @@ struct CommParams {
 void read_comm_params(const YamlMap& map, CommParams& params);
 
 struct PlatformSpec {
-  enum class Kind { kTorus, kTiers, kXml };
+  enum class Kind { kTorus, kTiers, kGpuCluster, kXml };
   std::string name;
   std::string path;  // the file it came from
   Kind kind = Kind::kTorus;
   TorusSpec torus;
   TiersSpec tiers;
+  GpuClusterSpec gpu;
   CommParams comm;
 };
 

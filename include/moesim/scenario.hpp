@@ -81,7 +81,8 @@ std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& 
 
 // Chips of a node for node-limited routing: traffic.node_chips, or the
 // chips of one group of the tier named by traffic.node_level, or the
-// platform's first tier (a board) when it has tiers. 0 if none applies.
+// platform's first tier (a board) when it has tiers, or a GPU cluster's
+// node. 0 if none applies.
 std::uint64_t node_chips(const Scenario& s);
 
 }  // namespace moesim

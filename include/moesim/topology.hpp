@@ -110,4 +110,19 @@ struct TiersSpec {
 };
 Topology make_tiers(const std::string& name, const TiersSpec& spec);
 
+// A GPU cluster: `nodes` of `gpus` chips, each chip with a link to its
+// node's switch (NVLink) and a NIC link to the leaf switch of its rail (rail
+// i joins chip i of every node: rail-optimised). Within a node: NVLink up,
+// NVLink down. Between nodes on the same rail: NIC up, NIC down. Between
+// nodes and rails (as NCCL's PXN does): NVLink to the chip of the
+// destination's rail in the source node, then that chip's NIC. Switches are
+// non-blocking, so no spine carries all-to-all traffic.
+struct GpuClusterSpec {
+  std::uint64_t nodes = 1;
+  std::uint64_t gpus = 8;
+  double nvlink_Bps = 0, nvlink_latency_s = 0;
+  double nic_Bps = 0, nic_latency_s = 0;
+};
+Topology make_gpu_cluster(const std::string& name, const GpuClusterSpec& spec);
+
 }  // namespace moesim
