@@ -14,12 +14,6 @@ std::uint64_t TrafficMatrix::received_by(std::size_t dst) const {
   return sum;
 }
 
-std::uint64_t TrafficMatrix::sent_by(std::size_t src) const {
-  std::uint64_t sum = 0;
-  for (std::size_t d = 0; d < n; ++d) sum += at(src, d);
-  return sum;
-}
-
 TrafficMatrix TrafficMatrix::transposed() const {
   TrafficMatrix t{n, std::vector<std::uint64_t>(n * n)};
   for (std::size_t s = 0; s < n; ++s)

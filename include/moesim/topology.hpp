@@ -42,7 +42,6 @@ class Topology {
   // Routes are added for every ordered pair of distinct chips, in order
   // (src-major, then dst), before any is read.
   void add_route(ChipId src, ChipId dst, const std::vector<LinkId>& route);
-  bool has_routes() const { return !route_offset_.empty(); }
 
   struct Route {
     const LinkId* begin_;

@@ -18,9 +18,7 @@ struct TrafficMatrix {
 
   std::uint64_t at(std::size_t src, std::size_t dst) const { return bytes[src * n + dst]; }
   std::uint64_t received_by(std::size_t dst) const;
-  std::uint64_t sent_by(std::size_t src) const;
   TrafficMatrix transposed() const;
-  bool operator==(const TrafficMatrix& o) const { return n == o.n && bytes == o.bytes; }
 };
 
 // Every chip receives `bytes_per_receiver` in equal shares from every chip of
