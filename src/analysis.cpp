@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <limits>
 #include <set>
+#include <unordered_map>
 
 #include "moesim/bound.hpp"
+#include "moesim/graph.hpp"
 
 namespace moesim {
 
@@ -41,6 +43,46 @@ double halves_cut_Bps(const Topology& t) {
   return sum;
 }
 
+std::optional<double> min_cut_of_halves_Bps(const Topology& t, const std::vector<std::vector<int>>& halvings) {
+  NetGraph g = graph_of(t);
+  if (g.chips.empty() && !t.chips.empty()) return std::nullopt;
+  // A chip reaches the ports of its group without crossing a link: an edge
+  // no cut can go through.
+  double total = 0;
+  for (const auto& e : g.edges) total += e.bandwidth_Bps;
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t v = 0; v < g.num_nodes(); ++v) index.emplace(g.node_name(v), v);
+  for (const auto& [member, group] : t.members) {
+    auto a = index.find(member), b = index.find(group);
+    if (a != index.end() && b != index.end()) g.add_edge("member", a->second, b->second, 2 * total + 1, 0, "");
+  }
+  double best = std::numeric_limits<double>::infinity();
+  for (const auto& side : halvings) best = std::min(best, min_cut_Bps(g, side));
+  return best;
+}
+
+std::vector<int> chip_order_halves(std::size_t n) {
+  std::vector<int> side(n);
+  for (std::size_t c = 0; c < n; ++c) side[c] = c < n / 2 ? 0 : 1;
+  return side;
+}
+
+std::vector<std::vector<int>> torus_halvings(const std::vector<std::uint64_t>& dims) {
+  std::size_t n = 1;
+  for (auto k : dims) n *= k;
+  std::vector<std::vector<int>> out;
+  std::size_t stride = 1;
+  for (auto k : dims) {
+    if (k >= 2) {
+      std::vector<int> side(n);
+      for (std::size_t c = 0; c < n; ++c) side[c] = c / stride % k < k / 2 ? 0 : 1;
+      out.push_back(std::move(side));
+    }
+    stride *= k;
+  }
+  return out;
+}
+
 TopologySummary summarize(const PlatformSpec& spec, const Topology& t) {
   TopologySummary s;
   s.chips = t.num_chips();
@@ -66,12 +108,21 @@ TopologySummary summarize(const PlatformSpec& spec, const Topology& t) {
   }
   if (s.chips < 2) s.min_injection_Bps = 0;
   s.average_hops = s.chips > 1 ? hops / (static_cast<double>(s.chips) * static_cast<double>(s.chips - 1)) : 0;
-  if (spec.kind == PlatformSpec::Kind::kTorus) {
+  if (spec.kind == PlatformSpec::Kind::kTorus && !spec.torus.twisted) {
     s.bisection_Bps = torus_bisection_Bps(spec.torus);
     s.bisection_method = "closed form: the largest dimension halved";
+  } else if (spec.kind == PlatformSpec::Kind::kFatTree && spec.fat_tree.k % 2 == 0) {
+    s.bisection_Bps = fat_tree_bisection_Bps(spec.fat_tree);
+    s.bisection_method = "closed form: half the links into the top level";
+  } else if (spec.kind == PlatformSpec::Kind::kTorus) {
+    s.bisection_Bps = *min_cut_of_halves_Bps(t, torus_halvings(spec.torus.dims));
+    s.bisection_method = "minimum cut halving one dimension, the smallest over dimensions (max flow; an upper bound)";
+  } else if (auto cut = min_cut_of_halves_Bps(t, {chip_order_halves(t.num_chips())})) {
+    s.bisection_Bps = *cut;
+    s.bisection_method = "minimum cut between the chip-order halves (max flow; an upper bound on the bisection)";
   } else {
     s.bisection_Bps = halves_cut_Bps(t);
-    s.bisection_method = "cut between the chip-order halves (an upper bound on the bisection)";
+    s.bisection_method = "links the routes cross between the chip-order halves (an upper bound on the bisection)";
   }
   return s;
 }

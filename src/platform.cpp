@@ -21,7 +21,7 @@ std::string stem(const std::string& path) {
 }
 
 TorusSpec read_torus(const YamlMap& topo) {
-  topo.allow_only({"kind", "dims", "bandwidth", "latency", "wraparound", "antipodal"});
+  topo.allow_only({"kind", "dims", "bandwidth", "latency", "wraparound", "antipodal", "twisted", "routing"});
   TorusSpec spec;
   spec.dims = topo.positive_list("dims");
   if (spec.dims.empty() || spec.dims.size() > 3)
@@ -46,14 +46,79 @@ TorusSpec read_torus(const YamlMap& topo) {
   };
   per_dim("bandwidth", true, spec.bandwidth_Bps, spec.dim_bandwidth_Bps);
   per_dim("latency", false, spec.latency_s, spec.dim_latency_s);
-  const std::string wrap = topo.str_or("wraparound", "true");
-  if (wrap != "true" && wrap != "false") topo.fail_at("wraparound", "'" + wrap + "' is not true or false");
-  spec.wraparound = wrap == "true";
+  spec.wraparound = topo.boolean_or("wraparound", true);
   const std::string antipodal = topo.str_or("antipodal", "positive");
   if (antipodal == "split")
     spec.antipodal = TorusSpec::Antipodal::kSplit;
   else if (antipodal != "positive")
     topo.fail_at("antipodal", "'" + antipodal + "' is not an antipodal routing (allowed: positive, split)");
+  spec.twisted = topo.boolean_or("twisted", false);
+  if (spec.twisted && !twistable(spec.dims))
+    topo.fail_at("twisted", "a twisted torus needs dimensions n and 2n (n x n x 2n, n x 2n x 2n, n x 2n), got " +
+                                quote(topo.node("dims")));
+  if (spec.twisted && !spec.wraparound) topo.fail_at("twisted", "a mesh has no wraparound links to twist");
+  const std::string routing = topo.str_or("routing", spec.twisted ? "shortest_path" : "dimension_order");
+  if (routing == "shortest_path")
+    spec.routing = TorusSpec::Routing::kShortestPath;
+  else if (routing != "dimension_order")
+    topo.fail_at("routing", "'" + routing + "' is not a torus routing (allowed: dimension_order, shortest_path)");
+  else if (spec.twisted)
+    topo.fail_at("routing", "dimension order is not defined on a twisted torus (use shortest_path)");
+  if (spec.routing == TorusSpec::Routing::kShortestPath && antipodal != "positive")
+    topo.fail_at("antipodal", "applies to dimension-order routing only");
+  return spec;
+}
+
+// A {bandwidth, latency} mapping.
+void read_link(const YamlMap& parent, const char* key, double& bw, double& lat) {
+  YamlMap m = parent.map(key);
+  m.allow_only({"bandwidth", "latency"});
+  bw = m.bandwidth_Bps("bandwidth");
+  lat = m.time_s_or("latency", 0);
+}
+
+FatTreeSpec read_fat_tree(const YamlMap& topo) {
+  topo.allow_only({"kind", "k", "levels", "bandwidth", "latency", "oversubscription"});
+  FatTreeSpec spec;
+  spec.k = topo.positive("k");
+  spec.levels = topo.positive("levels");
+  double chips = 1;
+  for (std::uint64_t l = 0; l < spec.levels; ++l) chips *= static_cast<double>(spec.k);
+  if (chips > 65536) topo.fail_at("levels", "k^levels is more than 65536 chips");
+  spec.bandwidth_Bps = topo.bandwidth_Bps("bandwidth");
+  spec.latency_s = topo.time_s_or("latency", 0);
+  YAML::Node over = topo.node("oversubscription");
+  if (over.IsDefined()) {
+    if (!over.IsSequence() || over.size() + 1 != spec.levels)
+      topo.fail_at("oversubscription", "expected a list of levels - 1 = " + std::to_string(spec.levels - 1) +
+                                           " ratios, got " + quote(over));
+    for (std::size_t i = 0; i < over.size(); ++i) {
+      YAML::Node one;
+      one["oversubscription"] = over[i];
+      const double r = YamlMap(topo.doc(), one, topo.path()).number("oversubscription");
+      if (!(r >= 1)) topo.fail_at("oversubscription", "ratios must be >= 1, got " + quote(over[i]));
+      spec.oversubscription.push_back(r);
+    }
+  }
+  return spec;
+}
+
+DragonflySpec read_dragonfly(const YamlMap& topo) {
+  topo.allow_only({"kind", "groups", "routers_per_group", "chips_per_router", "global_links_per_router",
+                   "terminal", "local", "global"});
+  DragonflySpec spec;
+  spec.groups = topo.positive("groups");
+  spec.routers = topo.positive("routers_per_group");
+  spec.chips = topo.positive("chips_per_router");
+  spec.global = topo.positive("global_links_per_router");
+  if (spec.groups > spec.routers * spec.global + 1)
+    topo.fail_at("groups", std::to_string(spec.groups) + " groups need " + std::to_string(spec.groups - 1) +
+                               " global links a group; " + std::to_string(spec.routers) + " routers x " +
+                               std::to_string(spec.global) + " give " + std::to_string(spec.routers * spec.global));
+  if (spec.groups * spec.routers * spec.chips > 65536) topo.fail_at("groups", "more than 65536 chips");
+  read_link(topo, "terminal", spec.terminal_Bps, spec.terminal_latency_s);
+  read_link(topo, "local", spec.local_Bps, spec.local_latency_s);
+  read_link(topo, "global", spec.global_Bps, spec.global_latency_s);
   return spec;
 }
 
@@ -147,11 +212,17 @@ PlatformSpec load_platform_spec(const std::string& path) {
     spec.gpu.nic_Bps = nic.bandwidth_Bps("bandwidth");
     spec.gpu.nic_latency_s = nic.time_s_or("latency", 0);
     if (spec.gpu.nodes * spec.gpu.gpus > 65536) topo.fail_at("nodes", "nodes x gpus_per_node is more than 65536 chips");
+  } else if (kind == "fat_tree") {
+    spec.kind = PlatformSpec::Kind::kFatTree;
+    spec.fat_tree = read_fat_tree(topo);
+  } else if (kind == "dragonfly") {
+    spec.kind = PlatformSpec::Kind::kDragonfly;
+    spec.dragonfly = read_dragonfly(topo);
   } else if (kind == "tiers") {
     spec.kind = PlatformSpec::Kind::kTiers;
     spec.tiers = read_tiers(topo);
   } else {
-    topo.fail_at("kind", "'" + kind + "' is not a topology kind (allowed: torus, mesh, ring, tiers, gpu_cluster)");
+    topo.fail_at("kind", "'" + kind + "' is not a topology kind (allowed: torus, mesh, ring, tiers, gpu_cluster, fat_tree, dragonfly)");
   }
   if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, spec.comm);
   return spec;
@@ -159,7 +230,15 @@ PlatformSpec load_platform_spec(const std::string& path) {
 
 Topology build_topology(const PlatformSpec& spec) {
   switch (spec.kind) {
-    case PlatformSpec::Kind::kTorus: return make_torus(spec.name, spec.torus);
+    case PlatformSpec::Kind::kTorus:
+      if (spec.torus.routing == TorusSpec::Routing::kShortestPath)
+        return route_shortest_paths(spec.name, torus_graph(spec.torus), kShortestPathRouting);
+      return make_torus(spec.name, spec.torus);
+    case PlatformSpec::Kind::kFatTree:
+      return route_shortest_paths(spec.name, fat_tree_graph(spec.fat_tree), kShortestPathRouting);
+    case PlatformSpec::Kind::kDragonfly:
+      return route_shortest_paths(spec.name, dragonfly_graph(spec.dragonfly), kShortestPathRouting);
+    case PlatformSpec::Kind::kGraph: return route_shortest_paths(spec.name, spec.graph, kShortestPathRouting);
     case PlatformSpec::Kind::kTiers: return make_tiers(spec.name, spec.tiers);
     case PlatformSpec::Kind::kGpuCluster: return make_gpu_cluster(spec.name, spec.gpu);
     case PlatformSpec::Kind::kXml: break;

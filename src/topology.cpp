@@ -45,6 +45,14 @@ double Topology::route_latency_s(ChipId src, ChipId dst) const {
   return lat;
 }
 
+LinkId Topology::add_duplex(const std::string& name, const std::string& from, const std::string& to, double bw,
+                            double lat, const std::string& link_class) {
+  const LinkId up = static_cast<LinkId>(links.size());
+  links.push_back(Link{name + "_UP", bw, lat, Sharing::kShared, name, true, link_class, from, to});
+  links.push_back(Link{name + "_DOWN", bw, lat, Sharing::kShared, name, false, link_class, to, from});
+  return up;
+}
+
 long Topology::chip_index(const std::string& name) const {
   for (std::size_t i = 0; i < chips.size(); ++i)
     if (chips[i] == name) return static_cast<long>(i);
@@ -52,15 +60,6 @@ long Topology::chip_index(const std::string& name) const {
 }
 
 namespace {
-
-// Adds a split-duplex physical link; returns the id of its UP side (DOWN is +1).
-LinkId add_duplex(Topology& t, const std::string& name, double bw, double lat,
-                  const std::string& link_class) {
-  LinkId up = static_cast<LinkId>(t.links.size());
-  t.links.push_back(Link{name + "_UP", bw, lat, Sharing::kShared, name, true, link_class});
-  t.links.push_back(Link{name + "_DOWN", bw, lat, Sharing::kShared, name, false, link_class});
-  return up;
-}
 
 std::vector<std::string> chip_names(std::size_t n) {
   std::vector<std::string> out;
@@ -102,8 +101,9 @@ Topology make_torus(const std::string& name, const TorusSpec& spec) {
       const std::uint64_t coord = c / stride[d] % k;
       // A ring of 2 has one link; a mesh has no link from its last coordinate.
       if (k < 2 || (k == 2 && coord == 1) || (!spec.wraparound && coord == k - 1)) continue;
-      link_of[c * nd + d] =
-          add_duplex(t, std::string("ici-") + kDimName[d] + "-" + std::to_string(c), bw(d), lat(d), "ici");
+      const std::size_t next = c - coord * stride[d] + (coord + 1) % k * stride[d];
+      link_of[c * nd + d] = t.add_duplex(std::string("ici-") + kDimName[d] + "-" + std::to_string(c), t.chips[c],
+                                         t.chips[next], bw(d), lat(d), "ici");
     }
 
   std::vector<LinkId> route;
@@ -162,22 +162,39 @@ Topology make_tiers(const std::string& name, const TiersSpec& spec) {
 
   // first_link[i][g]: first link id of group g of level i. Full mesh: the
   // pair (a, b), a < b, is UP for a -> b; switch: member a's link, UP toward the switch.
+  // The node a level-i link of member `a` of group g starts at: the chip
+  // itself at level 0; above, the member group (direct) or its first chip (gateway).
+  auto member_node = [&](std::size_t i, std::size_t g, std::uint64_t a) -> std::string {
+    const std::size_t index = g * spec.levels[i].count + a;
+    if (i == 0) return t.chips[index];
+    if (spec.levels[i].uplink == TierLevel::Uplink::kGateway) return t.chips[index * member_span(i)];
+    return spec.levels[i - 1].name + "-" + std::to_string(index);
+  };
   std::vector<std::vector<LinkId>> first_link(m);
   for (std::size_t i = 0; i < m; ++i) {
     const TierLevel& lv = spec.levels[i];
     const std::size_t groups = n / span[i];
     for (std::size_t g = 0; g < groups; ++g) {
       first_link[i].push_back(static_cast<LinkId>(t.links.size()));
-      const std::string prefix = lv.name + "-" + std::to_string(g) + "-";
+      const std::string group = lv.name + "-" + std::to_string(g);
+      if (i > 0 && lv.uplink == TierLevel::Uplink::kDirect && lv.count > 1) {
+        for (std::uint64_t a = 0; a < lv.count; ++a) {
+          const std::string member = member_node(i, g, a);
+          t.switches.push_back(member);
+          for (std::size_t c = 0; c < member_span(i); ++c)
+            t.members.emplace_back(t.chips[(g * lv.count + a) * member_span(i) + c], member);
+        }
+      }
       if (lv.fabric == TierLevel::Fabric::kFullMesh) {
         for (std::uint64_t a = 0; a < lv.count; ++a)
           for (std::uint64_t b = a + 1; b < lv.count; ++b)
-            add_duplex(t, prefix + std::to_string(a) + "-" + std::to_string(b), lv.bandwidth_Bps,
-                       lv.latency_s, lv.link_class);
+            t.add_duplex(group + "-" + std::to_string(a) + "-" + std::to_string(b), member_node(i, g, a),
+                         member_node(i, g, b), lv.bandwidth_Bps, lv.latency_s, lv.link_class);
       } else if (lv.count > 1) {
+        t.switches.push_back(group + "-sw");
         for (std::uint64_t a = 0; a < lv.count; ++a)
-          add_duplex(t, prefix + std::to_string(a) + "-sw", lv.bandwidth_Bps, lv.latency_s,
-                     lv.link_class);
+          t.add_duplex(group + "-" + std::to_string(a) + "-sw", member_node(i, g, a), group + "-sw",
+                       lv.bandwidth_Bps, lv.latency_s, lv.link_class);
       }
     }
   }
@@ -226,10 +243,14 @@ Topology make_gpu_cluster(const std::string& name, const GpuClusterSpec& spec) {
   const std::size_t n = spec.nodes * spec.gpus;
   t.chips = chip_names(n);
   std::vector<LinkId> nvl(n), nic(n);  // UP sides: chip -> switch
+  for (std::size_t node = 0; node < spec.nodes; ++node) t.switches.push_back("nvswitch-" + std::to_string(node));
+  for (std::size_t rail = 0; rail < spec.gpus; ++rail) t.switches.push_back("rail-" + std::to_string(rail));
   for (std::size_t c = 0; c < n; ++c)
-    nvl[c] = add_duplex(t, "nvlink-" + std::to_string(c), spec.nvlink_Bps, spec.nvlink_latency_s, "nvlink");
+    nvl[c] = t.add_duplex("nvlink-" + std::to_string(c), t.chips[c], "nvswitch-" + std::to_string(c / spec.gpus),
+                          spec.nvlink_Bps, spec.nvlink_latency_s, "nvlink");
   for (std::size_t c = 0; c < n; ++c)
-    nic[c] = add_duplex(t, "nic-" + std::to_string(c), spec.nic_Bps, spec.nic_latency_s, "nic");
+    nic[c] = t.add_duplex("nic-" + std::to_string(c), t.chips[c], "rail-" + std::to_string(c % spec.gpus),
+                          spec.nic_Bps, spec.nic_latency_s, "nic");
   for (std::size_t s = 0; s < n; ++s)
     for (std::size_t d = 0; d < n; ++d) {
       if (s == d) continue;

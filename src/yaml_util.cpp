@@ -127,6 +127,14 @@ std::string YamlMap::str_or(const std::string& key, const std::string& fallback)
   return has(key) ? str(key) : fallback;
 }
 
+bool YamlMap::boolean_or(const std::string& key, bool fallback) const {
+  if (!has(key)) return fallback;
+  const std::string text = scalar(key, "true or false");
+  if (text == "true") return true;
+  if (text == "false") return false;
+  fail_at(key, "'" + text + "' is not true or false");
+}
+
 std::uint64_t YamlMap::positive(const std::string& key) const {
   std::string text = scalar(key, "a positive integer");
   auto v = parse_uint(text);

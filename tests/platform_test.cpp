@@ -20,7 +20,9 @@ TEST_CASE("every shipped platform builds with its chip and link counts", "[platf
   };
   for (const Row& r : {Row{"tpu-v4-4x4x4.yaml", 64, 192, 45e9}, Row{"tpu-v5e-16x16.yaml", 256, 512, 45e9},
                        Row{"tpu-v5p-8x8x8.yaml", 512, 1536, 90e9}, Row{"tpu-v6e-16x16.yaml", 256, 512, 90e9},
-                       Row{"sg2262-p1r1b4c32.yaml", 32, 118, 400e9}, Row{"h800-ib-32x8.yaml", 256, 512, 160e9}}) {
+                       Row{"sg2262-p1r1b4c32.yaml", 32, 118, 400e9}, Row{"h800-ib-32x8.yaml", 256, 512, 160e9},
+                       Row{"tpu-v4-4x4x8.yaml", 128, 384, 45e9}, Row{"tpu-v4-4x4x8-twisted.yaml", 128, 384, 45e9},
+                       Row{"fat-tree-4ary3-50g.yaml", 64, 192, 50e9}, Row{"dragonfly-9x4x2.yaml", 72, 162, 100e9}}) {
     INFO(r.file);
     PlatformSpec spec = load_platform_spec(shipped(r.file));
     Topology t = build_topology(spec);

@@ -2,6 +2,7 @@
 // injection and bisection bandwidth, the per-link load of a traffic phase.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,7 @@ struct TopologySummary {
   double max_injection_Bps = 0;
   // One direction's bandwidth across a cut into two halves.
   double bisection_Bps = 0;
-  std::string bisection_method;    // "closed form (...)" or "cut between chip-order halves (an upper bound)"
+  std::string bisection_method;    // closed form, minimum cut or route cut
   std::string routing;
 };
 
@@ -31,6 +32,14 @@ TopologySummary summarize(const PlatformSpec& spec, const Topology& topology);
 // Bandwidth of the directed links that routes from the first half of the
 // chips (in chip order) to the second cross and no route within a half uses.
 double halves_cut_Bps(const Topology& topology);
+
+// The smallest minimum cut (max flow over the links' graph) among ways to
+// halve the chips (side[c] is 0 or 1), or nothing when the links have no
+// endpoints (SimGrid XML).
+std::optional<double> min_cut_of_halves_Bps(const Topology& topology, const std::vector<std::vector<int>>& halvings);
+std::vector<int> chip_order_halves(std::size_t chips);
+// Per dimension of size >= 2: the chips with that coordinate below k/2, and the rest.
+std::vector<std::vector<int>> torus_halvings(const std::vector<std::uint64_t>& dims);
 
 // Closed form for a torus or mesh, halving its largest dimension: a ring of
 // k > 2 is crossed twice, a ring of 2 or a mesh line once.

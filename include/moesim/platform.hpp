@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "moesim/fabrics.hpp"
+#include "moesim/graph.hpp"
 #include "moesim/topology.hpp"
 
 namespace moesim {
@@ -34,13 +36,17 @@ struct CommParams {
 void read_comm_params(const YamlMap& map, CommParams& params);
 
 struct PlatformSpec {
-  enum class Kind { kTorus, kTiers, kGpuCluster, kXml };
+  // kGraph: a graph read from DOT or GraphML, routed by shortest paths.
+  enum class Kind { kTorus, kTiers, kGpuCluster, kFatTree, kDragonfly, kGraph, kXml };
   std::string name;
   std::string path;  // the file it came from
   Kind kind = Kind::kTorus;
   TorusSpec torus;
   TiersSpec tiers;
   GpuClusterSpec gpu;
+  FatTreeSpec fat_tree;
+  DragonflySpec dragonfly;
+  NetGraph graph;
   CommParams comm;
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace moesim {
@@ -26,6 +27,9 @@ struct Link {
   std::string duplex;  // physical split-duplex link this is one side of; empty if none
   bool up = true;      // which side of `duplex`
   std::string link_class;  // "ici", "c2c", "b2b", ... (empty when unknown)
+  // The nodes (chips or switches) this direction goes from and to; empty
+  // when unknown (a SimGrid XML platform).
+  std::string from, to;
 };
 
 class Topology {
@@ -34,10 +38,20 @@ class Topology {
   std::string routing;             // how routes were made, for reports
   std::vector<std::string> chips;  // chip order: the order groups are taken in
   std::vector<Link> links;
+  // Nodes that are not chips: switches, routers, the port blocks of tiers.
+  std::vector<std::string> switches;
+  // (member, group): a chip or group that reaches the group's links without
+  // crossing a link (tiers' direct uplinks). Pictures draw them dashed.
+  std::vector<std::pair<std::string, std::string>> members;
 
   std::size_t num_chips() const { return chips.size(); }
   // Physical links: split-duplex pairs count once.
   std::size_t num_physical_links() const;
+
+  // Adds a split-duplex link between two nodes, "<name>_UP" from `from` to
+  // `to` and "<name>_DOWN" back; returns the id of UP (DOWN is UP + 1).
+  LinkId add_duplex(const std::string& name, const std::string& from, const std::string& to, double bandwidth_Bps,
+                    double latency_s, const std::string& link_class);
 
   // Routes are added for every ordered pair of distinct chips, in order
   // (src-major, then dst), before any is read.
@@ -83,6 +97,12 @@ struct TorusSpec {
   std::vector<double> dim_latency_s;
   bool wraparound = true;
   enum class Antipodal { kPositive, kSplit } antipodal = Antipodal::kPositive;
+  // Twisted (TPU v4's n x n x 2n and n x 2n x 2n slices): the wraparound
+  // link of every dimension of size n lands n further along every dimension
+  // of size 2n. Routed by shortest paths (kShortestPath), which any torus
+  // may also choose instead of dimension order.
+  bool twisted = false;
+  enum class Routing { kDimensionOrder, kShortestPath } routing = Routing::kDimensionOrder;
 };
 
 // What routing a generated topology uses, in words, for reports.

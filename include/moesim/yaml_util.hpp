@@ -52,6 +52,7 @@ class YamlMap {
 
   std::string str(const std::string& key) const;
   std::string str_or(const std::string& key, const std::string& fallback) const;
+  bool boolean_or(const std::string& key, bool fallback) const;
   // A positive integer (> 0).
   std::uint64_t positive(const std::string& key) const;
   std::uint64_t positive_or(const std::string& key, std::uint64_t fallback) const;

@@ -392,6 +392,23 @@ P=$(platform_yaml bw-list 's/bandwidth: 45GBps/bandwidth: [45GBps, 45GBps, 45GBp
 expect_error "three bandwidths for two dimensions" 2 "$E$(q "$P"):5: topology\.bandwidth: gives 3 values for 2 dimensions" topo "$P"
 P=$(platform_yaml bw-item 's/bandwidth: 45GBps/bandwidth: [45GBps, fast]/')
 expect_error "a bad bandwidth in a list" 2 "$E$(q "$P"):5: topology\.bandwidth: 'fast' is not a bandwidth" topo "$P"
+P=$(platform_yaml twist-4x4 's/latency: 1us/latency: 1us\n  twisted: true/')
+expect_error "twisted 4x4" 2 "$E$(q "$P"):7: topology\.twisted: a twisted torus needs dimensions n and 2n .*got \[4, 4\]" topo "$P"
+P=$(platform_yaml twist-yes 's/dims: \[4, 4\]/dims: [4, 8]/; s/latency: 1us/latency: 1us\n  twisted: yes/')
+expect_error "twisted yes" 2 "$E$(q "$P"):7: topology\.twisted: 'yes' is not true or false" topo "$P"
+P=$(platform_yaml twist-dor 's/dims: \[4, 4\]/dims: [4, 8]/; s/latency: 1us/latency: 1us\n  twisted: true\n  routing: dimension_order/')
+expect_error "twisted with dimension order" 2 "$E$(q "$P"):8: topology\.routing: dimension order is not defined on a twisted torus" topo "$P"
+P=$(platform_yaml routing-bad 's/latency: 1us/latency: 1us\n  routing: adaptive/')
+expect_error "torus routing adaptive" 2 "$E$(q "$P"):7: topology\.routing: 'adaptive' is not a torus routing" topo "$P"
+P=$(platform_yaml ft-over 's/kind: torus/kind: fat_tree\n  k: 4\n  levels: 3\n  oversubscription: [2]/; /dims/d')
+expect_error "fat-tree oversubscription of the wrong length" 2 \
+  "$E$(q "$P"):6: topology\.oversubscription: expected a list of levels - 1 = 2 ratios, got \[2\]" topo "$P"
+P=$(platform_yaml ft-half 's/kind: torus/kind: fat_tree\n  k: 4\n  levels: 2\n  oversubscription: [0.5]/; /dims/d')
+expect_error "fat-tree oversubscription below 1" 2 "$E$(q "$P"):6: topology\.oversubscription: ratios must be >= 1, got '0.5'" topo "$P"
+P=$TMP/platform-df.yaml
+printf 'topology:\n  kind: dragonfly\n  groups: 10\n  routers_per_group: 4\n  chips_per_router: 2\n  global_links_per_router: 2\n' >"$P"
+expect_error "dragonfly with too many groups" 2 \
+  "$E$(q "$P"):3: topology\.groups: 10 groups need 9 global links a group; 4 routers x 2 give 8" topo "$P"
 expect_error "compare with a missing platform" 2 \
   "$E""compare: none: $(q "$TMP/none.yaml"): cannot open file" \
   compare "$REF" --platform "$TMP/none.yaml" --engine bound

@@ -1,0 +1,57 @@
+// A network as a graph of chips and switches joined by links, and what
+// Boost.Graph answers about it: shortest-path routes (handed to SimGrid as
+// explicit routes) and the minimum cut between two sets of chips.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "moesim/topology.hpp"
+
+namespace moesim {
+
+struct NetEdge {
+  std::string name;  // the split-duplex link's name
+  std::size_t a = 0, b = 0;  // node indices; UP goes a -> b
+  double bandwidth_Bps = 0;
+  double latency_s = 0;
+  std::string link_class;
+};
+
+struct NetGraph {
+  // Chips first, in chip order, then switches.
+  std::vector<std::string> chips;
+  std::vector<std::string> switches;
+  std::vector<NetEdge> edges;
+
+  std::size_t num_nodes() const { return chips.size() + switches.size(); }
+  const std::string& node_name(std::size_t v) const {
+    return v < chips.size() ? chips[v] : switches[v - chips.size()];
+  }
+  // Index of a node by name, or -1.
+  long node_index(const std::string& name) const;
+  std::size_t add_switch(const std::string& name);
+  void add_edge(const std::string& name, std::size_t a, std::size_t b, double bandwidth_Bps, double latency_s,
+                const std::string& link_class);
+};
+
+// Routes every ordered chip pair along a shortest path: fewest links first,
+// then least latency. Where several paths tie, the next hop at each node is
+// picked by a hash of (source, destination, node), as ECMP would, so ties
+// spread over the paths deterministically. Every edge becomes a split-duplex
+// link. Throws InputError naming the pair when a chip cannot reach another.
+Topology route_shortest_paths(const std::string& name, const NetGraph& graph, const std::string& routing_name);
+extern const char* const kShortestPathRouting;
+
+// The graph of a topology's links (from its links' endpoints). Topologies
+// whose links have no endpoints (SimGrid XML) give an empty graph.
+NetGraph graph_of(const Topology& topology);
+
+// Maximum flow, one direction, from the chips of `side` == 0 to those of
+// `side` == 1 (chips in neither set: side 2), every duplex link an edge of
+// its bandwidth each way: the smallest total bandwidth of links whose removal
+// separates the two sets. Switches go wherever the cut is smallest.
+double min_cut_Bps(const NetGraph& graph, const std::vector<int>& side);
+
+}  // namespace moesim

@@ -1,0 +1,132 @@
+// Twisted tori, fat-trees and dragonflies as graphs.
+#include "moesim/fabrics.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace moesim {
+namespace {
+
+void add_chips(NetGraph& g, std::size_t n) {
+  g.chips.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) g.chips.push_back("chip-" + std::to_string(i));
+}
+
+std::uint64_t power(std::uint64_t base, std::uint64_t exp) {
+  std::uint64_t r = 1;
+  while (exp--) r *= base;
+  return r;
+}
+
+}  // namespace
+
+bool twistable(const std::vector<std::uint64_t>& dims) {
+  if (dims.size() < 2) return false;
+  const std::uint64_t n = *std::min_element(dims.begin(), dims.end());
+  bool has_long = false;
+  for (auto k : dims) {
+    if (k != n && k != 2 * n) return false;
+    has_long |= k == 2 * n;
+  }
+  return has_long;
+}
+
+NetGraph torus_graph(const TorusSpec& spec) {
+  assert(!spec.dims.empty() && spec.dims.size() <= 3);
+  assert(!spec.twisted || twistable(spec.dims));
+  NetGraph g;
+  const std::size_t nd = spec.dims.size();
+  std::size_t n = 1;
+  for (auto k : spec.dims) n *= k;
+  add_chips(g, n);
+  std::vector<std::size_t> stride(nd, 1);
+  for (std::size_t d = 1; d < nd; ++d) stride[d] = stride[d - 1] * spec.dims[d - 1];
+  const std::uint64_t shortest = *std::min_element(spec.dims.begin(), spec.dims.end());
+  static const char* kDimName[] = {"x", "y", "z"};
+  for (std::size_t c = 0; c < n; ++c)
+    for (std::size_t d = 0; d < nd; ++d) {
+      const std::uint64_t k = spec.dims[d];
+      const std::uint64_t coord = c / stride[d] % k;
+      const bool wraps = coord == k - 1;
+      const bool twist = spec.twisted && wraps && k == shortest;
+      // A ring of 2 has one link unless its wraparound is twisted elsewhere.
+      if (k < 2 || (!spec.wraparound && wraps) || (k == 2 && wraps && !twist)) continue;
+      std::size_t next = c - coord * stride[d] + (coord + 1) % k * stride[d];
+      if (twist)
+        for (std::size_t e = 0; e < nd; ++e) {
+          if (spec.dims[e] != 2 * shortest) continue;
+          const std::uint64_t ce = next / stride[e] % spec.dims[e];
+          next = next - ce * stride[e] + (ce + shortest) % spec.dims[e] * stride[e];
+        }
+      const double bw = d < spec.dim_bandwidth_Bps.size() ? spec.dim_bandwidth_Bps[d] : spec.bandwidth_Bps;
+      const double lat = d < spec.dim_latency_s.size() ? spec.dim_latency_s[d] : spec.latency_s;
+      g.add_edge(std::string("ici-") + kDimName[d] + "-" + std::to_string(c), c, next, bw, lat, "ici");
+    }
+  return g;
+}
+
+NetGraph fat_tree_graph(const FatTreeSpec& spec) {
+  assert(spec.k >= 1 && spec.levels >= 1);
+  NetGraph g;
+  const std::uint64_t k = spec.k, nl = spec.levels;
+  const std::uint64_t chips = power(k, nl), per_level = power(k, nl - 1);
+  add_chips(g, chips);
+  // switch_at[l-1][w]: node of switch w of level l.
+  std::vector<std::vector<std::size_t>> switch_at(nl);
+  for (std::uint64_t l = 1; l <= nl; ++l)
+    for (std::uint64_t w = 0; w < per_level; ++w)
+      switch_at[l - 1].push_back(g.add_switch("sw-" + std::to_string(l) + "-" + std::to_string(w)));
+  for (std::uint64_t c = 0; c < chips; ++c)
+    g.add_edge("down-" + std::to_string(c), c, switch_at[0][c / k], spec.bandwidth_Bps, spec.latency_s, "leaf");
+  double bw = spec.bandwidth_Bps;
+  for (std::uint64_t l = 1; l < nl; ++l) {
+    if (l - 1 < spec.oversubscription.size()) bw /= spec.oversubscription[l - 1];
+    const std::uint64_t digit = power(k, l - 1);
+    for (std::uint64_t w = 0; w < per_level; ++w) {
+      const std::uint64_t own = w / digit % k;
+      for (std::uint64_t j = 0; j < k; ++j) {
+        const std::uint64_t up = w - own * digit + j * digit;
+        g.add_edge("up-" + std::to_string(l) + "-" + std::to_string(w) + "-" + std::to_string(j),
+                   switch_at[l - 1][w], switch_at[l][up], bw, spec.latency_s, "level-" + std::to_string(l));
+      }
+    }
+  }
+  return g;
+}
+
+double fat_tree_bisection_Bps(const FatTreeSpec& spec) {
+  double bw = spec.bandwidth_Bps;
+  for (std::uint64_t l = 1; l < spec.levels; ++l)
+    if (l - 1 < spec.oversubscription.size()) bw /= spec.oversubscription[l - 1];
+  return static_cast<double>(power(spec.k, spec.levels)) / 2 * bw;
+}
+
+NetGraph dragonfly_graph(const DragonflySpec& spec) {
+  assert(spec.groups <= spec.routers * spec.global + 1);
+  NetGraph g;
+  const std::uint64_t routers = spec.groups * spec.routers;
+  add_chips(g, routers * spec.chips);
+  std::vector<std::size_t> router(routers);
+  for (std::uint64_t r = 0; r < routers; ++r)
+    router[r] = g.add_switch("router-" + std::to_string(r / spec.routers) + "-" + std::to_string(r % spec.routers));
+  for (std::uint64_t c = 0; c < routers * spec.chips; ++c)
+    g.add_edge("terminal-" + std::to_string(c), c, router[c / spec.chips], spec.terminal_Bps,
+               spec.terminal_latency_s, "terminal");
+  for (std::uint64_t grp = 0; grp < spec.groups; ++grp)
+    for (std::uint64_t a = 0; a < spec.routers; ++a)
+      for (std::uint64_t b = a + 1; b < spec.routers; ++b)
+        g.add_edge("local-" + std::to_string(grp) + "-" + std::to_string(a) + "-" + std::to_string(b),
+                   router[grp * spec.routers + a], router[grp * spec.routers + b], spec.local_Bps,
+                   spec.local_latency_s, "local");
+  auto port_router = [&](std::uint64_t from, std::uint64_t to) {
+    const std::uint64_t j = (to + spec.groups - from - 1) % spec.groups;
+    return router[from * spec.routers + j / spec.global];
+  };
+  for (std::uint64_t a = 0; a < spec.groups; ++a)
+    for (std::uint64_t b = a + 1; b < spec.groups; ++b)
+      g.add_edge("global-" + std::to_string(a) + "-" + std::to_string(b), port_router(a, b), port_router(b, a),
+                 spec.global_Bps, spec.global_latency_s, "global");
+  return g;
+}
+
+}  // namespace moesim

@@ -1,0 +1,190 @@
+// Shortest-path routing, twisted tori, fat-trees and dragonflies: routes
+// are connected paths of the graph, structures and bisections match their
+// closed forms, and the twisted torus beats the untwisted one.
+#include "moesim/fabrics.hpp"
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <set>
+
+#include "moesim/analysis.hpp"
+#include "moesim/bound.hpp"
+#include "moesim/error.hpp"
+#include "moesim/platform.hpp"
+
+using namespace moesim;
+
+namespace {
+
+// Every route leaves its source, enters its destination and is connected.
+void check_routes_are_paths(const Topology& t) {
+  for (ChipId s = 0; s < t.num_chips(); ++s)
+    for (ChipId d = 0; d < t.num_chips(); ++d) {
+      if (s == d) continue;
+      auto r = t.route(s, d);
+      REQUIRE(!r.empty());
+      std::string at = t.chips[s];
+      for (LinkId l : r) {
+        INFO(t.chips[s] << " -> " << t.chips[d] << " at " << at << " via " << t.links[l].name);
+        REQUIRE(t.links[l].from == at);
+        at = t.links[l].to;
+      }
+      REQUIRE(at == t.chips[d]);
+    }
+}
+
+PlatformSpec torus(std::vector<std::uint64_t> dims, bool twisted, bool shortest) {
+  PlatformSpec p;
+  p.name = "t";
+  p.kind = PlatformSpec::Kind::kTorus;
+  p.torus = TorusSpec{dims, 45e9, 1e-6};
+  p.torus.twisted = twisted;
+  if (shortest || twisted) p.torus.routing = TorusSpec::Routing::kShortestPath;
+  return p;
+}
+
+PlatformSpec fat_tree(std::uint64_t k, std::uint64_t levels, std::vector<double> over = {}) {
+  PlatformSpec p;
+  p.name = "ft";
+  p.kind = PlatformSpec::Kind::kFatTree;
+  p.fat_tree.k = k;
+  p.fat_tree.levels = levels;
+  p.fat_tree.bandwidth_Bps = 50e9;
+  p.fat_tree.latency_s = 1e-6;
+  p.fat_tree.oversubscription = over;
+  return p;
+}
+
+Phase uniform_dispatch(std::size_t chips) {
+  std::vector<ChipId> g(chips);
+  for (ChipId i = 0; i < chips; ++i) g[i] = i;
+  return uniform_layer(LayerBytes{1, 114688, 229376}, g, 1).phases[0];
+}
+
+}  // namespace
+
+TEST_CASE("shortest-path routes are connected paths on every graph generator", "[fabrics]") {
+  check_routes_are_paths(build_topology(torus({4, 4, 8}, true, true)));
+  check_routes_are_paths(build_topology(torus({4, 4, 4}, false, true)));
+  check_routes_are_paths(build_topology(torus({2, 2, 4}, true, true)));
+  check_routes_are_paths(build_topology(fat_tree(4, 3, {2, 2})));
+  PlatformSpec df;
+  df.name = "df";
+  df.kind = PlatformSpec::Kind::kDragonfly;
+  df.dragonfly = DragonflySpec{5, 2, 2, 2, 100e9, 0, 50e9, 0, 25e9, 1e-6};
+  check_routes_are_paths(build_topology(df));
+}
+
+TEST_CASE("shortest-path routing on an untwisted torus has dimension order's hop counts", "[fabrics]") {
+  Topology dor = build_topology(torus({4, 4, 4}, false, false));
+  Topology sp = build_topology(torus({4, 4, 4}, false, true));
+  for (ChipId s = 0; s < 64; ++s)
+    for (ChipId d = 0; d < 64; ++d) CHECK(dor.route(s, d).size() == sp.route(s, d).size());
+  // The same link names, so pictures and reports agree.
+  std::set<std::string> a, b;
+  for (const auto& l : dor.links) a.insert(l.name);
+  for (const auto& l : sp.links) b.insert(l.name);
+  CHECK(a == b);
+}
+
+TEST_CASE("twisted 4x4x8: shorter diameter, twice the bisection, a lower all-to-all bound", "[fabrics]") {
+  PlatformSpec plain = torus({4, 4, 8}, false, false), twisted = torus({4, 4, 8}, true, true);
+  Topology a = build_topology(plain), b = build_topology(twisted);
+  TopologySummary sa = summarize(plain, a), sb = summarize(twisted, b);
+  CHECK(sa.diameter_hops == 8);
+  CHECK(sb.diameter_hops == 6);
+  CHECK(sb.average_hops < sa.average_hops);
+  CHECK(sa.bisection_Bps == Approx(32 * 45e9));
+  CHECK(sb.bisection_Bps == Approx(64 * 45e9));
+  const Phase d = uniform_dispatch(128);
+  const double plain_us = bound_phase(a, d).latency_us, twisted_us = bound_phase(b, d).latency_us;
+  INFO("untwisted " << plain_us << " us, twisted " << twisted_us << " us");
+  CHECK(twisted_us < plain_us);
+  // The wraparound of x lands 4 further along z.
+  std::map<std::string, std::string> to;
+  for (const auto& l : b.links) to[l.name] = l.to;
+  CHECK(to["ici-x-3_UP"] == "chip-64");   // (3,0,0) -> (0,0,4)
+  CHECK(to["ici-y-12_UP"] == "chip-64");  // (0,3,0) -> (0,0,4)
+  CHECK(to["ici-z-112_UP"] == "chip-0");  // z wraps plainly
+}
+
+TEST_CASE("torus bisection by minimum cut equals the closed form", "[fabrics]") {
+  for (auto dims : {std::vector<std::uint64_t>{8}, std::vector<std::uint64_t>{4, 4, 8},
+                    std::vector<std::uint64_t>{16, 16}, std::vector<std::uint64_t>{6, 4}}) {
+    PlatformSpec p = torus(dims, false, false);
+    Topology t = build_topology(p);
+    CHECK(*min_cut_of_halves_Bps(t, torus_halvings(dims)) == Approx(torus_bisection_Bps(p.torus)));
+  }
+}
+
+TEST_CASE("fat-tree: k-ary n-tree structure and bisection against the closed form", "[fabrics]") {
+  struct Row {
+    std::uint64_t k, levels;
+    std::vector<double> over;
+  };
+  for (const Row& r : {Row{2, 3, {}}, Row{4, 2, {}}, Row{4, 3, {}}, Row{4, 3, {2, 1}}, Row{4, 3, {1, 4}},
+                       Row{6, 2, {3}}, Row{8, 2, {}}}) {
+    PlatformSpec p = fat_tree(r.k, r.levels, r.over);
+    NetGraph g = fat_tree_graph(p.fat_tree);
+    std::uint64_t chips = 1;
+    for (std::uint64_t l = 0; l < r.levels; ++l) chips *= r.k;
+    INFO("k " << r.k << " levels " << r.levels);
+    CHECK(g.chips.size() == chips);
+    CHECK(g.switches.size() == r.levels * chips / r.k);
+    CHECK(g.edges.size() == chips * r.levels);  // k down-links per switch, every level
+    Topology t = build_topology(p);
+    TopologySummary s = summarize(p, t);
+    double top_bw = 50e9;
+    for (double o : r.over) top_bw /= o;
+    CHECK(s.bisection_Bps == Approx(static_cast<double>(chips) / 2 * top_bw));
+    CHECK(*min_cut_of_halves_Bps(t, {chip_order_halves(chips)}) == Approx(s.bisection_Bps));
+    CHECK(s.diameter_hops == 2 * r.levels);
+  }
+}
+
+TEST_CASE("fat-tree: uniform all-to-all spreads over the top level", "[fabrics]") {
+  // A non-blocking 4-ary 2-tree: every chip sends and receives at line rate,
+  // so the bound is the injection bound if ties spread well; hashing allows up
+  // to 2x, one uplink per leaf would give 3.2x.
+  PlatformSpec p = fat_tree(4, 2);
+  p.fat_tree.latency_s = 0;
+  Topology t = build_topology(p);
+  const Phase d = uniform_dispatch(16);
+  const double line_rate_us = 114688.0 * 15 / 16 / 50e9 * 1e6;  // what each chip receives from the others
+  INFO("bound " << bound_phase(t, d).latency_us << " us, line rate " << line_rate_us << " us");
+  CHECK(bound_phase(t, d).latency_us >= line_rate_us * (1 - 1e-12));
+  CHECK(bound_phase(t, d).latency_us <= 2 * line_rate_us);
+}
+
+TEST_CASE("dragonfly: one global link per pair of groups, within each router's ports", "[fabrics]") {
+  const DragonflySpec spec{9, 4, 2, 2, 100e9, 0, 50e9, 0, 25e9, 1e-6};
+  NetGraph g = dragonfly_graph(spec);
+  CHECK(g.chips.size() == 72);
+  CHECK(g.switches.size() == 36);
+  std::map<std::size_t, int> global_ports;
+  std::set<std::pair<std::size_t, std::size_t>> group_pairs;
+  for (const auto& e : g.edges) {
+    if (e.link_class != "global") continue;
+    ++global_ports[e.a];
+    ++global_ports[e.b];
+    const std::size_t ga = (e.a - 72) / 4, gb = (e.b - 72) / 4;
+    CHECK(ga != gb);
+    CHECK(group_pairs.insert({std::min(ga, gb), std::max(ga, gb)}).second);
+  }
+  CHECK(group_pairs.size() == 36);  // 9 choose 2
+  for (const auto& [router, ports] : global_ports) CHECK(ports <= 2);
+  // Minimal routes: terminal, local, global, local, terminal at most.
+  PlatformSpec p;
+  p.name = "df";
+  p.kind = PlatformSpec::Kind::kDragonfly;
+  p.dragonfly = spec;
+  CHECK(summarize(p, build_topology(p)).diameter_hops == 5);
+}
+
+TEST_CASE("a disconnected graph is named in one error", "[fabrics]") {
+  NetGraph g;
+  g.chips = {"a", "b", "c"};
+  g.add_edge("ab", 0, 1, 1e9, 0, "");
+  CHECK_THROWS_WITH(route_shortest_paths("island", g, kShortestPathRouting),
+                    "island: chip a cannot reach chip c (the graph is not connected)");
+}
