@@ -14,6 +14,8 @@
 #include "moesim/bytes.hpp"
 #include "moesim/compare.hpp"
 #include "moesim/error.hpp"
+#include "moesim/graph_io.hpp"
+#include "moesim/picture.hpp"
 #include "moesim/platform.hpp"
 #include "moesim/report.hpp"
 #include "moesim/run.hpp"
@@ -33,6 +35,8 @@ const CLI::Validator kPositive(
       return "'" + text + "' is not a positive integer";
     },
     "POSITIVE");
+
+const char* const kPlatformFiles = "Platform: moesim YAML, Tier6 topology YAML, SimGrid XML, DOT (.dot, .gv) or GraphML";
 
 void write_file(const std::string& path, const std::string& text, const std::string& flag) {
   std::ofstream out(path);
@@ -148,16 +152,19 @@ int main(int argc, char** argv) {
   bytes->add_option("--json", bytes_json_path, "Write the result as JSON to this file");
 
   // moesim platform
-  auto* platform = app.add_subcommand("platform", "Describe a platform, or write it as SimGrid XML");
-  std::string platform_path, xml_path;
-  platform->add_option("file", platform_path, "Platform YAML or SimGrid XML")->required();
+  auto* platform = app.add_subcommand("platform", "Describe a platform, or write it as SimGrid XML, DOT, GraphML or a picture");
+  std::string platform_path, xml_path, dot_path, graphml_path, picture_path;
+  platform->add_option("file", platform_path, kPlatformFiles)->required();
   auto* xml_opt = platform->add_option("--xml", xml_path, "Write the platform as SimGrid XML to this file ('-' for stdout)");
+  auto* dot_opt = platform->add_option("--dot", dot_path, "Write its nodes and links as Graphviz DOT ('-' for stdout)");
+  auto* graphml_opt = platform->add_option("--graphml", graphml_path, "Write its nodes and links as GraphML ('-' for stdout)");
+  platform->add_option("--picture", picture_path, "Draw it with Graphviz to this .svg, .png or .pdf file");
 
   // moesim topo
   auto* topo = app.add_subcommand("topo", "Analyse a platform without simulating (and a scenario's link load)");
   std::string topo_path, topo_scenario, topo_json;
   std::size_t topo_top = 5;
-  topo->add_option("platform", topo_path, "Platform YAML or SimGrid XML")->required();
+  topo->add_option("platform", topo_path, kPlatformFiles)->required();
   topo->add_option("--scenario", topo_scenario, "Also load the links with this scenario's first layer");
   topo->add_option("--top", topo_top, "How many of the most loaded links to list")->capture_default_str();
   topo->add_option("--json", topo_json, "Write the analysis as JSON to this file");
@@ -238,14 +245,22 @@ int main(int argc, char** argv) {
       PlatformSpec spec = load_platform_spec(platform_path);
       std::unique_ptr<Simulator> sim;
       Topology t = load_topology(spec, sim);
-      if (*xml_opt) {
-        const std::string xml = to_simgrid_xml(t);
-        if (xml_path == "-")
-          std::cout << xml;
-        else
-          write_file(xml_path, xml, "--xml");
-      }
-      if (!*xml_opt || xml_path != "-") {
+      bool to_stdout = false;
+      auto emit = [&](const CLI::Option* opt, const std::string& path, const char* flag, auto writer) {
+        if (!*opt) return;
+        if (path == "-") {
+          if (to_stdout) fail(flag, "", "only one export can go to stdout ('-')");
+          to_stdout = true;
+          std::cout << writer(t);
+        } else {
+          write_file(path, writer(t), flag);
+        }
+      };
+      emit(xml_opt, xml_path, "--xml", to_simgrid_xml);
+      emit(dot_opt, dot_path, "--dot", write_dot);
+      emit(graphml_opt, graphml_path, "--graphml", write_graphml);
+      if (!picture_path.empty()) render_picture(t, picture_path);
+      if (!to_stdout) {
         const CommParams c = resolved_comm_params(spec, t);
         std::cout << "platform " << spec.name << ": " << t.num_chips() << " chips, " << t.num_physical_links()
                   << " links (" << t.links.size() << " directed)\n"

@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include "moesim/error.hpp"
+#include "moesim/graph_io.hpp"
+#include "moesim/tier6.hpp"
 #include "moesim/units.hpp"
 #include "moesim/yaml_util.hpp"
 
@@ -163,7 +165,9 @@ TiersSpec read_tiers(const YamlMap& topo) {
 void read_comm_params(const YamlMap& m, CommParams& p) {
   m.allow_only({"bandwidth_utilization", "c2c_latency_us", "memory_read_latency_us",
                 "memory_write_latency_us", "noc_latency_us", "die_to_die_latency_us",
-                "switch_latency_us", "cable_latency_us", "cpu_fetch_delay_us", "inter_bw", "c2c_bw"});
+                "switch_latency_us", "cable_latency_us", "cpu_fetch_delay_us", "inter_bw", "c2c_bw",
+                // Tier6 writes these too; the closed form does not use them.
+                "sync_latency_us", "rtt_tp_us", "rtt_ep_us"});
   p.bandwidth_utilization = m.number_or("bandwidth_utilization", p.bandwidth_utilization);
   if (!(p.bandwidth_utilization > 0 && p.bandwidth_utilization <= 1))
     m.fail_at("bandwidth_utilization", "must be in (0, 1], got " + quote(m.node("bandwidth_utilization")));
@@ -187,7 +191,18 @@ PlatformSpec load_platform_spec(const std::string& path) {
     spec.name = stem(path);
     return spec;
   }
+  if (ends_with(path, ".dot") || ends_with(path, ".gv") || ends_with(path, ".graphml")) {
+    spec.kind = PlatformSpec::Kind::kGraph;
+    spec.name = stem(path);
+    spec.graph = ends_with(path, ".graphml") ? read_graphml(path) : read_dot(path);
+    return spec;
+  }
   YamlDoc doc = YamlDoc::load_file(path);
+  if (is_tier6_topology(doc.root())) {
+    spec.name = doc.root()["name"].IsScalar() ? doc.root()["name"].Scalar() : stem(path);
+    read_tier6_topology(doc, spec);
+    return spec;
+  }
   YamlMap root(doc, doc.root(), "");
   root.allow_only({"name", "description", "topology", "comm_params"});
   spec.name = root.str_or("name", stem(path));

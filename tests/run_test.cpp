@@ -192,6 +192,32 @@ TEST_CASE("an XML platform gives the same answer as the YAML it was written from
   CHECK(layer0(bound_xml, "dispatch_us") == Approx(layer0(from_yaml, "dispatch_us")).epsilon(1e-9));
 }
 
+TEST_CASE("the imported Tier6 P1-R1-B4-C32 gives the shipped sg2262's results", "[replay][platform][tier6]") {
+  const std::string fixture = "--set platform=" + kSource + "/tests/fixtures/tier6/P1-R1-B4-C32.yaml";
+  for (const char* engine : {"simgrid", "analytic", "bound"}) {
+    INFO(engine);
+    json shipped = run(shipped_scenario("tier6-benchmark-sg2262"), std::string("--engine ") + engine);
+    json imported = run(shipped_scenario("tier6-benchmark-sg2262"), fixture + " --engine " + engine);
+    CHECK(imported["platform"]["chips"] == 32);
+    CHECK(layer0(imported, "dispatch_us") == Approx(layer0(shipped, "dispatch_us")).epsilon(1e-12));
+    CHECK(layer0(imported, "combine_us") == Approx(layer0(shipped, "combine_us")).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("graph platforms replay at or above their bound", "[replay][bound][fabrics]") {
+  const std::string one = " --set model.moe_layers=1";
+  check_not_below_bound("reference-ep32", "--set platform=" + kSource + "/platforms/fat-tree-4ary3-50g.yaml" + one);
+  check_not_below_bound("reference-ep32", "--set platform=" + kSource + "/platforms/dragonfly-9x4x2.yaml" + one);
+  check_not_below_bound("deepseek-v3-decode-v4-4x4x4",
+                        "--set platform=" + kSource + "/platforms/tpu-v4-4x4x8-twisted.yaml" + one);
+  // A DOT file written from a platform replays like it.
+  const std::string dot = tmp_path("df.dot");
+  REQUIRE(moesim("platform " + kSource + "/platforms/dragonfly-9x4x2.yaml --dot " + dot) == 0);
+  json a = run(shipped_scenario("reference-ep32"), "--set platform=" + kSource + "/platforms/dragonfly-9x4x2.yaml" + one);
+  json b = run(shipped_scenario("reference-ep32"), "--set platform=" + dot + one);
+  CHECK(layer0(b, "dispatch_us") == Approx(layer0(a, "dispatch_us")).epsilon(1e-9));
+}
+
 TEST_CASE("simgrid is never below the bound, for every routing model", "[replay][bound][routing]") {
   struct Row {
     std::string scenario, extra;

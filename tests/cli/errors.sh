@@ -409,6 +409,23 @@ P=$TMP/platform-df.yaml
 printf 'topology:\n  kind: dragonfly\n  groups: 10\n  routers_per_group: 4\n  chips_per_router: 2\n  global_links_per_router: 2\n' >"$P"
 expect_error "dragonfly with too many groups" 2 \
   "$E$(q "$P"):3: topology\.groups: 10 groups need 9 global links a group; 4 routers x 2 give 8" topo "$P"
+# Tier6 topology files and graphs.
+T6=$ROOT/tests/fixtures/tier6/P1-R1-B4-C32.yaml
+P=$TMP/tier6-type.yaml
+sed 's/  type: b2b/  type: x2x/' "$T6" >"$P"
+expect_error "Tier6 connection type x2x" 2 "$E$(q "$P"):[0-9]+: connections\[112\]\.type: 'x2x' is not a connection type" topo "$P"
+P=$TMP/tier6-bw.yaml
+sed 's/c2c: {bandwidth_gbps: 400/c2c: {bandwidth_gbps: fast/' "$T6" >"$P"
+expect_error "Tier6 c2c bandwidth fast" 2 "$E$(q "$P"):[0-9]+: interconnect\.links\.c2c\.bandwidth_gbps: 'fast' is not a number" platform "$P"
+P=$TMP/graph-bw.dot
+printf 'graph g {\n  a -- b [bandwidth=fast];\n}\n' >"$P"
+expect_error "DOT edge bandwidth fast" 2 "$E$(q "$P"): edge a -- b: bandwidth: 'fast' is not a positive bandwidth" topo "$P"
+P=$TMP/graph-di.dot
+printf 'digraph g { a -> b [bandwidth=1GBps]; }\n' >"$P"
+expect_error "DOT digraph" 2 "$E$(q "$P"): a digraph: write an undirected 'graph'" topo "$P"
+expect_error "--picture .bmp" 2 "$E--picture: '$(q "$TMP/x.bmp")' does not end in \.svg, \.png or \.pdf" \
+  platform "$V4" --picture "$TMP/x.bmp"
+expect_error "two exports to stdout" 2 "$E--dot: only one export can go to stdout" platform "$V4" --xml - --dot -
 expect_error "compare with a missing platform" 2 \
   "$E""compare: none: $(q "$TMP/none.yaml"): cannot open file" \
   compare "$REF" --platform "$TMP/none.yaml" --engine bound
@@ -469,6 +486,13 @@ check_xml() {
 for PLATFORM in platforms/*.yaml; do
   expect_ok "platform $PLATFORM --xml -" check_xml platform "$PLATFORM" --xml -
 done
+
+check_svg() { grep -q '<svg' "$TMP/picture.svg" || echo "no SVG written"; }
+expect_ok "platform --picture (Graphviz)" check_svg platform "$ROOT/platforms/fat-tree-4ary3-50g.yaml" --picture "$TMP/picture.svg"
+check_dot() { grep -q '^graph G {' "$OUT" || echo "no DOT graph on stdout"; }
+expect_ok "platform --dot -" check_dot platform "$V4" --dot -
+check_tier6() { grep -q '^platform P1-R1-B4-C32: 32 chips, 118 links' "$OUT" || echo "not the 32-chip platform"; }
+expect_ok "a Tier6 topology file" check_tier6 platform "$T6"
 
 check_topo() {
   grep -Eq '^diameter [0-9]+ hops, average [0-9.]+ hops' "$OUT" || { echo "no diameter line"; return; }

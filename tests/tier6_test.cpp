@@ -1,0 +1,125 @@
+// Tier6 topology import: the fixtures give the shipped platform, and bad
+// files are named in one error.
+#include "moesim/tier6.hpp"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "moesim/error.hpp"
+#include "moesim/platform.hpp"
+
+using namespace moesim;
+
+namespace {
+
+std::string source(const std::string& rel) { return std::string(MOESIM_SOURCE_DIR) + "/" + rel; }
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string temp_file(const std::string& name, const std::string& text) {
+  const std::string path = "/tmp/moesim-tier6-" + std::to_string(getpid()) + "-" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("Tier6 P1-R1-B4-C32 is the shipped sg2262-p1r1b4c32", "[tier6]") {
+  PlatformSpec tier6 = load_platform_spec(source("tests/fixtures/tier6/P1-R1-B4-C32.yaml"));
+  PlatformSpec shipped = load_platform_spec(source("platforms/sg2262-p1r1b4c32.yaml"));
+  CHECK(tier6.name == "P1-R1-B4-C32");
+  REQUIRE(tier6.kind == PlatformSpec::Kind::kTiers);
+  REQUIRE(tier6.tiers.levels.size() == shipped.tiers.levels.size());
+  for (std::size_t i = 0; i < tier6.tiers.levels.size(); ++i) {
+    const TierLevel &a = tier6.tiers.levels[i], &b = shipped.tiers.levels[i];
+    CHECK(a.name == b.name);
+    CHECK(a.link_class == b.link_class);
+    CHECK(a.count == b.count);
+    CHECK(a.fabric == b.fabric);
+    CHECK(a.uplink == b.uplink);
+    CHECK(a.bandwidth_Bps == Approx(b.bandwidth_Bps));
+    CHECK(a.latency_s == Approx(b.latency_s));
+  }
+  // The same links and routes, so the same SimGrid platform.
+  Topology ta = build_topology(tier6), tb = build_topology(shipped);
+  tb.name = ta.name;
+  CHECK(to_simgrid_xml(ta) == to_simgrid_xml(tb));
+  // And the same closed-form parameters.
+  const CommParams ca = resolved_comm_params(tier6, ta), cb = resolved_comm_params(shipped, tb);
+  CHECK(ca.bandwidth_utilization == cb.bandwidth_utilization);
+  CHECK(ca.c2c_latency_us == cb.c2c_latency_us);
+  CHECK(ca.memory_read_latency_us == cb.memory_read_latency_us);
+  CHECK(ca.memory_write_latency_us == cb.memory_write_latency_us);
+  CHECK(ca.noc_latency_us == cb.noc_latency_us);
+  CHECK(ca.die_to_die_latency_us == cb.die_to_die_latency_us);
+  CHECK(ca.switch_latency_us == cb.switch_latency_us);
+  CHECK(ca.cable_latency_us == cb.cable_latency_us);
+  CHECK(ca.inter_bw_Bps == cb.inter_bw_Bps);
+  CHECK(ca.c2c_bw_Bps == cb.c2c_bw_Bps);
+}
+
+TEST_CASE("Tier6 P1-R1-B1-C8: one board, a full mesh of c2c links", "[tier6]") {
+  PlatformSpec p = load_platform_spec(source("tests/fixtures/tier6/P1-R1-B1-C8.yaml"));
+  REQUIRE(p.tiers.levels.size() == 1);
+  Topology t = build_topology(p);
+  CHECK(t.num_chips() == 8);
+  CHECK(t.num_physical_links() == 28);
+  CHECK(t.links.front().link_class == "c2c");
+  CHECK(t.links.front().bandwidth_Bps == Approx(400e9));
+}
+
+TEST_CASE("Tier6 switch_config turns a level into a switch", "[tier6]") {
+  std::string text = read(source("tests/fixtures/tier6/P1-R1-B4-C32.yaml"));
+  const std::string off = "inter_board: {enabled: false, layers: []}";
+  text.replace(text.find(off), off.size(), "inter_board: {enabled: true, layers: []}");
+  Topology t = build_topology(load_platform_spec(temp_file("switched.yaml", text)));
+  CHECK(t.num_physical_links() == 4 * 28 + 4);
+  CHECK(t.route(0, 8).size() == 2);  // up to the boards' switch and down
+}
+
+TEST_CASE("bad Tier6 files get one clear error", "[tier6]") {
+  const std::string base = read(source("tests/fixtures/tier6/P1-R1-B4-C32.yaml"));
+  struct Case {
+    const char* name;
+    std::string from, to;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"type", "  type: b2b\n", "  type: x2x\n", "connections[112].type: 'x2x' is not a connection type"},
+           Case{"path", "- source: pod_0/rack_0/board_0/chip_0\n  target: pod_0/rack_0/board_0/chip_1\n",
+                "- source: pod_0/rack_0/board_0/chip_0\n  target: pod_0/rack_0/board_0\n",
+                "connections[0].target: 'pod_0/rack_0/board_0' is not a chip path (like 'pod_0/rack_0/board_0/chip_1')"},
+           Case{"outside", "  target: pod_0/rack_0/board_0/chip_1\n", "  target: pod_0/rack_0/board_0/chip_9\n",
+                "connections[0].target: 'pod_0/rack_0/board_0/chip_9' is outside the hierarchy"},
+           Case{"across", "  target: pod_0/rack_0/board_0/chip_1\n", "  target: pod_0/rack_0/board_1/chip_1\n",
+                "connections[0].target: joins two different groups"},
+           Case{"partial", "- source: pod_0/rack_0/board_0/chip_0\n  target: pod_0/rack_0/board_0/chip_1\n  type: c2c\n", "",
+                "the c2c links of board 0/0/0/ join 27 of its 28 pairs"},
+           Case{"nolinks", "    c2c: {bandwidth_gbps: 400, latency_us: 0.2}\n", "",
+                "interconnect.links: missing c2c"},
+           Case{"kinds", "      chips:\n", "    - count: 1\n      chips: [{name: X, count: 8}]\n    - count: 1\n      chips:\n",
+                "pods[0].racks[0].boards: has 3 kinds"},
+       }) {
+    INFO(c.name);
+    std::string text = base;
+    const auto at = text.find(c.from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, c.from.size(), c.to);
+    const std::string path = temp_file(std::string(c.name) + ".yaml", text);
+    try {
+      build_topology(load_platform_spec(path));
+      FAIL("no error");
+    } catch (const InputError& e) {
+      CHECK_THAT(std::string(e.what()), Catch::StartsWith(path) && Catch::Contains(c.message));
+    }
+    std::remove(path.c_str());
+  }
+}
