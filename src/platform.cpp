@@ -1,6 +1,7 @@
 // Platform YAML parsing, topology building and SimGrid XML export.
 #include "moesim/platform.hpp"
 
+#include <functional>
 #include <sstream>
 
 #include "moesim/error.hpp"
@@ -124,6 +125,23 @@ DragonflySpec read_dragonfly(const YamlMap& topo) {
   return spec;
 }
 
+}  // namespace
+
+void check_switch_ports(const TierLevel& level, const std::function<void(const std::string&)>& fail_with) {
+  const std::uint64_t ports = level.switch_ports;
+  if (ports == 0 || level.count <= ports) return;
+  if (ports < 2 || ports % 2 != 0)
+    fail_with(std::to_string(level.count) + " members need a leaf/spine of switches with an even port count, got " +
+              std::to_string(ports));
+  const std::uint64_t leaves = (level.count + ports / 2 - 1) / (ports / 2);
+  if (leaves > ports)
+    fail_with(std::to_string(level.count) + " members need " + std::to_string(leaves) + " leaves of " +
+              std::to_string(ports / 2) + " ports down, more than a " + std::to_string(ports) +
+              "-port spine reaches (a third layer is not modelled)");
+}
+
+namespace {
+
 TiersSpec read_tiers(const YamlMap& topo) {
   topo.allow_only({"kind", "levels"});
   TiersSpec spec;
@@ -134,7 +152,7 @@ TiersSpec read_tiers(const YamlMap& topo) {
     const std::string key = "levels[" + std::to_string(i) + "]";
     if (!levels[i].IsMap()) topo.fail_at("levels", key + " is not a mapping");
     YamlMap lv(topo.doc(), levels[i], topo.key_path(key));
-    lv.allow_only({"name", "link_class", "count", "fabric", "uplink", "bandwidth", "latency"});
+    lv.allow_only({"name", "link_class", "count", "fabric", "uplink", "bandwidth", "latency", "switch_ports"});
     TierLevel level;
     level.name = lv.str("name");
     level.link_class = lv.str_or("link_class", "");
@@ -155,6 +173,11 @@ TiersSpec read_tiers(const YamlMap& topo) {
       lv.fail_at("uplink", "'" + uplink + "' is not an uplink (allowed: direct, gateway)");
     if (level.count > 1 || lv.has("bandwidth")) level.bandwidth_Bps = lv.bandwidth_Bps("bandwidth");
     level.latency_s = lv.time_s_or("latency", 0);
+    if (lv.has("switch_ports")) {
+      if (level.fabric != TierLevel::Fabric::kSwitch) lv.fail_at("switch_ports", "applies to a switch fabric only");
+      level.switch_ports = lv.positive("switch_ports");
+      check_switch_ports(level, [&](const std::string& what) { lv.fail_at("switch_ports", what); });
+    }
     spec.levels.push_back(level);
   }
   return spec;

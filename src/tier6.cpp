@@ -141,6 +141,13 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
     const auto& groups = pairs[lv.link_class];
     if (switched) {
       t.fabric = TierLevel::Fabric::kSwitch;
+      // The port count of the first switch type Tier6 lists.
+      YAML::Node types = switches->node("switch_types");
+      if (types.IsSequence() && types.size() > 0 && types[0].IsMap()) {
+        YamlMap type(doc, types[0], switches->key_path("switch_types[0]"));
+        t.switch_ports = type.positive_or("port_count", 0);
+        check_switch_ports(t, [&](const std::string& what) { type.fail_at("port_count", what); });
+      }
     } else if (!groups.empty() && t.count > 1) {
       std::size_t group_count = 1;
       for (int up = l + 1; up < 4; ++up) group_count *= levels[up].count;

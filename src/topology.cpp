@@ -147,6 +147,10 @@ Topology make_torus(const std::string& name, const TorusSpec& spec) {
   return t;
 }
 
+bool leaf_spine(const TierLevel& lv) {
+  return lv.fabric == TierLevel::Fabric::kSwitch && lv.switch_ports > 0 && lv.count > lv.switch_ports;
+}
+
 Topology make_tiers(const std::string& name, const TiersSpec& spec) {
   assert(!spec.levels.empty());
   Topology t;
@@ -190,6 +194,18 @@ Topology make_tiers(const std::string& name, const TiersSpec& spec) {
           for (std::uint64_t b = a + 1; b < lv.count; ++b)
             t.add_duplex(group + "-" + std::to_string(a) + "-" + std::to_string(b), member_node(i, g, a),
                          member_node(i, g, b), lv.bandwidth_Bps, lv.latency_s, lv.link_class);
+      } else if (lv.count > 1 && leaf_spine(lv)) {
+        const std::uint64_t half = lv.switch_ports / 2, leaves = (lv.count + half - 1) / half;
+        for (std::uint64_t l = 0; l < leaves; ++l) t.switches.push_back(group + "-leaf-" + std::to_string(l));
+        for (std::uint64_t s = 0; s < half; ++s) t.switches.push_back(group + "-spine-" + std::to_string(s));
+        for (std::uint64_t a = 0; a < lv.count; ++a)
+          t.add_duplex(group + "-" + std::to_string(a) + "-sw", member_node(i, g, a),
+                       group + "-leaf-" + std::to_string(a / half), lv.bandwidth_Bps, lv.latency_s, lv.link_class);
+        for (std::uint64_t l = 0; l < leaves; ++l)
+          for (std::uint64_t s = 0; s < half; ++s)
+            t.add_duplex(group + "-leaf-" + std::to_string(l) + "-spine-" + std::to_string(s),
+                         group + "-leaf-" + std::to_string(l), group + "-spine-" + std::to_string(s),
+                         lv.bandwidth_Bps, lv.latency_s, lv.link_class);
       } else if (lv.count > 1) {
         t.switches.push_back(group + "-sw");
         for (std::uint64_t a = 0; a < lv.count; ++a)
@@ -218,6 +234,16 @@ Topology make_tiers(const std::string& name, const TiersSpec& spec) {
         if (via_gateway) route_into(c, c / member_span(i) * member_span(i), out);
         if (lv.fabric == TierLevel::Fabric::kFullMesh) {
           out.push_back(mesh_link(i, g, ma, mb));
+        } else if (leaf_spine(lv)) {
+          const std::uint64_t half = lv.switch_ports / 2;
+          const LinkId first = first_link[i][g], spines = first + static_cast<LinkId>(2 * lv.count);
+          out.push_back(first + static_cast<LinkId>(2 * ma));  // up to its leaf
+          if (ma / half != mb / half) {
+            const std::uint64_t s = (ma + mb) % half;
+            out.push_back(spines + static_cast<LinkId>(2 * (ma / half * half + s)));      // leaf up to the spine
+            out.push_back(spines + static_cast<LinkId>(2 * (mb / half * half + s)) + 1);  // spine down to the leaf
+          }
+          out.push_back(first + static_cast<LinkId>(2 * mb) + 1);  // down from its leaf
         } else {
           out.push_back(first_link[i][g] + static_cast<LinkId>(2 * ma));      // up to the switch
           out.push_back(first_link[i][g] + static_cast<LinkId>(2 * mb) + 1);  // down from it

@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "moesim/bound.hpp"
+#include "moesim/traffic.hpp"
+
 using namespace moesim;
 
 namespace {
@@ -153,4 +156,33 @@ TEST_CASE("tiers: three levels", "[topology]") {
                                           "board-5-0-1_UP"});
   CHECK(t.chip_index("chip-11") == 11);
   CHECK(t.chip_index("chip-12") == -1);
+}
+
+TEST_CASE("tiers: a switch with too few ports becomes a leaf/spine", "[topology]") {
+  TierLevel board{"board", "c2c", 32, TierLevel::Fabric::kSwitch, TierLevel::Uplink::kDirect, 100e9, 1e-6};
+  Topology single = make_tiers("one", TiersSpec{{board}});
+  board.switch_ports = 8;  // leaves of 4 chips, 8 leaves, 4 spines
+  REQUIRE(leaf_spine(board));
+  Topology t = make_tiers("clos", TiersSpec{{board}});
+  CHECK(t.switches.size() == 8 + 4);
+  CHECK(t.num_physical_links() == 32 + 8 * 4);
+  check_routes_complete(t);
+  for (ChipId s = 0; s < 32; ++s)
+    for (ChipId d = 0; d < 32; ++d) {
+      if (s == d) continue;
+      auto r = t.route(s, d);
+      CHECK(r.size() == (s / 4 == d / 4 ? 2u : 4u));
+      std::string at = t.chips[s];
+      for (LinkId l : r) {
+        REQUIRE(t.links[l].from == at);
+        at = t.links[l].to;
+      }
+      CHECK(at == t.chips[d]);
+    }
+  // Non-blocking: uniform all-to-all is bounded by the chips' own links, as on one big switch.
+  std::vector<ChipId> g(32);
+  for (ChipId i = 0; i < 32; ++i) g[i] = i;
+  const Phase d = uniform_layer(LayerBytes{1, 3200000, 6400000}, g, 1).phases[0];
+  CHECK(bound_phase(t, d).drain_us == Approx(bound_phase(single, d).drain_us));
+  CHECK(bound_phase(t, d).critical_link.find("-sw_") != std::string::npos);
 }

@@ -2,6 +2,7 @@
 // Tier6 communication parameters), or a SimGrid XML platform.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -49,6 +50,10 @@ struct PlatformSpec {
   NetGraph graph;
   CommParams comm;
 };
+
+// Calls fail_with(reason) if a switch level's port count cannot hold its
+// members in two layers (leaf/spine).
+void check_switch_ports(const TierLevel& level, const std::function<void(const std::string&)>& fail_with);
 
 // Loads a platform file: "*.xml" is a SimGrid platform (loaded by SimGrid in
 // the replay), anything else a moesim platform YAML. Throws InputError.

@@ -123,11 +123,18 @@ struct TierLevel {
   enum class Uplink { kDirect, kGateway } uplink = Uplink::kDirect;
   double bandwidth_Bps = 0;
   double latency_s = 0;
+  // Ports of one switch (kSwitch; 0 = as many as needed). A group with more
+  // members than ports gets a two-layer leaf/spine of such switches: leaves
+  // of ports/2 members, each with one link to every one of ports/2 spines;
+  // traffic between leaves crosses spine (a + b) mod (ports/2).
+  std::uint64_t switch_ports = 0;
 };
 struct TiersSpec {
   std::vector<TierLevel> levels;
 };
 Topology make_tiers(const std::string& name, const TiersSpec& spec);
+// Whether a level's switch has too few ports and becomes a leaf/spine.
+bool leaf_spine(const TierLevel& level);
 
 // A GPU cluster: `nodes` of `gpus` chips, each chip with a link to its
 // node's switch (NVLink) and a NIC link to the leaf switch of its rail (rail

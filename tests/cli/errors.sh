@@ -426,6 +426,10 @@ expect_error "DOT digraph" 2 "$E$(q "$P"): a digraph: write an undirected 'graph
 expect_error "--picture .bmp" 2 "$E--picture: '$(q "$TMP/x.bmp")' does not end in \.svg, \.png or \.pdf" \
   platform "$V4" --picture "$TMP/x.bmp"
 expect_error "two exports to stdout" 2 "$E--dot: only one export can go to stdout" platform "$V4" --xml - --dot -
+P=$TMP/platform-clos.yaml
+printf 'topology:\n  kind: tiers\n  levels:\n    - {name: board, count: 8, bandwidth: 100GBps}\n    - {name: rack, count: 64, fabric: switch, switch_ports: 8, bandwidth: 50GBps}\n' >"$P"
+expect_error "switch ports too few for two layers" 2 \
+  "$E$(q "$P"):5: topology\.levels\[1\]\.switch_ports: 64 members need 16 leaves of 4 ports down, more than a 8-port spine" topo "$P"
 expect_error "compare with a missing platform" 2 \
   "$E""compare: none: $(q "$TMP/none.yaml"): cannot open file" \
   compare "$REF" --platform "$TMP/none.yaml" --engine bound
