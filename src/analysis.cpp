@@ -48,13 +48,11 @@ std::optional<double> min_cut_of_halves_Bps(const Topology& t, const std::vector
   if (g.chips.empty() && !t.chips.empty()) return std::nullopt;
   // A chip reaches the ports of its group without crossing a link: an edge
   // no cut can go through.
-  double total = 0;
-  for (const auto& e : g.edges) total += e.bandwidth_Bps;
   std::unordered_map<std::string, std::size_t> index;
   for (std::size_t v = 0; v < g.num_nodes(); ++v) index.emplace(g.node_name(v), v);
   for (const auto& [member, group] : t.members) {
     auto a = index.find(member), b = index.find(group);
-    if (a != index.end() && b != index.end()) g.add_edge("member", a->second, b->second, 2 * total + 1, 0, "");
+    if (a != index.end() && b != index.end()) g.add_edge("member", a->second, b->second, std::numeric_limits<double>::infinity(), 0, "");
   }
   double best = std::numeric_limits<double>::infinity();
   for (const auto& side : halvings) best = std::min(best, min_cut_Bps(g, side));
@@ -91,21 +89,33 @@ TopologySummary summarize(const PlatformSpec& spec, const Topology& t) {
   s.routing = t.routing.empty() ? "SimGrid's routes, as the platform file gives them" : t.routing;
   double hops = 0;
   s.min_injection_Bps = std::numeric_limits<double>::infinity();
+  std::vector<char> first(t.links.size(), 0);  // links chip a's routes leave by
+  std::vector<LinkId> touched;
+  double max_latency_s = 0;
   for (ChipId a = 0; a < s.chips; ++a) {
-    std::set<LinkId> first;
     for (ChipId b = 0; b < s.chips; ++b) {
       if (a == b) continue;
       auto r = t.route(a, b);
       s.diameter_hops = std::max(s.diameter_hops, r.size());
       hops += static_cast<double>(r.size());
-      s.max_route_latency_us = std::max(s.max_route_latency_us, t.route_latency_s(a, b) * 1e6);
-      if (!r.empty()) first.insert(*r.begin());
+      double latency = 0;
+      for (LinkId l : r) latency += t.links[l].latency_s;
+      max_latency_s = std::max(max_latency_s, latency);
+      if (!r.empty() && !first[*r.begin()]) {
+        first[*r.begin()] = 1;
+        touched.push_back(*r.begin());
+      }
     }
     double inj = 0;
-    for (LinkId l : first) inj += t.links[l].bandwidth_Bps;
+    for (LinkId l : touched) {
+      inj += t.links[l].bandwidth_Bps;
+      first[l] = 0;
+    }
+    touched.clear();
     s.min_injection_Bps = std::min(s.min_injection_Bps, inj);
     s.max_injection_Bps = std::max(s.max_injection_Bps, inj);
   }
+  s.max_route_latency_us = max_latency_s * 1e6;
   if (s.chips < 2) s.min_injection_Bps = 0;
   s.average_hops = s.chips > 1 ? hops / (static_cast<double>(s.chips) * static_cast<double>(s.chips - 1)) : 0;
   if (spec.kind == PlatformSpec::Kind::kTorus && !spec.torus.twisted) {

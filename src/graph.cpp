@@ -126,15 +126,17 @@ double min_cut_Bps(const NetGraph& g, const std::vector<int>& side) {
   using Traits = boost::adjacency_list_traits<boost::vecS, boost::vecS, boost::directedS>;
   using FlowGraph = boost::adjacency_list<
       boost::vecS, boost::vecS, boost::directedS, boost::no_property,
-      boost::property<boost::edge_capacity_t, double,
-                      boost::property<boost::edge_residual_capacity_t, double,
+      boost::property<boost::edge_capacity_t, std::int64_t,
+                      boost::property<boost::edge_residual_capacity_t, std::int64_t,
                                       boost::property<boost::edge_reverse_t, Traits::edge_descriptor>>>>;
   const std::size_t nv = g.num_nodes();
   const std::size_t source = nv, sink = nv + 1;
   FlowGraph fg(nv + 2);
   auto capacity = boost::get(boost::edge_capacity, fg);
   auto reverse = boost::get(boost::edge_reverse, fg);
-  auto arc = [&](std::size_t a, std::size_t b, double cap) {
+  // Whole bytes per second: push-relabel checks its flow exactly, which
+  // floating-point capacities do not always pass.
+  auto arc = [&](std::size_t a, std::size_t b, std::int64_t cap) {
     auto e = boost::add_edge(a, b, fg).first;
     auto r = boost::add_edge(b, a, fg).first;
     capacity[e] = cap;
@@ -142,18 +144,22 @@ double min_cut_Bps(const NetGraph& g, const std::vector<int>& side) {
     reverse[e] = r;
     reverse[r] = e;
   };
-  double total = 0;
+  // An edge of infinite bandwidth (and the arcs from the source and into the
+  // sink) gets more than all finite links together: no minimum cut crosses it.
+  std::int64_t total = 0;
+  for (const NetEdge& e : g.edges)
+    if (std::isfinite(e.bandwidth_Bps)) total += std::llround(e.bandwidth_Bps);
+  const std::int64_t unbounded = total + 1;
   for (const NetEdge& e : g.edges) {
-    arc(e.a, e.b, e.bandwidth_Bps);
-    arc(e.b, e.a, e.bandwidth_Bps);
-    total += e.bandwidth_Bps;
+    const std::int64_t cap = std::isfinite(e.bandwidth_Bps) ? std::llround(e.bandwidth_Bps) : unbounded;
+    arc(e.a, e.b, cap);
+    arc(e.b, e.a, cap);
   }
-  const double unbounded = 2 * total + 1;
   for (std::size_t c = 0; c < g.chips.size() && c < side.size(); ++c) {
     if (side[c] == 0) arc(source, c, unbounded);
     if (side[c] == 1) arc(c, sink, unbounded);
   }
-  return boost::push_relabel_max_flow(fg, source, sink);
+  return static_cast<double>(boost::push_relabel_max_flow(fg, source, sink));
 }
 
 }  // namespace moesim

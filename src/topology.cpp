@@ -2,6 +2,7 @@
 #include "moesim/topology.hpp"
 
 #include <cassert>
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -12,6 +13,11 @@ std::size_t Topology::num_physical_links() const {
   std::set<std::string> duplex;
   for (const auto& l : links) n += l.duplex.empty() ? 1 : duplex.insert(l.duplex).second;
   return n;
+}
+
+void Topology::reserve_routes(std::uint64_t total_links) {
+  route_offset_.reserve(chips.size() * chips.size() + 1);
+  route_links_.reserve(total_links);
 }
 
 void Topology::add_route(ChipId src, ChipId dst, const std::vector<LinkId>& route) {
@@ -106,16 +112,21 @@ Topology make_torus(const std::string& name, const TorusSpec& spec) {
                                          t.chips[next], bw(d), lat(d), "ici");
     }
 
-  std::vector<LinkId> route;
-  for (std::size_t s = 0; s < n; ++s)
-    for (std::size_t dst = 0; dst < n; ++dst) {
-      if (s == dst) continue;
-      route.clear();
-      std::size_t cur = s;
-      for (std::size_t d = 0; d < nd; ++d) {
-        const std::uint64_t k = spec.dims[d];
-        const std::uint64_t a = cur / stride[d] % k, b = dst / stride[d] % k;
-        if (a == b) continue;
+  // The links from chip c along dimension d to coordinate b, for every (c, d,
+  // b): a route is then one such segment per dimension, in order.
+  std::size_t kmax = 0;
+  for (auto k : spec.dims) kmax = std::max<std::size_t>(kmax, k);
+  std::vector<std::uint64_t> coord(n * nd);
+  for (std::size_t c = 0; c < n; ++c)
+    for (std::size_t d = 0; d < nd; ++d) coord[c * nd + d] = c / stride[d] % spec.dims[d];
+  std::vector<std::uint32_t> seg_begin(n * nd * kmax + 1, 0);
+  std::vector<LinkId> seg_links;
+  for (std::size_t c = 0; c < n; ++c)
+    for (std::size_t d = 0; d < nd; ++d)
+      for (std::uint64_t b = 0; b < kmax; ++b) {
+        seg_begin[(c * nd + d) * kmax + b] = static_cast<std::uint32_t>(seg_links.size());
+        const std::uint64_t k = spec.dims[d], a = coord[c * nd + d];
+        if (b >= k || a == b) continue;
         const std::uint64_t fwd = (b + k - a) % k;
         bool forward;
         if (!spec.wraparound)
@@ -127,20 +138,46 @@ Topology make_torus(const std::string& name, const TorusSpec& spec) {
         else
           forward = fwd * 2 < k;
         const std::uint64_t steps = !spec.wraparound ? (forward ? b - a : a - b) : (forward ? fwd : k - fwd);
+        std::size_t cur = c;
         for (std::uint64_t i = 0; i < steps; ++i) {
-          const std::uint64_t coord = cur / stride[d] % k;
-          const std::uint64_t next = forward ? (coord + 1) % k : (coord + k - 1) % k;
-          const std::size_t next_chip = cur - coord * stride[d] + next * stride[d];
+          const std::uint64_t at = cur / stride[d] % k;
+          const std::uint64_t next = forward ? (at + 1) % k : (at + k - 1) % k;
+          const std::size_t next_chip = cur - at * stride[d] + next * stride[d];
           if (k == 2 && spec.wraparound) {
-            const std::size_t owner = coord == 0 ? cur : next_chip;
-            route.push_back(link_of[owner * nd + d] + (coord == 0 ? 0 : 1));
+            const std::size_t owner = at == 0 ? cur : next_chip;
+            seg_links.push_back(link_of[owner * nd + d] + (at == 0 ? 0 : 1));
           } else if (forward) {
-            route.push_back(link_of[cur * nd + d]);  // UP: owner -> successor
+            seg_links.push_back(link_of[cur * nd + d]);  // UP: owner -> successor
           } else {
-            route.push_back(link_of[next_chip * nd + d] + 1);  // DOWN: successor -> owner
+            seg_links.push_back(link_of[next_chip * nd + d] + 1);  // DOWN: successor -> owner
           }
           cur = next_chip;
         }
+      }
+  seg_begin.back() = static_cast<std::uint32_t>(seg_links.size());
+  auto seg_end = [&](std::size_t i) { return i + 1 < seg_begin.size() ? seg_begin[i + 1] : seg_begin.back(); };
+
+  // Every route's length first, so the table is allocated once.
+  std::uint64_t total = 0;
+  for (std::size_t s = 0; s < n; ++s)
+    for (std::size_t d = 0; d < nd; ++d)
+      for (std::uint64_t b = 0; b < spec.dims[d]; ++b) {
+        const std::size_t i = (s * nd + d) * kmax + b;
+        total += static_cast<std::uint64_t>(seg_end(i) - seg_begin[i]) * (n / spec.dims[d]);
+      }
+  t.reserve_routes(total);
+  std::vector<LinkId> route;
+  for (std::size_t s = 0; s < n; ++s)
+    for (std::size_t dst = 0; dst < n; ++dst) {
+      if (s == dst) continue;
+      route.clear();
+      std::size_t cur = s;
+      for (std::size_t d = 0; d < nd; ++d) {
+        const std::uint64_t a = coord[cur * nd + d], b = coord[dst * nd + d];
+        if (a == b) continue;
+        const std::size_t i = (cur * nd + d) * kmax + b;
+        route.insert(route.end(), seg_links.begin() + seg_begin[i], seg_links.begin() + seg_end(i));
+        cur = cur - a * stride[d] + b * stride[d];
       }
       t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(dst), route);
     }

@@ -50,8 +50,9 @@ NetGraph graph_of(const Topology& topology);
 
 // Maximum flow, one direction, from the chips of `side` == 0 to those of
 // `side` == 1 (chips in neither set: side 2), every duplex link an edge of
-// its bandwidth each way: the smallest total bandwidth of links whose removal
-// separates the two sets. Switches go wherever the cut is smallest.
+// its bandwidth each way (rounded to whole bytes per second; an infinite
+// bandwidth is never cut): the smallest total bandwidth of links whose
+// removal separates the two sets. Switches go wherever the cut is smallest.
 double min_cut_Bps(const NetGraph& graph, const std::vector<int>& side);
 
 }  // namespace moesim

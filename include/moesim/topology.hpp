@@ -56,6 +56,8 @@ class Topology {
   // Routes are added for every ordered pair of distinct chips, in order
   // (src-major, then dst), before any is read.
   void add_route(ChipId src, ChipId dst, const std::vector<LinkId>& route);
+  // Optional, before the first add_route: the total links of all routes.
+  void reserve_routes(std::uint64_t total_links);
 
   struct Route {
     const LinkId* begin_;
