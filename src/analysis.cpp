@@ -45,7 +45,7 @@ double halves_cut_Bps(const Topology& t) {
 
 std::optional<double> min_cut_of_halves_Bps(const Topology& t, const std::vector<std::vector<int>>& halvings) {
   NetGraph g = graph_of(t);
-  if (g.chips.empty() && !t.chips.empty()) return std::nullopt;
+  if (g.edges.empty()) return std::nullopt;
   // A chip reaches the ports of its group without crossing a link: an edge
   // no cut can go through.
   std::unordered_map<std::string, std::size_t> index;

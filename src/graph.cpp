@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <unordered_map>
 
 #include "moesim/error.hpp"
@@ -14,7 +15,7 @@
 namespace moesim {
 
 const char* const kShortestPathRouting =
-    "shortest paths (fewest links, then least latency), equal-cost ties spread by a hash of the pair";
+    "shortest paths (fewest links, then least latency), equal-cost ties spread by source digits (S-mod-k)";
 
 long NetGraph::node_index(const std::string& name) const {
   for (std::size_t v = 0; v < num_nodes(); ++v)
@@ -38,12 +39,6 @@ using WeightedGraph =
     boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property,
                           boost::property<boost::edge_weight_t, double, boost::property<boost::edge_index_t, std::size_t>>>;
 
-std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 }  // namespace
 
@@ -67,7 +62,10 @@ Topology route_shortest_paths(const std::string& name, const NetGraph& g, const 
   auto index = boost::get(boost::edge_index, wg);
 
   // One Dijkstra per source; each route is walked back from its destination,
-  // choosing among the equal-cost predecessors of every node.
+  // choosing among the equal-cost predecessors of every node by the source's
+  // digits (the i-th choice by digit i of s in the base of the choices, as
+  // S-mod-k routing in fat-trees), offset by the destination: sources spread
+  // evenly over parallel paths, and so do destinations.
   std::vector<double> dist(nv);
   std::vector<LinkId> route;
   std::vector<std::pair<std::size_t, LinkId>> ties;  // (previous node, link)
@@ -79,7 +77,7 @@ Topology route_shortest_paths(const std::string& name, const NetGraph& g, const 
         throw InputError(name + ": chip " + g.chips[s] + " cannot reach chip " + g.chips[d] +
                          " (the graph is not connected)");
       route.clear();
-      std::size_t u = d;
+      std::size_t u = d, spread = 1;
       while (u != s) {
         ties.clear();
         for (auto [it, end] = boost::out_edges(u, wg); it != end; ++it) {
@@ -89,7 +87,8 @@ Topology route_shortest_paths(const std::string& name, const NetGraph& g, const 
             ties.emplace_back(v, static_cast<LinkId>(2 * e + (g.edges[e].a == v ? 0 : 1)));
           }
         }
-        const auto& pick = ties[mix(mix(s * n + d) ^ u) % ties.size()];
+        const auto& pick = ties[(s / spread + d) % ties.size()];
+        if (spread <= n) spread *= ties.size();  // past n, every source's digit is 0
         route.push_back(pick.second);
         u = pick.first;
       }
@@ -98,6 +97,79 @@ Topology route_shortest_paths(const std::string& name, const NetGraph& g, const 
     }
   }
   return t;
+}
+
+void infer_endpoints(Topology& t) {
+  const std::size_t nl = t.links.size(), n = t.num_chips();
+  // Slots: 2l is link l's start, 2l + 1 its end.
+  std::vector<std::size_t> parent(2 * nl);
+  for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = i;
+  auto find = [&](std::size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  auto unite = [&](std::size_t a, std::size_t b) { parent[find(a)] = find(b); };
+  std::unordered_map<std::string, std::pair<long, long>> sides;  // duplex -> (UP, DOWN)
+  for (std::size_t l = 0; l < nl; ++l) {
+    if (t.links[l].duplex.empty()) continue;
+    auto& p = sides.try_emplace(t.links[l].duplex, -1, -1).first->second;
+    (t.links[l].up ? p.first : p.second) = static_cast<long>(l);
+  }
+  for (const auto& [name, p] : sides)
+    if (p.first >= 0 && p.second >= 0) {
+      unite(2 * static_cast<std::size_t>(p.first), 2 * static_cast<std::size_t>(p.second) + 1);
+      unite(2 * static_cast<std::size_t>(p.first) + 1, 2 * static_cast<std::size_t>(p.second));
+    }
+  std::vector<std::pair<std::size_t, ChipId>> at_chip;  // (slot, chip) a route starts or ends at
+  for (ChipId s = 0; s < n; ++s)
+    for (ChipId d = 0; d < n; ++d) {
+      auto r = t.route(s, d);
+      if (r.empty()) continue;
+      at_chip.emplace_back(2 * *r.begin(), s);
+      for (std::size_t i = 0; i + 1 < r.size(); ++i) unite(2 * r.begin()[i] + 1, 2 * r.begin()[i + 1]);
+      at_chip.emplace_back(2 * r.begin()[r.size() - 1] + 1, d);
+    }
+  // A node where routes of one chip start or end is that chip; of several
+  // chips, ports those chips share (tiers' direct uplinks): a node of its
+  // own with the chips as members; of none, a switch.
+  std::unordered_map<std::size_t, std::vector<ChipId>> chips_at;
+  for (const auto& [slot, chip] : at_chip) {
+    auto& v = chips_at[find(slot)];
+    if (std::find(v.begin(), v.end(), chip) == v.end()) v.push_back(chip);
+  }
+  std::vector<char> used(2 * nl, 0);
+  for (std::size_t x = 0; x < 2 * nl; ++x) used[find(x)] = 1;  // every set has a root
+  std::unordered_map<std::size_t, std::string> name_of;
+  std::map<std::vector<ChipId>, std::string> ports_of;  // one node per set of sharing chips
+  t.switches.clear();
+  t.members.clear();
+  auto node = [&](std::size_t slot) -> const std::string& {
+    auto [it, fresh] = name_of.try_emplace(find(slot));
+    if (!fresh) return it->second;
+    auto c = chips_at.find(find(slot));
+    if (c != chips_at.end() && c->second.size() == 1) {
+      it->second = t.chips[c->second.front()];
+      return it->second;
+    }
+    std::vector<ChipId> sharing;
+    if (c != chips_at.end()) {
+      sharing = c->second;
+      std::sort(sharing.begin(), sharing.end());
+      auto known = ports_of.find(sharing);
+      if (known != ports_of.end()) return it->second = known->second;
+    }
+    it->second = "node-" + std::to_string(t.switches.size());
+    t.switches.push_back(it->second);
+    if (!sharing.empty()) {
+      ports_of.emplace(sharing, it->second);
+      for (ChipId chip : sharing) t.members.emplace_back(t.chips[chip], it->second);
+    }
+    return it->second;
+  };
+  for (std::size_t l = 0; l < nl; ++l) {
+    t.links[l].from = node(2 * l);
+    t.links[l].to = node(2 * l + 1);
+  }
 }
 
 NetGraph graph_of(const Topology& t) {
@@ -114,7 +186,7 @@ NetGraph graph_of(const Topology& t) {
     return v;
   };
   for (const Link& l : t.links) {
-    if (l.from.empty() || l.to.empty()) return NetGraph{};
+    if (l.from.empty() || l.to.empty()) continue;  // a link no route uses
     if (!l.duplex.empty() && !l.up) continue;  // one edge per duplex pair
     g.add_edge(l.duplex.empty() ? l.name : l.duplex, node(l.from), node(l.to), l.bandwidth_Bps, l.latency_s,
                l.link_class);

@@ -142,18 +142,22 @@ TEST_CASE("fat-tree: k-ary n-tree structure and bisection against the closed for
   }
 }
 
-TEST_CASE("fat-tree: uniform all-to-all spreads over the top level", "[fabrics]") {
-  // A non-blocking 4-ary 2-tree: every chip sends and receives at line rate,
-  // so the bound is the injection bound if ties spread well; hashing allows up
-  // to 2x, one uplink per leaf would give 3.2x.
-  PlatformSpec p = fat_tree(4, 2);
-  p.fat_tree.latency_s = 0;
-  Topology t = build_topology(p);
-  const Phase d = uniform_dispatch(16);
-  const double line_rate_us = 114688.0 * 15 / 16 / 50e9 * 1e6;  // what each chip receives from the others
-  INFO("bound " << bound_phase(t, d).latency_us << " us, line rate " << line_rate_us << " us");
-  CHECK(bound_phase(t, d).latency_us >= line_rate_us * (1 - 1e-12));
-  CHECK(bound_phase(t, d).latency_us <= 2 * line_rate_us);
+TEST_CASE("fat-tree: uniform all-to-all spreads evenly over the upper levels", "[fabrics]") {
+  // A non-blocking k-ary n-tree: every chip sends and receives at line rate,
+  // so with ties spread evenly the bound is the chips' own links (one uplink
+  // per leaf would give k times that).
+  for (auto [k, levels] : {std::pair<std::uint64_t, std::uint64_t>{4, 2}, {4, 3}, {2, 4}, {3, 3}}) {
+    PlatformSpec p = fat_tree(k, levels);
+    p.fat_tree.latency_s = 0;
+    Topology t = build_topology(p);
+    const std::size_t chips = t.num_chips();
+    const Phase d = uniform_dispatch(chips);
+    const double line_rate_us = (114688.0 / chips) * (chips - 1) / 50e9 * 1e6;  // what each chip receives
+    INFO("k " << k << " levels " << levels << ": bound " << bound_phase(t, d).latency_us << " us, line rate "
+              << line_rate_us << " us");
+    CHECK(bound_phase(t, d).latency_us == Approx(line_rate_us).epsilon(1e-3));
+    CHECK(bound_phase(t, d).critical_link.rfind("down-", 0) == 0);
+  }
 }
 
 TEST_CASE("dragonfly: one global link per pair of groups, within each router's ports", "[fabrics]") {
@@ -187,4 +191,31 @@ TEST_CASE("a disconnected graph is named in one error", "[fabrics]") {
   g.add_edge("ab", 0, 1, 1e9, 0, "");
   CHECK_THROWS_WITH(route_shortest_paths("island", g, kShortestPathRouting),
                     "island: chip a cannot reach chip c (the graph is not connected)");
+}
+
+TEST_CASE("endpoints inferred from routes rebuild the graph (SimGrid XML platforms)", "[fabrics]") {
+  for (const char* file : {"fat-tree-4ary3-50g.yaml", "sg2262-p1r1b4c32.yaml", "tpu-v4-4x4x4.yaml", "h800-ib-32x8.yaml"}) {
+    INFO(file);
+    Topology t = build_topology(load_platform_spec(std::string(MOESIM_SOURCE_DIR) + "/platforms/" + file));
+    Topology bare = t;
+    for (auto& l : bare.links) l.from = l.to = "";
+    bare.switches.clear();
+    bare.members.clear();
+    infer_endpoints(bare);
+    CHECK(bare.switches.size() == t.switches.size());
+    CHECK(bare.members.size() == t.members.size());
+    // The same endpoints, up to the names of nodes that are not chips.
+    std::map<std::string, std::string> rename;
+    for (std::size_t l = 0; l < t.links.size(); ++l)
+      for (auto [a, b] : {std::pair{&t.links[l].from, &bare.links[l].from}, std::pair{&t.links[l].to, &bare.links[l].to}}) {
+        if (t.chip_index(*a) >= 0) {
+          CHECK(*a == *b);
+        } else {
+          auto [it, fresh] = rename.emplace(*a, *b);
+          CHECK(it->second == *b);
+        }
+      }
+    const auto halves = std::vector<std::vector<int>>{chip_order_halves(t.num_chips())};
+    CHECK(*min_cut_of_halves_Bps(bare, halves) == Approx(*min_cut_of_halves_Bps(t, halves)));
+  }
 }

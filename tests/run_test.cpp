@@ -204,6 +204,22 @@ TEST_CASE("the imported Tier6 P1-R1-B4-C32 gives the shipped sg2262's results", 
   }
 }
 
+TEST_CASE("SimGrid's own torus and fat-tree routing give moesim's results", "[replay][platform][fabrics]") {
+  const std::string one = " --set model.moe_layers=1";
+  json yaml = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), one);
+  json xml = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"),
+                 "--set platform=" + kSource + "/platforms/simgrid-torus-4x4x4.xml" + one);
+  CHECK(layer0(xml, "dispatch_us") == Approx(layer0(yaml, "dispatch_us")).epsilon(1e-9));
+  CHECK(layer0(xml, "combine_us") == Approx(layer0(yaml, "combine_us")).epsilon(1e-9));
+  // moesim's shortest paths spread a fat-tree's ties as SimGrid's routing does.
+  const std::string ft = " --set deployment.ep=64 --set platform=" + kSource;
+  json ours = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), ft + "/platforms/fat-tree-4ary3-50g.yaml" + one);
+  json theirs = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), ft + "/platforms/simgrid-fat-tree-4ary3.xml" + one);
+  CHECK(layer0(ours, "dispatch_us") == Approx(layer0(theirs, "dispatch_us")).epsilon(1e-9));
+  CHECK(layer0(ours, "combine_us") == Approx(layer0(theirs, "combine_us")).epsilon(1e-9));
+  check_not_below_bound("reference-ep32", "--set platform=" + kSource + "/platforms/simgrid-fat-tree-4ary3.xml" + one);
+}
+
 TEST_CASE("graph platforms replay at or above their bound", "[replay][bound][fabrics]") {
   const std::string one = " --set model.moe_layers=1";
   check_not_below_bound("reference-ep32", "--set platform=" + kSource + "/platforms/fat-tree-4ary3-50g.yaml" + one);

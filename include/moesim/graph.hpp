@@ -37,12 +37,21 @@ struct NetGraph {
 };
 
 // Routes every ordered chip pair along a shortest path: fewest links first,
-// then least latency. Where several paths tie, the next hop at each node is
-// picked by a hash of (source, destination, node), as ECMP would, so ties
-// spread over the paths deterministically. Every edge becomes a split-duplex
+// then least latency. Where several paths tie, the i-th choice on the way
+// (walked from the destination back) takes option (digit i of the source in
+// the base of the options + destination) mod options, as fat-trees' S-mod-k
+// routing does: deterministic, and even over parallel paths for all-to-all. Every edge becomes a split-duplex
 // link. Throws InputError naming the pair when a chip cannot reach another.
 Topology route_shortest_paths(const std::string& name, const NetGraph& graph, const std::string& routing_name);
 extern const char* const kShortestPathRouting;
+
+// Gives a topology read from SimGrid XML (links without endpoints) the
+// nodes its routes imply: a route's first link leaves its source chip, each
+// link ends where the next begins, the last enters the destination, and the
+// two sides of a split-duplex link join the same two nodes. Nodes that are
+// not chips are named "node-<k>" and listed as switches. Links no route uses
+// keep empty endpoints.
+void infer_endpoints(Topology& topology);
 
 // The graph of a topology's links (from its links' endpoints). Topologies
 // whose links have no endpoints (SimGrid XML) give an empty graph.

@@ -2,6 +2,8 @@
 // replay of one actor per chip with mailbox comms (SimGrid 3.32 S4U API).
 #include "moesim/simulator.hpp"
 
+#include "moesim/graph.hpp"
+
 #include <simgrid/Exception.hpp>
 #include <simgrid/s4u.hpp>
 #include <spdlog/spdlog.h>
@@ -126,6 +128,7 @@ Topology Simulator::load_xml(const std::string& path) {
       t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(d), ids);
     }
   impl_->hosts = hosts;
+  infer_endpoints(t);
   return t;
 }
 

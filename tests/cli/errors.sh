@@ -487,7 +487,7 @@ check_xml() {
          sed -n 's/^platform .*: \([0-9][0-9]*\) chips,.*/\1/p')
   [[ $back == "$want" ]] || echo "SimGrid loads the XML back as '$back' chips, not $want"
 }
-for PLATFORM in platforms/*.yaml; do
+for PLATFORM in platforms/*.yaml platforms/*.xml; do
   expect_ok "platform $PLATFORM --xml -" check_xml platform "$PLATFORM" --xml -
 done
 
@@ -503,7 +503,7 @@ check_topo() {
   grep -Eq '^bisection bandwidth: [0-9.]+ GB/s' "$OUT" || { echo "no bisection line"; return; }
   grep -Eq '^dispatch of .*lower bound [0-9.]+ us' "$OUT" || echo "no dispatch bound line"
 }
-for PLATFORM in platforms/*.yaml; do
+for PLATFORM in platforms/*.yaml platforms/*.xml; do
   expect_ok "topo $PLATFORM --scenario reference-ep32" check_topo topo "$PLATFORM" --scenario scenarios/reference-ep32.yaml
 done
 
