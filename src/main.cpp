@@ -132,6 +132,8 @@ int main(int argc, char** argv) {
   run->add_option("--set", sets, "Edit the scenario before validation: key=value, e.g. deployment.ep=64");
   std::string seed, samples;
   run->add_option("--seed", seed, "Seed of the routing models (same as --set seed=N)");
+  std::string fidelity;
+  run->add_option("--fidelity", fidelity, "flow (one comm per flow, the default) or ptask (fast; same as --set simgrid.fidelity=...)");
   run->add_option("--samples", samples, "Repeat the run with K seeds and report the spread (same as --set samples=K)");
   run->add_option("--json", json_path, "Write the full report as JSON to this file");
   run->add_option("--csv", csv_path, "Write per-layer rows as CSV to this file");
@@ -193,6 +195,7 @@ int main(int argc, char** argv) {
     if (*run) {
       std::vector<std::string> overrides = sets;
       if (!seed.empty()) overrides.push_back("seed=" + seed);
+      if (!fidelity.empty()) overrides.push_back("simgrid.fidelity=" + fidelity);
       if (!samples.empty()) overrides.push_back("samples=" + samples);
       Scenario s = load_scenario(scenario_path, overrides);
       if (!engine.empty()) {

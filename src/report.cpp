@@ -112,7 +112,8 @@ nlohmann::json to_json(const RunReport& r) {
                    {"links", r.platform_links},
                    {"group_chips", r.group_chips}};
   j["engine"] = r.engine;
-  if (!r.network_model.empty()) j["simgrid"] = {{"network_model", r.network_model}, {"cfg", r.simgrid_cfg}};
+  if (!r.network_model.empty())
+    j["simgrid"] = {{"network_model", r.network_model}, {"fidelity", r.fidelity}, {"cfg", r.simgrid_cfg}};
   j["bytes"] = bytes_json(r.bytes);
   j["layers"] = nlohmann::json::array();
   for (const auto& l : r.layers) {
@@ -203,7 +204,8 @@ std::string to_table(const RunReport& r) {
   char line[256];
   out << "scenario " << r.scenario_name << " on " << r.platform_name << " (" << r.group_chips << " of "
       << r.platform_chips << " chips), engine " << r.engine;
-  if (!r.network_model.empty()) out << " (" << r.network_model << ")";
+  if (!r.network_model.empty())
+    out << " (" << (r.fidelity == "ptask" ? "ptask_L07, one task per phase, group and route latency" : r.network_model + ", one comm per flow") << ")";
   out << "\n";
   std::snprintf(line, sizeof line,
                 "bytes per chip: tokens_per_ep_group %llu, dispatch %llu B (%s), combine %llu B (%s)\n",

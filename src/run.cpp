@@ -156,13 +156,14 @@ RunReport run_scenario(const Scenario& s) {
   // SimGrid reads XML platforms, so an XML platform needs the engine even
   // for the analytic and bound engines.
   std::unique_ptr<Simulator> sim;
+  const Fidelity fidelity = s.simgrid.fidelity == "ptask" ? Fidelity::kPtask : Fidelity::kFlow;
   const bool xml = s.platform.kind == PlatformSpec::Kind::kXml;
   if (s.engine == Engine::kSimgrid && s.simgrid.network_model != "CM02" && log)
     log->warn("the bound engine's lower bound holds for CM02; {} scales bandwidth and latency by its own factors",
               s.simgrid.network_model);
   if (xml || s.engine == Engine::kSimgrid) {
     try {
-      sim = std::make_unique<Simulator>(SimConfig{s.simgrid.network_model, s.simgrid.cfg,
+      sim = std::make_unique<Simulator>(SimConfig{s.simgrid.network_model, fidelity, s.simgrid.cfg,
                                                   !(log && log->should_log(spdlog::level::debug))});
     } catch (const InputError& e) {
       throw InputError(s.where_simgrid + ": simgrid: " + e.what());
@@ -219,8 +220,9 @@ RunReport run_scenario(const Scenario& s) {
       }
       break;
     case Engine::kSimgrid: {
-      rep.network_model = s.simgrid.network_model;
-      rep.simgrid_cfg = simgrid_options(SimConfig{s.simgrid.network_model, s.simgrid.cfg, true});
+      rep.network_model = fidelity == Fidelity::kPtask ? "ptask_L07" : s.simgrid.network_model;
+      rep.fidelity = fidelity_name(fidelity);
+      rep.simgrid_cfg = simgrid_options(SimConfig{s.simgrid.network_model, fidelity, s.simgrid.cfg, true});
       if (!xml) sim->build(topo);
       std::vector<const LayerTraffic*> todo;
       for (const auto& t : w.distinct) todo.push_back(&t);

@@ -304,7 +304,10 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 
   s.where_simgrid = root.where("simgrid");
   if (auto sg = root.map_if("simgrid")) {
-    sg->allow_only({"network_model", "cfg"});
+    sg->allow_only({"network_model", "fidelity", "cfg"});
+    s.simgrid.fidelity = sg->str_or("fidelity", s.simgrid.fidelity);
+    if (s.simgrid.fidelity != "flow" && s.simgrid.fidelity != "ptask")
+      sg->fail_at("fidelity", "'" + s.simgrid.fidelity + "' is not a fidelity (allowed: flow, ptask)");
     s.simgrid.network_model = sg->str_or("network_model", s.simgrid.network_model);
     // Constant has no links, ns-3 is not in Debian's build: neither can replay a platform.
     static const std::set<std::string> models = {"CM02", "LV08", "SMPI", "IB"};

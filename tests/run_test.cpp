@@ -1,6 +1,7 @@
 // Whole runs of the moesim binary: SimGrid allows one engine per process, so
 // each simulated case runs the command line in a process of its own.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -202,6 +203,49 @@ TEST_CASE("the imported Tier6 P1-R1-B4-C32 gives the shipped sg2262's results", 
     CHECK(layer0(imported, "dispatch_us") == Approx(layer0(shipped, "dispatch_us")).epsilon(1e-12));
     CHECK(layer0(imported, "combine_us") == Approx(layer0(shipped, "combine_us")).epsilon(1e-12));
   }
+}
+
+// The fast fidelity against the reference, layer by layer and phase by
+// phase: within `tolerance` of it, and never below the bound.
+void check_ptask_against_flow(const std::string& scenario, const std::string& extra, double tolerance) {
+  INFO(scenario << " " << extra);
+  json flow = run(shipped_scenario(scenario), extra + " --fidelity flow");
+  json fast = run(shipped_scenario(scenario), extra + " --fidelity ptask");
+  CHECK(fast["simgrid"]["fidelity"] == "ptask");
+  CHECK(flow["simgrid"]["fidelity"] == "flow");
+  REQUIRE(flow["layers"].size() == fast["layers"].size());
+  for (std::size_t l = 0; l < flow["layers"].size(); ++l)
+    for (const char* key : {"dispatch_us", "combine_us"}) {
+      const double ref = flow["layers"][l][key].get<double>(), got = fast["layers"][l][key].get<double>();
+      INFO("layer " << l << " " << key << ": flow " << ref << " us, ptask " << got << " us");
+      CHECK(std::fabs(got - ref) <= tolerance * ref);
+    }
+  check_not_below_bound(scenario, extra + " --fidelity ptask");
+}
+
+TEST_CASE("the ptask fidelity is within 2% of the reference on uniform traffic", "[replay][ptask]") {
+  check_ptask_against_flow("deepseek-v3-decode-v4-4x4x4", "--set model.moe_layers=1", 0.02);
+  check_ptask_against_flow("deepseek-v3-decode-v4-4x4x4",
+                           "--set model.moe_layers=1 --set platform=" + kSource + "/platforms/tpu-v4-4x4x8.yaml "
+                           "--set deployment.ep=128 --set deployment.global_batch=1024", 0.02);
+  check_ptask_against_flow("tier6-benchmark-sg2262", "", 0.02);
+  check_ptask_against_flow("reference-ep32", "--set platform=" + kSource + "/platforms/fat-tree-4ary3-50g.yaml", 0.02);
+  // SimGrid XML: tasks of chip pairs rather than of links.
+  check_ptask_against_flow("deepseek-v3-decode-v4-4x4x4",
+                           "--set model.moe_layers=1 --set platform=" + kSource + "/platforms/simgrid-torus-4x4x4.xml", 0.02);
+}
+
+TEST_CASE("the ptask fidelity is within 5% of the reference on skewed routing", "[replay][ptask]") {
+  check_ptask_against_flow("deepseek-v3-decode-v4-4x4x4", "--set traffic.routing=random --set model.moe_layers=2", 0.05);
+  check_ptask_against_flow("deepseek-v3-decode-sg2262-zipf", "--set model.moe_layers=2", 0.05);
+  check_ptask_against_flow("deepseek-v3-decode-v4-4x4x4",
+                           "--set traffic.routing=zipf --set model.moe_layers=2 --set platform=" + kSource +
+                               "/platforms/tpu-v4-4x4x8.yaml --set deployment.ep=128 --set deployment.global_batch=1024",
+                           0.05);
+  check_ptask_against_flow("deepseek-v3-decode-v4-4x4x4",
+                           "--set deployment.ep=16 --set deployment.moe_tp=2 --set model.moe_layers=1 "
+                           "--set traffic.routing=random",
+                           0.05);
 }
 
 TEST_CASE("SimGrid's own torus and fat-tree routing give moesim's results", "[replay][platform][fabrics]") {

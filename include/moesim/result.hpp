@@ -54,6 +54,7 @@ struct RunReport {
   std::size_t group_chips = 0;
   std::string engine;
   std::string network_model;  // simgrid only
+  std::string fidelity;       // simgrid only: flow or ptask
   std::vector<std::string> simgrid_cfg;
   ByteModelInput input;
   LayerBytes bytes;

@@ -42,6 +42,9 @@ struct DeploymentSpec {
 
 struct SimgridSpec {
   std::string network_model = "CM02";
+  // "flow" (one comm per flow, the reference) or "ptask" (one parallel task
+  // per phase, group and route latency, under SimGrid's ptask_L07 model).
+  std::string fidelity = "flow";
   // Extra SimGrid --cfg options, "name:value".
   std::vector<std::string> cfg;
 };

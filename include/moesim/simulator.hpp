@@ -12,8 +12,17 @@
 
 namespace moesim {
 
+// How flows become SimGrid activities. kFlow (the reference): one comm per
+// flow, shared max-min by CM02. kPtask (fast): SimGrid's ptask_L07 host
+// model, one parallel task per (phase, group, route latency): each task's
+// flows progress together, tasks share links max-min, and every flow's
+// latency is its own route's (flows are grouped by it).
+enum class Fidelity { kFlow, kPtask };
+std::string fidelity_name(Fidelity f);
+
 struct SimConfig {
   std::string network_model = "CM02";
+  Fidelity fidelity = Fidelity::kFlow;
   // SimGrid options "name:value", applied after moesim's defaults
   // (surf/precision:1e-12, and for CM02 network/crosstraffic:0 and
   // network/TCP-gamma:0), so they can override them.
@@ -49,6 +58,9 @@ class Simulator {
                                   const std::vector<ChipId>& chips, double expert_us, std::uint32_t groups = 1);
 
  private:
+  std::vector<LayerResult> replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
+                                        std::uint32_t groups);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

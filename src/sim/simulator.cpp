@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include "moesim/error.hpp"
@@ -19,7 +20,14 @@ namespace sg4 = simgrid::s4u;
 
 namespace moesim {
 
+std::string fidelity_name(Fidelity f) { return f == Fidelity::kPtask ? "ptask" : "flow"; }
+
 std::vector<std::string> simgrid_options(const SimConfig& config) {
+  if (config.fidelity == Fidelity::kPtask) {
+    std::vector<std::string> opts = {"surf/precision:1e-12", "host/model:ptask_L07"};
+    opts.insert(opts.end(), config.cfg.begin(), config.cfg.end());
+    return opts;
+  }
   // surf/precision is an absolute time precision (SimGrid's default 1e-9 s):
   // at 1e-9 a 128 us phase ended 0.16 ns before its lower bound; 1e-12 costs
   // nothing measurable (8.24 s either way on the 8x8x4 benchmark).
@@ -33,14 +41,21 @@ std::vector<std::string> simgrid_options(const SimConfig& config) {
 }
 
 struct Simulator::Impl {
+  Fidelity fidelity = Fidelity::kFlow;
   std::vector<std::string> args;
   std::vector<char*> argv;
   int argc = 0;
   std::unique_ptr<sg4::Engine> engine;
   std::vector<sg4::Host*> hosts;  // by ChipId
+  // ptask fidelity on a generated platform: every directed link as a pair of
+  // hosts (its endpoints; switches get hosts of their own) whose route is
+  // that link alone, so a task can load each link with its bytes directly.
+  const Topology* topology = nullptr;
+  std::vector<std::pair<sg4::Host*, sg4::Host*>> link_hosts;  // by LinkId
 };
 
 Simulator::Simulator(const SimConfig& config) : impl_(std::make_unique<Impl>()) {
+  impl_->fidelity = config.fidelity;
   impl_->args.push_back("moesim");
   if (config.quiet) impl_->args.push_back("--log=root.thres:warning");
   for (auto& a : impl_->args) impl_->argv.push_back(a.data());
@@ -155,8 +170,43 @@ void Simulator::build(const Topology& t) {
                .first;
     in_route.emplace_back(it->second, l.up ? sg4::LinkInRoute::Direction::UP : sg4::LinkInRoute::Direction::DOWN);
   }
+  if (impl_->fidelity == Fidelity::kPtask) [&, &impl = *impl_]() {
+  std::unordered_map<std::string, sg4::Host*> host_of;
+  std::unordered_map<std::string, long> chip_of;
+  for (std::size_t c = 0; c < t.num_chips(); ++c) {
+    host_of.emplace(t.chips[c], impl.hosts[c]);
+    chip_of.emplace(t.chips[c], static_cast<long>(c));
+  }
+  auto chip_index = [&](const std::string& name) {
+    auto it = chip_of.find(name);
+    return it == chip_of.end() ? -1L : it->second;
+  };
+  std::set<std::pair<sg4::Host*, sg4::Host*>> taken;
+  std::vector<std::pair<sg4::Host*, sg4::Host*>> ends(t.links.size(), {nullptr, nullptr});
+  for (std::size_t l = 0; l < t.links.size(); ++l) {
+    const Link& link = t.links[l];
+    if (link.from.empty() || link.to.empty() || link.from == link.to) return;  // no endpoints: tasks of chip pairs
+    for (const std::string* end : {&link.from, &link.to})
+      if (!host_of.count(*end)) host_of.emplace(*end, zone->create_host("node:" + *end, 1e9)->seal());
+    ends[l] = {host_of.at(link.from), host_of.at(link.to)};
+    // Two parallel links, or a chip pair whose route is not this link, would
+    // need two routes for one pair of hosts.
+    if (!taken.insert(ends[l]).second) return;
+    const long a = chip_index(link.from), b = chip_index(link.to);
+    if (a >= 0 && b >= 0) {
+      auto r = t.route(static_cast<ChipId>(a), static_cast<ChipId>(b));
+      if (r.size() != 1 || *r.begin() != l) return;
+    }
+  }
+  // The tasks need no other route: chip-to-chip routes are left out.
+  for (std::size_t l = 0; l < t.links.size(); ++l)
+    zone->add_route(ends[l].first->get_netpoint(), ends[l].second->get_netpoint(), nullptr, nullptr, {in_route[l]},
+                    false);
+  impl.topology = &t;
+  impl.link_hosts = std::move(ends);
+  }();
   std::vector<sg4::LinkInRoute> links;
-  for (std::size_t s = 0; s < t.num_chips(); ++s)
+  for (std::size_t s = 0; s < t.num_chips() && !impl_->topology; ++s)
     for (std::size_t d = 0; d < t.num_chips(); ++d) {
       if (s == d) continue;
       links.clear();
@@ -166,6 +216,7 @@ void Simulator::build(const Topology& t) {
     }
   zone->seal();
 }
+
 
 namespace {
 
@@ -180,6 +231,7 @@ struct ChipPhase {
 std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*>& layers,
                                            const std::vector<ChipId>& group, double expert_us,
                                            std::uint32_t groups) {
+  if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups);
   auto log = spdlog::get("replay");
   const std::size_t n = group.size();
   std::unordered_map<ChipId, std::size_t> actor_of;
@@ -255,6 +307,136 @@ std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*
       }
     });
   }
+  impl_->engine->run();
+  return results;
+}
+
+std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
+                                                 std::uint32_t groups) {
+  auto log = spdlog::get("replay");
+  std::vector<LayerResult> results(layers.size());
+  const auto& hosts = impl_->hosts;
+  // Route latencies, asked of SimGrid once per chip pair a flow uses.
+  std::unordered_map<std::uint64_t, double> latency_of;
+  auto latency = [&](ChipId s, ChipId d) {
+    const std::uint64_t key = static_cast<std::uint64_t>(s) << 32 | d;
+    auto it = latency_of.find(key);
+    if (it != latency_of.end()) return it->second;
+    std::vector<sg4::Link*> route;
+    double lat = 0;
+    hosts[s]->route_to(hosts[d], route, &lat);
+    return latency_of.emplace(key, lat).first->second;
+  };
+  sg4::Actor::create("ptask-driver", hosts.front(), [&]() {
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      results[l].expert_us = expert_us;
+      for (const Phase& ph : layers[l]->phases) {
+        if (ph.kind == PhaseKind::kCombine && expert_us > 0) sg4::this_actor::sleep_for(expert_us * 1e-6);
+        PhaseResult r;
+        r.kind = ph.kind;
+        r.network_bytes = ph.network_bytes;
+        r.flows = ph.flows.size();
+        if (groups > 1) r.group_us.assign(groups, 0.0);
+        // One task per (group, route latency): its hosts and flows.
+        struct Task {
+          std::vector<ChipId> chips;
+          std::unordered_map<ChipId, std::size_t> index;
+          std::vector<const Flow*> flows;
+          std::uint32_t group = 0;
+          double latency_s = 0;
+          std::vector<double> link_bytes;  // by LinkId, when links are host pairs
+        };
+        const Topology* topo = impl_->topology;
+        std::map<std::pair<std::uint32_t, double>, Task> tasks;
+        for (const Flow& f : ph.flows) {
+          const double lat = topo ? topo->route_latency_s(f.src, f.dst) : latency(f.src, f.dst);
+          Task& t = tasks[{f.group, lat}];
+          t.group = f.group;
+          t.latency_s = lat;
+          t.flows.push_back(&f);
+          if (topo) {
+            if (t.link_bytes.empty()) t.link_bytes.assign(topo->links.size(), 0.0);
+            for (LinkId id : topo->route(f.src, f.dst)) t.link_bytes[id] += static_cast<double>(f.bytes);
+            continue;
+          }
+          for (ChipId c : {f.src, f.dst})
+            if (t.index.emplace(c, t.chips.size()).second) t.chips.push_back(c);
+        }
+        const double t0 = sg4::Engine::get_clock();
+        std::vector<sg4::ExecPtr> execs;
+        std::vector<const Task*> of_exec;
+        std::vector<std::pair<sg4::ExecPtr, double>> pending;  // (task, when to start)
+        for (const auto& [key, t] : tasks) {
+          std::vector<sg4::Host*> task_hosts;
+          std::vector<double> bytes;
+          double delay = 0;
+          if (topo) {
+            // Each link loaded with its bytes through its own host pair. L07
+            // applies the largest latency of a task's pairs, here the slowest
+            // link's; the rest of the flows' route latency is waited first.
+            std::unordered_map<sg4::Host*, std::size_t> index;
+            std::vector<std::tuple<std::size_t, std::size_t, double>> cells;
+            double link_latency = 0;
+            for (std::size_t id = 0; id < t.link_bytes.size(); ++id) {
+              if (t.link_bytes[id] <= 0) continue;
+              std::size_t ends[2];
+              int e = 0;
+              for (sg4::Host* h : {impl_->link_hosts[id].first, impl_->link_hosts[id].second}) {
+                auto [it, fresh] = index.emplace(h, task_hosts.size());
+                if (fresh) task_hosts.push_back(h);
+                ends[e++] = it->second;
+              }
+              cells.emplace_back(ends[0], ends[1], t.link_bytes[id]);
+              link_latency = std::max(link_latency, topo->links[id].latency_s);
+            }
+            const std::size_t m = task_hosts.size();
+            bytes.assign(m * m, 0.0);
+            for (const auto& [a, b, v] : cells) bytes[a * m + b] += v;
+            delay = std::max(0.0, t.latency_s - link_latency);
+          } else {
+            const std::size_t m = t.chips.size();
+            for (ChipId c : t.chips) task_hosts.push_back(hosts[c]);
+            bytes.assign(m * m, 0.0);
+            for (const Flow* f : t.flows) bytes[t.index.at(f->src) * m + t.index.at(f->dst)] += static_cast<double>(f->bytes);
+          }
+          const std::size_t m = task_hosts.size();
+          execs.push_back(sg4::Exec::init()
+                              ->set_hosts(task_hosts)
+                              ->set_flops_amounts(std::vector<double>(m, 0.0))
+                              ->set_bytes_amounts(bytes));
+          of_exec.push_back(&t);
+          pending.emplace_back(execs.back(), delay);
+        }
+        std::vector<std::size_t> by_delay(pending.size());
+        for (std::size_t i = 0; i < by_delay.size(); ++i) by_delay[i] = i;
+        std::stable_sort(by_delay.begin(), by_delay.end(),
+                         [&](std::size_t a, std::size_t b) { return pending[a].second < pending[b].second; });
+        for (std::size_t i : by_delay) {
+          const double at = t0 + pending[i].second;
+          if (at > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(at);
+          pending[i].first->start();
+        }
+        for (std::size_t i = 0; i < execs.size(); ++i) {
+          execs[i]->wait();
+          const double finish_us = (execs[i]->get_finish_time() - t0) * 1e6;
+          const Task& t = *of_exec[i];
+          if (groups > 1) r.group_us[t.group] = std::max(r.group_us[t.group], finish_us);
+          if (!r.has_slowest || finish_us > r.slowest_finish_us) {
+            // Every flow of a task finishes with it: name its largest.
+            const Flow* big = t.flows.front();
+            for (const Flow* f : t.flows)
+              if (f->bytes > big->bytes) big = f;
+            r.has_slowest = true;
+            r.slowest = *big;
+            r.slowest_finish_us = finish_us;
+          }
+        }
+        r.latency_us = (sg4::Engine::get_clock() - t0) * 1e6;
+        if (log) log->debug("layer {} {}: {:.3f} us, {} tasks", l, phase_name(ph.kind), r.latency_us, tasks.size());
+        results[l].phases.push_back(r);
+      }
+    }
+  });
   impl_->engine->run();
   return results;
 }
