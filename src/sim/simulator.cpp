@@ -48,8 +48,8 @@ struct Simulator::Impl {
   std::unique_ptr<sg4::Engine> engine;
   std::vector<sg4::Host*> hosts;  // by ChipId
   // ptask fidelity on a generated platform: every directed link as a pair of
-  // hosts (its endpoints; switches get hosts of their own) whose route is
-  // that link alone, so a task can load each link with its bytes directly.
+  // port hosts whose route is that link alone, so a task can load each link
+  // with its bytes directly.
   const Topology* topology = nullptr;
   std::vector<std::pair<sg4::Host*, sg4::Host*>> link_hosts;  // by LinkId
 };
@@ -170,41 +170,26 @@ void Simulator::build(const Topology& t) {
                .first;
     in_route.emplace_back(it->second, l.up ? sg4::LinkInRoute::Direction::UP : sg4::LinkInRoute::Direction::DOWN);
   }
-  if (impl_->fidelity == Fidelity::kPtask) [&, &impl = *impl_]() {
-  std::unordered_map<std::string, sg4::Host*> host_of;
-  std::unordered_map<std::string, long> chip_of;
-  for (std::size_t c = 0; c < t.num_chips(); ++c) {
-    host_of.emplace(t.chips[c], impl.hosts[c]);
-    chip_of.emplace(t.chips[c], static_cast<long>(c));
-  }
-  auto chip_index = [&](const std::string& name) {
-    auto it = chip_of.find(name);
-    return it == chip_of.end() ? -1L : it->second;
-  };
-  std::set<std::pair<sg4::Host*, sg4::Host*>> taken;
-  std::vector<std::pair<sg4::Host*, sg4::Host*>> ends(t.links.size(), {nullptr, nullptr});
-  for (std::size_t l = 0; l < t.links.size(); ++l) {
-    const Link& link = t.links[l];
-    if (link.from.empty() || link.to.empty() || link.from == link.to) return;  // no endpoints: tasks of chip pairs
-    for (const std::string* end : {&link.from, &link.to})
-      if (!host_of.count(*end)) host_of.emplace(*end, zone->create_host("node:" + *end, 1e9)->seal());
-    ends[l] = {host_of.at(link.from), host_of.at(link.to)};
-    // Two parallel links, or a chip pair whose route is not this link, would
-    // need two routes for one pair of hosts.
-    if (!taken.insert(ends[l]).second) return;
-    const long a = chip_index(link.from), b = chip_index(link.to);
-    if (a >= 0 && b >= 0) {
-      auto r = t.route(static_cast<ChipId>(a), static_cast<ChipId>(b));
-      if (r.size() != 1 || *r.begin() != l) return;
+  if (impl_->fidelity == Fidelity::kPtask) {
+    // P port hosts give P (P - 1) ordered pairs: one per directed link, whose
+    // route is that link alone. A task loads its links through these pairs,
+    // so its byte matrix is P x P (P ~ sqrt(links)) whatever the chip count.
+    std::size_t ports = 2;
+    while (ports * (ports - 1) < t.links.size()) ++ports;
+    std::vector<sg4::Host*> port(ports);
+    for (std::size_t p = 0; p < ports; ++p) port[p] = zone->create_host("port:" + std::to_string(p), 1e9)->seal();
+    impl_->link_hosts.clear();
+    for (std::size_t l = 0, a = 0, b = 1; l < t.links.size(); ++l) {
+      impl_->link_hosts.emplace_back(port[a], port[b]);
+      zone->add_route(port[a]->get_netpoint(), port[b]->get_netpoint(), nullptr, nullptr, {in_route[l]}, false);
+      if (++b == a) ++b;
+      if (b == ports) {
+        ++a;
+        b = a == 0 ? 1 : 0;
+      }
     }
+    impl_->topology = &t;
   }
-  // The tasks need no other route: chip-to-chip routes are left out.
-  for (std::size_t l = 0; l < t.links.size(); ++l)
-    zone->add_route(ends[l].first->get_netpoint(), ends[l].second->get_netpoint(), nullptr, nullptr, {in_route[l]},
-                    false);
-  impl.topology = &t;
-  impl.link_hosts = std::move(ends);
-  }();
   std::vector<sg4::LinkInRoute> links;
   for (std::size_t s = 0; s < t.num_chips() && !impl_->topology; ++s)
     for (std::size_t d = 0; d < t.num_chips(); ++d) {
@@ -371,7 +356,7 @@ std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTr
           std::vector<double> bytes;
           double delay = 0;
           if (topo) {
-            // Each link loaded with its bytes through its own host pair. L07
+            // Each link loaded with its bytes through its own port pair. L07
             // applies the largest latency of a task's pairs, here the slowest
             // link's; the rest of the flows' route latency is waited first.
             std::unordered_map<sg4::Host*, std::size_t> index;
