@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <set>
 #include <unordered_map>
 
 #include "moesim/bound.hpp"
@@ -22,25 +21,6 @@ double torus_bisection_Bps(const TorusSpec& spec) {
   const double bw = widest < spec.dim_bandwidth_Bps.size() ? spec.dim_bandwidth_Bps[widest] : spec.bandwidth_Bps;
   const double crossings = spec.wraparound && k > 2 ? 2.0 : 1.0;
   return crossings * static_cast<double>(n / k) * bw;
-}
-
-double halves_cut_Bps(const Topology& t) {
-  const std::size_t n = t.num_chips(), half = n / 2;
-  std::vector<char> across(t.links.size(), 0), inside(t.links.size(), 0);
-  for (ChipId s = 0; s < n; ++s)
-    for (ChipId d = 0; d < n; ++d) {
-      if (s == d) continue;
-      const bool s_first = s < half, d_first = d < half;
-      if (s_first == d_first) {
-        for (LinkId l : t.route(s, d)) inside[l] = 1;
-      } else if (s_first) {  // one direction: first half to second
-        for (LinkId l : t.route(s, d)) across[l] = 1;
-      }
-    }
-  double sum = 0;
-  for (std::size_t l = 0; l < t.links.size(); ++l)
-    if (across[l] && !inside[l]) sum += t.links[l].bandwidth_Bps;
-  return sum;
 }
 
 std::optional<double> min_cut_of_halves_Bps(const Topology& t, const std::vector<std::vector<int>>& halvings) {
@@ -131,8 +111,7 @@ TopologySummary summarize(const PlatformSpec& spec, const Topology& t) {
     s.bisection_Bps = *cut;
     s.bisection_method = "minimum cut between the chip-order halves (max flow; an upper bound on the bisection)";
   } else {
-    s.bisection_Bps = halves_cut_Bps(t);
-    s.bisection_method = "links the routes cross between the chip-order halves (an upper bound on the bisection)";
+    s.bisection_method = "no links";
   }
   return s;
 }

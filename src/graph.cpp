@@ -17,12 +17,6 @@ namespace moesim {
 const char* const kShortestPathRouting =
     "shortest paths (fewest links, then least latency), equal-cost ties spread by source digits (S-mod-k)";
 
-long NetGraph::node_index(const std::string& name) const {
-  for (std::size_t v = 0; v < num_nodes(); ++v)
-    if (node_name(v) == name) return static_cast<long>(v);
-  return -1;
-}
-
 std::size_t NetGraph::add_switch(const std::string& name) {
   switches.push_back(name);
   return num_nodes() - 1;

@@ -155,7 +155,7 @@ Topology make_torus(const std::string& name, const TorusSpec& spec) {
         }
       }
   seg_begin.back() = static_cast<std::uint32_t>(seg_links.size());
-  auto seg_end = [&](std::size_t i) { return i + 1 < seg_begin.size() ? seg_begin[i + 1] : seg_begin.back(); };
+  auto seg_end = [&](std::size_t i) { return seg_begin[i + 1]; };
 
   // Every route's length first, so the table is allocated once.
   std::uint64_t total = 0;

@@ -29,10 +29,6 @@ struct TopologySummary {
 
 TopologySummary summarize(const PlatformSpec& spec, const Topology& topology);
 
-// Bandwidth of the directed links that routes from the first half of the
-// chips (in chip order) to the second cross and no route within a half uses.
-double halves_cut_Bps(const Topology& topology);
-
 // The smallest minimum cut (max flow over the links' graph) among ways to
 // halve the chips (side[c] is 0 or 1), or nothing when the links have no
 // endpoints (SimGrid XML).

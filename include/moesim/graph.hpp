@@ -29,8 +29,6 @@ struct NetGraph {
   const std::string& node_name(std::size_t v) const {
     return v < chips.size() ? chips[v] : switches[v - chips.size()];
   }
-  // Index of a node by name, or -1.
-  long node_index(const std::string& name) const;
   std::size_t add_switch(const std::string& name);
   void add_edge(const std::string& name, std::size_t a, std::size_t b, double bandwidth_Bps, double latency_s,
                 const std::string& link_class);

@@ -191,7 +191,8 @@ void Simulator::build(const Topology& t) {
     impl_->topology = &t;
   }
   std::vector<sg4::LinkInRoute> links;
-  for (std::size_t s = 0; s < t.num_chips() && !impl_->topology; ++s)
+  const bool chip_routes = impl_->topology == nullptr;  // ptask tasks use the port routes only
+  for (std::size_t s = 0; chip_routes && s < t.num_chips(); ++s)
     for (std::size_t d = 0; d < t.num_chips(); ++d) {
       if (s == d) continue;
       links.clear();
