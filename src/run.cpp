@@ -164,7 +164,8 @@ RunReport run_scenario(const Scenario& s) {
   if (xml || s.engine == Engine::kSimgrid) {
     try {
       sim = std::make_unique<Simulator>(SimConfig{s.simgrid.network_model, fidelity, s.simgrid.cfg,
-                                                  !(log && log->should_log(spdlog::level::debug))});
+                                                  !(log && log->should_log(spdlog::level::debug)),
+                                                  s.simgrid.ptask_max_links});
     } catch (const InputError& e) {
       throw InputError(s.where_simgrid + ": simgrid: " + e.what());
     }

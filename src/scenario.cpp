@@ -304,7 +304,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 
   s.where_simgrid = root.where("simgrid");
   if (auto sg = root.map_if("simgrid")) {
-    sg->allow_only({"network_model", "fidelity", "cfg"});
+    sg->allow_only({"network_model", "fidelity", "ptask_max_links", "cfg"});
+    s.simgrid.ptask_max_links = sg->positive_or("ptask_max_links", s.simgrid.ptask_max_links);
     s.simgrid.fidelity = sg->str_or("fidelity", s.simgrid.fidelity);
     if (s.simgrid.fidelity != "flow" && s.simgrid.fidelity != "ptask")
       sg->fail_at("fidelity", "'" + s.simgrid.fidelity + "' is not a fidelity (allowed: flow, ptask)");

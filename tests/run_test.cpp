@@ -248,6 +248,27 @@ TEST_CASE("the ptask fidelity is within 5% of the reference on skewed routing", 
                            0.05);
 }
 
+TEST_CASE("ptask tasks cut into blocks of links keep the answer", "[replay][ptask]") {
+  // 384 links on 4x4x4 in blocks of 32: 12 tasks where there was one.
+  const std::string cut = " --set simgrid.ptask_max_links=32";
+  for (const std::string extra : {"--set model.moe_layers=1", "--set model.moe_layers=1 --set deployment.ep=16"}) {
+    json whole = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), extra + " --fidelity ptask");
+    json blocks = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), extra + cut + " --fidelity ptask");
+    for (const char* key : {"dispatch_us", "combine_us"}) {
+      INFO(extra << " " << key);
+      CHECK(layer0(blocks, key) == Approx(layer0(whole, key)).epsilon(1e-9));
+    }
+  }
+  // Skewed traffic: blocks of a task no longer wait for each other's bottleneck.
+  const std::string random = "--set traffic.routing=random --set model.moe_layers=2 --fidelity ptask";
+  CHECK(layer0(run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), random + cut), "dispatch_us") <
+        layer0(run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), random), "dispatch_us"));
+  check_ptask_against_flow("deepseek-v3-decode-v4-4x4x4", "--set traffic.routing=random --set model.moe_layers=2" + cut,
+                           0.05);
+  check_ptask_against_flow("deepseek-v3-decode-sg2262-zipf", "--set model.moe_layers=2 --set simgrid.ptask_max_links=8",
+                           0.05);
+}
+
 TEST_CASE("SimGrid's own torus and fat-tree routing give moesim's results", "[replay][platform][fabrics]") {
   const std::string one = " --set model.moe_layers=1";
   json yaml = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), one);

@@ -45,6 +45,8 @@ struct SimgridSpec {
   // "flow" (one comm per flow, the reference) or "ptask" (one parallel task
   // per phase, group and route latency, under SimGrid's ptask_L07 model).
   std::string fidelity = "flow";
+  // ptask: the most links one task loads (a task's links are cut into blocks).
+  std::uint64_t ptask_max_links = 1024;
   // Extra SimGrid --cfg options, "name:value".
   std::vector<std::string> cfg;
 };

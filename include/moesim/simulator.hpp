@@ -28,6 +28,11 @@ struct SimConfig {
   // network/TCP-gamma:0), so they can override them.
   std::vector<std::string> cfg;
   bool quiet = true;  // SimGrid's own log at warning level
+  // kPtask on a generated platform: a task loads at most this many links;
+  // a phase's per-latency load is cut into blocks of consecutive links.
+  // SimGrid's selective update walks a task's links in time quadratic in
+  // their number at every event (lmm::System::update_modified_cnst_set_rec).
+  std::size_t ptask_max_links = 1024;
 };
 
 // moesim's SimGrid options for a network model: with CM02, cross-traffic and

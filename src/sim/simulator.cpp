@@ -42,6 +42,7 @@ std::vector<std::string> simgrid_options(const SimConfig& config) {
 
 struct Simulator::Impl {
   Fidelity fidelity = Fidelity::kFlow;
+  std::size_t ptask_max_links = 1024;
   std::vector<std::string> args;
   std::vector<char*> argv;
   int argc = 0;
@@ -56,6 +57,7 @@ struct Simulator::Impl {
 
 Simulator::Simulator(const SimConfig& config) : impl_(std::make_unique<Impl>()) {
   impl_->fidelity = config.fidelity;
+  impl_->ptask_max_links = std::max<std::size_t>(1, config.ptask_max_links);
   impl_->args.push_back("moesim");
   if (config.quiet) impl_->args.push_back("--log=root.thres:warning");
   for (auto& a : impl_->args) impl_->argv.push_back(a.data());
@@ -352,7 +354,23 @@ std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTr
         std::vector<sg4::ExecPtr> execs;
         std::vector<const Task*> of_exec;
         std::vector<std::pair<sg4::ExecPtr, double>> pending;  // (task, when to start)
+        // On a generated platform, each task's links in blocks of at most
+        // ptask_max_links consecutive links, each block its own SimGrid task
+        // (same start, same latency): SimGrid's selective update costs the
+        // square of a task's link count at every event. A block's links
+        // progress together; blocks, like tasks, share links max-min.
+        struct Block {
+          const Task* task;
+          std::size_t lo, hi;  // its links [lo, hi)
+        };
+        std::vector<Block> blocks;
         for (const auto& [key, t] : tasks) {
+          if (!topo) blocks.push_back({&t, 0, 0});
+          for (std::size_t lo = 0; lo < t.link_bytes.size(); lo += impl_->ptask_max_links)
+            blocks.push_back({&t, lo, std::min(t.link_bytes.size(), lo + impl_->ptask_max_links)});
+        }
+        for (const auto& [task, lo, hi] : blocks) {
+          const Task& t = *task;
           std::vector<sg4::Host*> task_hosts;
           std::vector<double> bytes;
           double delay = 0;
@@ -363,7 +381,7 @@ std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTr
             std::unordered_map<sg4::Host*, std::size_t> index;
             std::vector<std::tuple<std::size_t, std::size_t, double>> cells;
             double link_latency = 0;
-            for (std::size_t id = 0; id < t.link_bytes.size(); ++id) {
+            for (std::size_t id = lo; id < hi; ++id) {
               if (t.link_bytes[id] <= 0) continue;
               std::size_t ends[2];
               int e = 0;
@@ -375,6 +393,7 @@ std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTr
               cells.emplace_back(ends[0], ends[1], t.link_bytes[id]);
               link_latency = std::max(link_latency, topo->links[id].latency_s);
             }
+            if (cells.empty()) continue;
             const std::size_t m = task_hosts.size();
             bytes.assign(m * m, 0.0);
             for (const auto& [a, b, v] : cells) bytes[a * m + b] += v;

@@ -432,6 +432,8 @@ expect_error "switch ports too few for two layers" 2 \
   "$E$(q "$P"):5: topology\.levels\[1\]\.switch_ports: 64 members need 16 leaves of 4 ports down, more than a 8-port spine" topo "$P"
 expect_error "--fidelity fast" 2 "$E--set simgrid\.fidelity: simgrid\.fidelity: 'fast' is not a fidelity \(allowed: flow, ptask\)" \
   run "$REF" --fidelity fast
+expect_error "ptask_max_links 0" 2 "$E--set simgrid\.ptask_max_links: simgrid\.ptask_max_links: '0' is not a positive integer" \
+  run "$REF" --fidelity ptask --set simgrid.ptask_max_links=0
 expect_error "compare with a missing platform" 2 \
   "$E""compare: none: $(q "$TMP/none.yaml"): cannot open file" \
   compare "$REF" --platform "$TMP/none.yaml" --engine bound
