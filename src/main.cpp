@@ -1,26 +1,34 @@
-// The moesim command line: run, bytes, platform.
+// The moesim command line: run, bytes, platform, topo, compare, and campaigns
+// (sweep, results, merge, plot).
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <memory>
-#include <unistd.h>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <thread>
+#include <unistd.h>
 
 #include "moesim/analysis.hpp"
 #include "moesim/bound.hpp"
 #include "moesim/bytes.hpp"
+#include "moesim/campaign.hpp"
 #include "moesim/compare.hpp"
 #include "moesim/error.hpp"
 #include "moesim/graph_io.hpp"
 #include "moesim/picture.hpp"
 #include "moesim/platform.hpp"
+#include "moesim/plot.hpp"
+#include "moesim/results_db.hpp"
 #include "moesim/report.hpp"
 #include "moesim/run.hpp"
 #include "moesim/scenario.hpp"
 #include "moesim/simulator.hpp"
+#include "moesim/sweep.hpp"
 #include "moesim/units.hpp"
 
 using namespace moesim;
@@ -113,6 +121,66 @@ void run_topo(const std::string& path, const std::string& scenario_path, std::si
   if (!json_path.empty()) write_file(json_path, j.dump(2) + "\n", "--json");
 }
 
+// Writes text to a file, or to stdout for "-".
+void write_output(const std::string& path, const std::string& text, const std::string& flag) {
+  if (path == "-") std::cout << text;
+  else write_file(path, text, flag);
+}
+
+int run_sweep(const std::string& path, CampaignOptions o, bool slurm, std::size_t shards,
+              const std::vector<std::string>& sbatch_args) {
+  const Sweep sweep = load_sweep(path);
+  if (o.db_path.empty()) o.db_path = sweep.name + ".db";
+  o.moesim = self_executable();
+  if (!slurm && !sbatch_args.empty())
+    fail("sweep", "", "unexpected arguments '" + sbatch_args.front() + "' (sbatch options go after --slurm --)");
+  if (slurm) {
+    SlurmOptions so;
+    so.db_path = o.db_path;
+    so.moesim = o.moesim;
+    so.shards = shards ? shards : std::min<std::size_t>(sweep.runs.size(), 64);
+    so.cpus = o.jobs;
+    so.sbatch_args = sbatch_args;
+    if (so.shards > sweep.runs.size())
+      fail("--shards", "", std::to_string(so.shards) + " shards for " + std::to_string(sweep.runs.size()) + " runs");
+    const auto [script, out] = submit_slurm(sweep, so);
+    std::string job = out;
+    while (!job.empty() && (job.back() == '\n' || job.back() == '\r')) job.pop_back();
+    std::cout << "submitted " << script << " as Slurm job " << job << ": " << so.shards << " shards of "
+              << sweep.name << " (" << sweep.runs.size() << " runs)\n";
+    std::vector<std::string> dbs;
+    for (std::size_t i = 0; i < so.shards; ++i) dbs.push_back(shard_db_path(o.db_path, i, so.shards));
+    const bool waited = std::find(sbatch_args.begin(), sbatch_args.end(), "--wait") != sbatch_args.end() ||
+                        std::find(sbatch_args.begin(), sbatch_args.end(), "-W") != sbatch_args.end();
+    if (!waited) {
+      std::cout << "when it is done: moesim merge " << o.db_path;
+      for (const auto& d : dbs) std::cout << " " << d;
+      std::cout << "\n";
+      return 0;
+    }
+    ResultsDb db(o.db_path);
+    std::size_t added = 0;
+    for (const auto& d : dbs) added += db.merge_from(d);
+    std::cout << "merged " << added << " runs from " << dbs.size() << " shard databases into " << o.db_path << "\n";
+    return 0;
+  }
+  const CampaignTally t = run_campaign(sweep, o);
+  if (o.dry_run) return 0;
+  std::cout << "campaign " << sweep.name << ": " << t.total << " runs, " << t.recorded << " already in " << o.db_path
+            << "; this time " << t.ok << " ok, " << t.failed << " failed, " << t.skipped << " skipped";
+  if (t.lost) std::cout << ", " << t.lost << " stopped before the end";
+  std::cout << "\n";
+  if (t.failed) {
+    std::size_t shown = 0;
+    for (const auto& r : ResultsDb(o.db_path).runs())
+      if (r["status"] == "failed" && r["campaign"] == sweep.name && shown++ < 5)
+        std::cerr << "moesim sweep: failed: " << r["name"].get<std::string>() << ": "
+                  << (r["error"].is_string() ? r["error"].get<std::string>() : "") << "\n";
+  }
+  if (t.interrupted) return 130;
+  return t.failed || t.lost ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -182,6 +250,54 @@ int main(int argc, char** argv) {
   cmp->add_option("--engine", copt.engine, "simgrid (default), analytic or bound; bound and analytic always run too");
   cmp->add_option("--json", compare_json, "Write every column, layer by layer, as JSON to this file");
 
+  // moesim sweep
+  auto* sweep = app.add_subcommand("sweep", "Run a campaign: every run of a sweep file, in parallel, into a results database");
+  std::string sweep_path, shard_text;
+  CampaignOptions campaign;
+  campaign.jobs = std::max(1u, std::thread::hardware_concurrency());
+  bool slurm = false;
+  std::size_t shards = 0;
+  std::vector<std::string> sbatch_args;
+  sweep->add_option("file", sweep_path, "Sweep YAML file")->required();
+  sweep->add_option("--db", campaign.db_path, "Results database (SQLite; default: the sweep's name + .db)");
+  sweep->add_option("-j,--jobs", campaign.jobs, "Runs at once (default: the number of cores)")->check(kPositive);
+  sweep->add_flag("--dry-run", campaign.dry_run, "List the runs, their count and what is already recorded");
+  sweep->add_flag("--retry-failed", campaign.retry_failed, "Run again the runs recorded as failed");
+  sweep->add_option("--shard", shard_text, "Only shard i of N (runs i, i+N, ...), as i/N");
+  sweep->add_flag("--slurm", slurm, "Submit the campaign as a Slurm job array (sbatch options after --)");
+  sweep->add_option("--shards", shards, "Tasks of the Slurm job array (default: runs, at most 64)")->check(kPositive);
+  sweep->add_option("sbatch", sbatch_args, "With --slurm: options for sbatch, after --");
+
+  // moesim results
+  auto* results = app.add_subcommand("results", "Print or export a results database");
+  std::string results_db, results_csv, results_json;
+  results->add_option("db", results_db, "Results database")->required();
+  results->add_option("--csv", results_csv, "Write one row per run (parameters as columns) as CSV ('-' for stdout)");
+  results->add_option("--json", results_json, "Write every run, with its layers, as JSON ('-' for stdout)");
+
+  // moesim merge
+  auto* merge = app.add_subcommand("merge", "Merge results databases (e.g. Slurm shards) into one");
+  std::string merge_out;
+  std::vector<std::string> merge_in;
+  merge->add_option("out", merge_out, "Database to merge into (created if missing)")->required();
+  merge->add_option("inputs", merge_in, "Databases to merge from")->required();
+
+  // moesim plot
+  auto* plot_cmd = app.add_subcommand("plot", "Plot a results database with gnuplot (PNG, SVG)");
+  std::string plot_db;
+  PlotOptions popt;
+  plot_cmd->add_option("db", plot_db, "Results database")->required();
+  plot_cmd->add_option("--x", popt.x, "Parameter on the x axis, e.g. deployment.ep");
+  plot_cmd->add_option("--y", popt.y, "Result on the y axis (total_us_mean, dispatch_us_mean, combine_us_max, ...)")
+      ->capture_default_str();
+  plot_cmd->add_option("--by", popt.by, "One line per value of this parameter (repeatable)");
+  plot_cmd->add_option("--where", popt.where, "Only runs with key=value (repeatable)");
+  plot_cmd->add_option("--campaign", popt.campaign, "Only this campaign's runs");
+  plot_cmd->add_option("--layers", popt.layers_of, "Instead: per-layer dispatch and combine bars of this run");
+  plot_cmd->add_flag("--logx", popt.logx, "Logarithmic x axis (base 2)");
+  plot_cmd->add_option("--title", popt.title, "Title (default: what is plotted)");
+  plot_cmd->add_option("--out", popt.outputs, "Write to this .png or .svg file (repeatable)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -242,6 +358,41 @@ int main(int argc, char** argv) {
       const nlohmann::json r = compare(copt);
       std::cout << compare_table(r);
       if (!compare_json.empty()) write_file(compare_json, r.dump(2) + "\n", "--json");
+    } else if (*sweep) {
+      if (!shard_text.empty()) campaign.shard = parse_shard(shard_text);
+      return run_sweep(sweep_path, campaign, slurm, shards, sbatch_args);
+    } else if (*results) {
+      ResultsDb db(results_db);
+      const nlohmann::json runs = db.runs();
+      if (!results_csv.empty()) write_output(results_csv, runs_csv(runs, db.param_columns()), "--csv");
+      if (!results_json.empty()) {
+        nlohmann::json j = {{"runs", runs}, {"layers", db.layers()}, {"parameters", db.param_columns()}};
+        write_output(results_json, j.dump(2) + "\n", "--json");
+      }
+      if (results_csv.empty() && results_json.empty()) {
+        std::map<std::string, std::map<std::string, std::size_t>> tally;  // campaign -> status -> runs
+        for (const auto& r : runs) tally[r["campaign"].is_string() ? r["campaign"].get<std::string>() : ""][r["status"]]++;
+        std::cout << results_db << ": " << runs.size() << " runs\n";
+        for (const auto& [c, by] : tally) {
+          std::cout << "  campaign " << c << ":";
+          for (const auto& [status, n] : by) std::cout << " " << n << " " << status;
+          std::cout << "\n";
+        }
+        for (const auto& r : runs)
+          if (r["status"] == "failed")
+            std::cout << "  failed: " << r["name"].get<std::string>() << ": " << r["error"].get<std::string>() << "\n";
+      }
+    } else if (*merge) {
+      ResultsDb db(merge_out);
+      for (const auto& in : merge_in) {
+        const std::size_t added = db.merge_from(in);
+        std::cout << "merged " << added << " new runs from " << in << "\n";
+      }
+      std::cout << merge_out << ": " << db.runs().size() << " runs\n";
+    } else if (*plot_cmd) {
+      ResultsDb db(plot_db);
+      plot(db.runs(), db.layers(), db.param_columns(), popt);
+      for (const auto& out : popt.outputs) std::cout << "wrote " << out << "\n";
     } else if (*topo) {
       run_topo(topo_path, topo_scenario, topo_top, topo_json);
     } else if (*platform) {

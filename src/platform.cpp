@@ -284,6 +284,27 @@ Topology build_topology(const PlatformSpec& spec) {
   throw std::logic_error("build_topology: XML platforms are read by SimGrid");
 }
 
+std::optional<std::uint64_t> platform_chips(const PlatformSpec& spec) {
+  std::uint64_t n = 1;
+  switch (spec.kind) {
+    case PlatformSpec::Kind::kTorus:
+      for (auto k : spec.torus.dims) n *= k;
+      return n;
+    case PlatformSpec::Kind::kFatTree:
+      for (std::uint64_t l = 0; l < spec.fat_tree.levels; ++l) n *= spec.fat_tree.k;
+      return n;
+    case PlatformSpec::Kind::kDragonfly:
+      return spec.dragonfly.groups * spec.dragonfly.routers * spec.dragonfly.chips;
+    case PlatformSpec::Kind::kGraph: return spec.graph.chips.size();
+    case PlatformSpec::Kind::kTiers:
+      for (const auto& level : spec.tiers.levels) n *= level.count;
+      return n;
+    case PlatformSpec::Kind::kGpuCluster: return spec.gpu.nodes * spec.gpu.gpus;
+    case PlatformSpec::Kind::kXml: break;
+  }
+  return std::nullopt;
+}
+
 CommParams resolved_comm_params(const PlatformSpec& spec, const Topology& topology) {
   CommParams p = spec.comm;
   double chip_bw = topology.links.empty() ? 0 : topology.links.front().bandwidth_Bps;

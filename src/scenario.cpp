@@ -228,10 +228,31 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
                               std::to_string(s.model.num_experts) + " experts of model.num_experts");
 
   YamlMap dep = root.map("deployment");
-  dep.allow_only({"global_batch", "seq_len", "ep", "moe_tp", "placement", "groups", "group_placement"});
-  s.deployment.global_batch = dep.positive("global_batch");
+  dep.allow_only({"global_batch", "tokens_per_chip", "seq_len", "ep", "moe_tp", "placement", "groups",
+                  "group_placement"});
   s.deployment.seq_len = dep.positive_or("seq_len", 1);
   s.deployment.ep = dep.positive("ep");
+  // The batch, or the tokens each EP rank holds (global_batch x seq_len / ep).
+  // When the file gives one and --set the other, --set wins.
+  bool by_tokens = dep.has("tokens_per_chip");
+  if (by_tokens && dep.has("global_batch")) {
+    const bool tokens_set = root.doc().overridden("deployment.tokens_per_chip");
+    if (tokens_set == root.doc().overridden("deployment.global_batch"))
+      dep.fail_at("tokens_per_chip", "give deployment.global_batch or deployment.tokens_per_chip, not both");
+    by_tokens = tokens_set;
+  }
+  if (by_tokens) {
+    const std::uint64_t per_chip = dep.positive("tokens_per_chip");
+    if (per_chip > (1ull << 40) / s.deployment.ep)
+      dep.fail_at("tokens_per_chip", "tokens_per_chip x ep is more than 2^40 tokens");
+    if (per_chip * s.deployment.ep % s.deployment.seq_len != 0)
+      dep.fail_at("tokens_per_chip", std::to_string(per_chip) + " x ep " + std::to_string(s.deployment.ep) +
+                                         " tokens is not a whole number of sequences of seq_len " +
+                                         std::to_string(s.deployment.seq_len));
+    s.deployment.global_batch = per_chip * s.deployment.ep / s.deployment.seq_len;
+  } else {
+    s.deployment.global_batch = dep.positive("global_batch");
+  }
   s.deployment.moe_tp = dep.positive_or("moe_tp", 1);
   s.where_group = dep.where("ep");
   // Sizes beyond these overflow the byte model or describe no real machine.

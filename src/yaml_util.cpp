@@ -68,6 +68,12 @@ void YamlDoc::set(const std::string& assignment) {
   overridden_.insert(key);
 }
 
+bool YamlDoc::overridden(const std::string& key) const {
+  for (const auto& o : overridden_)
+    if (key == o || key.rfind(o + ".", 0) == 0 || o.rfind(key + ".", 0) == 0) return true;
+  return false;
+}
+
 std::string YamlDoc::where(const YAML::Node& node, const std::string& key) const {
   for (const auto& o : overridden_)
     if (key == o || key.rfind(o + ".", 0) == 0 || o.rfind(key + ".", 0) == 0) return "--set " + o;

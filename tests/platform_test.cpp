@@ -27,6 +27,7 @@ TEST_CASE("every shipped platform builds with its chip and link counts", "[platf
     PlatformSpec spec = load_platform_spec(shipped(r.file));
     Topology t = build_topology(spec);
     CHECK(t.num_chips() == r.chips);
+    CHECK(platform_chips(spec) == r.chips);  // without building it
     CHECK(t.num_physical_links() == r.links);
     CHECK(t.links.front().bandwidth_Bps == Approx(r.link_bw));
     CHECK(spec.name + ".yaml" == r.file);

@@ -160,3 +160,17 @@ TEST_CASE("the traffic section, seed, samples and groups", "[scenario]") {
   Scenario c = load_scenario(f.path, {"deployment.group_placement=contiguous"});
   CHECK(group_chips(c, build_topology(c.platform))[1][0] == 16);
 }
+
+TEST_CASE("tokens_per_chip gives the batch: global_batch x seq_len = tokens_per_chip x ep", "[scenario]") {
+  TempScenario f("model: {hidden_dim: 7168, num_experts: 256, topk: 8, moe_layers: 1}\n"
+                 "deployment: {tokens_per_chip: 128, ep: 32, seq_len: 2}\n", "tokens.yaml");
+  CHECK(load_scenario(f.path).deployment.global_batch == 128 * 32 / 2);
+  // The file gives one, --set the other: --set wins.
+  TempScenario g(kModel);
+  CHECK(load_scenario(g.path, {"deployment.tokens_per_chip=16"}).deployment.global_batch == 16 * 32);
+  CHECK(load_scenario(f.path, {"deployment.global_batch=8"}).deployment.global_batch == 8);
+  CHECK_THROWS_WITH(load_scenario(g.path, {"deployment.tokens_per_chip=16", "deployment.global_batch=8"}),
+                    Catch::Contains("give deployment.global_batch or deployment.tokens_per_chip, not both"));
+  CHECK_THROWS_WITH(load_scenario(f.path, {"deployment.tokens_per_chip=3", "deployment.ep=1"}),
+                    Catch::Contains("deployment.tokens_per_chip: 3 x ep 1 tokens is not a whole number of sequences"));
+}

@@ -62,6 +62,10 @@ PlatformSpec load_platform_spec(const std::string& path);
 // The chips, links and routes of a generated (YAML) platform.
 Topology build_topology(const PlatformSpec& spec);
 
+// The number of chips of a generated platform, without building it
+// (nullopt for SimGrid XML, which only SimGrid reads).
+std::optional<std::uint64_t> platform_chips(const PlatformSpec& spec);
+
 // The bandwidths the analytic engine uses, with topology defaults filled in.
 CommParams resolved_comm_params(const PlatformSpec& spec, const Topology& topology);
 

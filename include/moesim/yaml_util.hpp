@@ -28,6 +28,9 @@ class YamlDoc {
   // the key so that errors about it point at the command line.
   void set(const std::string& assignment);
 
+  // Whether set() gave this key (or a key above or below it).
+  bool overridden(const std::string& key) const;
+
   // "file:line" of a node, or "--set key" for a value that came from set().
   std::string where(const YAML::Node& node, const std::string& key) const;
 

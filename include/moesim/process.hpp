@@ -1,0 +1,20 @@
+// Running a helper program (Graphviz, gnuplot) with text on its standard input.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace moesim {
+
+// Runs argv (argv[0] looked up in PATH) with `input` on its standard input
+// and waits for it. Throws InputError naming `flag` if it cannot start (with
+// `install_hint`, e.g. "install it with apt-get install gnuplot-nox") or
+// does not exit 0 (with the last line it wrote to stderr).
+void pipe_to_program(const std::vector<std::string>& argv, const std::string& input, const std::string& flag,
+                     const std::string& install_hint);
+
+// The same, returning what the program wrote to its standard output.
+std::string run_program(const std::vector<std::string>& argv, const std::string& input, const std::string& flag,
+                        const std::string& install_hint);
+
+}  // namespace moesim

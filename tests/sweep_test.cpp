@@ -1,0 +1,232 @@
+// Sweep files: expansion, names, ranges, shards and their errors; the
+// results database; plot scripts.
+#include "moesim/sweep.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <unistd.h>
+
+#include "moesim/error.hpp"
+#include "moesim/plot.hpp"
+#include "moesim/results_db.hpp"
+
+using namespace moesim;
+
+namespace {
+
+std::string temp_path(const std::string& name) {
+  return "/tmp/moesim_sweep_test_" + std::to_string(getpid()) + "_" + name;
+}
+
+std::string temp_sweep(const std::string& name, const std::string& body) {
+  const std::string path = temp_path(name);
+  std::ofstream(path) << "base: " << MOESIM_SOURCE_DIR << "/scenarios/reference-ep32.yaml\n" << body;
+  return path;
+}
+
+struct TempDb {
+  std::string path;
+  explicit TempDb(const std::string& name) : path(temp_path(name)) { remove_all(); }
+  ~TempDb() { remove_all(); }
+  void remove_all() const {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  }
+};
+
+RunRecord ok_run(const std::string& key, const std::string& name, std::vector<SweepParam> params, double total_us) {
+  RunRecord r;
+  r.key = key;
+  r.campaign = "c";
+  r.name = name;
+  r.status = "ok";
+  r.params = std::move(params);
+  r.report = {{"engine", "bound"},
+              {"platform", {{"name", "p"}, {"chips", 32}, {"group_chips", 32}}},
+              {"summary", {{"layers", 2}, {"total_us", {{"mean", total_us}, {"sum", 2 * total_us}}}}},
+              {"layers",
+               {{{"layer", 0}, {"dispatch_us", 1.0}, {"combine_us", 2.0}, {"total_us", 3.0}},
+                {{"layer", 1}, {"dispatch_us", 1.5}, {"combine_us", 2.5}, {"total_us", 4.0}}}}};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a grid expands to every combination, the last axis fastest, zip rows together", "[sweep]") {
+  const std::string path = temp_sweep("grid.yaml",
+                                      "name: g\n"
+                                      "set: {engine: bound}\n"
+                                      "grid:\n"
+                                      "  deployment.ep: [8, 16]\n"
+                                      "  precision: [W8A8, W16A16]\n"
+                                      "zip:\n"
+                                      "  seed: [1, 2, 3]\n"
+                                      "  traffic.routing: [uniform, random, zipf]\n");
+  const Sweep s = load_sweep(path);
+  CHECK(s.name == "g");
+  REQUIRE(s.runs.size() == 2 * 2 * 3);
+  CHECK(s.axes == std::vector<std::string>{"deployment.ep", "precision", "seed", "traffic.routing"});
+  CHECK(s.runs[0].name == "ep=8,precision=W8A8,seed=1,routing=uniform");
+  CHECK(s.runs[1].name == "ep=8,precision=W8A8,seed=2,routing=random");
+  CHECK(s.runs[3].name == "ep=8,precision=W16A16,seed=1,routing=uniform");
+  CHECK(s.runs[11].name == "ep=16,precision=W16A16,seed=3,routing=zipf");
+  CHECK(s.runs[5].overrides() ==
+        std::vector<std::string>{"engine=bound", "deployment.ep=8", "precision=W16A16", "seed=3", "traffic.routing=zipf"});
+  std::set<std::string> names;
+  for (const auto& r : s.runs) names.insert(r.name);
+  CHECK(names.size() == s.runs.size());
+  std::remove(path.c_str());
+}
+
+TEST_CASE("ranges, platform paths and clashing short names", "[sweep]") {
+  const std::string path = temp_sweep("range.yaml",
+                                      "grid:\n"
+                                      "  deployment.tokens_per_chip: {from: 16, to: 256, factor: 2}\n"
+                                      "  expert_time_us: {from: 0, to: 1, step: 0.5}\n"
+                                      "  platform: [../platforms/a.yaml, /abs/b.yaml]\n"
+                                      "  model.seed: [1]\n"
+                                      "  seed: [2]\n");
+  const Sweep s = load_sweep(path);
+  REQUIRE(s.runs.size() == 5 * 3 * 2);
+  CHECK(s.runs[0].params[0].value == "16");
+  CHECK(s.runs.back().params[0].value == "256");
+  CHECK(s.runs[0].params[1].value == "0");
+  CHECK(s.runs[2].params[1].value == "0.5");
+  CHECK(s.runs[2].params[2].value == "/tmp/../platforms/a.yaml");  // relative to the sweep file
+  CHECK(s.runs[3].params[2].value == "/abs/b.yaml");
+  CHECK(s.runs[3].params[2].label == "b");
+  CHECK(s.runs[5].params[1].value == "1");
+  CHECK(s.name == "moesim_sweep_test_" + std::to_string(getpid()) + "_range");
+  CHECK(s.runs[0].name == "tokens_per_chip=16,expert_time_us=0,platform=a,model.seed=1,seed=2");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("bad sweep files are named", "[sweep]") {
+  struct Case {
+    const char* body;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"grid: {deployment.ep: []}\n", "grid.deployment.ep: an empty list"},
+           Case{"grid: {deployment.ep: 8}\n", "grid.deployment.ep: expected a list of values or a range"},
+           Case{"grid: {deployment.ep: {from: 8, to: 4, step: 1}}\n", "grid.deployment.ep.to: 4 is less than from 8"},
+           Case{"grid: {deployment.ep: {from: 8, to: 64}}\n", "a range needs one of step and factor"},
+           Case{"grid: {deployment.ep: {from: 8, to: 64, factor: 1}}\n", "grid.deployment.ep.factor: must be more than 1"},
+           Case{"zip: {seed: [1, 2], deployment.ep: [8]}\n", "zip.deployment.ep: 1 values where seed has 2"},
+           Case{"grid: {seed: [1]}\nzip: {seed: [2]}\n", "zip.seed: is also a grid axis"},
+           Case{"gird: {seed: [1]}\n", "gird: unknown key"},
+           Case{"name: x\n", "a sweep needs a grid or a zip"},
+           Case{"grid: {seed: [1]}\nunfit: drop\n", "unfit: 'drop' is not one of: fail, skip"},
+       }) {
+    INFO(c.body);
+    const std::string path = temp_sweep("bad.yaml", c.body);
+    CHECK_THROWS_WITH(load_sweep(path), Catch::Contains(c.message) && Catch::Contains(path));
+    std::remove(path.c_str());
+  }
+}
+
+TEST_CASE("shards split the runs: each run in exactly one shard", "[sweep]") {
+  const std::string path = temp_sweep("shard.yaml", "grid: {seed: {from: 1, to: 10, step: 1}}\n");
+  const Sweep s = load_sweep(path);
+  std::multiset<std::size_t> seen;
+  for (std::size_t i = 0; i < 3; ++i)
+    for (const auto& r : shard_runs(s, parse_shard(std::to_string(i) + "/3"))) seen.insert(r.index);
+  CHECK(seen.size() == 10);
+  for (std::size_t i = 0; i < 10; ++i) CHECK(seen.count(i) == 1);
+  for (const char* bad : {"3/3", "1", "a/2", "1/0", "-1/2", ""})
+    CHECK_THROWS_WITH(parse_shard(bad), Catch::Contains("--shard") && Catch::Contains("is not i/N"));
+  std::remove(path.c_str());
+}
+
+TEST_CASE("the results database records, replaces, merges and exports runs", "[sweep][db]") {
+  TempDb a("a.db"), b("b.db");
+  {
+    ResultsDb db(a.path);
+    db.record(ok_run("k1", "ep=8", {{"deployment.ep", "8", "8"}}, 10.0));
+    RunRecord failed;
+    failed.key = "k2";
+    failed.campaign = "c";
+    failed.name = "ep=16";
+    failed.status = "failed";
+    failed.error = "bad, \"quoted\" value";
+    failed.params = {{"deployment.ep", "16", "16"}};
+    db.record(failed);
+    db.record(ok_run("k1", "ep=8", {{"deployment.ep", "8", "8"}}, 11.0));  // replaced, not doubled
+    const auto st = db.statuses();
+    CHECK(st.size() == 2);
+    CHECK(st.at("k2") == "failed");
+    const auto runs = db.runs();
+    REQUIRE(runs.size() == 2);
+    CHECK(runs[1]["name"] == "ep=8");
+    CHECK(runs[1]["deployment.ep"] == 8);  // an integer column value, not text
+    CHECK(runs[1]["total_us_mean"] == 11.0);
+    CHECK(db.layers().size() == 2);
+    const std::string csv = runs_csv(runs, db.param_columns());
+    CHECK(csv.rfind("name,status,deployment.ep,key,", 0) == 0);
+    CHECK(csv.find("\"bad, \"\"quoted\"\" value\"") != std::string::npos);
+  }
+  {
+    ResultsDb other(b.path);
+    other.record(ok_run("k1", "ep=8", {{"deployment.ep", "8", "8"}}, 11.0));
+    other.record(ok_run("k3", "ep=8,seed=2", {{"deployment.ep", "8", "8"}, {"seed", "2", "2"}}, 12.0));
+  }
+  ResultsDb db(a.path);
+  CHECK(db.merge_from(b.path) == 1);  // k1 is already there
+  CHECK(db.merge_from(b.path) == 0);
+  CHECK(db.runs().size() == 3);
+  CHECK(db.layers().size() == 4);
+  CHECK(db.param_columns() == std::vector<std::string>{"deployment.ep", "seed"});
+}
+
+TEST_CASE("a file that is not a results database is refused", "[sweep][db]") {
+  TempDb t("not.db");
+  std::ofstream(t.path) << "hello\n";
+  CHECK_THROWS_WITH(ResultsDb(t.path), Catch::Contains(t.path));
+}
+
+TEST_CASE("run keys follow the scenario and its files", "[sweep][db]") {
+  const std::string k = run_key("a: 1", {"platform"});
+  CHECK(k.size() == 16);
+  CHECK(run_key("a: 1", {"platform"}) == k);
+  CHECK(run_key("a: 2", {"platform"}) != k);
+  CHECK(run_key("a: 1", {"platform2"}) != k);
+  CHECK(run_key("a: 1", {"plat", "form"}) != k);
+}
+
+TEST_CASE("plot scripts: one line per --by value, and varying parameters refused", "[sweep][plot]") {
+  TempDb t("plot.db");
+  ResultsDb db(t.path);
+  for (int ep : {8, 16, 32})
+    for (const char* p : {"W8A8", "W16A16"})
+      db.record(ok_run(std::to_string(ep) + p, "ep=" + std::to_string(ep) + "," + p,
+                       {{"deployment.ep", std::to_string(ep), std::to_string(ep)}, {"precision", p, p}},
+                       ep * (p[1] == '8' ? 1.0 : 2.0)));
+  PlotOptions o;
+  o.x = "deployment.ep";
+  o.by = {"precision"};
+  const std::string script = plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.png");
+  CHECK(script.find("set terminal pngcairo") != std::string::npos);
+  CHECK(script.find("title \"precision=W8A8\"") != std::string::npos);
+  CHECK(script.find("title \"precision=W16A16\"") != std::string::npos);
+  CHECK(script.find("8 16\n16 32\n32 64\n") != std::string::npos);  // W16A16: y = 2 ep, in x order
+  o.by.clear();
+  CHECK_THROWS_WITH(plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.png"),
+                    Catch::Contains("'precision' takes 2 values") && Catch::Contains("--where precision="));
+  o.where = {"precision=W8A8"};
+  CHECK(plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.svg").find("set terminal svg") !=
+        std::string::npos);
+  o.x = "nope";
+  CHECK_THROWS_WITH(plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.png"),
+                    Catch::Contains("--x: 'nope' is not a parameter"));
+  o.x = "deployment.ep";
+  CHECK_THROWS_WITH(plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.jpg"),
+                    Catch::Contains("does not end in .png or .svg"));
+  PlotOptions layers;
+  layers.layers_of = "ep=8,W8A8";
+  const std::string bars = plot_script(db.runs(), db.layers(), db.param_columns(), layers, "/tmp/l.png");
+  CHECK(bars.find("0 1 2\n1 1.5 2.5\n") != std::string::npos);
+  layers.layers_of = "missing";
+  CHECK_THROWS_WITH(plot_script(db.runs(), db.layers(), db.param_columns(), layers, "/tmp/l.png"),
+                    Catch::Contains("no run named 'missing'"));
+}
