@@ -162,7 +162,10 @@ int run_sweep(const std::string& path, CampaignOptions o, bool slurm, std::size_
     std::size_t added = 0;
     for (const auto& d : dbs) added += db.merge_from(d);
     std::cout << "merged " << added << " runs from " << dbs.size() << " shard databases into " << o.db_path << "\n";
-    return 0;
+    std::size_t failed = 0;
+    for (const auto& r : db.runs()) failed += r["campaign"] == sweep.name && r["status"] == "failed";
+    if (failed) std::cerr << "moesim sweep: " << failed << " runs failed (moesim results " << o.db_path << ")\n";
+    return failed ? 1 : 0;
   }
   const CampaignTally t = run_campaign(sweep, o);
   if (o.dry_run) return 0;

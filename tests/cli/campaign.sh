@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Command-line tests of campaigns: moesim sweep / results / merge / plot.
+# A campaign must survive a killed worker and a killed campaign (the runs in
+# flight are lost, nothing is doubled, a re-run completes it), resume
+# without repeating work, shard into parts that merge back to the whole,
+# and record bad combinations as failed runs without stopping.
+#
+#   bash tests/cli/campaign.sh /path/to/moesim      (from the repository root)
+set -u
+if [[ $# -ne 1 ]]; then
+  echo "usage: bash tests/cli/campaign.sh /path/to/moesim" >&2
+  exit 2
+fi
+MOESIM=$1
+[[ $MOESIM == /* ]] || MOESIM=$PWD/$MOESIM
+ROOT=$PWD
+[[ -d $ROOT/scenarios ]] || { echo "campaign.sh: run from the repository root" >&2; exit 2; }
+export LC_ALL=C
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/moesim-campaign.XXXXXX") || exit 2
+trap 'pkill -KILL -f "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 2
+
+passed=0
+failed=0
+check() {  # check NAME CONDITION-OUTPUT: passes when the output is empty
+  if [[ -z $2 ]]; then
+    passed=$((passed + 1))
+    printf 'PASS  %s\n' "$1"
+  else
+    failed=$((failed + 1))
+    printf 'FAIL  %s: %s\n' "$1" "$2"
+  fi
+}
+# rows DB [STATUS]: how many runs the database holds (with that status).
+rows() {
+  "$MOESIM" results "$1" --csv - | awk -F, -v s="${2:-}" 'NR > 1 && (s == "" || $0 ~ "^\"[^\"]*\"," s ",") {n++} END {print n + 0}'
+}
+# distinct DB: how many distinct run names (each run once).
+distinct() { "$MOESIM" results "$1" --csv - | awk 'NR > 1' | cut -d'"' -f2 | sort -u | wc -l; }
+
+# A quick campaign (bound engine): 4 ep x 2 precisions x 2 platforms; ep 64
+# does not fit the 32-chip platform (skipped); ep 3 does not divide the experts (failed).
+cat >quick.yaml <<EOF
+name: quick
+base: $ROOT/scenarios/reference-ep32.yaml
+set: {engine: bound}
+grid:
+  deployment.ep: [3, 8, 32, 64]
+  precision: [W8A8, W16A16]
+  platform: [$ROOT/platforms/sg2262-p1r1b4c32.yaml, $ROOT/platforms/tpu-v4-4x4x4.yaml]
+unfit: skip
+EOF
+
+"$MOESIM" sweep quick.yaml --dry-run >dry.txt 2>dry.err
+check "dry run lists 16 runs" "$(grep -q '^16 runs (16 to do, 0 already in quick.db)$' dry.txt || echo "$(tail -n 1 dry.txt)")"
+check "dry run names runs by their parameters" \
+  "$(grep -q $'^5\tep=8,precision=W8A8,platform=tpu-v4-4x4x4\tto run$' dry.txt || echo 'no line for run 5')"
+check "dry run shows the unfit runs" \
+  "$(grep -c 'skipped: needs 64 chips, the platform has 32' dry.txt | grep -qx 2 || echo 'not 2 skipped')"
+check "dry run writes no database" "$([[ ! -e quick.db ]] || echo 'quick.db exists')"
+
+"$MOESIM" sweep quick.yaml -j 2 >run.txt 2>run.err
+rc=$?
+check "a failed run makes the exit status 1" "$([[ $rc -eq 1 ]] || echo "exit status $rc")"
+check "the campaign goes on after failures" \
+  "$(grep -q '^campaign quick: 16 runs, 0 already in quick.db; this time 10 ok, 4 failed, 2 skipped$' run.txt || cat run.txt)"
+check "the failure is recorded with its error" \
+  "$("$MOESIM" results quick.db | grep -q "failed: ep=3,precision=W8A8,platform=sg2262-p1r1b4c32: .*deployment.ep: 3 does not divide the 256 experts" || echo 'no recorded error')"
+check "16 rows, each once" "$([[ $(rows quick.db) -eq 16 && $(distinct quick.db) -eq 16 ]] || echo "$(rows quick.db) rows")"
+
+"$MOESIM" sweep quick.yaml >again.txt 2>&1
+check "a re-run skips what is recorded" \
+  "$(grep -q '16 already in quick.db; this time 0 ok, 0 failed, 0 skipped' again.txt || cat again.txt)"
+"$MOESIM" sweep quick.yaml --retry-failed >retry.txt 2>&1
+check "--retry-failed runs the failed ones again" "$(grep -q 'this time 0 ok, 4 failed' retry.txt || cat retry.txt)"
+check "still 16 rows" "$([[ $(rows quick.db) -eq 16 ]] || echo "$(rows quick.db) rows")"
+
+# Results: CSV (parameters as columns) and JSON.
+"$MOESIM" results quick.db --csv quick.csv --json quick.json
+check "CSV has the parameters as columns" \
+  "$(head -n 1 quick.csv | grep -q '^name,status,deployment.ep,precision,platform,' || head -n 1 quick.csv)"
+check "JSON has runs and layers" \
+  "$(grep -q '"layers": \[' quick.json && grep -q '"parameters": \[' quick.json || echo 'no runs/layers')"
+
+# Plots through gnuplot: PNG and SVG.
+"$MOESIM" plot quick.db --x deployment.ep --by platform --where precision=W8A8 --out ep.png --out ep.svg >plot.txt 2>plot.err
+check "plot writes a PNG" "$([[ $(head -c 8 ep.png | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || echo "no PNG: $(cat plot.err)")"
+check "plot writes an SVG" "$(grep -q '<svg' ep.svg || echo 'no SVG')"
+"$MOESIM" plot quick.db --layers "ep=32,precision=W16A16,platform=tpu-v4-4x4x4" --out layers.svg >/dev/null 2>plot.err
+check "per-layer bars" "$(grep -q '<svg' layers.svg || echo "no SVG: $(cat plot.err)")"
+
+# Shards: 3 parts, merged, make the whole campaign once.
+for i in 0 1 2; do "$MOESIM" sweep quick.yaml --shard "$i/3" --db "part$i.db" -j 1 >/dev/null 2>&1; done
+"$MOESIM" merge merged.db part0.db part1.db part2.db >merge.txt 2>&1
+check "shards merge to every run once" \
+  "$([[ $(rows merged.db) -eq 16 && $(distinct merged.db) -eq 16 ]] || echo "$(rows merged.db) rows: $(cat merge.txt)")"
+"$MOESIM" merge merged.db part1.db >merge2.txt 2>&1
+check "merging again adds nothing" "$(grep -q '^merged 0 new runs from part1.db$' merge2.txt || cat merge2.txt)"
+
+# Crashes. A slower campaign (the flow fidelity, 128 chips, ~1 s a run).
+cat >slow.yaml <<EOF
+name: slow
+base: $ROOT/scenarios/deepseek-v3-decode-v4-4x4x4.yaml
+set: {model.moe_layers: 1, platform: $ROOT/platforms/tpu-v4-4x4x8.yaml, deployment.ep: 128, deployment.global_batch: 1024}
+grid:
+  seed: [1, 2, 3, 4, 5, 6]
+  traffic.routing: [random]
+EOF
+# wait_for CMD: polls until CMD succeeds (at most 120 s).
+wait_for() { for _ in $(seq 1200); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+
+# A worker killed: its run is lost, the rest are recorded, a re-run completes.
+"$MOESIM" sweep slow.yaml -j 2 --db slow.db >kill1.txt 2>&1 &
+sweep_pid=$!
+wait_for "pgrep -f 'moesim.* run .*seed=1' >/dev/null"
+pkill -KILL -f "moesim.* run .*seed=1"
+wait "$sweep_pid"
+rc=$?
+check "a killed worker: exit status 1" "$([[ $rc -eq 1 ]] || echo "exit status $rc")"
+check "a killed worker loses only its run" "$([[ $(rows slow.db) -eq 5 ]] || echo "$(rows slow.db) rows: $(cat kill1.txt)")"
+check "and says so" "$(grep -q 'seed=1,routing=random: stopped before it finished' kill1.txt || cat kill1.txt)"
+"$MOESIM" sweep slow.yaml -j 2 --db slow.db >kill2.txt 2>&1
+check "a re-run completes it, each run once" \
+  "$([[ $(rows slow.db ok) -eq 6 && $(distinct slow.db) -eq 6 ]] || echo "$(rows slow.db ok) ok: $(cat kill2.txt)")"
+
+# The campaign itself killed (as by a machine crash): what was recorded stays.
+"$MOESIM" sweep slow.yaml -j 2 --db crash.db >/dev/null 2>&1 &
+sweep_pid=$!
+wait_for "[[ -e crash.db ]] && [[ \$(rows crash.db) -ge 1 ]]"
+kill -KILL "$sweep_pid"
+pkill -KILL -f "moesim.* run .*$ROOT/scenarios/deepseek-v3-decode-v4-4x4x4.yaml" 2>/dev/null
+wait "$sweep_pid" 2>/dev/null
+before=$(rows crash.db)
+check "a killed campaign keeps its recorded runs" "$([[ $before -ge 1 && $before -lt 6 ]] || echo "$before rows")"
+"$MOESIM" sweep slow.yaml -j 2 --db crash.db >crash.txt 2>&1
+check "resumed: every run once" \
+  "$([[ $(rows crash.db ok) -eq 6 && $(distinct crash.db) -eq 6 ]] || echo "$(rows crash.db) rows: $(cat crash.txt)")"
+check "resumed: only the missing runs ran" \
+  "$(grep -q "this time $((6 - before)) ok" crash.txt || cat crash.txt)"
+
+# Ctrl-C (SIGINT to the campaign and its workers, as a terminal sends it).
+setsid "$MOESIM" sweep slow.yaml -j 2 --db int.db >int.txt 2>&1 &
+sweep_pid=$!
+wait_for "pgrep -f 'moesim.* run .*seed=1' >/dev/null"
+kill -INT -- "-$sweep_pid"
+wait "$sweep_pid"
+rc=$?
+check "Ctrl-C: exit status 130" "$([[ $rc -eq 130 ]] || echo "exit status $rc")"
+"$MOESIM" sweep slow.yaml -j 2 --db int.db >int2.txt 2>&1
+check "Ctrl-C then a re-run: every run once" \
+  "$([[ $(rows int.db ok) -eq 6 && $(distinct int.db) -eq 6 ]] || echo "$(rows int.db) rows: $(cat int2.txt)")"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
