@@ -289,9 +289,9 @@ std::size_t ResultsDb::merge_from(const std::string& other) {
   return added;
 }
 
-nlohmann::json ResultsDb::runs() const {
+nlohmann::json ResultsDb::rows(const std::string& sql) const {
   nlohmann::json out = nlohmann::json::array();
-  Stmt s(db_, "SELECT * FROM runs ORDER BY campaign, run_index, name", path_);
+  Stmt s(db_, sql, path_);
   while (s.step()) {
     nlohmann::json row = nlohmann::json::object();
     for (int i = 0; i < s.columns(); ++i) row[s.name(i)] = s.value(i);
@@ -300,16 +300,9 @@ nlohmann::json ResultsDb::runs() const {
   return out;
 }
 
-nlohmann::json ResultsDb::layers() const {
-  nlohmann::json out = nlohmann::json::array();
-  Stmt s(db_, "SELECT * FROM layers ORDER BY key, layer", path_);
-  while (s.step()) {
-    nlohmann::json row = nlohmann::json::object();
-    for (int i = 0; i < s.columns(); ++i) row[s.name(i)] = s.value(i);
-    out.push_back(row);
-  }
-  return out;
-}
+nlohmann::json ResultsDb::runs() const { return rows("SELECT * FROM runs ORDER BY campaign, run_index, name"); }
+
+nlohmann::json ResultsDb::layers() const { return rows("SELECT * FROM layers ORDER BY key, layer"); }
 
 std::string run_key(const std::string& scenario_yaml, const std::vector<std::string>& file_contents) {
   std::uint64_t h = 1469598103934665603ull;

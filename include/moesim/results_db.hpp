@@ -61,6 +61,7 @@ class ResultsDb {
 
  private:
   void exec(const std::string& sql) const;
+  nlohmann::json rows(const std::string& sql) const;
   void add_param_column(const std::string& key);
   std::string path_;
   sqlite3* db_ = nullptr;

@@ -38,20 +38,9 @@ rows() {
 # distinct DB: how many distinct run names (each run once).
 distinct() { "$MOESIM" results "$1" --csv - | awk 'NR > 1' | cut -d'"' -f2 | sort -u | wc -l; }
 
-# A quick campaign (bound engine): 4 ep x 2 precisions x 2 platforms; ep 64
-# does not fit the 32-chip platform (skipped); ep 3 does not divide the experts (failed).
-cat >quick.yaml <<EOF
-name: quick
-base: $ROOT/scenarios/reference-ep32.yaml
-set: {engine: bound}
-grid:
-  deployment.ep: [3, 8, 32, 64]
-  precision: [W8A8, W16A16]
-  platform: [$ROOT/platforms/sg2262-p1r1b4c32.yaml, $ROOT/platforms/tpu-v4-4x4x4.yaml]
-unfit: skip
-EOF
+Q=$ROOT/tests/fixtures/sweep-quick.yaml  # 16 runs: 10 ok, 4 failed, 2 skipped
 
-"$MOESIM" sweep quick.yaml --dry-run >dry.txt 2>dry.err
+"$MOESIM" sweep "$Q" --dry-run >dry.txt 2>dry.err
 check "dry run lists 16 runs" "$(grep -q '^16 runs (16 to do, 0 already in quick.db)$' dry.txt || echo "$(tail -n 1 dry.txt)")"
 check "dry run names runs by their parameters" \
   "$(grep -q $'^5\tep=8,precision=W8A8,platform=tpu-v4-4x4x4\tto run$' dry.txt || echo 'no line for run 5')"
@@ -59,7 +48,7 @@ check "dry run shows the unfit runs" \
   "$(grep -c 'skipped: needs 64 chips, the platform has 32' dry.txt | grep -qx 2 || echo 'not 2 skipped')"
 check "dry run writes no database" "$([[ ! -e quick.db ]] || echo 'quick.db exists')"
 
-"$MOESIM" sweep quick.yaml -j 2 >run.txt 2>run.err
+"$MOESIM" sweep "$Q" -j 2 >run.txt 2>run.err
 rc=$?
 check "a failed run makes the exit status 1" "$([[ $rc -eq 1 ]] || echo "exit status $rc")"
 check "the campaign goes on after failures" \
@@ -68,10 +57,10 @@ check "the failure is recorded with its error" \
   "$("$MOESIM" results quick.db | grep -q "failed: ep=3,precision=W8A8,platform=sg2262-p1r1b4c32: .*deployment.ep: 3 does not divide the 256 experts" || echo 'no recorded error')"
 check "16 rows, each once" "$([[ $(rows quick.db) -eq 16 && $(distinct quick.db) -eq 16 ]] || echo "$(rows quick.db) rows")"
 
-"$MOESIM" sweep quick.yaml >again.txt 2>&1
+"$MOESIM" sweep "$Q" >again.txt 2>&1
 check "a re-run skips what is recorded" \
   "$(grep -q '16 already in quick.db; this time 0 ok, 0 failed, 0 skipped' again.txt || cat again.txt)"
-"$MOESIM" sweep quick.yaml --retry-failed >retry.txt 2>&1
+"$MOESIM" sweep "$Q" --retry-failed >retry.txt 2>&1
 check "--retry-failed runs the failed ones again" "$(grep -q 'this time 0 ok, 4 failed' retry.txt || cat retry.txt)"
 check "still 16 rows" "$([[ $(rows quick.db) -eq 16 ]] || echo "$(rows quick.db) rows")"
 
@@ -90,7 +79,7 @@ check "plot writes an SVG" "$(grep -q '<svg' ep.svg || echo 'no SVG')"
 check "per-layer bars" "$(grep -q '<svg' layers.svg || echo "no SVG: $(cat plot.err)")"
 
 # Shards: 3 parts, merged, make the whole campaign once.
-for i in 0 1 2; do "$MOESIM" sweep quick.yaml --shard "$i/3" --db "part$i.db" -j 1 >/dev/null 2>&1; done
+for i in 0 1 2; do "$MOESIM" sweep "$Q" --shard "$i/3" --db "part$i.db" -j 1 >/dev/null 2>&1; done
 "$MOESIM" merge merged.db part0.db part1.db part2.db >merge.txt 2>&1
 check "shards merge to every run once" \
   "$([[ $(rows merged.db) -eq 16 && $(distinct merged.db) -eq 16 ]] || echo "$(rows merged.db) rows: $(cat merge.txt)")"

@@ -24,21 +24,12 @@ if ! env=$(SLURM_LOCAL_SMOKE_TEST=1 bash "$ROOT/tests/slurm/slurm-local.sh" star
 fi
 eval "$env"
 cd "$DIR" || exit 2
-cat >quick.yaml <<YAML
-name: quick
-base: $ROOT/scenarios/reference-ep32.yaml
-set: {engine: bound}
-grid:
-  deployment.ep: [3, 8, 32, 64]
-  precision: [W8A8, W16A16]
-  platform: [$ROOT/platforms/sg2262-p1r1b4c32.yaml, $ROOT/platforms/tpu-v4-4x4x4.yaml]
-unfit: skip
-YAML
+Q=$ROOT/tests/fixtures/sweep-quick.yaml  # 16 runs: 10 ok, 4 failed, 2 skipped
 failed=0
 check() {
   if [[ -z $2 ]]; then printf 'PASS  %s\n' "$1"; else printf 'FAIL  %s: %s\n' "$1" "$2"; failed=1; fi
 }
-timeout 300 "$MOESIM" sweep quick.yaml --db slurm.db -j 1 --slurm --shards 3 -- --wait >submit.txt 2>&1
+timeout 300 "$MOESIM" sweep "$Q" --db slurm.db -j 1 --slurm --shards 3 -- --wait >submit.txt 2>&1
 rc=$?
 check "sbatch --wait, then exit status 1 for the failed runs" "$([[ $rc -eq 1 ]] || echo "exit status $rc: $(tr '\n' '|' <submit.txt)")"
 check "the job script is written" "$(grep -q '^#SBATCH --array=0-2$' slurm.slurm.sh || echo 'no --array line')"
