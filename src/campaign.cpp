@@ -150,7 +150,11 @@ std::vector<PreparedRun> prepare_runs(const Sweep& sweep, const std::vector<Swee
     if (it == files.end()) it = files.emplace(path, read_file(path)).first;
     return it->second;
   };
-  YamlDoc base = YamlDoc::load_file(sweep.base);  // a missing base fails the whole sweep
+  try {  // a missing or broken base fails the whole sweep
+    YamlDoc::load_file(sweep.base);
+  } catch (const InputError& e) {
+    throw InputError(std::string(e.what()) + " (the base of " + sweep.where_base + ")");
+  }
   for (const auto& run : runs) {
     PreparedRun p;
     p.run = run;

@@ -365,7 +365,7 @@ int main(int argc, char** argv) {
       if (!shard_text.empty()) campaign.shard = parse_shard(shard_text);
       return run_sweep(sweep_path, campaign, slurm, shards, sbatch_args);
     } else if (*results) {
-      ResultsDb db(results_db);
+      ResultsDb db(results_db, false);
       const nlohmann::json runs = db.runs();
       if (!results_csv.empty()) write_output(results_csv, runs_csv(runs, db.param_columns()), "--csv");
       if (!results_json.empty()) {
@@ -386,6 +386,7 @@ int main(int argc, char** argv) {
             std::cout << "  failed: " << r["name"].get<std::string>() << ": " << r["error"].get<std::string>() << "\n";
       }
     } else if (*merge) {
+      for (const auto& in : merge_in) ResultsDb check(in, false);  // before creating the output
       ResultsDb db(merge_out);
       for (const auto& in : merge_in) {
         const std::size_t added = db.merge_from(in);
@@ -393,7 +394,8 @@ int main(int argc, char** argv) {
       }
       std::cout << merge_out << ": " << db.runs().size() << " runs\n";
     } else if (*plot_cmd) {
-      ResultsDb db(plot_db);
+      check_plot_outputs(popt);  // a bad file name before any work
+      ResultsDb db(plot_db, false);
       plot(db.runs(), db.layers(), db.param_columns(), popt);
       for (const auto& out : popt.outputs) std::cout << "wrote " << out << "\n";
     } else if (*topo) {

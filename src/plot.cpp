@@ -162,9 +162,14 @@ std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers
   return s.str();
 }
 
+void check_plot_outputs(const PlotOptions& options) {
+  if (options.outputs.empty()) fail("--out", "", "name at least one .png or .svg file to write");
+  for (const auto& out : options.outputs) terminal_for(out);
+}
+
 void plot(const nlohmann::json& runs, const nlohmann::json& layers, const std::vector<std::string>& params,
           const PlotOptions& options) {
-  if (options.outputs.empty()) fail("--out", "", "name at least one .png or .svg file to write");
+  check_plot_outputs(options);
   for (const auto& out : options.outputs)
     pipe_to_program({"gnuplot"}, plot_script(runs, layers, params, options, out), "--out",
                     "install it with apt-get install gnuplot-nox");

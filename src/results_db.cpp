@@ -7,6 +7,8 @@
 #include <ctime>
 #include <set>
 
+#include <unistd.h>
+
 #include "moesim/error.hpp"
 
 namespace moesim {
@@ -127,8 +129,10 @@ const std::vector<std::string>& run_columns() {
   return names;
 }
 
-ResultsDb::ResultsDb(const std::string& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+ResultsDb::ResultsDb(const std::string& path, bool create) : path_(path) {
+  if (!create && access(path.c_str(), F_OK) != 0) fail(path, "", "no such results database");
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), nullptr) !=
+      SQLITE_OK) {
     const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -258,7 +262,7 @@ void ResultsDb::record(const RunRecord& run) {
 
 std::size_t ResultsDb::merge_from(const std::string& other) {
   {
-    ResultsDb check(other);  // a moesim database (and the error names it if not)
+    ResultsDb check(other, false);  // a moesim database (and the error names it if not)
   }
   Stmt attach(db_, "ATTACH DATABASE ? AS other", path_);
   attach.bind(1, other);

@@ -111,6 +111,8 @@ Sweep load_sweep(const std::string& path) {
   const std::string folder = folder_of(path);
   sweep.name = root.str_or("name", stem(path));
   const std::string base = root.str("base");
+  sweep.where_base = root.where("base");
+  if (base.empty()) root.fail_at("base", "an empty path");
   sweep.base = base.front() == '/' ? base : folder + base;
 
   std::vector<std::string> set;

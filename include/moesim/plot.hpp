@@ -28,6 +28,9 @@ std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers
                         const std::vector<std::string>& params, const PlotOptions& options,
                         const std::string& output);
 
+// Throws InputError unless every output ends in .png or .svg.
+void check_plot_outputs(const PlotOptions& options);
+
 // Writes every output through gnuplot.
 void plot(const nlohmann::json& runs, const nlohmann::json& layers, const std::vector<std::string>& params,
           const PlotOptions& options);

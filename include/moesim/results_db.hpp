@@ -36,8 +36,8 @@ const std::vector<std::string>& run_columns();
 
 class ResultsDb {
  public:
-  // Opens or creates the database. Throws InputError naming the file.
-  explicit ResultsDb(const std::string& path);
+  // Opens the database, creating it if `create`. Throws InputError naming the file.
+  explicit ResultsDb(const std::string& path, bool create = true);
   ~ResultsDb();
   ResultsDb(const ResultsDb&) = delete;
   ResultsDb& operator=(const ResultsDb&) = delete;

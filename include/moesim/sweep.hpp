@@ -42,6 +42,7 @@ struct Sweep {
   std::string path;  // the sweep file
   std::string name;
   std::string base;  // the base scenario, resolved against the sweep's folder
+  std::string where_base;  // "file:line" of the base key, for errors
   std::vector<std::string> axes;  // parameter keys, in order
   bool skip_unfit = false;
   std::vector<SweepRun> runs;

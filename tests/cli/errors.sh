@@ -434,6 +434,28 @@ expect_error "--fidelity fast" 2 "$E--set simgrid\.fidelity: simgrid\.fidelity: 
   run "$REF" --fidelity fast
 expect_error "ptask_max_links 0" 2 "$E--set simgrid\.ptask_max_links: simgrid\.ptask_max_links: '0' is not a positive integer" \
   run "$REF" --fidelity ptask --set simgrid.ptask_max_links=0
+# Campaigns: sweep files, databases, plots.
+S=$TMP/sweep-bad-key.yaml
+printf 'base: %s\ngird:\n  seed: [1, 2]\n' "$REF" >"$S"
+expect_error "sweep: unknown key" 2 "$E$(q "$S"):2: gird: unknown key \(allowed here: name, base, set, grid, zip, unfit\)" sweep "$S" --dry-run
+S=$TMP/sweep-zip.yaml
+printf 'base: %s\nzip:\n  seed: [1, 2]\n  deployment.ep: [8]\n' "$REF" >"$S"
+expect_error "sweep: zip lists of two lengths" 2 "$E$(q "$S"):4: zip\.deployment\.ep: 1 values where seed has 2" sweep "$S" --dry-run
+S=$TMP/sweep-range.yaml
+printf 'base: %s\ngrid:\n  deployment.ep: {from: 8, to: 64}\n' "$REF" >"$S"
+expect_error "sweep: a range without a step" 2 "$E$(q "$S"):3: grid\.deployment\.ep\.from: a range needs one of step and factor" sweep "$S" --dry-run
+S=$TMP/sweep-base.yaml
+printf 'base: none.yaml\ngrid:\n  seed: [1]\n' >"$S"
+expect_error "sweep: a missing base" 2 "$E$(q "$TMP/none.yaml"): cannot open file \(the base of $(q "$S"):1\)" sweep "$S"
+expect_error "sweep: a missing file" 2 "$E$(q "$TMP/none.yaml"): cannot open file" sweep "$TMP/none.yaml"
+Q=$ROOT/tests/fixtures/sweep-quick.yaml
+expect_error "sweep --shard 3/3" 2 "$E--shard: '3/3' is not i/N with 0 <= i < N" sweep "$Q" --shard 3/3 --dry-run
+expect_error "sweep with a stray argument" 2 "$E""sweep: unexpected arguments 'extra' \(sbatch options go after --slurm --\)" sweep "$Q" extra
+expect_error "results of a missing database" 2 "$E$(q "$TMP/none.db"): no such results database" results "$TMP/none.db"
+printf 'hello\n' >"$TMP/text.db"
+expect_error "results of a file that is not a database" 2 "$E$(q "$TMP/text.db"): SQLite: file is not a database" results "$TMP/text.db"
+expect_error "merge from a missing database" 2 "$E$(q "$TMP/none.db"): no such results database" merge "$TMP/merged.db" "$TMP/none.db"
+expect_error "plot --out .jpg" 2 "$E--out: '$(q "$TMP/x.jpg")' does not end in \.png or \.svg" plot "$TMP/text.db" --x seed --out "$TMP/x.jpg"
 expect_error "compare with a missing platform" 2 \
   "$E""compare: none: $(q "$TMP/none.yaml"): cannot open file" \
   compare "$REF" --platform "$TMP/none.yaml" --engine bound
