@@ -285,7 +285,12 @@ CampaignTally run_campaign(const Sweep& sweep, const CampaignOptions& options) {
     workers.erase(it);
     const double wall = seconds_now() - w.started;
     const std::string err = read_file(w.err);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    const bool stopped = g_stop_signal != 0;  // the signal reached the workers too
+    if (stopped && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+      // SimGrid turns SIGINT into exit(1): not an answer either.
+      tally.lost++;
+      lost_names.push_back(w.run->run.name);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       nlohmann::json report;
       try {
         report = nlohmann::json::parse(read_file(w.json));

@@ -86,6 +86,17 @@ check "shards merge to every run once" \
 "$MOESIM" merge merged.db part1.db >merge2.txt 2>&1
 check "merging again adds nothing" "$(grep -q '^merged 0 new runs from part1.db$' merge2.txt || cat merge2.txt)"
 
+# The shipped campaign: 128 combinations, 32 unfit; one shard of it runs.
+for c in "$ROOT"/campaigns/*.yaml; do
+  "$MOESIM" sweep "$c" --dry-run --db shipped.db >shipped.txt 2>&1
+  check "$(basename "$c") lists its runs" "$(grep -Eq '^[0-9]+ runs \([0-9]+ to do, 0 already in shipped.db\)$' shipped.txt || tail -n 2 shipped.txt)"
+  "$MOESIM" sweep "$c" --shard 0/16 --db shipped.db -j 2 >shipped.txt 2>&1
+  check "$(basename "$c"): shard 0/16 runs" "$(grep -q ', 0 failed,' shipped.txt || cat shipped.txt)"
+done
+"$MOESIM" sweep "$ROOT/campaigns/deepseek-v3-decode.yaml" --dry-run --db none.db >ds.txt 2>&1
+check "deepseek-v3-decode: 128 runs, 32 unfit" \
+  "$([[ $(grep -c 'skipped: needs' ds.txt) -eq 32 ]] && grep -q '^128 runs' ds.txt || tail -n 1 ds.txt)"
+
 # Crashes. A slower campaign (the flow fidelity, 128 chips, ~1 s a run).
 cat >slow.yaml <<EOF
 name: slow
