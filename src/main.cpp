@@ -208,6 +208,10 @@ int main(int argc, char** argv) {
   run->add_option("--samples", samples, "Repeat the run with K seeds and report the spread (same as --set samples=K)");
   run->add_option("--json", json_path, "Write the full report as JSON to this file");
   run->add_option("--csv", csv_path, "Write per-layer rows as CSV to this file");
+  std::string links_path, trace_path, paje_path;
+  run->add_option("--links", links_path, "Write every link's bytes, busy time and utilisation, per phase, as CSV");
+  run->add_option("--trace", trace_path, "Write a Chrome / Perfetto trace (JSON) of the run to this file");
+  run->add_option("--simgrid-trace", paje_path, "Let SimGrid write its own Paje trace to this file (simgrid engine)");
 
   // moesim bytes
   auto* bytes = app.add_subcommand("bytes", "Print the byte-count model of one MoE layer");
@@ -322,10 +326,19 @@ int main(int argc, char** argv) {
         if (!e) fail("--engine", "", "'" + engine + "' is not an engine (allowed: simgrid, analytic, bound)");
         s.engine = *e;
       }
+      if (!links_path.empty()) s.simgrid.link_load = true;  // SimGrid's own count beside the routes'
+      if (!paje_path.empty()) {
+        if (s.engine != Engine::kSimgrid) fail("--simgrid-trace", "", "needs the simgrid engine");
+        for (const char* o : {"tracing:yes", "tracing/uncategorized:yes", "tracing/platform:yes"})
+          s.simgrid.cfg.push_back(o);
+        s.simgrid.cfg.push_back("tracing/filename:" + paje_path);
+      }
       RunReport r = run_scenario(s);
       std::cout << to_table(r);
       if (!json_path.empty()) write_file(json_path, to_json(r).dump(2) + "\n", "--json");
       if (!csv_path.empty()) write_file(csv_path, to_csv(r), "--csv");
+      if (!links_path.empty()) write_file(links_path, links_csv(r), "--links");
+      if (!trace_path.empty()) write_file(trace_path, to_trace(r).dump() + "\n", "--trace");
     } else if (*bytes) {
       auto p = precision_by_name(precision);
       if (!p) fail("--precision", "", "'" + precision + "' is not a precision (allowed: W8A8, W16A16)");

@@ -165,6 +165,26 @@ nlohmann::json to_json(const RunReport& r) {
                                {"bytes", p.critical_link_bytes},
                                {"drain_us", p.drain_us},
                                {"max_path_latency_us", p.max_path_latency_us}};
+      if (!p.link_bytes.empty()) {
+        nlohmann::json top = nlohmann::json::array();
+        for (const auto& u : p.top_links) {
+          top.push_back({{"name", u.name},
+                         {"where", u.where},
+                         {"bytes", u.bytes},
+                         {"busy_us", u.busy_us},
+                         {"utilization", u.utilization}});
+          if (u.simgrid_bytes >= 0) top.back()["simgrid_bytes"] = u.simgrid_bytes;
+        }
+        pj["top_links"] = top;
+      }
+      if (p.has_bottleneck)
+        pj["bottleneck"] = {{"link", p.bottleneck.link},
+                            {"where", p.bottleneck.where},
+                            {"link_bytes", p.bottleneck.link_bytes},
+                            {"bound_us", p.bottleneck.bound_us},
+                            {"measured_us", p.bottleneck.measured_us},
+                            {"above_bound", p.bottleneck.above_bound},
+                            {"slowest_flow_path", p.bottleneck.slowest_path}};
       phases.push_back(pj);
     }
     lj["phases"] = phases;
@@ -277,6 +297,35 @@ std::string to_table(const RunReport& r) {
     out << r.distinct_layers << " distinct traffic matri" << (r.distinct_layers == 1 ? "x" : "ces")
         << " computed; the other " << all_layers - r.distinct_layers
         << " layers have identical traffic and reuse the result\n";
+  // Why the slowest layer is slow.
+  const LayerResult* slow = nullptr;
+  for (const auto& l : r.layers)
+    if (!slow || l.total_us() > slow->total_us()) slow = &l;
+  if (slow && std::any_of(slow->phases.begin(), slow->phases.end(), [](const PhaseResult& p) { return p.has_bottleneck; })) {
+    std::snprintf(line, sizeof line, "why layer %zu (the slowest) takes %.3f us:\n", slow->layer, slow->total_us());
+    out << line;
+    for (const auto& p : slow->phases) {
+      if (!p.has_bottleneck) continue;
+      const Bottleneck& b = p.bottleneck;
+      std::snprintf(line, sizeof line, "  %-9s %10.3f us = %.3f x its bound %.3f us; bottleneck %s (%s), %.0f B",
+                    phase_name(p.kind).c_str(), p.latency_us, b.above_bound, b.bound_us, b.link.c_str(),
+                    b.where.c_str(), b.link_bytes);
+      out << line;
+      if (p.has_slowest)
+        out << "; slowest flow " << chip_name(r, p.slowest.src) << " -> " << chip_name(r, p.slowest.dst) << " ("
+            << b.slowest_path.size() << " links)";
+      out << "\n";
+      if (!p.top_links.empty()) {
+        out << "            busiest links:";
+        for (std::size_t i = 0; i < p.top_links.size() && i < 3; ++i) {
+          std::snprintf(line, sizeof line, " %s %.0f B %.1f%%", p.top_links[i].name.c_str(), p.top_links[i].bytes,
+                        100 * p.top_links[i].utilization);
+          out << line << (i + 1 < std::min<std::size_t>(3, p.top_links.size()) ? "," : "");
+        }
+        out << "\n";
+      }
+    }
+  }
   return out.str();
 }
 

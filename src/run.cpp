@@ -9,6 +9,7 @@
 
 #include "moesim/analytic.hpp"
 #include "moesim/bound.hpp"
+#include "moesim/explain.hpp"
 #include "moesim/error.hpp"
 #include "moesim/routing.hpp"
 #include "moesim/simulator.hpp"
@@ -165,7 +166,7 @@ RunReport run_scenario(const Scenario& s) {
     try {
       sim = std::make_unique<Simulator>(SimConfig{s.simgrid.network_model, fidelity, s.simgrid.cfg,
                                                   !(log && log->should_log(spdlog::level::debug)),
-                                                  s.simgrid.ptask_max_links});
+                                                  s.simgrid.ptask_max_links, s.simgrid.link_load});
     } catch (const InputError& e) {
       throw InputError(s.where_simgrid + ": simgrid: " + e.what());
     }
@@ -235,6 +236,21 @@ RunReport run_scenario(const Scenario& s) {
       break;
     }
   }
+  // Every phase explains itself: its links' bytes, the busiest, the bottleneck.
+  for (std::size_t d = 0; d < computed.size(); ++d)
+    for (std::size_t i = 0; i < computed[d].phases.size() && i < w.distinct[d].phases.size(); ++i) {
+      PhaseResult& p = computed[d].phases[i];
+      const Phase& ph = w.distinct[d].phases[i];
+      if (p.kind != ph.kind) continue;
+      p.link_bytes = link_loads(topo, ph);
+      const PhaseResult b = s.engine == Engine::kBound ? p : bound_phase(topo, ph);
+      p.has_bottleneck = !b.critical_link.empty();
+      if (p.has_bottleneck) p.bottleneck = attribute(topo, p, b);
+      p.top_links = busiest_links(topo, p.link_bytes, p.latency_us, 5);
+      if (p.simgrid_link_bytes.size() == p.link_bytes.size())
+        for (auto& u : p.top_links) u.simgrid_bytes = p.simgrid_link_bytes[u.id];
+    }
+  rep.links = topo.links;
   for (std::uint64_t k = 0; k < s.samples; ++k) {
     std::vector<LayerResult> layers;
     for (std::uint64_t l = 0; l < s.model.moe_layers; ++l) {

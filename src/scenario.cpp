@@ -325,7 +325,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 
   s.where_simgrid = root.where("simgrid");
   if (auto sg = root.map_if("simgrid")) {
-    sg->allow_only({"network_model", "fidelity", "ptask_max_links", "cfg"});
+    sg->allow_only({"network_model", "fidelity", "ptask_max_links", "link_load", "cfg"});
+    s.simgrid.link_load = sg->boolean_or("link_load", s.simgrid.link_load);
     s.simgrid.ptask_max_links = sg->positive_or("ptask_max_links", s.simgrid.ptask_max_links);
     s.simgrid.fidelity = sg->str_or("fidelity", s.simgrid.fidelity);
     if (s.simgrid.fidelity != "flow" && s.simgrid.fidelity != "ptask")

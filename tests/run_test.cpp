@@ -451,3 +451,113 @@ TEST_CASE("golden outputs of the shipped scenarios", "[golden]") {
           Approx(golden["summary"]["total_us"]["sum"].get<double>()).epsilon(1e-6));
   }
 }
+
+// ---------------------------------------------------------------------------
+// Why a layer is slow: bottleneck, links, trace.
+
+TEST_CASE("the bottleneck of uniform traffic on a torus is a link of its longest dimension", "[explain]") {
+  // 4x4x8: the routes along z (8) are the longest, so z links carry the most.
+  for (const char* fidelity : {"flow", "ptask"}) {
+    INFO(fidelity);
+    json j = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"),
+                 "--set model.moe_layers=1 --set platform=" + kSource +
+                     "/platforms/tpu-v4-4x4x8.yaml --set deployment.ep=128 --set deployment.global_batch=1024 "
+                     "--fidelity " + fidelity);
+    for (const auto& p : j["layers"][0]["phases"]) {
+      INFO(p["phase"]);
+      CHECK(p["bottleneck"]["where"] == "dimension z");
+      CHECK(p["bottleneck"]["above_bound"].get<double>() >= 1.0 - 1e-9);
+      CHECK(p["bottleneck"]["above_bound"].get<double>() < 1.2);
+      CHECK(p["top_links"][0]["where"] == "dimension z");
+      CHECK(p["top_links"][0]["utilization"].get<double>() <= 1.0 + 1e-9);
+      CHECK(p["bottleneck"]["slowest_flow_path"].size() >= 1);
+    }
+  }
+  // 8x4x4 (x longest), under the bound engine.
+  write(tmp_path("t844.yaml"), "name: t844\ntopology: {kind: torus, dims: [8, 4, 4], bandwidth: 50GBps, latency: 1us}\n");
+  json b = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"),
+               "--engine bound --set model.moe_layers=1 --set platform=" + tmp_path("t844.yaml") +
+                   " --set deployment.ep=128 --set deployment.global_batch=1024");
+  CHECK(b["layers"][0]["phases"][0]["bottleneck"]["where"] == "dimension x");
+}
+
+TEST_CASE("per-link bytes: the routes' count, and SimGrid's own within a few percent", "[explain]") {
+  const std::string csv = tmp_path("links.csv");
+  std::remove(csv.c_str());
+  REQUIRE(moesim("run " + shipped_scenario("deepseek-v3-decode-v4-4x4x4") +
+                 " --set model.moe_layers=1 --set traffic.routing=random --links " + csv) == 0);
+  std::istringstream in(read(csv));
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == "layer,phase,link,where,bandwidth_Bps,bytes,simgrid_bytes,busy_us,utilization");
+  double routes = 0, simgrid = 0;
+  std::size_t rows = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::string cell;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) f.push_back(cell), cell.clear();
+      else cell += c;
+    }
+    f.push_back(cell);
+    REQUIRE(f.size() == 9);
+    if (f[1] != "dispatch") continue;
+    routes += std::stod(f[5]);
+    simgrid += std::stod(f[6]);
+    CHECK(std::stod(f[8]) <= 1.0 + 1e-9);
+    ++rows;
+  }
+  CHECK(rows == 384);  // every directed link of the 4x4x4 torus carries some of the dispatch
+  // The routes' count is each flow's bytes times its hops (tested in the core);
+  // SimGrid's link_load plugin integrates between comm events and over-counts a little.
+  CHECK(simgrid >= 0.99 * routes);
+  CHECK(simgrid <= 1.10 * routes);
+}
+
+TEST_CASE("--trace writes a Perfetto trace with phases, chips, flows and link counters", "[explain][trace]") {
+  const std::string path = tmp_path("trace.json");
+  std::remove(path.c_str());
+  REQUIRE(moesim("run " + shipped_scenario("deepseek-v3-decode-v4-4x4x4") +
+                 " --set model.moe_layers=2 --set expert_time_us=5 --trace " + path) == 0);
+  const json t = json::parse(read(path));
+  REQUIRE(t["traceEvents"].is_array());
+  std::size_t phases = 0, experts = 0, chips = 0, flows = 0, counters = 0;
+  double last_end = 0;
+  for (const auto& e : t["traceEvents"]) {
+    if (e["ph"] == "X" && e["pid"] == 1 && e["cat"] != "expert") {
+      ++phases;
+      CHECK(e["ts"].get<double>() >= last_end - 1e-6);  // back to back, in order
+      last_end = e["ts"].get<double>() + e["dur"].get<double>();
+    }
+    if (e["ph"] == "X" && e["cat"] == "expert") ++experts;
+    if (e["ph"] == "X" && e["pid"] == 2) ++chips;
+    if (e["ph"] == "X" && e["pid"] == 3) ++flows;
+    if (e["ph"] == "C") ++counters;
+  }
+  CHECK(phases == 4);
+  CHECK(experts == 2);
+  CHECK(chips == 64 * 4);
+  CHECK(flows == 2 * 2048);  // layer 0: the 2048 latest of 4032 flows a phase
+  CHECK(counters == 4 * 5 * 2);
+}
+
+TEST_CASE("a trace of 58 layers on 256 chips stays small", "[explain][trace]") {
+  const std::string path = tmp_path("trace256.json");
+  std::remove(path.c_str());
+  REQUIRE(moesim("run " + shipped_scenario("deepseek-v3-decode-v5e-16x16-random") + " --fidelity ptask --trace " + path) ==
+          0);
+  const std::string text = read(path);
+  CHECK(text.size() < 1000000);  // documented: 143 KB (ptask: no per-chip spans)
+  CHECK(json::parse(text)["traceEvents"].size() > 58 * 2);
+}
+
+TEST_CASE("--simgrid-trace passes SimGrid's Paje tracing through", "[explain][trace]") {
+  const std::string path = tmp_path("paje.trace");
+  std::remove(path.c_str());
+  REQUIRE(moesim("run " + shipped_scenario("reference-ep32") + " --simgrid-trace " + path) == 0);
+  const std::string text = read(path);
+  CHECK(text.find("%EventDef PajeDefineContainerType") != std::string::npos);
+  CHECK(moesim("run " + shipped_scenario("reference-ep32") + " --engine bound --simgrid-trace " + path) == 2);
+}

@@ -19,5 +19,14 @@ nlohmann::json bytes_json(const LayerBytes& b);
 nlohmann::json to_json(const RunReport& r);
 std::string to_table(const RunReport& r);
 std::string to_csv(const RunReport& r);
+// Chrome / Perfetto trace JSON (ui.perfetto.dev, chrome://tracing): the
+// layers back to back, a track of phases, a track per chip (flow fidelity:
+// when the chip's own sends and receives were done), the latest flows of
+// layer 0 by destination (at most PhaseResult::kMaxFlowSpans a phase), and
+// counters of the busiest links' utilisation.
+nlohmann::json to_trace(const RunReport& r);
+// Every link with bytes, every phase of every layer: layer, phase, link,
+// where, bandwidth_Bps, bytes, simgrid_bytes, busy_us, utilization.
+std::string links_csv(const RunReport& r);
 
 }  // namespace moesim

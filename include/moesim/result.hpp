@@ -6,9 +6,31 @@
 #include <vector>
 
 #include "moesim/bytes.hpp"
+#include "moesim/topology.hpp"
 #include "moesim/traffic.hpp"
 
 namespace moesim {
+
+// One link's share of a phase.
+struct LinkUse {
+  LinkId id = 0;
+  std::string name, where;  // where: link_where(), e.g. "dimension y"
+  double bytes = 0;
+  double simgrid_bytes = -1;  // SimGrid's link_load count (flow fidelity), else -1
+  double busy_us = 0;       // bytes over the bandwidth: the time at full rate
+  double utilization = 0;   // busy_us over the phase's latency
+};
+
+// The resource that bounds a phase.
+struct Bottleneck {
+  std::string link;         // the bound's critical link
+  std::string where;        // link_where() of it
+  double link_bytes = 0;
+  double bound_us = 0;      // the phase's lower bound
+  double measured_us = 0;   // what the engine gives
+  double above_bound = 0;   // measured / bound
+  std::vector<std::string> slowest_path;  // links of the slowest flow's route
+};
 
 struct PhaseResult {
   PhaseKind kind = PhaseKind::kDispatch;
@@ -27,6 +49,27 @@ struct PhaseResult {
   std::vector<double> group_us;
   double drain_us = 0;             // critical link's bytes over its bandwidth
   double max_path_latency_us = 0;  // longest route latency of the phase's flows
+
+  // Bytes per link (index: LinkId): every flow's bytes on every link of its
+  // route (on a fat-pipe link, the largest flow's). Under the flow fidelity
+  // also SimGrid's own count (its link_load plugin), which integrates each
+  // link's load between the comm events that touch the link and so can
+  // over-count by up to bandwidth x latency per link.
+  std::vector<double> link_bytes;
+  std::vector<double> simgrid_link_bytes;
+  std::vector<LinkUse> top_links;
+  bool has_bottleneck = false;
+  Bottleneck bottleneck;
+  // Flow fidelity: when each chip's own sends and receives were done (index:
+  // ChipId; negative for chips outside the groups), and the flows' finish
+  // times (the latest ones, at most kMaxFlowSpans), both from the phase start.
+  std::vector<double> chip_done_us;
+  struct FlowSpan {
+    Flow flow;
+    double finish_us = 0;
+  };
+  std::vector<FlowSpan> flow_spans;
+  static constexpr std::size_t kMaxFlowSpans = 2048;
 };
 
 struct LayerResult {
@@ -51,6 +94,7 @@ struct RunReport {
   std::size_t platform_chips = 0;
   std::size_t platform_links = 0;
   std::vector<std::string> chip_names;  // by ChipId
+  std::vector<Link> links;              // by LinkId, for per-link reports
   std::size_t group_chips = 0;
   std::string engine;
   std::string network_model;  // simgrid only

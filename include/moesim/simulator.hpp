@@ -33,6 +33,8 @@ struct SimConfig {
   // SimGrid's selective update walks a task's links in time quadratic in
   // their number at every event (lmm::System::update_modified_cnst_set_rec).
   std::size_t ptask_max_links = 1024;
+  // kFlow: count every link's bytes with SimGrid's link_load plugin.
+  bool link_load = false;
 };
 
 // moesim's SimGrid options for a network model: with CM02, cross-traffic and

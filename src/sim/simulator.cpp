@@ -5,6 +5,7 @@
 #include "moesim/graph.hpp"
 
 #include <simgrid/Exception.hpp>
+#include <simgrid/plugins/load.h>
 #include <simgrid/s4u.hpp>
 #include <spdlog/spdlog.h>
 
@@ -48,6 +49,12 @@ struct Simulator::Impl {
   int argc = 0;
   std::unique_ptr<sg4::Engine> engine;
   std::vector<sg4::Host*> hosts;  // by ChipId
+  std::vector<const sg4::Link*> links;  // by LinkId; tracked by the link_load plugin under kFlow
+  bool link_load = false;  // the link_load plugin is on
+  void track_links() {
+    if (!link_load) links.clear();
+    for (const sg4::Link* l : links) sg_link_load_track(l);
+  }
   // ptask fidelity on a generated platform: every directed link as a pair of
   // port hosts whose route is that link alone, so a task can load each link
   // with its bytes directly.
@@ -64,6 +71,10 @@ Simulator::Simulator(const SimConfig& config) : impl_(std::make_unique<Impl>()) 
   impl_->argv.push_back(nullptr);
   impl_->argc = static_cast<int>(impl_->args.size());
   impl_->engine = std::make_unique<sg4::Engine>(&impl_->argc, impl_->argv.data());
+  // SimGrid's own per-link byte counts, for the one-comm-per-flow replay
+  // (the plugin follows comms, not the ptask model's tasks).
+  impl_->link_load = config.fidelity == Fidelity::kFlow && config.link_load;
+  if (impl_->link_load) sg_link_load_plugin_init();
   // One option at a time, so that an error names the option SimGrid refused.
   for (const auto& option : simgrid_options(config)) {
     try {
@@ -146,6 +157,10 @@ Topology Simulator::load_xml(const std::string& path) {
     }
   impl_->hosts = hosts;
   infer_endpoints(t);
+  // SimGrid's link_load plugin segfaults tracking the links of a loaded XML
+  // platform (3.32, in LinkLoad::track), so its byte counts are for
+  // generated platforms only.
+  impl_->links.clear();
   return t;
 }
 
@@ -156,21 +171,25 @@ void Simulator::build(const Topology& t) {
 
   std::vector<sg4::LinkInRoute> in_route;
   in_route.reserve(t.links.size());
-  std::map<std::string, sg4::Link*> duplex;
+  std::map<std::string, sg4::SplitDuplexLink*> duplex;
+  impl_->links.clear();
   for (const Link& l : t.links) {
     if (l.duplex.empty()) {
       sg4::Link* link = zone->create_link(l.name, l.bandwidth_Bps)->set_latency(l.latency_s);
       if (l.sharing == Sharing::kFatpipe) link->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
       in_route.emplace_back(link->seal());
+      impl_->links.push_back(link);
       continue;
     }
     auto it = duplex.find(l.duplex);
     if (it == duplex.end())
       it = duplex
                .emplace(l.duplex,
-                        zone->create_split_duplex_link(l.duplex, l.bandwidth_Bps)->set_latency(l.latency_s)->seal())
+                        static_cast<sg4::SplitDuplexLink*>(
+                            zone->create_split_duplex_link(l.duplex, l.bandwidth_Bps)->set_latency(l.latency_s)->seal()))
                .first;
     in_route.emplace_back(it->second, l.up ? sg4::LinkInRoute::Direction::UP : sg4::LinkInRoute::Direction::DOWN);
+    impl_->links.push_back(l.up ? it->second->get_link_up() : it->second->get_link_down());
   }
   if (impl_->fidelity == Fidelity::kPtask) {
     // P port hosts give P (P - 1) ordered pairs: one per directed link, whose
@@ -203,6 +222,7 @@ void Simulator::build(const Topology& t) {
                       false);
     }
   zone->seal();
+  impl_->track_links();
 }
 
 
@@ -242,10 +262,12 @@ std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*
       r.network_bytes = ph.network_bytes;
       r.flows = ph.flows.size();
       if (groups > 1) r.group_us.assign(groups, 0.0);
+      r.chip_done_us.assign(impl_->hosts.size(), -1.0);
       results[l].phases.push_back(r);
     }
     results[l].expert_us = expert_us;
   }
+  const auto& links = impl_->links;
 
   std::vector<sg4::Mailbox*> mailbox(n);
   for (std::size_t i = 0; i < n; ++i) mailbox[i] = sg4::Mailbox::by_name("chip-in-" + std::to_string(i));
@@ -262,7 +284,10 @@ std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*
           const PhaseKind kind = layers[l]->phases[p].kind;
           if (kind == PhaseKind::kCombine && expert_us > 0) sg4::this_actor::sleep_for(expert_us * 1e-6);
           const double t0 = sg4::Engine::get_clock();
-          if (a == 0) start[l].push_back(t0);
+          if (a == 0) {
+            start[l].push_back(t0);
+            for (const sg4::Link* link : links) sg_link_load_reset(link);
+          }
           const ChipPhase& mine = plan[l][p][a];
           comms.clear();
           sends.clear();
@@ -274,8 +299,10 @@ std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*
           }
           sg4::Comm::wait_all(comms);
           PhaseResult& r = results[l].phases[p];
+          r.chip_done_us[group[a]] = (sg4::Engine::get_clock() - t0) * 1e6;
           for (std::size_t i = 0; i < sends.size(); ++i) {
             const double finish_us = (sends[i]->get_finish_time() - t0) * 1e6;
+            if (l == 0) r.flow_spans.push_back({*mine.out[i].second, finish_us});
             if (groups > 1) {
               double& g = r.group_us[mine.out[i].second->group];
               g = std::max(g, finish_us);
@@ -289,6 +316,19 @@ std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*
           barrier->wait();
           if (a == 0) {
             r.latency_us = (sg4::Engine::get_clock() - t0) * 1e6;
+            r.simgrid_link_bytes.resize(links.size());
+            for (std::size_t id = 0; id < links.size(); ++id)
+              r.simgrid_link_bytes[id] = sg_link_get_cum_load(links[id]);
+            // Keep the flows that finished last.
+            auto later = [](const PhaseResult::FlowSpan& x, const PhaseResult::FlowSpan& y) {
+              return x.finish_us > y.finish_us;
+            };
+            if (r.flow_spans.size() > PhaseResult::kMaxFlowSpans) {
+              std::nth_element(r.flow_spans.begin(), r.flow_spans.begin() + PhaseResult::kMaxFlowSpans,
+                               r.flow_spans.end(), later);
+              r.flow_spans.resize(PhaseResult::kMaxFlowSpans);
+            }
+            std::sort(r.flow_spans.begin(), r.flow_spans.end(), later);
             if (log) log->debug("layer {} {}: {:.3f} us", l, phase_name(kind), r.latency_us);
           }
         }

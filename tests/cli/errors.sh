@@ -434,6 +434,12 @@ expect_error "--fidelity fast" 2 "$E--set simgrid\.fidelity: simgrid\.fidelity: 
   run "$REF" --fidelity fast
 expect_error "ptask_max_links 0" 2 "$E--set simgrid\.ptask_max_links: simgrid\.ptask_max_links: '0' is not a positive integer" \
   run "$REF" --fidelity ptask --set simgrid.ptask_max_links=0
+expect_error "--simgrid-trace without SimGrid" 2 "$E--simgrid-trace: needs the simgrid engine" \
+  run "$REF" --engine bound --simgrid-trace "$TMP/paje.trace"
+expect_error "--trace into a missing folder" 2 "$E--trace: cannot write '$(q "$TMP/none/t.json")'" \
+  run "$REF" --engine bound --trace "$TMP/none/t.json"
+expect_error "--links into a missing folder" 2 "$E--links: cannot write '$(q "$TMP/none/l.csv")'" \
+  run "$REF" --engine bound --links "$TMP/none/l.csv"
 # Campaigns: sweep files, databases, plots.
 S=$TMP/sweep-bad-key.yaml
 printf 'base: %s\ngird:\n  seed: [1, 2]\n' "$REF" >"$S"
