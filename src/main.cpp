@@ -211,6 +211,8 @@ int main(int argc, char** argv) {
   std::string links_path, trace_path, paje_path;
   run->add_option("--links", links_path, "Write every link's bytes, busy time and utilisation, per phase, as CSV");
   run->add_option("--trace", trace_path, "Write a Chrome / Perfetto trace (JSON) of the run to this file");
+  std::string heatmap_path;
+  run->add_option("--heatmap", heatmap_path, "Draw the slowest layer's link utilisation to this .png or .svg (gnuplot)");
   run->add_option("--simgrid-trace", paje_path, "Let SimGrid write its own Paje trace to this file (simgrid engine)");
 
   // moesim bytes
@@ -326,6 +328,7 @@ int main(int argc, char** argv) {
         if (!e) fail("--engine", "", "'" + engine + "' is not an engine (allowed: simgrid, analytic, bound)");
         s.engine = *e;
       }
+      if (!heatmap_path.empty()) check_image_name(heatmap_path, "--heatmap");  // before the run
       if (!links_path.empty()) s.simgrid.link_load = true;  // SimGrid's own count beside the routes'
       if (!paje_path.empty()) {
         if (s.engine != Engine::kSimgrid) fail("--simgrid-trace", "", "needs the simgrid engine");
@@ -339,6 +342,7 @@ int main(int argc, char** argv) {
       if (!csv_path.empty()) write_file(csv_path, to_csv(r), "--csv");
       if (!links_path.empty()) write_file(links_path, links_csv(r), "--links");
       if (!trace_path.empty()) write_file(trace_path, to_trace(r).dump() + "\n", "--trace");
+      if (!heatmap_path.empty()) write_heatmap(r, heatmap_path);
     } else if (*bytes) {
       auto p = precision_by_name(precision);
       if (!p) fail("--precision", "", "'" + precision + "' is not a precision (allowed: W8A8, W16A16)");

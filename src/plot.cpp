@@ -1,6 +1,7 @@
 #include "moesim/plot.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -35,12 +36,12 @@ std::string gq(const std::string& s) {
   return out + "\"";
 }
 
-std::string terminal_for(const std::string& output) {
+std::string terminal_for(const std::string& output, const std::string& flag = "--out") {
   const auto dot = output.find_last_of('.');
   const std::string ext = dot == std::string::npos ? "" : output.substr(dot + 1);
   if (ext == "png") return "set terminal pngcairo size 960,600 font \"sans,11\"";
   if (ext == "svg") return "set terminal svg size 960,600 dynamic font \"sans,11\"";
-  fail("--out", "", "'" + output + "' does not end in .png or .svg");
+  fail(flag, "", "'" + output + "' does not end in .png or .svg");
 }
 
 std::string axis_label(const std::string& column) {
@@ -162,6 +163,8 @@ std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers
   return s.str();
 }
 
+void check_image_name(const std::string& path, const std::string& flag) { terminal_for(path, flag); }
+
 void check_plot_outputs(const PlotOptions& options) {
   if (options.outputs.empty()) fail("--out", "", "name at least one .png or .svg file to write");
   for (const auto& out : options.outputs) terminal_for(out);
@@ -173,6 +176,108 @@ void plot(const nlohmann::json& runs, const nlohmann::json& layers, const std::v
   for (const auto& out : options.outputs)
     pipe_to_program({"gnuplot"}, plot_script(runs, layers, params, options, out), "--out",
                     "install it with apt-get install gnuplot-nox");
+}
+
+}  // namespace moesim
+
+namespace moesim {
+
+std::string heatmap_script(const RunReport& r, const std::string& output) {
+  const std::string terminal = terminal_for(output, "--heatmap");
+  const LayerResult* slow = nullptr;
+  for (const auto& l : r.layers)
+    if (!slow || l.total_us() > slow->total_us()) slow = &l;
+  if (!slow || slow->phases.empty() || slow->phases.front().link_bytes.size() != r.links.size() || r.links.empty())
+    fail("--heatmap", "", "this run has no per-link bytes to draw");
+  // The panels: (title, matrix rows of utilisation).
+  struct Panel {
+    std::string title;
+    std::vector<std::vector<double>> rows;
+  };
+  std::vector<std::vector<Panel>> grid;  // by phase
+  const bool torus = !r.torus_dims.empty();
+  static const char* kDim = "xyzwuv";
+  for (const auto& p : slow->phases) {
+    auto util = [&](std::size_t id) {
+      const Link& l = r.links[id];
+      const double busy = l.bandwidth_Bps > 0 ? p.link_bytes[id] / l.bandwidth_Bps * 1e6 : 0;
+      return p.latency_us > 0 ? busy / p.latency_us : 0;
+    };
+    std::vector<Panel> panels;
+    if (torus) {
+      const auto& dims = r.torus_dims;
+      std::size_t chips = 1;
+      for (auto k : dims) chips *= k;
+      const std::size_t width = dims.front(), height = chips / dims.front();
+      for (std::size_t d = 0; d < dims.size() && d < 6; ++d) {
+        Panel panel;
+        panel.title = phase_name(p.kind) + ", dimension " + kDim[d];
+        panel.rows.assign(height, std::vector<double>(width, 0.0));
+        const std::string prefix = std::string("ici-") + kDim[d] + "-";
+        for (std::size_t id = 0; id < r.links.size(); ++id) {
+          const std::string& name = r.links[id].name;
+          if (name.rfind(prefix, 0) != 0) continue;
+          const std::size_t c = std::stoul(name.substr(prefix.size()));
+          if (c >= chips) continue;
+          double& cell = panel.rows[c / width][c % width];
+          cell = std::max(cell, util(id));
+        }
+        panels.push_back(std::move(panel));
+      }
+    } else {
+      std::vector<std::string> classes;
+      std::map<std::string, std::vector<double>> by_class;
+      for (std::size_t id = 0; id < r.links.size(); ++id) {
+        const std::string c = r.links[id].link_class.empty() ? "link" : r.links[id].link_class;
+        if (!by_class.count(c)) classes.push_back(c);
+        by_class[c].push_back(util(id));
+      }
+      for (const auto& c : classes) {
+        Panel panel;
+        panel.title = phase_name(p.kind) + ", " + c + " links";
+        const auto& v = by_class[c];
+        const std::size_t width = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(std::sqrt(v.size()))));
+        panel.rows.assign((v.size() + width - 1) / width, std::vector<double>(width, 0.0));
+        for (std::size_t i = 0; i < v.size(); ++i) panel.rows[i / width][i % width] = v[i];
+        panels.push_back(std::move(panel));
+      }
+    }
+    grid.push_back(std::move(panels));
+  }
+  std::size_t cols = 0;
+  for (const auto& g : grid) cols = std::max(cols, g.size());
+  std::ostringstream s;
+  s << terminal << "\nset output " << gq(output) << "\n"
+    << "set multiplot layout " << grid.size() << "," << cols << " title "
+    << gq("link utilisation, layer " + std::to_string(slow->layer) + " of " + r.scenario_name + " on " + r.platform_name +
+          (torus ? " (busier direction)" : ""))
+    << " noenhanced\n"
+    << "set cbrange [0:1]\nset palette defined (0 '#f7fbff', 0.5 '#6baed6', 0.8 '#fd8d3c', 1 '#bd0026')\n"
+    << "set view map\nunset key\nset tics out\n"
+    << (torus ? "set xlabel \"x\"\nset ylabel \"chip row (y, z, ...)\"\n" : "set xlabel \"\"\nset ylabel \"\"\n");
+  std::size_t k = 0;
+  for (const auto& g : grid) {
+    for (const auto& panel : g) {
+      s << "$m" << k << " << EOD\n";
+      for (const auto& row : panel.rows) {
+        for (std::size_t i = 0; i < row.size(); ++i) s << (i ? " " : "") << row[i];
+        s << "\n";
+      }
+      const std::size_t w = panel.rows.empty() ? 1 : panel.rows.front().size();
+      s << "EOD\nset title " << gq(panel.title) << " noenhanced\n"
+        << "set xrange [-0.5:" << w - 0.5 << "]\nset yrange [-0.5:" << panel.rows.size() - 0.5 << "]\n"
+        << "plot $m" << k << " matrix with image\n";
+      ++k;
+    }
+    for (std::size_t i = g.size(); i < cols; ++i) s << "set multiplot next\n";
+  }
+  s << "unset multiplot\n";
+  return s.str();
+}
+
+void write_heatmap(const RunReport& report, const std::string& output) {
+  pipe_to_program({"gnuplot"}, heatmap_script(report, output), "--heatmap",
+                  "install it with apt-get install gnuplot-nox");
 }
 
 }  // namespace moesim

@@ -251,6 +251,7 @@ RunReport run_scenario(const Scenario& s) {
         for (auto& u : p.top_links) u.simgrid_bytes = p.simgrid_link_bytes[u.id];
     }
   rep.links = topo.links;
+  if (s.platform.kind == PlatformSpec::Kind::kTorus) rep.torus_dims = s.platform.torus.dims;
   for (std::uint64_t k = 0; k < s.samples; ++k) {
     std::vector<LayerResult> layers;
     for (std::uint64_t l = 0; l < s.model.moe_layers; ++l) {

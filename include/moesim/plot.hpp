@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "moesim/result.hpp"
+
 #include <string>
 #include <vector>
 
@@ -28,8 +30,18 @@ std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers
                         const std::vector<std::string>& params, const PlotOptions& options,
                         const std::string& output);
 
+// Throws InputError naming `flag` unless the path ends in .png or .svg.
+void check_image_name(const std::string& path, const std::string& flag);
 // Throws InputError unless every output ends in .png or .svg.
 void check_plot_outputs(const PlotOptions& options);
+
+// A heatmap of link utilisation in the slowest layer, one row of panels per
+// phase: for a torus one panel per dimension (each chip's link along it, the
+// busier direction; chips as x across, the other dimensions down), else one
+// panel per link class (its links in order). Throws InputError for a bad
+// output name or a run without per-link bytes.
+std::string heatmap_script(const RunReport& report, const std::string& output);
+void write_heatmap(const RunReport& report, const std::string& output);
 
 // Writes every output through gnuplot.
 void plot(const nlohmann::json& runs, const nlohmann::json& layers, const std::vector<std::string>& params,

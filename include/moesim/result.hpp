@@ -95,6 +95,7 @@ struct RunReport {
   std::size_t platform_links = 0;
   std::vector<std::string> chip_names;  // by ChipId
   std::vector<Link> links;              // by LinkId, for per-link reports
+  std::vector<std::uint64_t> torus_dims;  // a generated torus's dimensions (heatmaps)
   std::size_t group_chips = 0;
   std::string engine;
   std::string network_model;  // simgrid only

@@ -438,6 +438,8 @@ expect_error "--simgrid-trace without SimGrid" 2 "$E--simgrid-trace: needs the s
   run "$REF" --engine bound --simgrid-trace "$TMP/paje.trace"
 expect_error "--trace into a missing folder" 2 "$E--trace: cannot write '$(q "$TMP/none/t.json")'" \
   run "$REF" --engine bound --trace "$TMP/none/t.json"
+expect_error "--heatmap .jpg" 2 "$E--heatmap: '$(q "$TMP/h.jpg")' does not end in \.png or \.svg" \
+  run "$REF" --engine bound --heatmap "$TMP/h.jpg"
 expect_error "--links into a missing folder" 2 "$E--links: cannot write '$(q "$TMP/none/l.csv")'" \
   run "$REF" --engine bound --links "$TMP/none/l.csv"
 # Campaigns: sweep files, databases, plots.
@@ -525,6 +527,10 @@ done
 
 check_svg() { grep -q '<svg' "$TMP/picture.svg" || echo "no SVG written"; }
 expect_ok "platform --picture (Graphviz)" check_svg platform "$ROOT/platforms/fat-tree-4ary3-50g.yaml" --picture "$TMP/picture.svg"
+check_heatmap() { grep -q '<svg' "$TMP/heatmap.svg" || echo "no SVG heatmap"; }
+expect_ok "run --heatmap (gnuplot), a torus" check_heatmap run scenarios/deepseek-v3-decode-v4-4x4x4.yaml --engine bound --set model.moe_layers=1 --heatmap "$TMP/heatmap.svg"
+rm -f "$TMP/heatmap.svg"
+expect_ok "run --heatmap (gnuplot), tiers" check_heatmap run scenarios/tier6-benchmark-sg2262.yaml --engine bound --heatmap "$TMP/heatmap.svg"
 check_dot() { grep -q '^graph G {' "$OUT" || echo "no DOT graph on stdout"; }
 expect_ok "platform --dot -" check_dot platform "$V4" --dot -
 check_tier6() { grep -q '^platform P1-R1-B4-C32: 32 chips, 118 links' "$OUT" || echo "not the 32-chip platform"; }
