@@ -20,11 +20,15 @@ std::string link_where(const Link& link) {
 
 std::vector<LinkUse> busiest_links(const Topology& t, const std::vector<double>& bytes, double phase_us,
                                    std::size_t top) {
+  // Busiest: the longest time at full rate (a NIC can be busier than an NVLink with more bytes).
+  std::vector<double> busy(bytes.size(), 0.0);
+  for (std::size_t i = 0; i < bytes.size() && i < t.links.size(); ++i)
+    busy[i] = t.links[i].bandwidth_Bps > 0 ? bytes[i] / t.links[i].bandwidth_Bps : bytes[i];
   std::vector<LinkId> order(bytes.size());
   std::iota(order.begin(), order.end(), 0);
   const std::size_t n = std::min(top, order.size());
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
-                    [&](LinkId a, LinkId b) { return bytes[a] > bytes[b] || (bytes[a] == bytes[b] && a < b); });
+                    [&](LinkId a, LinkId b) { return busy[a] > busy[b] || (busy[a] == busy[b] && a < b); });
   std::vector<LinkUse> out;
   for (std::size_t i = 0; i < n && bytes[order[i]] > 0; ++i) {
     const Link& l = t.links[order[i]];

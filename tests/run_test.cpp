@@ -516,7 +516,7 @@ TEST_CASE("per-link bytes: the routes' count, and SimGrid's own within a few per
   CHECK(simgrid <= 1.10 * routes);
 }
 
-TEST_CASE("--trace writes a Perfetto trace with phases, chips, flows and link counters", "[explain][trace]") {
+TEST_CASE("the --trace option writes a Perfetto trace with phases, chips, flows and link counters", "[explain][trace]") {
   const std::string path = tmp_path("trace.json");
   std::remove(path.c_str());
   REQUIRE(moesim("run " + shipped_scenario("deepseek-v3-decode-v4-4x4x4") +
@@ -553,7 +553,7 @@ TEST_CASE("a trace of 58 layers on 256 chips stays small", "[explain][trace]") {
   CHECK(json::parse(text)["traceEvents"].size() > 58 * 2);
 }
 
-TEST_CASE("--simgrid-trace passes SimGrid's Paje tracing through", "[explain][trace]") {
+TEST_CASE("the --simgrid-trace option passes SimGrid's Paje tracing through", "[explain][trace]") {
   const std::string path = tmp_path("paje.trace");
   std::remove(path.c_str());
   REQUIRE(moesim("run " + shipped_scenario("reference-ep32") + " --simgrid-trace " + path) == 0);

@@ -15,9 +15,9 @@ namespace moesim {
 // ends ("b2b, board-0 to board-3").
 std::string link_where(const Link& link);
 
-// The `top` most loaded links of a phase, most loaded first (ties by link
-// id): bytes, busy time at full rate (bytes / bandwidth) and utilisation
-// (busy time over the phase's latency).
+// The `top` busiest links of a phase, by busy time at full rate (bytes /
+// bandwidth), busiest first (ties by link id): bytes, busy time and
+// utilisation (busy time over the phase's latency).
 std::vector<LinkUse> busiest_links(const Topology& topology, const std::vector<double>& link_bytes,
                                    double phase_us, std::size_t top);
 

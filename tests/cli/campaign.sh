@@ -98,9 +98,12 @@ check "deepseek-v3-decode: 128 runs, 32 unfit" \
   "$([[ $(grep -c 'skipped: needs' ds.txt) -eq 32 ]] && grep -q '^128 runs' ds.txt || tail -n 1 ds.txt)"
 
 # Crashes. A slower campaign (the flow fidelity, 128 chips, ~1 s a run).
+# Its base is a copy in $TMP, so that pkill patterns name only its workers
+# (CTest runs other tests of the same scenario alongside).
+sed "s|^platform: \.\./|platform: $ROOT/|" "$ROOT/scenarios/deepseek-v3-decode-v4-4x4x4.yaml" >slow-base.yaml
 cat >slow.yaml <<EOF
 name: slow
-base: $ROOT/scenarios/deepseek-v3-decode-v4-4x4x4.yaml
+base: $TMP/slow-base.yaml
 set: {model.moe_layers: 1, platform: $ROOT/platforms/tpu-v4-4x4x8.yaml, deployment.ep: 128, deployment.global_batch: 1024}
 grid:
   seed: [1, 2, 3, 4, 5, 6]
@@ -112,8 +115,8 @@ wait_for() { for _ in $(seq 1200); do eval "$1" && return 0; sleep 0.1; done; re
 # A worker killed: its run is lost, the rest are recorded, a re-run completes.
 "$MOESIM" sweep slow.yaml -j 2 --db slow.db >kill1.txt 2>&1 &
 sweep_pid=$!
-wait_for "pgrep -f 'moesim.* run .*seed=1' >/dev/null"
-pkill -KILL -f "moesim.* run .*seed=1"
+wait_for "pgrep -f 'moesim.* run $TMP/slow-base.yaml.*seed=1' >/dev/null"
+pkill -KILL -f "moesim.* run $TMP/slow-base.yaml.*seed=1"
 wait "$sweep_pid"
 rc=$?
 check "a killed worker: exit status 1" "$([[ $rc -eq 1 ]] || echo "exit status $rc")"
@@ -128,7 +131,7 @@ check "a re-run completes it, each run once" \
 sweep_pid=$!
 wait_for "[[ -e crash.db ]] && [[ \$(rows crash.db) -ge 1 ]]"
 kill -KILL "$sweep_pid"
-pkill -KILL -f "moesim.* run .*$ROOT/scenarios/deepseek-v3-decode-v4-4x4x4.yaml" 2>/dev/null
+pkill -KILL -f "moesim.* run $TMP/slow-base.yaml" 2>/dev/null
 wait "$sweep_pid" 2>/dev/null
 before=$(rows crash.db)
 check "a killed campaign keeps its recorded runs" "$([[ $before -ge 1 && $before -lt 6 ]] || echo "$before rows")"
@@ -141,7 +144,7 @@ check "resumed: only the missing runs ran" \
 # Ctrl-C (SIGINT to the campaign and its workers, as a terminal sends it).
 setsid "$MOESIM" sweep slow.yaml -j 2 --db int.db >int.txt 2>&1 &
 sweep_pid=$!
-wait_for "pgrep -f 'moesim.* run .*seed=1' >/dev/null"
+wait_for "pgrep -f 'moesim.* run $TMP/slow-base.yaml.*seed=1' >/dev/null"
 kill -INT -- "-$sweep_pid"
 wait "$sweep_pid"
 rc=$?
