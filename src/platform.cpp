@@ -2,6 +2,7 @@
 #include "moesim/platform.hpp"
 
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "moesim/error.hpp"
@@ -227,7 +228,7 @@ PlatformSpec load_platform_spec(const std::string& path) {
     return spec;
   }
   YamlMap root(doc, doc.root(), "");
-  root.allow_only({"name", "description", "topology", "comm_params"});
+  root.allow_only({"name", "description", "topology", "comm_params", "calibration"});
   spec.name = root.str_or("name", stem(path));
   YamlMap topo = root.map("topology");
   const std::string kind = topo.str("kind");
@@ -263,10 +264,56 @@ PlatformSpec load_platform_spec(const std::string& path) {
     topo.fail_at("kind", "'" + kind + "' is not a topology kind (allowed: torus, mesh, ring, tiers, gpu_cluster, fat_tree, dragonfly)");
   }
   if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, spec.comm);
+  if (auto cal = root.map_if("calibration")) {
+    cal->allow_only({"efficiency", "startup_us", "fitted"});
+    spec.calibration.where = root.where("calibration");
+    if (auto eff = cal->map_if("efficiency"))
+      for (const auto& kv : eff->self()) {
+        const std::string cls = kv.first.Scalar();
+        const double e = eff->number(cls);
+        if (!(e > 0 && e <= 1)) eff->fail_at(cls, "efficiency " + quote(kv.second) + " is not in (0, 1]");
+        spec.calibration.efficiency[cls] = e;
+      }
+    if (auto st = cal->map_if("startup_us")) {
+      st->allow_only({"dispatch", "combine", "allgather"});
+      spec.calibration.dispatch_startup_us = st->non_negative_or("dispatch", 0);
+      spec.calibration.combine_startup_us = st->non_negative_or("combine", 0);
+      spec.calibration.allgather_startup_us = st->non_negative_or("allgather", 0);
+    }
+  }
   return spec;
 }
 
+namespace {
+
+// Scales the bandwidth of every link of a calibrated class; a class no link has is an error.
+Topology calibrated(Topology t, const Calibration& c) {
+  for (const auto& [cls, e] : c.efficiency) {
+    bool found = false;
+    for (Link& l : t.links)
+      if (l.link_class == cls) {
+        l.bandwidth_Bps *= e;
+        found = true;
+      }
+    if (!found) {
+      std::set<std::string> classes;
+      for (const Link& l : t.links) classes.insert(l.link_class.empty() ? "(none)" : l.link_class);
+      std::string list;
+      for (const auto& k : classes) list += (list.empty() ? "" : ", ") + k;
+      fail(c.where, "calibration.efficiency." + cls, "no link of class '" + cls + "' (classes here: " + list + ")");
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
 Topology build_topology(const PlatformSpec& spec) {
+  if (!spec.calibration.efficiency.empty()) {
+    PlatformSpec nominal = spec;
+    nominal.calibration.efficiency.clear();
+    return calibrated(build_topology(nominal), spec.calibration);
+  }
   switch (spec.kind) {
     case PlatformSpec::Kind::kTorus:
       if (spec.torus.routing == TorusSpec::Routing::kShortestPath)

@@ -236,6 +236,22 @@ RunReport run_scenario(const Scenario& s) {
       break;
     }
   }
+  // The platform's calibrated start-up cost of each phase (simulated and
+  // bound alike; the analytic engine keeps Tier6's own start latencies).
+  const Calibration& cal = s.platform.calibration;
+  auto startup_us = [&](PhaseKind k) {
+    return k == PhaseKind::kDispatch ? cal.dispatch_startup_us
+           : k == PhaseKind::kCombine ? cal.combine_startup_us
+                                      : cal.allgather_startup_us;
+  };
+  if (s.engine != Engine::kAnalytic)
+    for (auto& r : computed)
+      for (auto& p : r.phases) {
+        const double add = startup_us(p.kind);
+        p.latency_us += add;
+        for (double& g : p.group_us) g += add;
+        if (p.has_slowest) p.slowest_finish_us += add;
+      }
   // Every phase explains itself: its links' bytes, the busiest, the bottleneck.
   for (std::size_t d = 0; d < computed.size(); ++d)
     for (std::size_t i = 0; i < computed[d].phases.size() && i < w.distinct[d].phases.size(); ++i) {
@@ -243,7 +259,11 @@ RunReport run_scenario(const Scenario& s) {
       const Phase& ph = w.distinct[d].phases[i];
       if (p.kind != ph.kind) continue;
       p.link_bytes = link_loads(topo, ph);
-      const PhaseResult b = s.engine == Engine::kBound ? p : bound_phase(topo, ph);
+      PhaseResult b = p;
+      if (s.engine != Engine::kBound) {
+        b = bound_phase(topo, ph);
+        b.latency_us += startup_us(b.kind);
+      }
       p.has_bottleneck = !b.critical_link.empty();
       if (p.has_bottleneck) p.bottleneck = attribute(topo, p, b);
       p.top_links = busiest_links(topo, p.link_bytes, p.latency_us, 5);

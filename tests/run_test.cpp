@@ -561,3 +561,22 @@ TEST_CASE("the --simgrid-trace option passes SimGrid's Paje tracing through", "[
   CHECK(text.find("%EventDef PajeDefineContainerType") != std::string::npos);
   CHECK(moesim("run " + shipped_scenario("reference-ep32") + " --engine bound --simgrid-trace " + path) == 2);
 }
+
+TEST_CASE("a calibrated platform: efficiency per link class, start-up per phase", "[calibration]") {
+  const std::string s = two_chip_scenario();
+  // 2,250,000 B at 0.5 x 45 GB/s after 1 us, plus a 10 us start-up: 111 us; the combine twice the bytes, 3 us start-up.
+  write(tmp_path("two.yaml"), "name: two\ntopology: {kind: torus, dims: [2], bandwidth: 45GBps, latency: 1us}\n"
+                              "calibration: {efficiency: {ici: 0.5}, startup_us: {dispatch: 10, combine: 3}}\n");
+  for (const char* how : {"--fidelity flow", "--fidelity ptask", "--engine bound"}) {
+    INFO(how);
+    json j = run(s, how);
+    CHECK(layer0(j, "dispatch_us") == Approx(10 + 1 + 100.0).epsilon(1e-9));
+    CHECK(layer0(j, "combine_us") == Approx(3 + 1 + 200.0).epsilon(1e-9));
+    CHECK(j["layers"][0]["phases"][0]["bottleneck"]["above_bound"].get<double>() == Approx(1.0).epsilon(1e-9));
+  }
+  // The analytic engine keeps Tier6's own start latencies (0 here) but divides by the calibrated bandwidth:
+  // a chip's 4,500,000 dispatch bytes over 22.5 GB/s.
+  json a = run(s, "--engine analytic");
+  CHECK(layer0(a, "dispatch_us") == Approx(200.0).epsilon(1e-9));
+  write(tmp_path("two.yaml"), "name: two\ntopology: {kind: torus, dims: [2], bandwidth: 45GBps, latency: 1us}\n");
+}

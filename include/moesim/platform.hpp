@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -36,6 +37,18 @@ struct CommParams {
 // Reads the keys of a `comm_params` mapping over `params` (keys it lacks keep their value).
 void read_comm_params(const YamlMap& map, CommParams& params);
 
+// Knobs fitted to measurements (`calibration` in a platform file): the
+// fraction of nominal bandwidth flows get on each link class, and a fixed
+// start-up cost of each phase. Defaults: efficiency 1, start-up 0.
+struct Calibration {
+  std::map<std::string, double> efficiency;  // link class -> (0, 1]
+  double dispatch_startup_us = 0, combine_startup_us = 0, allgather_startup_us = 0;
+  std::string where;  // "file:line" of the calibration section, for errors
+  bool empty() const {
+    return efficiency.empty() && dispatch_startup_us == 0 && combine_startup_us == 0 && allgather_startup_us == 0;
+  }
+};
+
 struct PlatformSpec {
   // kGraph: a graph read from DOT or GraphML, routed by shortest paths.
   enum class Kind { kTorus, kTiers, kGpuCluster, kFatTree, kDragonfly, kGraph, kXml };
@@ -49,6 +62,7 @@ struct PlatformSpec {
   DragonflySpec dragonfly;
   NetGraph graph;
   CommParams comm;
+  Calibration calibration;
 };
 
 // Calls fail_with(reason) if a switch level's port count cannot hold its

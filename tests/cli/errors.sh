@@ -442,6 +442,19 @@ expect_error "--heatmap .jpg" 2 "$E--heatmap: '$(q "$TMP/h.jpg")' does not end i
   run "$REF" --engine bound --heatmap "$TMP/h.jpg"
 expect_error "--links into a missing folder" 2 "$E--links: cannot write '$(q "$TMP/none/l.csv")'" \
   run "$REF" --engine bound --links "$TMP/none/l.csv"
+# Calibration knobs in a platform file.
+P=$TMP/platform-cal-class.yaml
+{ cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  efficiency: {ici: 0.8}\n'; } >"$P"
+expect_error "calibration of a link class the platform lacks" 2 \
+  "$E$(q "$P"):[0-9]+: calibration\.efficiency\.ici: no link of class 'ici' \(classes here: nic, nvlink\)" platform "$P"
+P=$TMP/platform-cal-eff.yaml
+{ cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  efficiency: {nic: 1.5}\n'; } >"$P"
+expect_error "calibration efficiency above 1" 2 \
+  "$E$(q "$P"):[0-9]+: calibration\.efficiency\.nic: efficiency '1\.5' is not in \(0, 1\]" platform "$P"
+P=$TMP/platform-cal-phase.yaml
+{ cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  startup_us: {expert: 3}\n'; } >"$P"
+expect_error "calibration start-up of an unknown phase" 2 \
+  "$E$(q "$P"):[0-9]+: calibration\.startup_us\.expert: unknown key" platform "$P"
 # Campaigns: sweep files, databases, plots.
 S=$TMP/sweep-bad-key.yaml
 printf 'base: %s\ngird:\n  seed: [1, 2]\n' "$REF" >"$S"
