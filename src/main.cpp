@@ -16,6 +16,7 @@
 #include "moesim/analysis.hpp"
 #include "moesim/bound.hpp"
 #include "moesim/bytes.hpp"
+#include "moesim/calibrate.hpp"
 #include "moesim/campaign.hpp"
 #include "moesim/compare.hpp"
 #include "moesim/error.hpp"
@@ -307,6 +308,19 @@ int main(int argc, char** argv) {
   plot_cmd->add_option("--title", popt.title, "Title (default: what is plotted)");
   plot_cmd->add_option("--out", popt.outputs, "Write to this .png or .svg file (repeatable)")->required();
 
+  // moesim calibrate
+  auto* cal = app.add_subcommand("calibrate", "Fit a platform's calibration knobs to measured latencies");
+  CalibrateOptions calo;
+  std::string cal_json;
+  cal->add_option("scenario", calo.scenario, "Scenario the measurements describe (its platform is calibrated)")->required();
+  cal->add_option("--measurements", calo.measurements, "CSV: scenario keys, phase, measured_us (one row a point)")
+      ->required();
+  cal->add_option("--fit", calo.knobs, "Knob to fit: efficiency.<link class> or startup_us.<phase> (repeatable)")
+      ->required();
+  cal->add_option("--holdout", calo.holdout, "A point kept out of the fit (repeatable; none: leave-one-out)");
+  cal->add_option("--out", calo.out, "Write the calibrated platform YAML to this file")->required();
+  cal->add_option("--json", cal_json, "Write the report as JSON to this file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -378,6 +392,11 @@ int main(int argc, char** argv) {
       const nlohmann::json r = compare(copt);
       std::cout << compare_table(r);
       if (!compare_json.empty()) write_file(compare_json, r.dump(2) + "\n", "--json");
+    } else if (*cal) {
+      calo.moesim = self_executable();
+      const nlohmann::json r = calibrate(calo);
+      std::cout << calibrate_table(r) << "wrote " << calo.out << "\n";
+      if (!cal_json.empty()) write_file(cal_json, r.dump(2) + "\n", "--json");
     } else if (*sweep) {
       if (!shard_text.empty()) campaign.shard = parse_shard(shard_text);
       return run_sweep(sweep_path, campaign, slurm, shards, sbatch_args);

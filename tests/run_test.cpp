@@ -580,3 +580,51 @@ TEST_CASE("a calibrated platform: efficiency per link class, start-up per phase"
   CHECK(layer0(a, "dispatch_us") == Approx(200.0).epsilon(1e-9));
   write(tmp_path("two.yaml"), "name: two\ntopology: {kind: torus, dims: [2], bandwidth: 45GBps, latency: 1us}\n");
 }
+
+TEST_CASE("calibrate recovers known knobs from measurements moesim made itself", "[calibration]") {
+  // Truth: h800-ib-32x8 with NIC efficiency 0.8 and 10 us start-ups.
+  const std::string nominal = kSource + "/platforms/h800-ib-32x8.yaml";
+  std::string truth_text = read(nominal);
+  truth_text += "calibration: {efficiency: {nic: 0.8}, startup_us: {dispatch: 10, combine: 10}}\n";
+  write(tmp_path("truth.yaml"), truth_text);
+  write(tmp_path("cal-scenario.yaml"), "platform: " + nominal +
+                                           "\nmodel: {hidden_dim: 7168, num_experts: 256, topk: 8, moe_layers: 1}\n"
+                                           "deployment: {tokens_per_chip: 128, ep: 32}\nengine: bound\n");
+  std::string csv = "name,deployment.ep,deployment.tokens_per_chip,phase,measured_us\n";
+  for (int ep : {16, 32, 64})
+    for (int tokens : {64, 256}) {
+      json j = run(tmp_path("cal-scenario.yaml"), "--set platform=" + tmp_path("truth.yaml") + " --set deployment.ep=" +
+                                                       std::to_string(ep) + " --set deployment.tokens_per_chip=" +
+                                                       std::to_string(tokens));
+      for (const char* phase : {"dispatch", "combine"})
+        csv += "ep" + std::to_string(ep) + "-t" + std::to_string(tokens) + "-" + phase + "," + std::to_string(ep) + "," +
+               std::to_string(tokens) + "," + phase + "," +
+               std::to_string(j["summary"][std::string(phase) + "_us"]["mean"].get<double>()) + "\n";
+    }
+  write(tmp_path("measured.csv"), csv);
+  const std::string out = tmp_path("calibrated.yaml"), report = tmp_path("calibration.json");
+  REQUIRE(moesim("calibrate " + tmp_path("cal-scenario.yaml") + " --measurements " + tmp_path("measured.csv") +
+                 " --fit efficiency.nic --fit startup_us.dispatch --fit startup_us.combine --out " + out + " --json " +
+                 report) == 0);
+  const json r = json::parse(read(report));
+  CHECK(r["knobs"][0]["value"].get<double>() == Approx(0.8).epsilon(0.01));
+  CHECK(r["knobs"][1]["value"].get<double>() == Approx(10).epsilon(0.01));
+  CHECK(r["knobs"][2]["value"].get<double>() == Approx(10).epsilon(0.01));
+  for (const auto& p : r["points"]) CHECK(std::fabs(p["error_after"].get<double>()) < 0.01);
+  CHECK(r["validation"]["method"] == "leave-one-out");
+  CHECK(r["validation"]["mean_abs_error"].get<double>() < 0.01);
+  // The calibrated platform is an ordinary platform: it reproduces a measured point.
+  json again = run(tmp_path("cal-scenario.yaml"), "--set platform=" + out + " --set deployment.ep=64 --set deployment.tokens_per_chip=256");
+  json truth = run(tmp_path("cal-scenario.yaml"), "--set platform=" + tmp_path("truth.yaml") +
+                                                    " --set deployment.ep=64 --set deployment.tokens_per_chip=256");
+  CHECK(layer0(again, "dispatch_us") == Approx(layer0(truth, "dispatch_us")).epsilon(0.01));
+  CHECK(read(out).find("# Calibrated by moesim calibrate") == 0);
+
+  // One point, one knob: the fit reproduces that point exactly.
+  write(tmp_path("one.csv"), "deployment.ep,deployment.tokens_per_chip,phase,measured_us\n32,128,dispatch,150\n");
+  REQUIRE(moesim("calibrate " + tmp_path("cal-scenario.yaml") + " --measurements " + tmp_path("one.csv") +
+                 " --fit startup_us.dispatch --out " + out + " --json " + report) == 0);
+  const json one = json::parse(read(report));
+  CHECK(one["points"][0]["after_us"].get<double>() == Approx(150).epsilon(1e-6));  // nominal 114.1 us + 35.9 us
+  CHECK(one["validation"]["method"] == "none (as many knobs as points)");
+}

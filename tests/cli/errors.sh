@@ -455,6 +455,18 @@ P=$TMP/platform-cal-phase.yaml
 { cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  startup_us: {expert: 3}\n'; } >"$P"
 expect_error "calibration start-up of an unknown phase" 2 \
   "$E$(q "$P"):[0-9]+: calibration\.startup_us\.expert: unknown key" platform "$P"
+# Calibration from measurements.
+HX=examples/deepseek-v3-decode-h800.yaml
+HM=examples/h800-measurements.csv
+expect_error "calibrate: an unknown knob" 2 "$E--fit: efficiency: 'efficiency' is not a knob" \
+  calibrate "$HX" --measurements "$HM" --fit efficiency --out "$TMP/cal.yaml"
+expect_error "calibrate: a link class the platform lacks" 2 "$E--fit: efficiency\.ici: the platform has no link of class 'ici'" \
+  calibrate "$HX" --measurements "$HM" --fit efficiency.ici --out "$TMP/cal.yaml"
+expect_error "calibrate: an unknown held-out point" 2 "$E--holdout: nope: no point named 'nope'" \
+  calibrate "$HX" --measurements "$HM" --fit startup_us.dispatch --holdout nope --out "$TMP/cal.yaml"
+printf 'deployment.ep,phase,measured_us\n16,dispatch,abc\n' >"$TMP/m.csv"
+expect_error "calibrate: a non-numeric measurement" 2 "$E$(q "$TMP/m.csv"):2: measured_us: 'abc' is not a positive number" \
+  calibrate "$HX" --measurements "$TMP/m.csv" --fit startup_us.dispatch --out "$TMP/cal.yaml"
 # Campaigns: sweep files, databases, plots.
 S=$TMP/sweep-bad-key.yaml
 printf 'base: %s\ngird:\n  seed: [1, 2]\n' "$REF" >"$S"
@@ -544,6 +556,13 @@ check_heatmap() { grep -q '<svg' "$TMP/heatmap.svg" || echo "no SVG heatmap"; }
 expect_ok "run --heatmap (gnuplot), a torus" check_heatmap run scenarios/deepseek-v3-decode-v4-4x4x4.yaml --engine bound --set model.moe_layers=1 --heatmap "$TMP/heatmap.svg"
 rm -f "$TMP/heatmap.svg"
 expect_ok "run --heatmap (gnuplot), tiers" check_heatmap run scenarios/tier6-benchmark-sg2262.yaml --engine bound --heatmap "$TMP/heatmap.svg"
+check_calibrate() {
+  grep -q '^validation (holdout): mean |error|' "$OUT" || { echo "no validation line"; return; }
+  grep -q '^# Calibrated by moesim calibrate' "$TMP/h800-cal.yaml" || echo "no calibrated platform"
+}
+expect_ok "calibrate the shipped H800 example" check_calibrate calibrate examples/deepseek-v3-decode-h800.yaml \
+  --measurements examples/h800-measurements.csv --fit efficiency.nic --fit startup_us.dispatch \
+  --fit startup_us.combine --holdout ep64-t256-d --holdout ep64-t256-c --out "$TMP/h800-cal.yaml"
 check_dot() { grep -q '^graph G {' "$OUT" || echo "no DOT graph on stdout"; }
 expect_ok "platform --dot -" check_dot platform "$V4" --dot -
 check_tier6() { grep -q '^platform P1-R1-B4-C32: 32 chips, 118 links' "$OUT" || echo "not the 32-chip platform"; }
