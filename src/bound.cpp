@@ -22,7 +22,8 @@ PhaseResult bound_phase(const Topology& t, const Phase& phase) {
   r.network_bytes = phase.network_bytes;
   r.flows = phase.flows.size();
   if (phase.flows.empty()) return r;
-  const std::vector<double> load = link_loads(t, phase);
+  r.link_bytes = link_loads(t, phase);  // kept: the report's per-link load
+  const std::vector<double>& load = r.link_bytes;
   // Under SimGrid's flow model a flow pays its route latency before it takes
   // bandwidth, so a link cannot start draining before the smallest latency of
   // the flows that cross it.

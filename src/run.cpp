@@ -258,14 +258,18 @@ RunReport run_scenario(const Scenario& s) {
       PhaseResult& p = computed[d].phases[i];
       const Phase& ph = w.distinct[d].phases[i];
       if (p.kind != ph.kind) continue;
-      p.link_bytes = link_loads(topo, ph);
-      PhaseResult b = p;
+      // The bound engine's result is its own bound; the others get one (which counts the link bytes once).
+      PhaseResult other;
+      const PhaseResult* b = &p;
       if (s.engine != Engine::kBound) {
-        b = bound_phase(topo, ph);
-        b.latency_us += startup_us(b.kind);
+        other = bound_phase(topo, ph);
+        other.latency_us += startup_us(other.kind);
+        p.link_bytes = std::move(other.link_bytes);
+        b = &other;
       }
-      p.has_bottleneck = !b.critical_link.empty();
-      if (p.has_bottleneck) p.bottleneck = attribute(topo, p, b);
+      if (p.link_bytes.empty()) p.link_bytes = link_loads(topo, ph);  // a phase without flows
+      p.has_bottleneck = !b->critical_link.empty();
+      if (p.has_bottleneck) p.bottleneck = attribute(topo, p, *b);
       p.top_links = busiest_links(topo, p.link_bytes, p.latency_us, 5);
       if (p.simgrid_link_bytes.size() == p.link_bytes.size())
         for (auto& u : p.top_links) u.simgrid_bytes = p.simgrid_link_bytes[u.id];

@@ -21,6 +21,7 @@ namespace moesim {
 // largest single flow counts, since flows do not share it.
 std::vector<double> link_loads(const Topology& topology, const Phase& phase);
 
+// Also fills the result's link_bytes (link_loads of the phase).
 PhaseResult bound_phase(const Topology& topology, const Phase& phase);
 
 }  // namespace moesim
