@@ -1,9 +1,10 @@
 // Topology analysis against closed forms.
-#include "moesim/analysis.hpp"
+#include "platform/analysis.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "moesim/bound.hpp"
+#include "engine/bound.hpp"
+#include "engine/explain.hpp"
 
 using namespace moesim;
 

@@ -1,5 +1,5 @@
 // The Tier6 / DS_TPU closed form against a hand computation.
-#include "moesim/analytic.hpp"
+#include "engine/analytic.hpp"
 
 #include <catch2/catch.hpp>
 

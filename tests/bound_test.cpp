@@ -1,5 +1,5 @@
 // The link-load lower bound.
-#include "moesim/bound.hpp"
+#include "engine/bound.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,10 +1,10 @@
 // Per-link bytes, the busiest links and the words for where a link sits.
-#include "moesim/explain.hpp"
+#include "engine/explain.hpp"
 
 #include <catch2/catch.hpp>
 #include <numeric>
 
-#include "moesim/bound.hpp"
+#include "engine/bound.hpp"
 
 using namespace moesim;
 

@@ -7,8 +7,8 @@
 #include <map>
 #include <set>
 
-#include "moesim/analysis.hpp"
-#include "moesim/bound.hpp"
+#include "platform/analysis.hpp"
+#include "engine/bound.hpp"
 #include "moesim/error.hpp"
 #include "moesim/platform.hpp"
 

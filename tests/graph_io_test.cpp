@@ -1,6 +1,6 @@
 // DOT and GraphML: round trips keep every node and link, and bad files are
 // named in one error.
-#include "moesim/graph_io.hpp"
+#include "platform/graph_io.hpp"
 
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // Measurement files for calibration: rows, names, and one clear error each.
-#include "moesim/measurements.hpp"
+#include "campaign/measurements.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdio>

@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "moesim/analytic.hpp"
+#include "engine/analytic.hpp"
 #include "moesim/error.hpp"
 
 using namespace moesim;

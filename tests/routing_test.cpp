@@ -8,7 +8,7 @@
 #include <set>
 #include <unistd.h>
 
-#include "moesim/rng.hpp"
+#include "util/rng.hpp"
 #include "moesim/traffic.hpp"
 
 using namespace moesim;

@@ -1,6 +1,6 @@
 // Sweep files: expansion, names, ranges, shards and their errors; the
 // results database; plot scripts.
-#include "moesim/sweep.hpp"
+#include "campaign/sweep.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "moesim/error.hpp"
-#include "moesim/plot.hpp"
-#include "moesim/results_db.hpp"
+#include "campaign/plot.hpp"
+#include "campaign/results_db.hpp"
 
 using namespace moesim;
 

@@ -1,6 +1,6 @@
 // Tier6 topology import: the fixtures give the shipped platform, and bad
 // files are named in one error.
-#include "moesim/tier6.hpp"
+#include "platform/tier6.hpp"
 
 #include <unistd.h>
 

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "moesim/bound.hpp"
+#include "engine/bound.hpp"
 #include "moesim/traffic.hpp"
 
 using namespace moesim;

@@ -1,5 +1,5 @@
 // Bandwidth and time strings as SimGrid writes them.
-#include "moesim/units.hpp"
+#include "util/units.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -15,7 +15,7 @@
 #include <unordered_map>
 
 #include "moesim/error.hpp"
-#include "moesim/natural_sort.hpp"
+#include "util/natural_sort.hpp"
 
 namespace sg4 = simgrid::s4u;
 

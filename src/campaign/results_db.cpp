@@ -1,0 +1,360 @@
+#include "campaign/results_db.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+#include <unistd.h>
+
+#include "moesim/error.hpp"
+
+namespace moesim {
+
+namespace {
+
+// Fixed columns of `runs`, in order, with their SQL types.
+const std::vector<std::pair<std::string, std::string>>& fixed_columns() {
+  static const std::vector<std::pair<std::string, std::string>> cols = {
+      {"key", "TEXT PRIMARY KEY"},   {"campaign", "TEXT"},         {"run_index", "INTEGER"},
+      {"name", "TEXT"},              {"status", "TEXT"},           {"error", "TEXT"},
+      {"moesim_version", "TEXT"},    {"finished_at", "TEXT"},      {"wall_s", "REAL"},
+      {"engine_ran", "TEXT"},        {"fidelity_ran", "TEXT"},     {"platform_name", "TEXT"},
+      {"chips", "INTEGER"},          {"group_chips", "INTEGER"},   {"layers", "INTEGER"},
+      {"tokens_per_ep_group", "INTEGER"}, {"dispatch_bytes", "INTEGER"}, {"combine_bytes", "INTEGER"},
+      {"dispatch_us_sum", "REAL"},   {"dispatch_us_mean", "REAL"}, {"dispatch_us_max", "REAL"},
+      {"combine_us_sum", "REAL"},    {"combine_us_mean", "REAL"},  {"combine_us_max", "REAL"},
+      {"total_us_sum", "REAL"},      {"total_us_mean", "REAL"},    {"total_us_p50", "REAL"},
+      {"total_us_p99", "REAL"},      {"total_us_max", "REAL"},     {"scenario_yaml", "TEXT"}};
+  return cols;
+}
+
+const std::vector<std::string> kLayerColumns = {"key",           "layer",          "dispatch_us", "combine_us",
+                                                "total_us",      "dispatch_bytes", "combine_bytes", "imbalance"};
+
+std::string quoted(const std::string& id) {
+  std::string out = "\"";
+  for (char c : id) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// A statement, finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const std::string& sql, const std::string& path) : db_(db), path_(path) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s_, nullptr) != SQLITE_OK)
+      fail(path, "", std::string("SQLite: ") + sqlite3_errmsg(db));
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  void bind(int i, const nlohmann::json& v) {
+    if (v.is_null()) sqlite3_bind_null(s_, i);
+    else if (v.is_number_integer()) sqlite3_bind_int64(s_, i, v.get<std::int64_t>());
+    else if (v.is_number()) sqlite3_bind_double(s_, i, v.get<double>());
+    else if (v.is_boolean()) sqlite3_bind_text(s_, i, v.get<bool>() ? "true" : "false", -1, SQLITE_TRANSIENT);
+    else if (v.is_string()) sqlite3_bind_text(s_, i, v.get<std::string>().c_str(), -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_text(s_, i, v.dump().c_str(), -1, SQLITE_TRANSIENT);
+  }
+  bool step() {
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) fail(path_, "", std::string("SQLite: ") + sqlite3_errmsg(db_));
+    return false;
+  }
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  int columns() const { return sqlite3_column_count(s_); }
+  std::string name(int i) const { return sqlite3_column_name(s_, i); }
+  nlohmann::json value(int i) const {
+    switch (sqlite3_column_type(s_, i)) {
+      case SQLITE_INTEGER: return sqlite3_column_int64(s_, i);
+      case SQLITE_FLOAT: return sqlite3_column_double(s_, i);
+      case SQLITE_NULL: return nullptr;
+      default: return std::string(reinterpret_cast<const char*>(sqlite3_column_text(s_, i)));
+    }
+  }
+  std::string text(int i) const {
+    const unsigned char* t = sqlite3_column_text(s_, i);
+    return t ? reinterpret_cast<const char*>(t) : "";
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+  std::string path_;
+};
+
+// A YAML scalar as the value a column keeps: an integer, a real or text.
+nlohmann::json typed(const std::string& text) {
+  if (text.empty()) return text;
+  char* end = nullptr;
+  const long long i = std::strtoll(text.c_str(), &end, 10);
+  if (*end == '\0' && text.find_first_not_of("-0123456789") == std::string::npos) return i;
+  const double d = std::strtod(text.c_str(), &end);
+  if (*end == '\0' && text.find_first_not_of("-+.0123456789eE") == std::string::npos) return d;
+  return text;
+}
+
+nlohmann::json at(const nlohmann::json& j, std::initializer_list<const char*> path) {
+  const nlohmann::json* cur = &j;
+  for (const char* p : path) {
+    if (!cur->is_object() || !cur->contains(p)) return nullptr;
+    cur = &(*cur)[p];
+  }
+  return *cur;
+}
+
+std::string now_utc() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+const std::vector<std::string>& run_columns() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& [name, type] : fixed_columns()) n.push_back(name);
+    return n;
+  }();
+  return names;
+}
+
+ResultsDb::ResultsDb(const std::string& path, bool create) : path_(path) {
+  if (!create && access(path.c_str(), F_OK) != 0) fail(path, "", "no such results database");
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), nullptr) !=
+      SQLITE_OK) {
+    const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    fail(path, "", "cannot open the results database: " + why);
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");
+    std::string cols;
+    for (const auto& [name, type] : fixed_columns()) cols += (cols.empty() ? "" : ", ") + quoted(name) + " " + type;
+    exec("CREATE TABLE IF NOT EXISTS runs (" + cols + ")");
+    exec("CREATE TABLE IF NOT EXISTS layers (key TEXT, layer INTEGER, dispatch_us REAL, combine_us REAL, "
+         "total_us REAL, dispatch_bytes INTEGER, combine_bytes INTEGER, imbalance REAL, PRIMARY KEY (key, layer))");
+    // A file that is a database but not ours.
+    std::set<std::string> have;
+    Stmt s(db_, "PRAGMA table_info(runs)", path_);
+    while (s.step()) have.insert(s.text(1));
+    for (const auto& c : run_columns())
+      if (!have.count(c)) fail(path, "", "not a moesim results database (table runs has no column '" + c + "')");
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+ResultsDb::~ResultsDb() { sqlite3_close(db_); }
+
+void ResultsDb::exec(const std::string& sql) const {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string why = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    fail(path_, "", "SQLite: " + why);
+  }
+}
+
+std::vector<std::string> ResultsDb::param_columns() const {
+  std::set<std::string> fixed(run_columns().begin(), run_columns().end());
+  std::vector<std::string> out;
+  Stmt s(db_, "PRAGMA table_info(runs)", path_);
+  while (s.step())
+    if (!fixed.count(s.text(1))) out.push_back(s.text(1));
+  return out;
+}
+
+void ResultsDb::add_param_column(const std::string& key) {
+  for (const auto& c : param_columns())
+    if (c == key) return;
+  exec("ALTER TABLE runs ADD COLUMN " + quoted(key));
+}
+
+std::map<std::string, std::string> ResultsDb::statuses() const {
+  std::map<std::string, std::string> out;
+  Stmt s(db_, "SELECT key, status FROM runs", path_);
+  while (s.step()) out[s.text(0)] = s.text(1);
+  return out;
+}
+
+void ResultsDb::record(const RunRecord& run) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    for (const auto& p : run.params) add_param_column(p.key);
+    const nlohmann::json& r = run.report;
+    nlohmann::json row = {
+        {"key", run.key},
+        {"campaign", run.campaign},
+        {"run_index", nullptr},
+        {"name", run.name},
+        {"status", run.status},
+        {"error", run.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.error)},
+        {"moesim_version", MOESIM_VERSION},
+        {"finished_at", now_utc()},
+        {"wall_s", run.wall_s},
+        {"engine_ran", at(r, {"engine"})},
+        {"fidelity_ran", at(r, {"simgrid", "fidelity"})},
+        {"platform_name", at(r, {"platform", "name"})},
+        {"chips", at(r, {"platform", "chips"})},
+        {"group_chips", at(r, {"platform", "group_chips"})},
+        {"layers", at(r, {"summary", "layers"})},
+        {"tokens_per_ep_group", at(r, {"bytes", "tokens_per_ep_group"})},
+        {"dispatch_bytes", at(r, {"bytes", "dispatch_bytes"})},
+        {"combine_bytes", at(r, {"bytes", "combine_bytes"})},
+        {"scenario_yaml", run.scenario_yaml}};
+    for (const char* phase : {"dispatch_us", "combine_us", "total_us"})
+      for (const char* stat : {"sum", "mean", "p50", "p99", "max"}) {
+        const std::string col = std::string(phase) + "_" + stat;
+        for (const auto& c : run_columns())
+          if (c == col) row[col] = at(r, {"summary", phase, stat});
+      }
+    if (run.index >= 0) row["run_index"] = run.index;
+    std::string names, marks;
+    std::vector<nlohmann::json> values;
+    for (const auto& c : run_columns()) {
+      names += (names.empty() ? "" : ", ") + quoted(c);
+      marks += marks.empty() ? "?" : ", ?";
+      values.push_back(row[c]);
+    }
+    for (const auto& p : run.params) {
+      names += ", " + quoted(p.key);
+      marks += ", ?";
+      values.push_back(typed(p.label));  // a platform by its file's stem
+    }
+    Stmt ins(db_, "INSERT OR REPLACE INTO runs (" + names + ") VALUES (" + marks + ")", path_);
+    for (std::size_t i = 0; i < values.size(); ++i) ins.bind(static_cast<int>(i + 1), values[i]);
+    ins.step();
+    Stmt del(db_, "DELETE FROM layers WHERE key = ?", path_);
+    del.bind(1, run.key);
+    del.step();
+    if (r.contains("layers") && r["layers"].is_array()) {
+      Stmt lay(db_, "INSERT INTO layers VALUES (?, ?, ?, ?, ?, ?, ?, ?)", path_);
+      for (const auto& l : r["layers"]) {
+        lay.reset();
+        lay.bind(1, run.key);
+        for (std::size_t i = 1; i < kLayerColumns.size(); ++i)
+          lay.bind(static_cast<int>(i + 1), at(l, {kLayerColumns[i].c_str()}));
+        lay.step();
+      }
+    }
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::size_t ResultsDb::merge_from(const std::string& other) {
+  {
+    ResultsDb check(other, false);  // a moesim database (and the error names it if not)
+  }
+  Stmt attach(db_, "ATTACH DATABASE ? AS other", path_);
+  attach.bind(1, other);
+  attach.step();
+  std::size_t added = 0;
+  try {
+    exec("BEGIN IMMEDIATE");
+    std::vector<std::string> cols;
+    {
+      Stmt s(db_, "PRAGMA other.table_info(runs)", path_);
+      while (s.step()) cols.push_back(s.text(1));
+    }
+    std::set<std::string> fixed(run_columns().begin(), run_columns().end());
+    for (const auto& c : cols)
+      if (!fixed.count(c)) add_param_column(c);
+    std::string list;
+    for (const auto& c : cols) list += (list.empty() ? "" : ", ") + quoted(c);
+    exec("INSERT OR IGNORE INTO main.runs (" + list + ") SELECT " + list + " FROM other.runs");
+    added = static_cast<std::size_t>(sqlite3_changes(db_));
+    exec("INSERT OR IGNORE INTO main.layers SELECT * FROM other.layers");
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_, "DETACH DATABASE other", nullptr, nullptr, nullptr);
+    throw;
+  }
+  exec("DETACH DATABASE other");
+  return added;
+}
+
+nlohmann::json ResultsDb::rows(const std::string& sql) const {
+  nlohmann::json out = nlohmann::json::array();
+  Stmt s(db_, sql, path_);
+  while (s.step()) {
+    nlohmann::json row = nlohmann::json::object();
+    for (int i = 0; i < s.columns(); ++i) row[s.name(i)] = s.value(i);
+    out.push_back(row);
+  }
+  return out;
+}
+
+nlohmann::json ResultsDb::runs() const { return rows("SELECT * FROM runs ORDER BY campaign, run_index, name"); }
+
+nlohmann::json ResultsDb::layers() const { return rows("SELECT * FROM layers ORDER BY key, layer"); }
+
+std::string run_key(const std::string& scenario_yaml, const std::vector<std::string>& file_contents) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const std::string& s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;  // a separator no text contains
+    h *= 1099511628211ull;
+  };
+  mix(MOESIM_VERSION);
+  mix(scenario_yaml);
+  for (const auto& f : file_contents) mix(f);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::string runs_csv(const nlohmann::json& runs, const std::vector<std::string>& params) {
+  // Identity, parameters, results; the expanded scenario stays in the database and JSON.
+  std::vector<std::string> cols = {"name", "status"};
+  cols.insert(cols.end(), params.begin(), params.end());
+  for (const auto& c : run_columns())
+    if (c != "name" && c != "status" && c != "scenario_yaml" && c != "error") cols.push_back(c);
+  cols.push_back("error");
+  auto cell = [](const nlohmann::json& v) {
+    std::string t;
+    if (v.is_null()) return t;
+    if (v.is_string()) t = v.get<std::string>();
+    else if (v.is_number_float()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.9g", v.get<double>());
+      t = buf;
+    } else t = v.dump();
+    if (t.find_first_of(",\"\n\r") == std::string::npos) return t;
+    std::string q = "\"";
+    for (char c : t) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  std::string out;
+  for (std::size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cell(cols[i]);
+  out += "\n";
+  for (const auto& r : runs) {
+    for (std::size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cell(r.contains(cols[i]) ? r[cols[i]] : nullptr);
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace moesim

@@ -1,0 +1,77 @@
+// The results database of a campaign (SQLite): one row per run in `runs`,
+// one per layer in `layers`, keyed by a hash of the fully expanded scenario,
+// its platform file and the moesim version. Each run is written in one
+// transaction (WAL journal, synchronous=FULL), so a crash loses at most the
+// runs in flight and a re-run skips what is recorded.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "campaign/sweep.hpp"
+
+struct sqlite3;
+
+namespace moesim {
+
+struct RunRecord {
+  std::string key;
+  std::string campaign;
+  std::string name;
+  std::int64_t index = -1;  // in the sweep
+  std::string status;  // "ok", "failed" or "skipped"
+  std::string error;   // why it failed or was skipped
+  std::vector<SweepParam> params;
+  std::string scenario_yaml;  // the fully expanded scenario
+  double wall_s = 0;
+  nlohmann::json report;  // `moesim run --json`, for "ok"
+};
+
+// The columns every `runs` row has; sweep axes become further columns, named by their key.
+const std::vector<std::string>& run_columns();
+
+class ResultsDb {
+ public:
+  // Opens the database, creating it if `create`. Throws InputError naming the file.
+  explicit ResultsDb(const std::string& path, bool create = true);
+  ~ResultsDb();
+  ResultsDb(const ResultsDb&) = delete;
+  ResultsDb& operator=(const ResultsDb&) = delete;
+
+  // key -> status of every recorded run.
+  std::map<std::string, std::string> statuses() const;
+  // Writes (or replaces) one run and its layers, in one transaction.
+  void record(const RunRecord& run);
+  // Copies the runs (and their layers) of another database that this one
+  // lacks; returns how many. Parameter columns are added as needed.
+  std::size_t merge_from(const std::string& other);
+
+  // Every run as one object: the run columns, the parameters, the summary.
+  // Parameter columns keep their values' types (integer, real, text).
+  nlohmann::json runs() const;
+  nlohmann::json layers() const;
+  // Parameter columns, in the order they were added.
+  std::vector<std::string> param_columns() const;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  void exec(const std::string& sql) const;
+  nlohmann::json rows(const std::string& sql) const;
+  void add_param_column(const std::string& key);
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+// The campaign's run key: FNV-1a 64 of the moesim version, the expanded
+// scenario and the platform (and trace) file contents, as 16 hex digits.
+std::string run_key(const std::string& scenario_yaml, const std::vector<std::string>& file_contents);
+
+// `runs` as CSV: a header, then one line per run (RFC 4180 quoting).
+std::string runs_csv(const nlohmann::json& runs, const std::vector<std::string>& params);
+
+}  // namespace moesim

@@ -1,0 +1,44 @@
+// The Tier6 / DS_TPU closed form (Tier6 backend/llm_simulator/layers/moe.py).
+#include "engine/analytic.hpp"
+
+namespace moesim {
+
+double start_latency_us(const CommParams& p) {
+  return 2 * p.c2c_latency_us + p.memory_read_latency_us + p.memory_write_latency_us + p.noc_latency_us +
+         2 * p.die_to_die_latency_us;
+}
+
+double dispatch_start_latency_us(const CommParams& p) {
+  return start_latency_us(p) + 2 * p.switch_latency_us + 2 * p.cable_latency_us;
+}
+
+double alltoall_us(std::uint64_t bytes, const CommParams& p) {
+  return static_cast<double>(bytes) / p.inter_bw_Bps / p.bandwidth_utilization * 1e6 +
+         dispatch_start_latency_us(p) + p.cpu_fetch_delay_us;
+}
+
+double allgather_us(std::uint64_t bytes, std::uint64_t moe_tp, const CommParams& p) {
+  const double peers = static_cast<double>(moe_tp - 1);
+  return peers * static_cast<double>(bytes) / p.c2c_bw_Bps / p.bandwidth_utilization * 1e6 +
+         peers * start_latency_us(p);
+}
+
+LayerResult analytic_layer(const LayerBytes& bytes, const LayerTraffic& traffic, std::uint64_t moe_tp,
+                           const CommParams& comm) {
+  LayerResult r;
+  for (const Phase& ph : traffic.phases) {
+    PhaseResult p;
+    p.kind = ph.kind;
+    p.network_bytes = ph.network_bytes;
+    p.flows = ph.flows.size();
+    switch (ph.kind) {
+      case PhaseKind::kDispatch: p.latency_us = alltoall_us(bytes.dispatch_bytes, comm); break;
+      case PhaseKind::kCombine: p.latency_us = alltoall_us(bytes.combine_bytes, comm); break;
+      case PhaseKind::kAllgather: p.latency_us = allgather_us(bytes.combine_bytes, moe_tp, comm); break;
+    }
+    r.phases.push_back(p);
+  }
+  return r;
+}
+
+}  // namespace moesim

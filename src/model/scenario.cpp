@@ -1,0 +1,440 @@
+// Scenario parsing and validation.
+#include "moesim/scenario.hpp"
+
+#include <cmath>
+#include <set>
+
+#include "moesim/error.hpp"
+#include "util/units.hpp"
+#include "util/yaml_util.hpp"
+
+namespace moesim {
+
+std::optional<Engine> parse_engine(const std::string& name) {
+  if (name == "simgrid") return Engine::kSimgrid;
+  if (name == "analytic") return Engine::kAnalytic;
+  if (name == "bound") return Engine::kBound;
+  return std::nullopt;
+}
+
+std::string engine_name(Engine e) {
+  switch (e) {
+    case Engine::kSimgrid: return "simgrid";
+    case Engine::kAnalytic: return "analytic";
+    case Engine::kBound: return "bound";
+  }
+  return "?";
+}
+
+ByteModelInput Scenario::byte_model_input() const {
+  ByteModelInput in;
+  in.hidden_dim = model.hidden_dim;
+  in.topk = model.topk;
+  in.global_batch = deployment.global_batch;
+  in.seq_len = deployment.seq_len;
+  in.ep = deployment.ep;
+  in.moe_tp = deployment.moe_tp;
+  in.precision = precision;
+  return in;
+}
+
+namespace {
+
+std::string folder_of(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash + 1);
+}
+
+Precision read_precision(const YamlMap& root) {
+  YAML::Node n = root.node("precision");
+  if (!n.IsDefined() || n.IsNull()) return Precision{};
+  if (n.IsScalar()) {
+    auto p = precision_by_name(n.Scalar());
+    if (!p)
+      root.fail_at("precision", "'" + n.Scalar() +
+                                    "' is not a precision (allowed: W8A8, W16A16, or {dispatch: DTYPE, "
+                                    "combine: DTYPE})");
+    return *p;
+  }
+  YamlMap m = root.map("precision");
+  m.allow_only({"dispatch", "combine"});
+  Precision p;
+  p.name = "custom";
+  for (const char* key : {"dispatch", "combine"}) {
+    const std::string name = m.str(key);
+    auto t = parse_dtype(name);
+    if (!t) m.fail_at(key, "'" + name + "' is not a dtype (allowed: fp8, int8, bf16, fp16, fp32)");
+    (std::string(key) == "dispatch" ? p.dispatch : p.combine) = *t;
+  }
+  return p;
+}
+
+void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
+  t.allow_only({"routing", "zipf_exponent", "hot_experts", "hot_share", "redraw_per_layer", "trace", "dedup",
+                "expert_placement", "redundant_experts", "n_groups", "topk_groups", "max_nodes", "node_chips",
+                "node_level"});
+  RoutingSpec& r = s.routing;
+  const std::string model = t.str_or("routing", "uniform");
+  const std::pair<const char*, RoutingSpec::Model> models[] = {{"uniform", RoutingSpec::Model::kUniform},
+                                                                {"random", RoutingSpec::Model::kRandom},
+                                                                {"zipf", RoutingSpec::Model::kZipf},
+                                                                {"hotspot", RoutingSpec::Model::kHotspot},
+                                                                {"trace", RoutingSpec::Model::kTrace}};
+  bool known = false;
+  for (const auto& [name, m] : models)
+    if (model == name) r.model = m, known = true;
+  if (!known)
+    t.fail_at("routing", "'" + model + "' is not a routing model (allowed: uniform, random, zipf, hotspot, trace)");
+  const std::uint64_t E = s.model.num_experts, ep = s.deployment.ep;
+  if (r.model != RoutingSpec::Model::kUniform && E == 0)
+    t.fail_at("routing", "'" + model + "' routing needs model.num_experts");
+  auto flag = [&](const char* key, bool fallback) {
+    if (!t.has(key)) return fallback;
+    const std::string v = t.str(key);
+    if (v == "true") return true;
+    if (v == "false") return false;
+    t.fail_at(key, "'" + v + "' is not true or false");
+  };
+  auto expert_list = [&](const char* key) {
+    std::vector<std::uint64_t> out;
+    for (const auto& text : t.str_list(key)) {
+      auto v = parse_uint(text);
+      if (!v || *v >= E)
+        t.fail_at(key, "'" + text + "' is not an expert id below model.num_experts " + std::to_string(E));
+      out.push_back(*v);
+    }
+    return out;
+  };
+  r.zipf_exponent = t.number_or("zipf_exponent", 1.0);
+  if (!(r.zipf_exponent >= 0)) t.fail_at("zipf_exponent", quote(t.node("zipf_exponent")) + " must be zero or more");
+  r.redraw_per_layer = flag("redraw_per_layer", true);
+  r.dedup = flag("dedup", true);
+  if (r.model == RoutingSpec::Model::kHotspot) {
+    r.hot_experts = expert_list("hot_experts");
+    if (r.hot_experts.empty()) t.fail_at("hot_experts", "lists no experts");
+    if (std::set<std::uint64_t>(r.hot_experts.begin(), r.hot_experts.end()).size() != r.hot_experts.size())
+      t.fail_at("hot_experts", "lists an expert twice");
+    r.hot_share = t.number("hot_share");
+    if (!(r.hot_share > 0 && r.hot_share <= 1)) t.fail_at("hot_share", quote(t.node("hot_share")) + " is not in (0, 1]");
+  }
+  if (r.model == RoutingSpec::Model::kTrace) {
+    const std::string trace = t.str("trace");
+    const bool from_command_line = t.where("trace").rfind("--set", 0) == 0;
+    s.trace_path = (!trace.empty() && trace.front() == '/') || from_command_line ? trace : folder + trace;
+  }
+  if (t.has("expert_placement")) {
+    YAML::Node p = t.node("expert_placement");
+    if (p.IsScalar() && p.Scalar() == "contiguous") {
+      r.placement = RoutingSpec::Placement::kContiguous;
+    } else if (p.IsScalar() && p.Scalar() == "round_robin") {
+      r.placement = RoutingSpec::Placement::kRoundRobin;
+    } else if (p.IsSequence()) {
+      r.placement = RoutingSpec::Placement::kExplicit;
+      for (const auto& text : t.str_list("expert_placement")) {
+        auto v = parse_uint(text);
+        if (!v || *v >= ep)
+          t.fail_at("expert_placement", "rank '" + text + "' is not below deployment.ep " + std::to_string(ep));
+        r.expert_rank.push_back(*v);
+      }
+      if (r.expert_rank.size() != E)
+        t.fail_at("expert_placement", "gives " + std::to_string(r.expert_rank.size()) + " ranks for " +
+                                          std::to_string(E) + " experts (model.num_experts)");
+    } else {
+      t.fail_at("expert_placement",
+                quote(p) + " is not a placement (allowed: contiguous, round_robin, or a list of ranks, one per expert)");
+    }
+  }
+  if (t.has("redundant_experts")) {
+    YAML::Node red = t.node("redundant_experts");
+    if (red.IsMap()) {
+      YamlMap m = t.map("redundant_experts");
+      for (const auto& kv : red) {
+        const std::string e = kv.first.Scalar();
+        auto expert = parse_uint(e);
+        if (!expert || *expert >= E)
+          m.fail_at(e, "'" + e + "' is not an expert id below model.num_experts " + std::to_string(E));
+        if (!kv.second.IsSequence()) m.fail_at(e, "expected a list of ranks, got " + quote(kv.second));
+        std::vector<std::uint64_t> ranks;
+        for (const auto& item : kv.second) {
+          auto rank = item.IsScalar() ? parse_uint(item.Scalar()) : std::nullopt;
+          if (!rank || *rank >= ep) m.fail_at(e, "rank " + quote(item) + " is not below deployment.ep " + std::to_string(ep));
+          const std::uint64_t primary = r.placement == RoutingSpec::Placement::kContiguous   ? *expert / (E / ep)
+                                        : r.placement == RoutingSpec::Placement::kRoundRobin ? *expert % ep
+                                                                                             : r.expert_rank[*expert];
+          if (*rank == primary || std::find(ranks.begin(), ranks.end(), *rank) != ranks.end())
+            m.fail_at(e, "rank " + quote(item) + " already holds expert " + e);
+          ranks.push_back(*rank);
+        }
+        r.redundant_map[*expert] = ranks;
+      }
+    } else {
+      auto count = red.IsScalar() ? parse_uint(red.Scalar()) : std::nullopt;
+      if (!count) t.fail_at("redundant_experts", quote(red) + " is not a count of experts or a map expert: [ranks]");
+      r.redundant = *count;
+      if (r.redundant > E)
+        t.fail_at("redundant_experts", std::to_string(r.redundant) + " is more than model.num_experts " + std::to_string(E));
+    }
+  }
+  r.n_groups = t.positive_or("n_groups", 0);
+  r.topk_groups = t.positive_or("topk_groups", 0);
+  if ((r.n_groups == 0) != (r.topk_groups == 0))
+    t.fail_at(r.n_groups ? "topk_groups" : "n_groups", "n_groups and topk_groups go together");
+  if (r.n_groups) {
+    if (E % r.n_groups != 0)
+      t.fail_at("n_groups", std::to_string(r.n_groups) + " does not divide model.num_experts " + std::to_string(E));
+    if (r.topk_groups > r.n_groups)
+      t.fail_at("topk_groups", std::to_string(r.topk_groups) + " is more than n_groups " + std::to_string(r.n_groups));
+    if (s.model.topk > r.topk_groups * (E / r.n_groups))
+      t.fail_at("topk_groups", std::to_string(r.topk_groups) + " groups of " + std::to_string(E / r.n_groups) +
+                                   " experts hold fewer than model.topk " + std::to_string(s.model.topk));
+  }
+  if (r.model != RoutingSpec::Model::kUniform && s.model.hidden_dim % s.deployment.moe_tp != 0)
+    t.fail_at("routing", "sampled routing sends hidden_dim / moe_tp per token: model.hidden_dim " +
+                             std::to_string(s.model.hidden_dim) + " is not a multiple of deployment.moe_tp " +
+                             std::to_string(s.deployment.moe_tp));
+  r.max_nodes = t.positive_or("max_nodes", 0);
+  r.node_chips = t.positive_or("node_chips", 0);
+  r.node_level = t.str_or("node_level", "");
+  s.where_traffic = t.where("node_level");
+  if (r.node_chips && !r.node_level.empty()) t.fail_at("node_level", "give node_chips or node_level, not both");
+  if (r.model == RoutingSpec::Model::kUniform && (r.n_groups || r.max_nodes || r.redundant || !r.redundant_map.empty()))
+    t.fail_at("routing", "uniform shares draw no experts: n_groups, max_nodes and redundant_experts need random, "
+                         "zipf, hotspot or trace routing");
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  YamlDoc doc = YamlDoc::load_file(path);
+  for (const auto& o : overrides) doc.set(o);
+  YamlMap root(doc, doc.root(), "");
+  root.allow_only({"name", "description", "platform", "model", "deployment", "precision",
+                   "expert_time_us", "engine", "simgrid", "comm_params", "traffic", "seed", "samples"});
+  Scenario s;
+  s.path = path;
+  std::string base = path.substr(path.find_last_of('/') + 1);
+  s.name = root.str_or("name", base.substr(0, base.find_last_of('.')));
+
+  YamlMap model = root.map("model");
+  model.allow_only({"name", "hidden_dim", "num_experts", "topk", "moe_layers", "shared_experts"});
+  s.model.name = model.str_or("name", "");
+  s.model.hidden_dim = model.positive("hidden_dim");
+  s.model.num_experts = model.positive_or("num_experts", 0);
+  s.model.topk = model.positive("topk");
+  s.model.moe_layers = model.positive_or("moe_layers", 1);
+  s.model.shared_experts = static_cast<std::uint64_t>(model.non_negative_or("shared_experts", 0));
+  if (s.model.num_experts != 0 && s.model.topk > s.model.num_experts)
+    model.fail_at("topk", std::to_string(s.model.topk) + " is more than the " +
+                              std::to_string(s.model.num_experts) + " experts of model.num_experts");
+
+  YamlMap dep = root.map("deployment");
+  dep.allow_only({"global_batch", "tokens_per_chip", "seq_len", "ep", "moe_tp", "placement", "groups",
+                  "group_placement"});
+  s.deployment.seq_len = dep.positive_or("seq_len", 1);
+  s.deployment.ep = dep.positive("ep");
+  // The batch, or the tokens each EP rank holds (global_batch x seq_len / ep).
+  // When the file gives one and --set the other, --set wins.
+  bool by_tokens = dep.has("tokens_per_chip");
+  if (by_tokens && dep.has("global_batch")) {
+    const bool tokens_set = root.doc().overridden("deployment.tokens_per_chip");
+    if (tokens_set == root.doc().overridden("deployment.global_batch"))
+      dep.fail_at("tokens_per_chip", "give deployment.global_batch or deployment.tokens_per_chip, not both");
+    by_tokens = tokens_set;
+  }
+  if (by_tokens) {
+    const std::uint64_t per_chip = dep.positive("tokens_per_chip");
+    if (per_chip > (1ull << 40) / s.deployment.ep)
+      dep.fail_at("tokens_per_chip", "tokens_per_chip x ep is more than 2^40 tokens");
+    if (per_chip * s.deployment.ep % s.deployment.seq_len != 0)
+      dep.fail_at("tokens_per_chip", std::to_string(per_chip) + " x ep " + std::to_string(s.deployment.ep) +
+                                         " tokens is not a whole number of sequences of seq_len " +
+                                         std::to_string(s.deployment.seq_len));
+    s.deployment.global_batch = per_chip * s.deployment.ep / s.deployment.seq_len;
+  } else {
+    s.deployment.global_batch = dep.positive("global_batch");
+  }
+  s.deployment.moe_tp = dep.positive_or("moe_tp", 1);
+  s.where_group = dep.where("ep");
+  // Sizes beyond these overflow the byte model or describe no real machine.
+  if (s.model.hidden_dim > (1ull << 32)) model.fail_at("hidden_dim", "is more than 2^32");
+  if (s.deployment.global_batch > (1ull << 40) / s.deployment.seq_len)
+    dep.fail_at("global_batch", "global_batch x seq_len is more than 2^40 tokens");
+  if (s.model.topk > (1ull << 16)) model.fail_at("topk", "is more than 65536");
+  if (s.deployment.ep > (1ull << 24) / s.deployment.moe_tp)
+    dep.fail_at("ep", "ep x moe_tp is more than 2^24 chips");
+  if (s.model.num_experts != 0 && s.model.num_experts % s.deployment.ep != 0)
+    dep.fail_at("ep", std::to_string(s.deployment.ep) + " does not divide the " +
+                          std::to_string(s.model.num_experts) + " experts of model.num_experts");
+  if (s.deployment.moe_tp > s.model.hidden_dim)
+    dep.fail_at("moe_tp", std::to_string(s.deployment.moe_tp) + " is larger than model.hidden_dim " +
+                              std::to_string(s.model.hidden_dim));
+  if (dep.has("placement")) {
+    s.deployment.placement = dep.str_list("placement");
+    s.where_placement = dep.where("placement");
+    std::set<std::string> seen;
+    for (const auto& h : s.deployment.placement)
+      if (!seen.insert(h).second) dep.fail_at("placement", "host '" + h + "' is listed twice");
+    if (s.deployment.placement.size() != s.group_chips())
+      dep.fail_at("placement", "lists " + std::to_string(s.deployment.placement.size()) +
+                                   " hosts, but the group has ep x moe_tp = " +
+                                   std::to_string(s.group_chips()) + " chips");
+  }
+
+  s.deployment.groups = dep.positive_or("groups", 1);
+  if (s.deployment.groups > (1ull << 24)) dep.fail_at("groups", "is more than 2^24");
+  if (s.deployment.groups > 1) s.where_group = dep.where("groups");
+  if (dep.has("group_placement")) s.where_placement = dep.where("group_placement");
+  if (dep.has("group_placement")) {
+    YAML::Node gp = dep.node("group_placement");
+    if (gp.IsScalar() && gp.Scalar() == "contiguous") {
+      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kContiguous;
+    } else if (gp.IsScalar() && gp.Scalar() == "strided") {
+      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kStrided;
+    } else if (gp.IsSequence()) {
+      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kExplicit;
+      for (const auto& g : gp) {
+        if (!g.IsSequence()) dep.fail_at("group_placement", "expected a list of host lists, got an item " + quote(g));
+        std::vector<std::string> hosts;
+        for (const auto& h : g) hosts.push_back(h.Scalar());
+        if (hosts.size() != s.group_chips())
+          dep.fail_at("group_placement", "a group lists " + std::to_string(hosts.size()) +
+                                             " hosts, but ep x moe_tp = " + std::to_string(s.group_chips()));
+        s.deployment.group_hosts.push_back(hosts);
+      }
+      if (dep.has("groups") && s.deployment.group_hosts.size() != s.deployment.groups)
+        dep.fail_at("group_placement", "lists " + std::to_string(s.deployment.group_hosts.size()) +
+                                           " groups, but deployment.groups is " + std::to_string(s.deployment.groups));
+      s.deployment.groups = s.deployment.group_hosts.size();
+      if (s.deployment.groups == 0) dep.fail_at("group_placement", "lists no groups");
+    } else {
+      dep.fail_at("group_placement", quote(gp) + " is not a group placement (allowed: contiguous, strided, "
+                                                  "or a list of host lists)");
+    }
+  }
+  if (!s.deployment.placement.empty() && s.deployment.groups > 1)
+    dep.fail_at("placement", "gives one group's hosts, but deployment.groups is " +
+                                 std::to_string(s.deployment.groups) + " (use deployment.group_placement)");
+
+  s.precision = read_precision(root);
+  s.expert_time_us = root.non_negative_or("expert_time_us", 0);
+
+  const std::string engine = root.str_or("engine", "simgrid");
+  auto e = parse_engine(engine);
+  if (!e) root.fail_at("engine", "'" + engine + "' is not an engine (allowed: simgrid, analytic, bound)");
+  s.engine = *e;
+
+  s.where_simgrid = root.where("simgrid");
+  if (auto sg = root.map_if("simgrid")) {
+    sg->allow_only({"network_model", "fidelity", "ptask_max_links", "link_load", "cfg"});
+    s.simgrid.link_load = sg->boolean_or("link_load", s.simgrid.link_load);
+    s.simgrid.ptask_max_links = sg->positive_or("ptask_max_links", s.simgrid.ptask_max_links);
+    s.simgrid.fidelity = sg->str_or("fidelity", s.simgrid.fidelity);
+    if (s.simgrid.fidelity != "flow" && s.simgrid.fidelity != "ptask")
+      sg->fail_at("fidelity", "'" + s.simgrid.fidelity + "' is not a fidelity (allowed: flow, ptask)");
+    s.simgrid.network_model = sg->str_or("network_model", s.simgrid.network_model);
+    // Constant has no links, ns-3 is not in Debian's build: neither can replay a platform.
+    static const std::set<std::string> models = {"CM02", "LV08", "SMPI", "IB"};
+    if (!models.count(s.simgrid.network_model))
+      sg->fail_at("network_model", "'" + s.simgrid.network_model +
+                                       "' is not a SimGrid network model (allowed: CM02, LV08, SMPI, IB)");
+    if (sg->has("cfg")) {
+      s.simgrid.cfg = sg->str_list("cfg");
+      for (const auto& c : s.simgrid.cfg)
+        if (c.find(':') == std::string::npos || c.front() == ':')
+          sg->fail_at("cfg", "'" + c + "' is not a SimGrid option of the form name:value");
+    }
+  }
+
+  if (root.has("seed")) {
+    auto seed = root.node("seed").IsScalar() ? parse_uint(root.node("seed").Scalar()) : std::nullopt;
+    if (!seed) root.fail_at("seed", quote(root.node("seed")) + " is not a non-negative integer of at most 18 digits");
+    s.seed = *seed;
+  }
+  s.samples = root.positive_or("samples", 1);
+  if (auto t = root.map_if("traffic")) read_traffic(*t, s, folder_of(path));
+
+  const std::string platform = root.str("platform");
+  s.where_platform = root.where("platform");
+  // Relative to the scenario's folder; a path given on the command line is
+  // relative to where moesim runs.
+  const bool from_command_line = s.where_platform.rfind("--set", 0) == 0;
+  s.platform_path = (!platform.empty() && platform.front() == '/') || from_command_line ? platform
+                                                                                       : folder_of(path) + platform;
+  try {
+    s.platform = load_platform_spec(s.platform_path);
+  } catch (const InputError& err) {
+    // Say which scenario key led to the platform that failed to load.
+    throw InputError(std::string(err.what()) + " (platform of " + s.where_platform + ")");
+  }
+  if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, s.platform.comm);
+  return s;
+}
+
+std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& topology) {
+  const std::uint64_t per = s.group_chips(), groups = s.deployment.groups;
+  if (per * groups > topology.num_chips())
+    fail(s.where_group, groups > 1 ? "deployment.groups" : "deployment.ep",
+         "ep x moe_tp = " + std::to_string(s.deployment.ep) + " x " + std::to_string(s.deployment.moe_tp) + " = " +
+             std::to_string(per) + " chips" + (groups > 1 ? " x " + std::to_string(groups) + " groups" : "") +
+             " is more than the " + std::to_string(topology.num_chips()) + " chips of platform " + topology.name);
+  auto lookup = [&](const std::vector<std::string>& hosts, const std::string& key) {
+    std::vector<ChipId> out;
+    for (const auto& h : hosts) {
+      long id = topology.chip_index(h);
+      if (id < 0)
+        fail(s.where_placement, key,
+             "host '" + h + "' is not a chip of platform " + topology.name + " (chips are " +
+                 topology.chips.front() + " .. " + topology.chips.back() + ")");
+      out.push_back(static_cast<ChipId>(id));
+    }
+    return out;
+  };
+  std::vector<std::vector<ChipId>> out(groups);
+  if (!s.deployment.placement.empty()) {
+    out[0] = lookup(s.deployment.placement, "deployment.placement");
+    return out;
+  }
+  switch (s.deployment.group_placement) {
+    case DeploymentSpec::GroupPlacement::kContiguous:
+      for (std::uint64_t g = 0; g < groups; ++g)
+        for (std::uint64_t i = 0; i < per; ++i) out[g].push_back(static_cast<ChipId>(g * per + i));
+      break;
+    case DeploymentSpec::GroupPlacement::kStrided:
+      for (std::uint64_t g = 0; g < groups; ++g)
+        for (std::uint64_t i = 0; i < per; ++i) out[g].push_back(static_cast<ChipId>(i * groups + g));
+      break;
+    case DeploymentSpec::GroupPlacement::kExplicit: {
+      std::set<ChipId> used;
+      for (std::uint64_t g = 0; g < groups; ++g) {
+        out[g] = lookup(s.deployment.group_hosts[g], "deployment.group_placement");
+        for (ChipId c : out[g])
+          if (!used.insert(c).second)
+            fail(s.where_placement, "deployment.group_placement", "host '" + topology.chips[c] + "' is in two groups");
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+std::uint64_t node_chips(const Scenario& s) {
+  if (s.routing.node_chips) return s.routing.node_chips;
+  const bool tiers = s.platform.kind == PlatformSpec::Kind::kTiers;
+  if (!s.routing.node_level.empty()) {
+    std::uint64_t chips = 1;
+    std::string names;
+    for (const auto& level : tiers ? s.platform.tiers.levels : std::vector<TierLevel>{}) {
+      chips *= level.count;
+      if (level.name == s.routing.node_level) return chips;
+      names += (names.empty() ? "" : ", ") + level.name;
+    }
+    fail(s.where_traffic, "traffic.node_level",
+         "'" + s.routing.node_level + "' is not a tier of platform " + s.platform.name +
+             (tiers ? " (tiers: " + names + ")" : " (it has no tiers: give traffic.node_chips)"));
+  }
+  if (tiers) return s.platform.tiers.levels.front().count;
+  if (s.platform.kind == PlatformSpec::Kind::kGpuCluster) return s.platform.gpu.gpus;
+  return 0;
+}
+
+}  // namespace moesim

@@ -1,0 +1,405 @@
+// Platform YAML parsing, topology building and SimGrid XML export.
+#include "moesim/platform.hpp"
+
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "moesim/error.hpp"
+#include "platform/graph_io.hpp"
+#include "platform/tier6.hpp"
+#include "util/units.hpp"
+#include "util/yaml_util.hpp"
+
+namespace moesim {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string stem(const std::string& path) {
+  std::string base = path.substr(path.find_last_of('/') + 1);
+  auto dot = base.find_last_of('.');
+  return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+TorusSpec read_torus(const YamlMap& topo) {
+  topo.allow_only({"kind", "dims", "bandwidth", "latency", "wraparound", "antipodal", "twisted", "routing"});
+  TorusSpec spec;
+  spec.dims = topo.positive_list("dims");
+  if (spec.dims.empty() || spec.dims.size() > 3)
+    topo.fail_at("dims", "expected 1 to 3 dimensions, got " + std::to_string(spec.dims.size()));
+  // A bandwidth and a latency for every dimension, or one list with one per dimension.
+  auto per_dim = [&](const char* key, bool bandwidth, double& all, std::vector<double>& each) {
+    YAML::Node n = topo.node(key);
+    if (!n.IsSequence()) {
+      all = bandwidth ? topo.bandwidth_Bps(key) : topo.time_s(key);
+      return;
+    }
+    if (n.size() != spec.dims.size())
+      topo.fail_at(key, "gives " + std::to_string(n.size()) + " values for " + std::to_string(spec.dims.size()) +
+                            " dimensions");
+    for (std::size_t d = 0; d < n.size(); ++d) {
+      YAML::Node one;
+      one[key] = n[d];
+      YamlMap item(topo.doc(), one, topo.path());
+      each.push_back(bandwidth ? item.bandwidth_Bps(key) : item.time_s(key));
+    }
+    all = each.front();
+  };
+  per_dim("bandwidth", true, spec.bandwidth_Bps, spec.dim_bandwidth_Bps);
+  per_dim("latency", false, spec.latency_s, spec.dim_latency_s);
+  spec.wraparound = topo.boolean_or("wraparound", true);
+  const std::string antipodal = topo.str_or("antipodal", "positive");
+  if (antipodal == "split")
+    spec.antipodal = TorusSpec::Antipodal::kSplit;
+  else if (antipodal != "positive")
+    topo.fail_at("antipodal", "'" + antipodal + "' is not an antipodal routing (allowed: positive, split)");
+  spec.twisted = topo.boolean_or("twisted", false);
+  if (spec.twisted && !twistable(spec.dims))
+    topo.fail_at("twisted", "a twisted torus needs dimensions n and 2n (n x n x 2n, n x 2n x 2n, n x 2n), got " +
+                                quote(topo.node("dims")));
+  if (spec.twisted && !spec.wraparound) topo.fail_at("twisted", "a mesh has no wraparound links to twist");
+  const std::string routing = topo.str_or("routing", spec.twisted ? "shortest_path" : "dimension_order");
+  if (routing == "shortest_path")
+    spec.routing = TorusSpec::Routing::kShortestPath;
+  else if (routing != "dimension_order")
+    topo.fail_at("routing", "'" + routing + "' is not a torus routing (allowed: dimension_order, shortest_path)");
+  else if (spec.twisted)
+    topo.fail_at("routing", "dimension order is not defined on a twisted torus (use shortest_path)");
+  if (spec.routing == TorusSpec::Routing::kShortestPath && antipodal != "positive")
+    topo.fail_at("antipodal", "applies to dimension-order routing only");
+  return spec;
+}
+
+// A {bandwidth, latency} mapping.
+void read_link(const YamlMap& parent, const char* key, double& bw, double& lat) {
+  YamlMap m = parent.map(key);
+  m.allow_only({"bandwidth", "latency"});
+  bw = m.bandwidth_Bps("bandwidth");
+  lat = m.time_s_or("latency", 0);
+}
+
+FatTreeSpec read_fat_tree(const YamlMap& topo) {
+  topo.allow_only({"kind", "k", "levels", "bandwidth", "latency", "oversubscription"});
+  FatTreeSpec spec;
+  spec.k = topo.positive("k");
+  spec.levels = topo.positive("levels");
+  double chips = 1;
+  for (std::uint64_t l = 0; l < spec.levels; ++l) chips *= static_cast<double>(spec.k);
+  if (chips > 65536) topo.fail_at("levels", "k^levels is more than 65536 chips");
+  spec.bandwidth_Bps = topo.bandwidth_Bps("bandwidth");
+  spec.latency_s = topo.time_s_or("latency", 0);
+  YAML::Node over = topo.node("oversubscription");
+  if (over.IsDefined()) {
+    if (!over.IsSequence() || over.size() + 1 != spec.levels)
+      topo.fail_at("oversubscription", "expected a list of levels - 1 = " + std::to_string(spec.levels - 1) +
+                                           " ratios, got " + quote(over));
+    for (std::size_t i = 0; i < over.size(); ++i) {
+      YAML::Node one;
+      one["oversubscription"] = over[i];
+      const double r = YamlMap(topo.doc(), one, topo.path()).number("oversubscription");
+      if (!(r >= 1)) topo.fail_at("oversubscription", "ratios must be >= 1, got " + quote(over[i]));
+      spec.oversubscription.push_back(r);
+    }
+  }
+  return spec;
+}
+
+DragonflySpec read_dragonfly(const YamlMap& topo) {
+  topo.allow_only({"kind", "groups", "routers_per_group", "chips_per_router", "global_links_per_router",
+                   "terminal", "local", "global"});
+  DragonflySpec spec;
+  spec.groups = topo.positive("groups");
+  spec.routers = topo.positive("routers_per_group");
+  spec.chips = topo.positive("chips_per_router");
+  spec.global = topo.positive("global_links_per_router");
+  if (spec.groups > spec.routers * spec.global + 1)
+    topo.fail_at("groups", std::to_string(spec.groups) + " groups need " + std::to_string(spec.groups - 1) +
+                               " global links a group; " + std::to_string(spec.routers) + " routers x " +
+                               std::to_string(spec.global) + " give " + std::to_string(spec.routers * spec.global));
+  if (spec.groups * spec.routers * spec.chips > 65536) topo.fail_at("groups", "more than 65536 chips");
+  read_link(topo, "terminal", spec.terminal_Bps, spec.terminal_latency_s);
+  read_link(topo, "local", spec.local_Bps, spec.local_latency_s);
+  read_link(topo, "global", spec.global_Bps, spec.global_latency_s);
+  return spec;
+}
+
+}  // namespace
+
+void check_switch_ports(const TierLevel& level, const std::function<void(const std::string&)>& fail_with) {
+  const std::uint64_t ports = level.switch_ports;
+  if (ports == 0 || level.count <= ports) return;
+  if (ports < 2 || ports % 2 != 0)
+    fail_with(std::to_string(level.count) + " members need a leaf/spine of switches with an even port count, got " +
+              std::to_string(ports));
+  const std::uint64_t leaves = (level.count + ports / 2 - 1) / (ports / 2);
+  if (leaves > ports)
+    fail_with(std::to_string(level.count) + " members need " + std::to_string(leaves) + " leaves of " +
+              std::to_string(ports / 2) + " ports down, more than a " + std::to_string(ports) +
+              "-port spine reaches (a third layer is not modelled)");
+}
+
+namespace {
+
+TiersSpec read_tiers(const YamlMap& topo) {
+  topo.allow_only({"kind", "levels"});
+  TiersSpec spec;
+  YAML::Node levels = topo.node("levels");
+  if (!levels.IsDefined() || !levels.IsSequence() || levels.size() == 0)
+    topo.fail_at("levels", "expected a non-empty list of levels (board, rack, pod, ...)");
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    const std::string key = "levels[" + std::to_string(i) + "]";
+    if (!levels[i].IsMap()) topo.fail_at("levels", key + " is not a mapping");
+    YamlMap lv(topo.doc(), levels[i], topo.key_path(key));
+    lv.allow_only({"name", "link_class", "count", "fabric", "uplink", "bandwidth", "latency", "switch_ports"});
+    TierLevel level;
+    level.name = lv.str("name");
+    level.link_class = lv.str_or("link_class", "");
+    level.count = lv.positive("count");
+    const std::string fabric = lv.str_or("fabric", "full_mesh");
+    if (fabric == "full_mesh")
+      level.fabric = TierLevel::Fabric::kFullMesh;
+    else if (fabric == "switch")
+      level.fabric = TierLevel::Fabric::kSwitch;
+    else
+      lv.fail_at("fabric", "'" + fabric + "' is not a fabric (allowed: full_mesh, switch)");
+    const std::string uplink = lv.str_or("uplink", "direct");
+    if (uplink == "direct")
+      level.uplink = TierLevel::Uplink::kDirect;
+    else if (uplink == "gateway")
+      level.uplink = TierLevel::Uplink::kGateway;
+    else
+      lv.fail_at("uplink", "'" + uplink + "' is not an uplink (allowed: direct, gateway)");
+    if (level.count > 1 || lv.has("bandwidth")) level.bandwidth_Bps = lv.bandwidth_Bps("bandwidth");
+    level.latency_s = lv.time_s_or("latency", 0);
+    if (lv.has("switch_ports")) {
+      if (level.fabric != TierLevel::Fabric::kSwitch) lv.fail_at("switch_ports", "applies to a switch fabric only");
+      level.switch_ports = lv.positive("switch_ports");
+      check_switch_ports(level, [&](const std::string& what) { lv.fail_at("switch_ports", what); });
+    }
+    spec.levels.push_back(level);
+  }
+  return spec;
+}
+
+}  // namespace
+
+void read_comm_params(const YamlMap& m, CommParams& p) {
+  m.allow_only({"bandwidth_utilization", "c2c_latency_us", "memory_read_latency_us",
+                "memory_write_latency_us", "noc_latency_us", "die_to_die_latency_us",
+                "switch_latency_us", "cable_latency_us", "cpu_fetch_delay_us", "inter_bw", "c2c_bw",
+                // Tier6 writes these too; the closed form does not use them.
+                "sync_latency_us", "rtt_tp_us", "rtt_ep_us"});
+  p.bandwidth_utilization = m.number_or("bandwidth_utilization", p.bandwidth_utilization);
+  if (!(p.bandwidth_utilization > 0 && p.bandwidth_utilization <= 1))
+    m.fail_at("bandwidth_utilization", "must be in (0, 1], got " + quote(m.node("bandwidth_utilization")));
+  p.c2c_latency_us = m.non_negative_or("c2c_latency_us", p.c2c_latency_us);
+  p.memory_read_latency_us = m.non_negative_or("memory_read_latency_us", p.memory_read_latency_us);
+  p.memory_write_latency_us = m.non_negative_or("memory_write_latency_us", p.memory_write_latency_us);
+  p.noc_latency_us = m.non_negative_or("noc_latency_us", p.noc_latency_us);
+  p.die_to_die_latency_us = m.non_negative_or("die_to_die_latency_us", p.die_to_die_latency_us);
+  p.switch_latency_us = m.non_negative_or("switch_latency_us", p.switch_latency_us);
+  p.cable_latency_us = m.non_negative_or("cable_latency_us", p.cable_latency_us);
+  p.cpu_fetch_delay_us = m.non_negative_or("cpu_fetch_delay_us", p.cpu_fetch_delay_us);
+  if (m.has("inter_bw")) p.inter_bw_Bps = m.bandwidth_Bps("inter_bw");
+  if (m.has("c2c_bw")) p.c2c_bw_Bps = m.bandwidth_Bps("c2c_bw");
+}
+
+PlatformSpec load_platform_spec(const std::string& path) {
+  PlatformSpec spec;
+  spec.path = path;
+  if (ends_with(path, ".xml")) {
+    spec.kind = PlatformSpec::Kind::kXml;
+    spec.name = stem(path);
+    return spec;
+  }
+  if (ends_with(path, ".dot") || ends_with(path, ".gv") || ends_with(path, ".graphml")) {
+    spec.kind = PlatformSpec::Kind::kGraph;
+    spec.name = stem(path);
+    spec.graph = ends_with(path, ".graphml") ? read_graphml(path) : read_dot(path);
+    return spec;
+  }
+  YamlDoc doc = YamlDoc::load_file(path);
+  if (is_tier6_topology(doc.root())) {
+    spec.name = doc.root()["name"].IsScalar() ? doc.root()["name"].Scalar() : stem(path);
+    read_tier6_topology(doc, spec);
+    return spec;
+  }
+  YamlMap root(doc, doc.root(), "");
+  root.allow_only({"name", "description", "topology", "comm_params", "calibration"});
+  spec.name = root.str_or("name", stem(path));
+  YamlMap topo = root.map("topology");
+  const std::string kind = topo.str("kind");
+  if (kind == "torus" || kind == "mesh" || kind == "ring") {
+    spec.kind = PlatformSpec::Kind::kTorus;
+    spec.torus = read_torus(topo);
+    if (kind == "mesh") spec.torus.wraparound = false;
+    if (kind == "ring" && spec.torus.dims.size() != 1)
+      topo.fail_at("dims", "a ring has one dimension, got " + std::to_string(spec.torus.dims.size()));
+  } else if (kind == "gpu_cluster") {
+    spec.kind = PlatformSpec::Kind::kGpuCluster;
+    topo.allow_only({"kind", "nodes", "gpus_per_node", "nvlink", "nic"});
+    spec.gpu.nodes = topo.positive("nodes");
+    spec.gpu.gpus = topo.positive("gpus_per_node");
+    YamlMap nvlink = topo.map("nvlink"), nic = topo.map("nic");
+    nvlink.allow_only({"bandwidth", "latency"});
+    nic.allow_only({"bandwidth", "latency"});
+    spec.gpu.nvlink_Bps = nvlink.bandwidth_Bps("bandwidth");
+    spec.gpu.nvlink_latency_s = nvlink.time_s_or("latency", 0);
+    spec.gpu.nic_Bps = nic.bandwidth_Bps("bandwidth");
+    spec.gpu.nic_latency_s = nic.time_s_or("latency", 0);
+    if (spec.gpu.nodes * spec.gpu.gpus > 65536) topo.fail_at("nodes", "nodes x gpus_per_node is more than 65536 chips");
+  } else if (kind == "fat_tree") {
+    spec.kind = PlatformSpec::Kind::kFatTree;
+    spec.fat_tree = read_fat_tree(topo);
+  } else if (kind == "dragonfly") {
+    spec.kind = PlatformSpec::Kind::kDragonfly;
+    spec.dragonfly = read_dragonfly(topo);
+  } else if (kind == "tiers") {
+    spec.kind = PlatformSpec::Kind::kTiers;
+    spec.tiers = read_tiers(topo);
+  } else {
+    topo.fail_at("kind", "'" + kind + "' is not a topology kind (allowed: torus, mesh, ring, tiers, gpu_cluster, fat_tree, dragonfly)");
+  }
+  if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, spec.comm);
+  if (auto cal = root.map_if("calibration")) {
+    cal->allow_only({"efficiency", "startup_us", "fitted"});
+    spec.calibration.where = root.where("calibration");
+    if (auto eff = cal->map_if("efficiency"))
+      for (const auto& kv : eff->self()) {
+        const std::string cls = kv.first.Scalar();
+        const double e = eff->number(cls);
+        if (!(e > 0 && e <= 1)) eff->fail_at(cls, "efficiency " + quote(kv.second) + " is not in (0, 1]");
+        spec.calibration.efficiency[cls] = e;
+      }
+    if (auto st = cal->map_if("startup_us")) {
+      st->allow_only({"dispatch", "combine", "allgather"});
+      spec.calibration.dispatch_startup_us = st->non_negative_or("dispatch", 0);
+      spec.calibration.combine_startup_us = st->non_negative_or("combine", 0);
+      spec.calibration.allgather_startup_us = st->non_negative_or("allgather", 0);
+    }
+  }
+  return spec;
+}
+
+namespace {
+
+// Scales the bandwidth of every link of a calibrated class; a class no link has is an error.
+Topology calibrated(Topology t, const Calibration& c) {
+  for (const auto& [cls, e] : c.efficiency) {
+    bool found = false;
+    for (Link& l : t.links)
+      if (l.link_class == cls) {
+        l.bandwidth_Bps *= e;
+        found = true;
+      }
+    if (!found) {
+      std::set<std::string> classes;
+      for (const Link& l : t.links) classes.insert(l.link_class.empty() ? "(none)" : l.link_class);
+      std::string list;
+      for (const auto& k : classes) list += (list.empty() ? "" : ", ") + k;
+      fail(c.where, "calibration.efficiency." + cls, "no link of class '" + cls + "' (classes here: " + list + ")");
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+Topology build_topology(const PlatformSpec& spec) {
+  if (!spec.calibration.efficiency.empty()) {
+    PlatformSpec nominal = spec;
+    nominal.calibration.efficiency.clear();
+    return calibrated(build_topology(nominal), spec.calibration);
+  }
+  switch (spec.kind) {
+    case PlatformSpec::Kind::kTorus:
+      if (spec.torus.routing == TorusSpec::Routing::kShortestPath)
+        return route_shortest_paths(spec.name, torus_graph(spec.torus), kShortestPathRouting);
+      return make_torus(spec.name, spec.torus);
+    case PlatformSpec::Kind::kFatTree:
+      return route_shortest_paths(spec.name, fat_tree_graph(spec.fat_tree), kShortestPathRouting);
+    case PlatformSpec::Kind::kDragonfly:
+      return route_shortest_paths(spec.name, dragonfly_graph(spec.dragonfly), kShortestPathRouting);
+    case PlatformSpec::Kind::kGraph: return route_shortest_paths(spec.name, spec.graph, kShortestPathRouting);
+    case PlatformSpec::Kind::kTiers: return make_tiers(spec.name, spec.tiers);
+    case PlatformSpec::Kind::kGpuCluster: return make_gpu_cluster(spec.name, spec.gpu);
+    case PlatformSpec::Kind::kXml: break;
+  }
+  throw std::logic_error("build_topology: XML platforms are read by SimGrid");
+}
+
+std::optional<std::uint64_t> platform_chips(const PlatformSpec& spec) {
+  std::uint64_t n = 1;
+  switch (spec.kind) {
+    case PlatformSpec::Kind::kTorus:
+      for (auto k : spec.torus.dims) n *= k;
+      return n;
+    case PlatformSpec::Kind::kFatTree:
+      for (std::uint64_t l = 0; l < spec.fat_tree.levels; ++l) n *= spec.fat_tree.k;
+      return n;
+    case PlatformSpec::Kind::kDragonfly:
+      return spec.dragonfly.groups * spec.dragonfly.routers * spec.dragonfly.chips;
+    case PlatformSpec::Kind::kGraph: return spec.graph.chips.size();
+    case PlatformSpec::Kind::kTiers:
+      for (const auto& level : spec.tiers.levels) n *= level.count;
+      return n;
+    case PlatformSpec::Kind::kGpuCluster: return spec.gpu.nodes * spec.gpu.gpus;
+    case PlatformSpec::Kind::kXml: break;
+  }
+  return std::nullopt;
+}
+
+CommParams resolved_comm_params(const PlatformSpec& spec, const Topology& topology) {
+  CommParams p = spec.comm;
+  double chip_bw = topology.links.empty() ? 0 : topology.links.front().bandwidth_Bps;
+  if (topology.num_chips() > 1) {  // the first hop out of chip 0
+    auto r = topology.route(0, 1);
+    if (!r.empty()) chip_bw = topology.links[*r.begin()].bandwidth_Bps;
+  }
+  double b2b_bw = 0, c2c_bw = 0;
+  for (const auto& l : topology.links) {
+    if (l.link_class == "b2b" && b2b_bw == 0) b2b_bw = l.bandwidth_Bps;
+    if (l.link_class == "c2c" && c2c_bw == 0) c2c_bw = l.bandwidth_Bps;
+  }
+  if (p.inter_bw_Bps == 0) p.inter_bw_Bps = b2b_bw > 0 ? b2b_bw : chip_bw;
+  if (p.c2c_bw_Bps == 0) p.c2c_bw_Bps = c2c_bw > 0 ? c2c_bw : chip_bw;
+  return p;
+}
+
+std::string to_simgrid_xml(const Topology& t) {
+  std::ostringstream out;
+  out << "<?xml version='1.0'?>\n"
+      << "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+      << "<!-- " << t.name << ": written by moesim platform --xml -->\n"
+      << "<platform version=\"4.1\">\n"
+      << "  <zone id=\"" << t.name << "\" routing=\"Full\">\n";
+  for (const auto& c : t.chips) out << "    <host id=\"" << c << "\" speed=\"1Gf\"/>\n";
+  for (const auto& l : t.links) {
+    if (!l.duplex.empty() && !l.up) continue;
+    out << "    <link id=\"" << (l.duplex.empty() ? l.name : l.duplex) << "\" bandwidth=\""
+        << format_bandwidth(l.bandwidth_Bps) << "\" latency=\"" << format_time(l.latency_s) << "\"";
+    if (!l.duplex.empty()) out << " sharing_policy=\"SPLITDUPLEX\"";
+    if (l.sharing == Sharing::kFatpipe) out << " sharing_policy=\"FATPIPE\"";
+    out << "/>\n";
+  }
+  for (std::size_t s = 0; s < t.num_chips(); ++s)
+    for (std::size_t d = 0; d < t.num_chips(); ++d) {
+      if (s == d) continue;
+      out << "    <route src=\"" << t.chips[s] << "\" dst=\"" << t.chips[d] << "\" symmetrical=\"NO\">";
+      for (LinkId id : t.route(static_cast<ChipId>(s), static_cast<ChipId>(d))) {
+        const Link& l = t.links[id];
+        if (l.duplex.empty())
+          out << "<link_ctn id=\"" << l.name << "\"/>";
+        else
+          out << "<link_ctn id=\"" << l.duplex << "\" direction=\"" << (l.up ? "UP" : "DOWN") << "\"/>";
+      }
+      out << "</route>\n";
+    }
+  out << "  </zone>\n</platform>\n";
+  return out.str();
+}
+
+}  // namespace moesim

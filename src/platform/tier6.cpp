@@ -1,0 +1,185 @@
+// Tier6-Model topology files: pods / racks / boards / chips with counts,
+// `connections`, `interconnect.links` and comm params, read as a tiers platform.
+#include "platform/tier6.hpp"
+
+#include <map>
+#include <set>
+
+#include "moesim/error.hpp"
+#include "util/units.hpp"
+#include "util/yaml_util.hpp"
+
+namespace moesim {
+namespace {
+
+// The one entry of a list of uniform groups ("count: N" of the same thing).
+YamlMap only_entry(const YamlMap& parent, const std::string& key) {
+  YAML::Node list = parent.node(key);
+  if (!list.IsDefined() || !list.IsSequence() || list.size() == 0)
+    parent.fail_at(key, "expected a list with one entry (a count of identical " + key + ")");
+  if (list.size() > 1)
+    parent.fail_at(key, "has " + std::to_string(list.size()) +
+                            " kinds; moesim imports hierarchies whose groups are alike (one entry with a count)");
+  if (!list[0].IsMap()) parent.fail_at(key, "entry 0 is not a mapping");
+  return YamlMap(parent.doc(), list[0], parent.key_path(key + "[0]"));
+}
+
+struct Level {
+  const char* name;        // moesim's level name
+  const char* link_class;  // Tier6's connection type at that level
+  const char* path_part;   // the component in connection paths ("board" of board_3)
+  const char* switch_key;  // switch_config entry
+  std::uint64_t count = 1;
+};
+
+// "pod_0/rack_1/board_2/chip_3" -> {0, 1, 2, 3}; nullopt if malformed.
+std::optional<std::vector<std::uint64_t>> parse_path(const std::string& path) {
+  static const char* kParts[] = {"pod_", "rack_", "board_", "chip_"};
+  std::vector<std::uint64_t> out;
+  std::size_t at = 0;
+  for (int i = 0; i < 4 && at <= path.size(); ++i) {
+    const std::size_t slash = path.find('/', at);
+    const std::string part = path.substr(at, slash == std::string::npos ? std::string::npos : slash - at);
+    const std::string prefix = kParts[i];
+    if (part.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+    auto v = parse_uint(part.substr(prefix.size()));
+    if (!v) return std::nullopt;
+    out.push_back(*v);
+    if (slash == std::string::npos) return out;
+    at = slash + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool is_tier6_topology(const YAML::Node& root) {
+  return root.IsMap() && root["pods"].IsDefined() && !root["topology"].IsDefined();
+}
+
+void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
+  YamlMap root(doc, doc.root(), "");
+  // Levels bottom up: chips of a board (c2c), boards of a rack (b2b), racks of
+  // a pod (r2r), pods (p2p).
+  Level levels[] = {{"board", "c2c", "chip", "inter_chip"},
+                    {"rack", "b2b", "board", "inter_board"},
+                    {"pod", "r2r", "rack", "inter_rack"},
+                    {"cluster", "p2p", "pod", "inter_pod"}};
+  YamlMap pods = only_entry(root, "pods");
+  levels[3].count = pods.positive_or("count", 1);
+  YamlMap racks = only_entry(pods, "racks");
+  levels[2].count = racks.positive_or("count", 1);
+  YamlMap boards = only_entry(racks, "boards");
+  levels[1].count = boards.positive_or("count", 1);
+  YAML::Node chips = boards.node("chips");
+  if (!chips.IsDefined() || !chips.IsSequence() || chips.size() == 0)
+    boards.fail_at("chips", "expected a list of chips with counts");
+  for (std::size_t i = 0; i < chips.size(); ++i) {
+    if (!chips[i].IsMap()) boards.fail_at("chips", "entry " + std::to_string(i) + " is not a mapping");
+    YamlMap c(doc, chips[i], boards.key_path("chips[" + std::to_string(i) + "]"));
+    levels[0].count = (i == 0 ? 0 : levels[0].count) + c.positive_or("count", 1);
+  }
+  double total = 1;
+  for (const Level& l : levels) total *= static_cast<double>(l.count);
+  if (total > 65536) root.fail_at("pods", "more than 65536 chips");
+
+  // Link parameters: interconnect.links.<type> (Tier6 writes GB/s as bandwidth_gbps).
+  YamlMap interconnect = root.map("interconnect");
+  std::optional<YamlMap> links = interconnect.map_if("links");
+  std::optional<YamlMap> switches = root.map_if("switch_config");
+
+  // Connections, checked and grouped by the group they join.
+  std::map<std::string, std::map<std::string, std::set<std::pair<std::uint64_t, std::uint64_t>>>> pairs;  // type -> group -> member pairs
+  YAML::Node conns = root.node("connections");
+  if (conns.IsDefined() && !conns.IsSequence()) root.fail_at("connections", "expected a list of connections");
+  for (std::size_t i = 0; conns.IsDefined() && i < conns.size(); ++i) {
+    YamlMap c(doc, conns[i], "connections[" + std::to_string(i) + "]");
+    const std::string type = c.str("type");
+    int level = -1;
+    for (int l = 0; l < 4; ++l)
+      if (type == levels[l].link_class) level = l;
+    if (level < 0) c.fail_at("type", "'" + type + "' is not a connection type (allowed: c2c, b2b, r2r, p2p)");
+    auto a = parse_path(c.str("source")), b = parse_path(c.str("target"));
+    const std::size_t depth = 4 - static_cast<std::size_t>(level);  // path components of the members
+    static const char* kExample[] = {"pod_0/rack_0/board_0/chip_1", "pod_0/rack_0/board_1", "pod_0/rack_1", "pod_1"};
+    for (auto [key, p] : {std::pair{"source", &a}, std::pair{"target", &b}}) {
+      if (!*p || (*p)->size() != depth)
+        c.fail_at(key, "'" + c.str(key) + "' is not a " + levels[level].path_part + " path (like '" +
+                           kExample[level] + "') for a " + type + " connection");
+      const std::uint64_t limits[] = {levels[3].count, levels[2].count, levels[1].count, levels[0].count};
+      for (std::size_t d = 0; d < depth; ++d)
+        if ((**p)[d] >= limits[d]) c.fail_at(key, "'" + c.str(key) + "' is outside the hierarchy");
+    }
+    std::vector<std::uint64_t> ga(a->begin(), a->end() - 1), gb(b->begin(), b->end() - 1);
+    if (ga != gb) c.fail_at("target", "joins two different groups; a " + type + " link joins members of one group");
+    if (a->back() == b->back()) c.fail_at("target", "joins '" + c.str("source") + "' to itself");
+    std::string group;
+    for (auto v : ga) group += std::to_string(v) + "/";
+    pairs[type][group].insert({std::min(a->back(), b->back()), std::max(a->back(), b->back())});
+  }
+
+  // The highest level with more than one member ends the hierarchy.
+  int top = 0;
+  for (int l = 0; l < 4; ++l)
+    if (levels[l].count > 1) top = l;
+  spec.kind = PlatformSpec::Kind::kTiers;
+  spec.tiers.levels.clear();
+  for (int l = 0; l <= top; ++l) {
+    const Level& lv = levels[l];
+    TierLevel t;
+    t.name = lv.name;
+    t.link_class = lv.link_class;
+    t.count = lv.count;
+    t.uplink = TierLevel::Uplink::kDirect;
+    // Fabric: a switch if switch_config enables one at this level; else the
+    // connections, which must be a full mesh of every group (or absent: a
+    // full mesh, Tier6's default direct topology).
+    bool switched = false;
+    if (switches) {
+      if (auto sw = switches->map_if(lv.switch_key)) switched = sw->boolean_or("enabled", false);
+    }
+    const auto& groups = pairs[lv.link_class];
+    if (switched) {
+      t.fabric = TierLevel::Fabric::kSwitch;
+      // The port count of the first switch type Tier6 lists.
+      YAML::Node types = switches->node("switch_types");
+      if (types.IsSequence() && types.size() > 0 && types[0].IsMap()) {
+        YamlMap type(doc, types[0], switches->key_path("switch_types[0]"));
+        t.switch_ports = type.positive_or("port_count", 0);
+        check_switch_ports(t, [&](const std::string& what) { type.fail_at("port_count", what); });
+      }
+    } else if (!groups.empty() && t.count > 1) {
+      std::size_t group_count = 1;
+      for (int up = l + 1; up < 4; ++up) group_count *= levels[up].count;
+      const std::size_t want = t.count * (t.count - 1) / 2;
+      if (groups.size() != group_count)
+        root.fail_at("connections", std::string("has ") + lv.link_class + " links in " +
+                                        std::to_string(groups.size()) + " of the " + std::to_string(group_count) +
+                                        " " + lv.name + "s; moesim imports levels that are alike");
+      for (const auto& [group, members] : groups)
+        if (members.size() != want)
+          root.fail_at("connections", std::string("the ") + lv.link_class + " links of " + lv.name + " " + group +
+                                          " join " + std::to_string(members.size()) + " of its " +
+                                          std::to_string(want) +
+                                          " pairs; moesim imports full meshes (or a switch, from switch_config)");
+    }
+    if (t.count > 1) {
+      if (!links || !links->has(lv.link_class))
+        interconnect.fail_at("links", std::string("missing ") + lv.link_class + " (the " + lv.name +
+                                          "'s links: bandwidth_gbps and latency_us)");
+      YamlMap link = links->map(lv.link_class);
+      const double gbps = link.number("bandwidth_gbps");
+      if (!(gbps > 0)) link.fail_at("bandwidth_gbps", "must be positive, got " + quote(link.node("bandwidth_gbps")));
+      t.bandwidth_Bps = gbps * 1e9;
+      t.latency_s = link.non_negative_or("latency_us", 0) * 1e-6;
+    }
+    spec.tiers.levels.push_back(t);
+  }
+
+  // comm_params: under interconnect (as Tier6 writes them) or at the top.
+  std::optional<YamlMap> comm = interconnect.map_if("comm_params");
+  if (!comm) comm = root.map_if("comm_params");
+  if (comm) read_comm_params(*comm, spec.comm);
+}
+
+}  // namespace moesim
