@@ -15,7 +15,7 @@ rank() {  # rank LAYER: prints its rank
 }
 # The layer of each public header.
 declare -A public=(
-  [error]=util [topology]=platform [graph]=platform [fabrics]=platform [platform]=platform
+  [error]=util [enum_table]=util [topology]=platform [graph]=platform [fabrics]=platform [platform]=platform
   [bytes]=model [routing]=model [traffic]=model [scenario]=model
   [result]=engine [report]=engine [engine]=engine [run]=engine [simulator]=sim)
 

@@ -8,14 +8,24 @@
 #include <vector>
 
 #include "moesim/bytes.hpp"
+#include "moesim/enum_table.hpp"
 #include "moesim/platform.hpp"
 #include "moesim/routing.hpp"
 
 namespace moesim {
 
 enum class Engine { kSimgrid, kAnalytic, kBound };
-std::optional<Engine> parse_engine(const std::string& name);
-std::string engine_name(Engine e);
+inline constexpr EnumTable<Engine, 3> kEngineNames{
+    {{Engine::kSimgrid, "simgrid"}, {Engine::kAnalytic, "analytic"}, {Engine::kBound, "bound"}}};
+inline std::string engine_name(Engine e) { return enum_name(kEngineNames, e); }
+
+// How the SimGrid replay turns flows into activities. kFlow (the reference):
+// one comm per flow, shared max-min by the network model. kPtask (fast):
+// SimGrid's ptask_L07 host model, one parallel task per (phase, group, route
+// latency); each task's flows progress together, tasks share links max-min.
+enum class Fidelity { kFlow, kPtask };
+inline constexpr EnumTable<Fidelity, 2> kFidelityNames{{{Fidelity::kFlow, "flow"}, {Fidelity::kPtask, "ptask"}}};
+inline std::string fidelity_name(Fidelity f) { return enum_name(kFidelityNames, f); }
 
 struct ModelSpec {
   std::string name;
@@ -40,17 +50,18 @@ struct DeploymentSpec {
   std::vector<std::vector<std::string>> group_hosts;  // kExplicit
 };
 
+// The scenario's `simgrid` section: how the SimGrid engine replays.
 struct SimgridSpec {
-  std::string network_model = "CM02";
-  // "flow" (one comm per flow, the reference) or "ptask" (one parallel task
-  // per phase, group and route latency, under SimGrid's ptask_L07 model).
-  std::string fidelity = "flow";
-  // ptask: the most links one task loads (a task's links are cut into blocks).
+  std::string network_model = "CM02";  // kFlow: CM02, LV08, SMPI or IB
+  Fidelity fidelity = Fidelity::kFlow;
+  // kPtask on a generated platform: the most links one task loads; a longer
+  // task is cut into blocks of consecutive links (docs/design.md: SimGrid's
+  // selective update is quadratic in a task's links).
   std::uint64_t ptask_max_links = 1024;
-  // flow fidelity: also count each link's bytes with SimGrid's link_load
-  // plugin (slower: 21 s -> 34 s for one layer on 256 chips).
+  // kFlow: also count each link's bytes with SimGrid's link_load plugin (slower).
   bool link_load = false;
-  // Extra SimGrid --cfg options, "name:value".
+  // Extra SimGrid options "name:value", applied after moesim's own
+  // (simgrid_options), so they can override them.
   std::vector<std::string> cfg;
 };
 

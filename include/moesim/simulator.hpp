@@ -6,45 +6,27 @@
 #include <string>
 #include <vector>
 
+#include "moesim/engine.hpp"
 #include "moesim/result.hpp"
+#include "moesim/run.hpp"
+#include "moesim/scenario.hpp"
 #include "moesim/topology.hpp"
 #include "moesim/traffic.hpp"
 
 namespace moesim {
 
-// How flows become SimGrid activities. kFlow (the reference): one comm per
-// flow, shared max-min by CM02. kPtask (fast): SimGrid's ptask_L07 host
-// model, one parallel task per (phase, group, route latency): each task's
-// flows progress together, tasks share links max-min, and every flow's
-// latency is its own route's (flows are grouped by it).
-enum class Fidelity { kFlow, kPtask };
-std::string fidelity_name(Fidelity f);
+// moesim's SimGrid options for a replay, then the spec's own cfg: with CM02,
+// cross-traffic and the TCP window off, so one flow on one idle link takes
+// latency + bytes / bandwidth; ptask_L07 for the ptask fidelity.
+std::vector<std::string> simgrid_options(const SimgridSpec& spec);
 
-struct SimConfig {
-  std::string network_model = "CM02";
-  Fidelity fidelity = Fidelity::kFlow;
-  // SimGrid options "name:value", applied after moesim's defaults
-  // (surf/precision:1e-12, and for CM02 network/crosstraffic:0 and
-  // network/TCP-gamma:0), so they can override them.
-  std::vector<std::string> cfg;
-  bool quiet = true;  // SimGrid's own log at warning level
-  // kPtask on a generated platform: a task loads at most this many links;
-  // a phase's per-latency load is cut into blocks of consecutive links.
-  // SimGrid's selective update walks a task's links in time quadratic in
-  // their number at every event (lmm::System::update_modified_cnst_set_rec).
-  std::size_t ptask_max_links = 1024;
-  // kFlow: count every link's bytes with SimGrid's link_load plugin.
-  bool link_load = false;
-};
-
-// moesim's SimGrid options for a network model: with CM02, cross-traffic and
-// the TCP window off, one flow on one idle link takes latency + bytes / bandwidth.
-std::vector<std::string> simgrid_options(const SimConfig& config);
-
-class Simulator {
+// The SimGrid engine: loads or builds the platform and replays layers.
+class Simulator final : public LayerEngine {
  public:
-  explicit Simulator(const SimConfig& config);
-  ~Simulator();
+  // quiet: SimGrid's own log at warning level. Throws InputError for an
+  // option SimGrid refuses.
+  explicit Simulator(const SimgridSpec& spec, bool quiet = true);
+  ~Simulator() override;
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
 
@@ -56,6 +38,12 @@ class Simulator {
   // Builds the SimGrid platform of a generated topology: one Full zone with
   // an explicit route for every ordered pair of chips.
   void build(const Topology& topology);
+
+  EngineInfo info() const override;
+
+  // Replays the workload's layers on the chips of all its groups; builds
+  // `topology` first unless it came from load_xml or build.
+  std::vector<LayerResult> compute(const Topology& topology, const Workload& workload) override;
 
   // Replays every layer in turn, phases separated by a barrier and the expert
   // phase between dispatch and combine; actors run on the `chips` of every
@@ -71,5 +59,12 @@ class Simulator {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Runs a scenario file's scenario end to end with the engine it names:
+// SimGrid replays it, or SimGrid only reads its XML platform for a core engine.
+RunReport run_scenario_with_simgrid(const Scenario& scenario);
+
+// A platform as a topology; SimGrid reads an XML one.
+Topology load_any_topology(const PlatformSpec& spec);
 
 }  // namespace moesim

@@ -66,19 +66,9 @@ void setup_logging(const std::string& level) {
   }
 }
 
-// Loads a platform, by SimGrid for XML; `sim` keeps the engine alive.
-Topology load_topology(const PlatformSpec& spec, std::unique_ptr<Simulator>& sim) {
-  if (spec.kind != PlatformSpec::Kind::kXml) return build_topology(spec);
-  sim = std::make_unique<Simulator>(SimConfig{});
-  Topology t = sim->load_xml(spec.path);
-  t.name = spec.name;
-  return t;
-}
-
 void run_topo(const std::string& path, const std::string& scenario_path, std::size_t top, const std::string& json_path) {
   PlatformSpec spec = load_platform_spec(path);
-  std::unique_ptr<Simulator> sim;
-  Topology t = load_topology(spec, sim);
+  Topology t = load_any_topology(spec);
   const TopologySummary s = summarize(spec, t);
   nlohmann::json j = {{"platform", {{"name", spec.name}, {"path", path}}},
                       {"chips", s.chips},
@@ -339,8 +329,8 @@ int main(int argc, char** argv) {
       if (!samples.empty()) overrides.push_back("samples=" + samples);
       Scenario s = load_scenario(scenario_path, overrides);
       if (!engine.empty()) {
-        auto e = parse_engine(engine);
-        if (!e) fail("--engine", "", "'" + engine + "' is not an engine (allowed: simgrid, analytic, bound)");
+        auto e = enum_parse(kEngineNames, engine);
+        if (!e) fail("--engine", "", not_one_of(kEngineNames, engine, "an engine"));
         s.engine = *e;
       }
       if (!heatmap_path.empty()) check_image_name(heatmap_path, "--heatmap");  // before the run
@@ -351,7 +341,7 @@ int main(int argc, char** argv) {
           s.simgrid.cfg.push_back(o);
         s.simgrid.cfg.push_back("tracing/filename:" + paje_path);
       }
-      RunReport r = run_scenario(s);
+      RunReport r = run_scenario_with_simgrid(s);
       std::cout << to_table(r);
       if (!json_path.empty()) write_file(json_path, to_json(r).dump(2) + "\n", "--json");
       if (!csv_path.empty()) write_file(csv_path, to_csv(r), "--csv");
@@ -385,8 +375,8 @@ int main(int argc, char** argv) {
         write_file(bytes_json_path, j.dump(2) + "\n", "--json");
       }
     } else if (*cmp) {
-      if (!parse_engine(copt.engine))
-        fail("--engine", "", "'" + copt.engine + "' is not an engine (allowed: simgrid, analytic, bound)");
+      if (!enum_parse(kEngineNames, copt.engine))
+        fail("--engine", "", not_one_of(kEngineNames, copt.engine, "an engine"));
       char self[4096];
       const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
       copt.binary = len > 0 ? std::string(self, static_cast<std::size_t>(len)) : std::string(argv[0]);
@@ -439,8 +429,7 @@ int main(int argc, char** argv) {
       run_topo(topo_path, topo_scenario, topo_top, topo_json);
     } else if (*platform) {
       PlatformSpec spec = load_platform_spec(platform_path);
-      std::unique_ptr<Simulator> sim;
-      Topology t = load_topology(spec, sim);
+      Topology t = load_any_topology(spec);
       bool to_stdout = false;
       auto emit = [&](const CLI::Option* opt, const std::string& path, const char* flag, auto writer) {
         if (!*opt) return;

@@ -1,6 +1,8 @@
 // The Tier6 / DS_TPU closed form (Tier6 backend/llm_simulator/layers/moe.py).
 #include "engine/analytic.hpp"
 
+#include "moesim/engine.hpp"
+
 namespace moesim {
 
 double start_latency_us(const CommParams& p) {
@@ -39,6 +41,39 @@ LayerResult analytic_layer(const LayerBytes& bytes, const LayerTraffic& traffic,
     r.phases.push_back(p);
   }
   return r;
+}
+
+namespace {
+
+class AnalyticEngine final : public LayerEngine {
+ public:
+  AnalyticEngine(const LayerBytes& bytes, std::uint64_t moe_tp, const CommParams& comm)
+      : bytes_(bytes), moe_tp_(moe_tp), comm_(comm) {}
+
+  EngineInfo info() const override { return EngineInfo{"analytic", "", "", {}}; }
+
+  // Every group runs the same closed form, so each takes the phase's time.
+  std::vector<LayerResult> compute(const Topology&, const Workload& w) override {
+    std::vector<LayerResult> out;
+    for (const LayerTraffic& t : w.layers) {
+      out.push_back(analytic_layer(bytes_, t, moe_tp_, comm_));
+      if (w.groups.size() > 1)
+        for (PhaseResult& p : out.back().phases) p.group_us.assign(w.groups.size(), p.latency_us);
+    }
+    return out;
+  }
+
+ private:
+  LayerBytes bytes_;
+  std::uint64_t moe_tp_;
+  CommParams comm_;
+};
+
+}  // namespace
+
+std::unique_ptr<LayerEngine> make_analytic_engine(const LayerBytes& bytes, std::uint64_t moe_tp,
+                                                  const CommParams& comm) {
+  return std::make_unique<AnalyticEngine>(bytes, moe_tp, comm);
 }
 
 }  // namespace moesim

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "moesim/engine.hpp"
+
 namespace moesim {
 
 std::vector<double> link_loads(const Topology& t, const Phase& phase) {
@@ -58,5 +60,45 @@ PhaseResult bound_phase(const Topology& t, const Phase& phase) {
   r.slowest_finish_us = r.latency_us;
   return r;
 }
+
+namespace {
+
+// The flows of one group within a phase.
+Phase group_part(const Phase& p, std::uint32_t group) {
+  Phase out;
+  out.kind = p.kind;
+  for (const Flow& f : p.flows)
+    if (f.group == group) {
+      out.flows.push_back(f);
+      out.network_bytes += f.bytes;
+    }
+  return out;
+}
+
+class BoundEngine final : public LayerEngine {
+ public:
+  EngineInfo info() const override { return EngineInfo{"bound", "", "", {}}; }
+
+  // With several groups, each group's own bound as if it ran alone.
+  std::vector<LayerResult> compute(const Topology& topology, const Workload& w) override {
+    const auto groups = static_cast<std::uint32_t>(w.groups.size());
+    std::vector<LayerResult> out;
+    for (const LayerTraffic& t : w.layers) {
+      LayerResult r;
+      for (const Phase& ph : t.phases) {
+        r.phases.push_back(bound_phase(topology, ph));
+        if (groups > 1)
+          for (std::uint32_t g = 0; g < groups; ++g)
+            r.phases.back().group_us.push_back(bound_phase(topology, group_part(ph, g)).latency_us);
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<LayerEngine> make_bound_engine() { return std::make_unique<BoundEngine>(); }
 
 }  // namespace moesim

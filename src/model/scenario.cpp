@@ -10,22 +10,6 @@
 
 namespace moesim {
 
-std::optional<Engine> parse_engine(const std::string& name) {
-  if (name == "simgrid") return Engine::kSimgrid;
-  if (name == "analytic") return Engine::kAnalytic;
-  if (name == "bound") return Engine::kBound;
-  return std::nullopt;
-}
-
-std::string engine_name(Engine e) {
-  switch (e) {
-    case Engine::kSimgrid: return "simgrid";
-    case Engine::kAnalytic: return "analytic";
-    case Engine::kBound: return "bound";
-  }
-  return "?";
-}
-
 ByteModelInput Scenario::byte_model_input() const {
   ByteModelInput in;
   in.hidden_dim = model.hidden_dim;
@@ -318,19 +302,14 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   s.precision = read_precision(root);
   s.expert_time_us = root.non_negative_or("expert_time_us", 0);
 
-  const std::string engine = root.str_or("engine", "simgrid");
-  auto e = parse_engine(engine);
-  if (!e) root.fail_at("engine", "'" + engine + "' is not an engine (allowed: simgrid, analytic, bound)");
-  s.engine = *e;
+  s.engine = root.enum_or("engine", kEngineNames, s.engine, "an engine");
 
   s.where_simgrid = root.where("simgrid");
   if (auto sg = root.map_if("simgrid")) {
     sg->allow_only({"network_model", "fidelity", "ptask_max_links", "link_load", "cfg"});
     s.simgrid.link_load = sg->boolean_or("link_load", s.simgrid.link_load);
     s.simgrid.ptask_max_links = sg->positive_or("ptask_max_links", s.simgrid.ptask_max_links);
-    s.simgrid.fidelity = sg->str_or("fidelity", s.simgrid.fidelity);
-    if (s.simgrid.fidelity != "flow" && s.simgrid.fidelity != "ptask")
-      sg->fail_at("fidelity", "'" + s.simgrid.fidelity + "' is not a fidelity (allowed: flow, ptask)");
+    s.simgrid.fidelity = sg->enum_or("fidelity", kFidelityNames, s.simgrid.fidelity, "a fidelity");
     s.simgrid.network_model = sg->str_or("network_model", s.simgrid.network_model);
     // Constant has no links, ns-3 is not in Debian's build: neither can replay a platform.
     static const std::set<std::string> models = {"CM02", "LV08", "SMPI", "IB"};

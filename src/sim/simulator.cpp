@@ -21,9 +21,7 @@ namespace sg4 = simgrid::s4u;
 
 namespace moesim {
 
-std::string fidelity_name(Fidelity f) { return f == Fidelity::kPtask ? "ptask" : "flow"; }
-
-std::vector<std::string> simgrid_options(const SimConfig& config) {
+std::vector<std::string> simgrid_options(const SimgridSpec& config) {
   if (config.fidelity == Fidelity::kPtask) {
     std::vector<std::string> opts = {"surf/precision:1e-12", "host/model:ptask_L07"};
     opts.insert(opts.end(), config.cfg.begin(), config.cfg.end());
@@ -42,6 +40,8 @@ std::vector<std::string> simgrid_options(const SimConfig& config) {
 }
 
 struct Simulator::Impl {
+  SimgridSpec spec;
+  bool platform_ready = false;  // loaded from XML or built
   Fidelity fidelity = Fidelity::kFlow;
   std::size_t ptask_max_links = 1024;
   std::vector<std::string> args;
@@ -62,11 +62,12 @@ struct Simulator::Impl {
   std::vector<std::pair<sg4::Host*, sg4::Host*>> link_hosts;  // by LinkId
 };
 
-Simulator::Simulator(const SimConfig& config) : impl_(std::make_unique<Impl>()) {
+Simulator::Simulator(const SimgridSpec& config, bool quiet) : impl_(std::make_unique<Impl>()) {
+  impl_->spec = config;
   impl_->fidelity = config.fidelity;
   impl_->ptask_max_links = std::max<std::size_t>(1, config.ptask_max_links);
   impl_->args.push_back("moesim");
-  if (config.quiet) impl_->args.push_back("--log=root.thres:warning");
+  if (quiet) impl_->args.push_back("--log=root.thres:warning");
   for (auto& a : impl_->args) impl_->argv.push_back(a.data());
   impl_->argv.push_back(nullptr);
   impl_->argc = static_cast<int>(impl_->args.size());
@@ -161,6 +162,7 @@ Topology Simulator::load_xml(const std::string& path) {
   // platform (3.32, in LinkLoad::track), so its byte counts are for
   // generated platforms only.
   impl_->links.clear();
+  impl_->platform_ready = true;
   return t;
 }
 
@@ -222,6 +224,7 @@ void Simulator::build(const Topology& t) {
                       false);
     }
   zone->seal();
+  impl_->platform_ready = true;
   impl_->track_links();
 }
 
@@ -484,6 +487,61 @@ std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTr
   });
   impl_->engine->run();
   return results;
+}
+
+EngineInfo Simulator::info() const {
+  const bool ptask = impl_->spec.fidelity == Fidelity::kPtask;
+  return EngineInfo{"simgrid", ptask ? "ptask_L07" : impl_->spec.network_model, fidelity_name(impl_->spec.fidelity),
+                    simgrid_options(impl_->spec)};
+}
+
+std::vector<LayerResult> Simulator::compute(const Topology& topology, const Workload& workload) {
+  if (!impl_->platform_ready) build(topology);
+  std::vector<const LayerTraffic*> layers;
+  for (const auto& t : workload.layers) layers.push_back(&t);
+  std::vector<ChipId> chips;
+  for (const auto& g : workload.groups) chips.insert(chips.end(), g.begin(), g.end());
+  return replay(layers, chips, workload.expert_us, static_cast<std::uint32_t>(workload.groups.size()));
+}
+
+namespace {
+
+bool debug_logging() {
+  auto log = spdlog::get("run");
+  return log && log->should_log(spdlog::level::debug);
+}
+
+}  // namespace
+
+RunReport run_scenario_with_simgrid(const Scenario& s) {
+  auto log = spdlog::get("run");
+  if (s.engine == Engine::kSimgrid && s.simgrid.network_model != "CM02" && log)
+    log->warn("the bound engine's lower bound holds for CM02; {} scales bandwidth and latency by its own factors",
+              s.simgrid.network_model);
+  const bool xml = s.platform.kind == PlatformSpec::Kind::kXml;
+  std::unique_ptr<Simulator> sim;
+  if (xml || s.engine == Engine::kSimgrid) {
+    try {
+      sim = std::make_unique<Simulator>(s.simgrid, !debug_logging());
+    } catch (const InputError& e) {
+      throw InputError(s.where_simgrid + ": simgrid: " + e.what());
+    }
+  }
+  Topology topo;
+  try {
+    topo = load_topology(s.platform, [&](const std::string& path) { return sim->load_xml(path); });
+  } catch (const InputError& e) {
+    if (!xml) throw;
+    throw InputError(std::string(e.what()) + " (platform of " + s.where_platform + ")");
+  }
+  if (s.engine == Engine::kSimgrid) return run_scenario(s, topo, *sim);
+  return run_scenario(s, topo, *make_core_engine(s, topo));
+}
+
+Topology load_any_topology(const PlatformSpec& spec) {
+  if (spec.kind != PlatformSpec::Kind::kXml) return load_topology(spec, nullptr);
+  Simulator sim(SimgridSpec{}, true);
+  return load_topology(spec, [&](const std::string& path) { return sim.load_xml(path); });
 }
 
 }  // namespace moesim

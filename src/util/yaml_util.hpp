@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "moesim/enum_table.hpp"
+
 namespace moesim {
 
 // A YAML document with its origin, so that errors can point into it.
@@ -67,6 +69,14 @@ class YamlMap {
   double time_s_or(const std::string& key, double fallback) const;
   std::vector<std::string> str_list(const std::string& key) const;
   std::vector<std::uint64_t> positive_list(const std::string& key) const;
+  // One of the table's names; `what` names the kind in the error ("an engine").
+  template <typename E, std::size_t N>
+  E enum_or(const std::string& key, const EnumTable<E, N>& table, E fallback, const std::string& what) const {
+    if (!has(key)) return fallback;
+    const std::string text = str(key);
+    if (auto value = enum_parse(table, text)) return *value;
+    fail_at(key, not_one_of(table, text, what));
+  }
 
   YamlMap map(const std::string& key) const;
   std::optional<YamlMap> map_if(const std::string& key) const;

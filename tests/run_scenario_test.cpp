@@ -1,0 +1,146 @@
+// run_scenario in process, on the core engines (analytic, bound): the same
+// figures as the golden whole runs of the moesim binary, and the engine
+// contract (one result per distinct layer, group times, start-ups).
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "engine/bound.hpp"
+#include "moesim/engine.hpp"
+#include "moesim/error.hpp"
+#include "moesim/report.hpp"
+#include "moesim/run.hpp"
+#include "moesim/scenario.hpp"
+
+using namespace moesim;
+using nlohmann::json;
+
+namespace {
+
+const std::string kSource = MOESIM_SOURCE_DIR;
+
+json golden(const std::string& scenario, const std::string& engine) {
+  std::ifstream in(kSource + "/tests/golden/" + scenario + "." + engine + ".json");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  return json::parse(text.str());
+}
+
+RunReport run_core(const std::string& scenario, const std::string& engine) {
+  Scenario s = load_scenario(kSource + "/scenarios/" + scenario + ".yaml", {"engine=" + engine});
+  const Topology t = load_topology(s.platform, nullptr);
+  return run_scenario(s, t, *make_core_engine(s, t));
+}
+
+}  // namespace
+
+TEST_CASE("run_scenario on the core engines gives the golden figures", "[run]") {
+  struct Row {
+    const char* scenario;
+    const char* engine;
+  };
+  const Row rows[] = {{"reference-ep32", "analytic"},
+                      {"reference-ep32", "bound"},
+                      {"tier6-benchmark-sg2262", "analytic"},
+                      {"tier6-benchmark-sg2262", "bound"},
+                      {"deepseek-v3-decode-v4-4x4x4", "analytic"},
+                      {"deepseek-v3-decode-v4-4x4x4", "bound"},
+                      {"deepseek-v3-decode-sg2262-zipf", "bound"},
+                      {"trace-example-v4", "bound"}};
+  for (const Row& r : rows) {
+    INFO(r.scenario << " " << r.engine);
+    const RunReport rep = run_core(r.scenario, r.engine);
+    const json j = to_json(rep);
+    const json g = golden(r.scenario, r.engine);
+    CHECK(j["engine"] == r.engine);
+    CHECK(j["bytes"] == g["bytes"]);
+    REQUIRE(j["layers"].size() == g["layers"].size());
+    for (std::size_t l = 0; l < g["layers"].size(); ++l) {
+      INFO("layer " << l);
+      for (const char* key : {"dispatch_us", "combine_us", "total_us"})
+        CHECK(j["layers"][l][key].get<double>() == Approx(g["layers"][l][key].get<double>()).epsilon(1e-9));
+      CHECK(j["layers"][l]["dispatch_bytes"] == g["layers"][l]["dispatch_bytes"]);
+    }
+  }
+}
+
+TEST_CASE("run_scenario: identical layers are computed once, routed ones each", "[run]") {
+  const RunReport uniform = run_core("deepseek-v3-decode-v4-4x4x4", "bound");
+  CHECK(uniform.distinct_layers == 1);
+  CHECK(uniform.layers.size() == uniform.moe_layers);
+  const RunReport routed = run_core("deepseek-v3-decode-sg2262-zipf", "bound");
+  CHECK(routed.distinct_layers == routed.moe_layers);
+  for (const LayerResult& l : routed.layers) CHECK(l.simulated_as == l.layer);
+}
+
+TEST_CASE("run_scenario: every phase names its bottleneck and busiest links", "[run][explain]") {
+  for (const char* engine : {"analytic", "bound"}) {
+    INFO(engine);
+    const RunReport r = run_core("deepseek-v3-decode-v4-4x4x4", engine);
+    for (const PhaseResult& p : r.layers.front().phases) {
+      CHECK(p.has_bottleneck);
+      CHECK_FALSE(p.top_links.empty());
+      CHECK(p.link_bytes.size() == r.links.size());
+    }
+  }
+}
+
+TEST_CASE("run_scenario: the bound engine adds the calibrated start-ups to its bound", "[run]") {
+  Scenario s = load_scenario(kSource + "/scenarios/deepseek-v3-decode-v4-4x4x4.yaml", {"engine=bound"});
+  const Topology t = load_topology(s.platform, nullptr);
+  const RunReport plain = run_scenario(s, t, *make_bound_engine());
+  s.platform.calibration.dispatch_startup_us = 7;
+  s.platform.calibration.combine_startup_us = 11;
+  const RunReport slow = run_scenario(s, t, *make_bound_engine());
+  const auto& a = plain.layers.front().phases;
+  const auto& b = slow.layers.front().phases;
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double add = a[i].kind == PhaseKind::kDispatch ? 7 : a[i].kind == PhaseKind::kCombine ? 11 : 0;
+    CHECK(b[i].latency_us == Approx(a[i].latency_us + add).epsilon(1e-12));
+    // The bound of a phase with its start-up is the phase itself: 1x above it.
+    CHECK(b[i].bottleneck.above_bound == Approx(1.0));
+  }
+}
+
+TEST_CASE("the bound engine gives each of several groups its own bound", "[run]") {
+  Scenario s = load_scenario(kSource + "/scenarios/four-groups-of-64-v5e-16x16.yaml",
+                             {"engine=bound", "model.moe_layers=1", "traffic.routing=uniform"});
+  const Topology t = load_topology(s.platform, nullptr);
+  const RunReport r = run_scenario(s, t, *make_bound_engine());
+  REQUIRE(r.groups == 4);
+  for (const PhaseResult& p : r.layers.front().phases) {
+    REQUIRE(p.group_us.size() == 4);
+    for (double g : p.group_us) {
+      CHECK(g > 0);
+      CHECK(g <= p.latency_us * (1 + 1e-12));  // all groups at once are no faster than one alone
+    }
+  }
+  // The analytic engine gives every group the phase's closed-form time.
+  s.engine = Engine::kAnalytic;
+  const RunReport a = run_scenario(s, t, *make_core_engine(s, t));
+  for (const PhaseResult& p : a.layers.front().phases) CHECK(p.group_us == std::vector<double>(4, p.latency_us));
+}
+
+TEST_CASE("an XML platform needs a loader; the simgrid engine is not a core engine", "[run]") {
+  PlatformSpec xml;
+  xml.kind = PlatformSpec::Kind::kXml;
+  xml.path = "p.xml";
+  CHECK_THROWS_AS(load_topology(xml, nullptr), InputError);
+  bool called = false;
+  const Topology t = load_topology(xml, [&](const std::string& path) {
+    called = path == "p.xml";
+    Topology out;
+    out.name = "from the loader";
+    return out;
+  });
+  CHECK(called);
+  CHECK(t.name == "from the loader");
+
+  Scenario s = load_scenario(kSource + "/scenarios/reference-ep32.yaml");
+  REQUIRE(s.engine == Engine::kSimgrid);
+  CHECK_THROWS_AS(make_core_engine(s, load_topology(s.platform, nullptr)), InputError);
+}
