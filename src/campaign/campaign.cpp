@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -134,13 +135,6 @@ double seconds_now() {
 }
 
 }  // namespace
-
-std::string self_executable() {
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) fail("/proc/self/exe", "", "cannot find the moesim binary to start runs with");
-  return std::string(buf, static_cast<std::size_t>(n));
-}
 
 std::vector<PreparedRun> prepare_runs(const Sweep& sweep, const std::vector<SweepRun>& runs) {
   std::vector<PreparedRun> out;
@@ -390,6 +384,50 @@ std::pair<std::string, std::string> submit_slurm(const Sweep& sweep, const Slurm
   args.insert(args.end(), o.sbatch_args.begin(), o.sbatch_args.end());
   args.push_back(script);
   return {script, run_program(args, "", "--slurm", "is Slurm installed (sbatch in PATH)?")};
+}
+
+int run_slurm_campaign(const Sweep& sweep, const SlurmOptions& so, std::ostream& out, std::ostream& err) {
+  const auto [script, submitted] = submit_slurm(sweep, so);
+  std::string job = submitted;
+  while (!job.empty() && (job.back() == '\n' || job.back() == '\r')) job.pop_back();
+  out << "submitted " << script << " as Slurm job " << job << ": " << so.shards << " shards of " << sweep.name
+      << " (" << sweep.runs.size() << " runs)\n";
+  std::vector<std::string> dbs;
+  for (std::size_t i = 0; i < so.shards; ++i) dbs.push_back(shard_db_path(so.db_path, i, so.shards));
+  const auto& args = so.sbatch_args;
+  const bool waited =
+      std::find(args.begin(), args.end(), "--wait") != args.end() || std::find(args.begin(), args.end(), "-W") != args.end();
+  if (!waited) {
+    out << "when it is done: moesim merge " << so.db_path;
+    for (const auto& d : dbs) out << " " << d;
+    out << "\n";
+    return 0;
+  }
+  ResultsDb db(so.db_path);
+  std::size_t added = 0;
+  for (const auto& d : dbs) added += db.merge_from(d);
+  out << "merged " << added << " runs from " << dbs.size() << " shard databases into " << so.db_path << "\n";
+  std::size_t failed = 0;
+  for (const auto& r : db.runs()) failed += r["campaign"] == sweep.name && r["status"] == "failed";
+  if (failed) err << "moesim sweep: " << failed << " runs failed (moesim results " << so.db_path << ")\n";
+  return failed ? 1 : 0;
+}
+
+int report_campaign(const Sweep& sweep, const CampaignOptions& o, const CampaignTally& t, std::ostream& out,
+                    std::ostream& err) {
+  out << "campaign " << sweep.name << ": " << t.total << " runs, " << t.recorded << " already in " << o.db_path
+      << "; this time " << t.ok << " ok, " << t.failed << " failed, " << t.skipped << " skipped";
+  if (t.lost) out << ", " << t.lost << " stopped before the end";
+  out << "\n";
+  if (t.failed) {
+    std::size_t shown = 0;
+    for (const auto& r : ResultsDb(o.db_path).runs())
+      if (r["status"] == "failed" && r["campaign"] == sweep.name && shown++ < 5)
+        err << "moesim sweep: failed: " << r["name"].get<std::string>() << ": "
+            << (r["error"].is_string() ? r["error"].get<std::string>() : "") << "\n";
+  }
+  if (t.interrupted) return 130;
+  return t.failed || t.lost ? 1 : 0;
 }
 
 }  // namespace moesim

@@ -4,6 +4,7 @@
 // interrupted (Ctrl-C, a killed worker, a crash) continues where it stopped.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,15 @@ std::string slurm_script(const Sweep& sweep, const SlurmOptions& options);
 // returns the script's path and sbatch's output.
 std::pair<std::string, std::string> submit_slurm(const Sweep& sweep, const SlurmOptions& options);
 
-// The path of the running executable (/proc/self/exe).
-std::string self_executable();
+// `moesim sweep --slurm`: submits the job array and says what to do next;
+// when sbatch waits (--wait, -W), merges the shards into options.db_path and
+// lists how many runs failed. Returns the command's exit code.
+int run_slurm_campaign(const Sweep& sweep, const SlurmOptions& options, std::ostream& out, std::ostream& err);
+
+// What a campaign did, a line on `out`, and its first failed runs on `err`.
+// Returns the command's exit code: 130 if interrupted, 1 if runs failed or
+// were lost, else 0.
+int report_campaign(const Sweep& sweep, const CampaignOptions& options, const CampaignTally& tally,
+                    std::ostream& out, std::ostream& err);
 
 }  // namespace moesim

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -355,6 +357,22 @@ std::string runs_csv(const nlohmann::json& runs, const std::vector<std::string>&
     out += "\n";
   }
   return out;
+}
+
+std::string runs_summary(const std::string& db_path, const nlohmann::json& runs) {
+  std::map<std::string, std::map<std::string, std::size_t>> tally;  // campaign -> status -> runs
+  for (const auto& r : runs) tally[r["campaign"].is_string() ? r["campaign"].get<std::string>() : ""][r["status"]]++;
+  std::ostringstream out;
+  out << db_path << ": " << runs.size() << " runs\n";
+  for (const auto& [campaign, by] : tally) {
+    out << "  campaign " << campaign << ":";
+    for (const auto& [status, n] : by) out << " " << n << " " << status;
+    out << "\n";
+  }
+  for (const auto& r : runs)
+    if (r["status"] == "failed")
+      out << "  failed: " << r["name"].get<std::string>() << ": " << r["error"].get<std::string>() << "\n";
+  return out.str();
 }
 
 }  // namespace moesim

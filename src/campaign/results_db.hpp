@@ -74,4 +74,8 @@ std::string run_key(const std::string& scenario_yaml, const std::vector<std::str
 // `runs` as CSV: a header, then one line per run (RFC 4180 quoting).
 std::string runs_csv(const nlohmann::json& runs, const std::vector<std::string>& params);
 
+// `moesim results` without an export: the database's run count, runs by
+// campaign and status, and every failed run with its error.
+std::string runs_summary(const std::string& db_path, const nlohmann::json& runs);
+
 }  // namespace moesim

@@ -93,4 +93,11 @@ void pipe_to_program(const std::vector<std::string>& args, const std::string& in
   run_program(args, input, flag, install_hint);
 }
 
+std::string self_executable() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) fail("/proc/self/exe", "", "cannot find the moesim binary to start runs with");
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
 }  // namespace moesim

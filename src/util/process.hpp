@@ -1,4 +1,5 @@
-// Running a helper program (Graphviz, gnuplot) with text on its standard input.
+// Running other programs: helpers (Graphviz, gnuplot) with text on their
+// standard input, and the moesim binary itself.
 #pragma once
 
 #include <string>
@@ -16,5 +17,9 @@ void pipe_to_program(const std::vector<std::string>& argv, const std::string& in
 // The same, returning what the program wrote to its standard output.
 std::string run_program(const std::vector<std::string>& argv, const std::string& input, const std::string& flag,
                         const std::string& install_hint);
+
+// The path of the running executable (/proc/self/exe), to start children
+// of the same binary. Throws InputError if it cannot be read.
+std::string self_executable();
 
 }  // namespace moesim

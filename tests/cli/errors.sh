@@ -577,5 +577,23 @@ for PLATFORM in platforms/*.yaml platforms/*.xml; do
   expect_ok "topo $PLATFORM --scenario reference-ep32" check_topo topo "$PLATFORM" --scenario scenarios/reference-ep32.yaml
 done
 
+# '-' means stdout for every output option, and the table then stays off stdout.
+check_json_stdout() {
+  [[ ! -e "$ROOT/-" ]] || { rm -f "$ROOT/-"; echo "wrote a file named '-'"; return; }
+  python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$OUT" 2>/dev/null || echo "stdout is not JSON alone"
+}
+for ARGS in "run scenarios/reference-ep32.yaml --engine bound --json -" \
+            "run scenarios/reference-ep32.yaml --engine bound --trace -" \
+            "bytes --hidden-dim 7168 --topk 8 --ep 32 --global-batch 128 --json -" \
+            "topo $V4 --json -" \
+            "compare scenarios/reference-ep32.yaml --engine bound --set deployment.ep=16 --json -"; do
+  # shellcheck disable=SC2086  # ARGS is a list of words
+  expect_ok "${ARGS%% *} ... --${ARGS##* --}" check_json_stdout $ARGS
+done
+check_csv_stdout() { head -1 "$OUT" | grep -q '^seed,layer,' || echo "stdout does not start with the CSV header"; }
+expect_ok "run --csv -" check_csv_stdout run scenarios/reference-ep32.yaml --engine bound --csv -
+expect_error "two run outputs to stdout" 2 "$E--csv: only one export can go to stdout \('-'\); --json already does" \
+  run scenarios/reference-ep32.yaml --engine bound --json - --csv -
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,0 +1,44 @@
+// moesim calibrate: a platform's calibration knobs fitted to measured latencies.
+#include <iostream>
+#include <memory>
+
+#include "campaign/calibrate.hpp"
+#include "cli/command.hpp"
+#include "cli/output.hpp"
+#include "util/process.hpp"
+
+namespace moesim::cli {
+namespace {
+
+struct CalibrateCommand {
+  CalibrateOptions calibrate;
+  std::string json;
+};
+
+int calibrate_platform(CalibrateCommand o) {
+  const bool piped = claims_stdout({{"--json", o.json}});
+  o.calibrate.moesim = self_executable();
+  const nlohmann::json r = calibrate(o.calibrate);
+  if (!piped) std::cout << calibrate_table(r) << "wrote " << o.calibrate.out << "\n";
+  if (!o.json.empty()) write_output(o.json, r.dump(2) + "\n", "--json");
+  return 0;
+}
+
+}  // namespace
+
+Body setup_calibrate(CLI::App& c) {
+  auto o = std::make_shared<CalibrateCommand>();
+  CalibrateOptions& calo = o->calibrate;
+  c.add_option("scenario", calo.scenario, "Scenario the measurements describe (its platform is calibrated)")
+      ->required();
+  c.add_option("--measurements", calo.measurements, "CSV: scenario keys, phase, measured_us (one row a point)")
+      ->required();
+  c.add_option("--fit", calo.knobs, "Knob to fit: efficiency.<link class> or startup_us.<phase> (repeatable)")
+      ->required();
+  c.add_option("--holdout", calo.holdout, "A point kept out of the fit (repeatable; none: leave-one-out)");
+  c.add_option("--out", calo.out, "Write the calibrated platform YAML to this file")->required();
+  c.add_option("--json", o->json, "Write the report as JSON to this file ('-' for stdout)");
+  return [o] { return calibrate_platform(*o); };
+}
+
+}  // namespace moesim::cli

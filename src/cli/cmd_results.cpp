@@ -1,0 +1,39 @@
+// moesim results: a results database summarised, or exported as CSV or JSON.
+#include <iostream>
+#include <memory>
+
+#include "campaign/results_db.hpp"
+#include "cli/command.hpp"
+#include "cli/output.hpp"
+
+namespace moesim::cli {
+namespace {
+
+struct ResultsOptions {
+  std::string db, csv, json;
+};
+
+int results(const ResultsOptions& o) {
+  claims_stdout({{"--csv", o.csv}, {"--json", o.json}});
+  ResultsDb db(o.db, false);
+  const nlohmann::json runs = db.runs();
+  if (!o.csv.empty()) write_output(o.csv, runs_csv(runs, db.param_columns()), "--csv");
+  if (!o.json.empty()) {
+    nlohmann::json j = {{"runs", runs}, {"layers", db.layers()}, {"parameters", db.param_columns()}};
+    write_output(o.json, j.dump(2) + "\n", "--json");
+  }
+  if (o.csv.empty() && o.json.empty()) std::cout << runs_summary(o.db, runs);
+  return 0;
+}
+
+}  // namespace
+
+Body setup_results(CLI::App& c) {
+  auto o = std::make_shared<ResultsOptions>();
+  c.add_option("db", o->db, "Results database")->required();
+  c.add_option("--csv", o->csv, "Write one row per run (parameters as columns) as CSV ('-' for stdout)");
+  c.add_option("--json", o->json, "Write every run, with its layers, as JSON ('-' for stdout)");
+  return [o] { return results(*o); };
+}
+
+}  // namespace moesim::cli

@@ -1,0 +1,43 @@
+// Option validators and output files shared by the commands.
+#include "cli/output.hpp"
+
+#include <fstream>
+#include <iostream>
+
+#include "moesim/error.hpp"
+#include "util/units.hpp"
+
+namespace moesim::cli {
+
+const CLI::Validator kPositive(
+    [](std::string& text) -> std::string {
+      auto v = parse_uint(text);
+      if (v && *v > 0) return "";
+      return "'" + text + "' is not a positive integer";
+    },
+    "POSITIVE");
+
+const char* const kPlatformFiles = "Platform: moesim YAML, Tier6 topology YAML, SimGrid XML, DOT (.dot, .gv) or GraphML";
+
+void write_output(const std::string& path, const std::string& text, const std::string& flag) {
+  if (path == "-") {
+    std::cout << text << std::flush;
+    return;
+  }
+  std::ofstream out(path);
+  if (!out) fail(flag, "", "cannot write '" + path + "'");
+  out << text;
+  if (!out) fail(flag, "", "error writing '" + path + "'");
+}
+
+bool claims_stdout(const std::vector<std::pair<std::string, std::string>>& outputs) {
+  std::string first;
+  for (const auto& [flag, path] : outputs) {
+    if (path != "-") continue;
+    if (!first.empty()) fail(flag, "", "only one export can go to stdout ('-'); " + first + " already does");
+    first = flag;
+  }
+  return !first.empty();
+}
+
+}  // namespace moesim::cli
