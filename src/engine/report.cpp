@@ -88,24 +88,122 @@ nlohmann::json bytes_json(const LayerBytes& b) {
           {"combine_bytes", b.combine_bytes}};
 }
 
+namespace {
+
+nlohmann::json scenario_json(const RunReport& r) {
+  return {{"name", r.scenario_name},
+          {"path", r.scenario_path},
+          {"hidden_dim", r.input.hidden_dim},
+          {"num_experts", r.num_experts},
+          {"shared_experts", r.shared_experts},
+          {"moe_layers", r.moe_layers},
+          {"topk", r.input.topk},
+          {"global_batch", r.input.global_batch},
+          {"seq_len", r.input.seq_len},
+          {"ep", r.input.ep},
+          {"moe_tp", r.input.moe_tp},
+          {"precision",
+           {{"name", r.input.precision.name},
+            {"dispatch", dtype_name(r.input.precision.dispatch)},
+            {"combine", dtype_name(r.input.precision.combine)}}}};
+}
+
+nlohmann::json phase_json(const PhaseResult& p) {
+  nlohmann::json pj = {{"phase", phase_name(p.kind)},
+                       {"latency_us", p.latency_us},
+                       {"network_bytes", p.network_bytes},
+                       {"flows", p.flows}};
+  if (p.has_slowest)
+    pj["slowest_flow"] = {{"src", p.slowest.src},
+                          {"dst", p.slowest.dst},
+                          {"bytes", p.slowest.bytes},
+                          {"finish_us", p.slowest_finish_us}};
+  if (!p.critical_link.empty())
+    pj["critical_link"] = {{"name", p.critical_link},
+                           {"bytes", p.critical_link_bytes},
+                           {"drain_us", p.drain_us},
+                           {"max_path_latency_us", p.max_path_latency_us}};
+  if (!p.link_bytes.empty()) {
+    nlohmann::json top = nlohmann::json::array();
+    for (const auto& u : p.top_links) {
+      top.push_back({{"name", u.name},
+                     {"where", u.where},
+                     {"bytes", u.bytes},
+                     {"busy_us", u.busy_us},
+                     {"utilization", u.utilization}});
+      if (u.simgrid_bytes >= 0) top.back()["simgrid_bytes"] = u.simgrid_bytes;
+    }
+    pj["top_links"] = top;
+  }
+  if (p.has_bottleneck)
+    pj["bottleneck"] = {{"link", p.bottleneck.link},
+                        {"where", p.bottleneck.where},
+                        {"link_bytes", p.bottleneck.link_bytes},
+                        {"bound_us", p.bottleneck.bound_us},
+                        {"measured_us", p.bottleneck.measured_us},
+                        {"above_bound", p.bottleneck.above_bound},
+                        {"slowest_flow_path", p.bottleneck.slowest_path}};
+  return pj;
+}
+
+nlohmann::json layer_json(const RunReport& r, const LayerResult& l) {
+  nlohmann::json lj = {{"layer", l.layer},
+                       {"dispatch_us", l.phase_us(PhaseKind::kDispatch)},
+                       {"combine_us", l.phase_us(PhaseKind::kCombine)},
+                       {"expert_us", l.expert_us},
+                       {"total_us", l.total_us()},
+                       {"dispatch_bytes", l.phase_bytes(PhaseKind::kDispatch)},
+                       {"combine_bytes", l.phase_bytes(PhaseKind::kCombine)},
+                       {"simulated_as", l.simulated_as}};
+  if (has_allgather(r)) {
+    lj["allgather_us"] = l.phase_us(PhaseKind::kAllgather);
+    lj["allgather_bytes"] = l.phase_bytes(PhaseKind::kAllgather);
+  }
+  const LayerStats& st = l.stats;
+  lj["busiest_receiver"] = {{"chip", chip_name(r, st.busiest_chip)}, {"bytes", st.busiest_bytes}};
+  if (st.routed) lj["busiest_receiver"]["experts"] = st.busiest_experts;
+  lj["imbalance"] = st.imbalance;
+  if (st.routed) {
+    lj["max_experts"] = st.max_experts;
+    lj["mean_rank_tokens"] = st.mean_rank_tokens;
+    lj["dispatch_bytes_dedup"] = st.dispatch_bytes_dedup;
+    lj["dispatch_bytes_all_copies"] = st.dispatch_bytes_all;
+  }
+  if (r.groups > 1) {
+    nlohmann::json groups = nlohmann::json::array();
+    for (std::size_t g = 0; g < r.groups; ++g) {
+      nlohmann::json gj = {{"group", g}};
+      for (const auto& p : l.phases)
+        if (g < p.group_us.size()) gj[phase_name(p.kind) + "_us"] = p.group_us[g];
+      groups.push_back(gj);
+    }
+    lj["groups"] = groups;
+  }
+  nlohmann::json phases = nlohmann::json::array();
+  for (const auto& p : l.phases) phases.push_back(phase_json(p));
+  lj["phases"] = phases;
+  return lj;
+}
+
+nlohmann::json summary_json(const RunReport& r) {
+  nlohmann::json summary = {{"layers", r.layers.size()},
+                            {"distinct_layers", r.distinct_layers},
+                            {"total_us", stats_json(stats(totals(r)))},
+                            {"dispatch_us", stats_json(stats(column(r, PhaseKind::kDispatch)))},
+                            {"combine_us", stats_json(stats(column(r, PhaseKind::kCombine)))}};
+  if (has_allgather(r)) summary["allgather_us"] = stats_json(stats(column(r, PhaseKind::kAllgather)));
+  std::vector<double> imbalance;
+  for (const auto& l : r.layers) imbalance.push_back(l.stats.imbalance);
+  summary["imbalance"] = stats_json(stats(imbalance));
+  return summary;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const RunReport& r) {
   nlohmann::json j;
   j["moesim_version"] = MOESIM_VERSION;
-  j["scenario"] = {{"name", r.scenario_name},
-                   {"path", r.scenario_path},
-                   {"hidden_dim", r.input.hidden_dim},
-                   {"num_experts", r.num_experts},
-                   {"shared_experts", r.shared_experts},
-                   {"moe_layers", r.moe_layers},
-                   {"topk", r.input.topk},
-                   {"global_batch", r.input.global_batch},
-                   {"seq_len", r.input.seq_len},
-                   {"ep", r.input.ep},
-                   {"moe_tp", r.input.moe_tp},
-                   {"precision",
-                    {{"name", r.input.precision.name},
-                     {"dispatch", dtype_name(r.input.precision.dispatch)},
-                     {"combine", dtype_name(r.input.precision.combine)}}}};
+  j["scenario"] = scenario_json(r);
   j["platform"] = {{"name", r.platform_name},
                    {"path", r.platform_path},
                    {"chips", r.platform_chips},
@@ -116,90 +214,8 @@ nlohmann::json to_json(const RunReport& r) {
     j["simgrid"] = {{"network_model", r.network_model}, {"fidelity", r.fidelity}, {"cfg", r.simgrid_cfg}};
   j["bytes"] = bytes_json(r.bytes);
   j["layers"] = nlohmann::json::array();
-  for (const auto& l : r.layers) {
-    nlohmann::json lj = {{"layer", l.layer},
-                         {"dispatch_us", l.phase_us(PhaseKind::kDispatch)},
-                         {"combine_us", l.phase_us(PhaseKind::kCombine)},
-                         {"expert_us", l.expert_us},
-                         {"total_us", l.total_us()},
-                         {"dispatch_bytes", l.phase_bytes(PhaseKind::kDispatch)},
-                         {"combine_bytes", l.phase_bytes(PhaseKind::kCombine)},
-                         {"simulated_as", l.simulated_as}};
-    if (has_allgather(r)) {
-      lj["allgather_us"] = l.phase_us(PhaseKind::kAllgather);
-      lj["allgather_bytes"] = l.phase_bytes(PhaseKind::kAllgather);
-    }
-    const LayerStats& st = l.stats;
-    lj["busiest_receiver"] = {{"chip", chip_name(r, st.busiest_chip)}, {"bytes", st.busiest_bytes}};
-    if (st.routed) lj["busiest_receiver"]["experts"] = st.busiest_experts;
-    lj["imbalance"] = st.imbalance;
-    if (st.routed) {
-      lj["max_experts"] = st.max_experts;
-      lj["mean_rank_tokens"] = st.mean_rank_tokens;
-      lj["dispatch_bytes_dedup"] = st.dispatch_bytes_dedup;
-      lj["dispatch_bytes_all_copies"] = st.dispatch_bytes_all;
-    }
-    if (r.groups > 1) {
-      nlohmann::json groups = nlohmann::json::array();
-      for (std::size_t g = 0; g < r.groups; ++g) {
-        nlohmann::json gj = {{"group", g}};
-        for (const auto& p : l.phases)
-          if (g < p.group_us.size()) gj[phase_name(p.kind) + "_us"] = p.group_us[g];
-        groups.push_back(gj);
-      }
-      lj["groups"] = groups;
-    }
-    nlohmann::json phases = nlohmann::json::array();
-    for (const auto& p : l.phases) {
-      nlohmann::json pj = {{"phase", phase_name(p.kind)},
-                           {"latency_us", p.latency_us},
-                           {"network_bytes", p.network_bytes},
-                           {"flows", p.flows}};
-      if (p.has_slowest)
-        pj["slowest_flow"] = {{"src", p.slowest.src},
-                              {"dst", p.slowest.dst},
-                              {"bytes", p.slowest.bytes},
-                              {"finish_us", p.slowest_finish_us}};
-      if (!p.critical_link.empty())
-        pj["critical_link"] = {{"name", p.critical_link},
-                               {"bytes", p.critical_link_bytes},
-                               {"drain_us", p.drain_us},
-                               {"max_path_latency_us", p.max_path_latency_us}};
-      if (!p.link_bytes.empty()) {
-        nlohmann::json top = nlohmann::json::array();
-        for (const auto& u : p.top_links) {
-          top.push_back({{"name", u.name},
-                         {"where", u.where},
-                         {"bytes", u.bytes},
-                         {"busy_us", u.busy_us},
-                         {"utilization", u.utilization}});
-          if (u.simgrid_bytes >= 0) top.back()["simgrid_bytes"] = u.simgrid_bytes;
-        }
-        pj["top_links"] = top;
-      }
-      if (p.has_bottleneck)
-        pj["bottleneck"] = {{"link", p.bottleneck.link},
-                            {"where", p.bottleneck.where},
-                            {"link_bytes", p.bottleneck.link_bytes},
-                            {"bound_us", p.bottleneck.bound_us},
-                            {"measured_us", p.bottleneck.measured_us},
-                            {"above_bound", p.bottleneck.above_bound},
-                            {"slowest_flow_path", p.bottleneck.slowest_path}};
-      phases.push_back(pj);
-    }
-    lj["phases"] = phases;
-    j["layers"].push_back(lj);
-  }
-  nlohmann::json summary = {{"layers", r.layers.size()},
-                            {"distinct_layers", r.distinct_layers},
-                            {"total_us", stats_json(stats(totals(r)))},
-                            {"dispatch_us", stats_json(stats(column(r, PhaseKind::kDispatch)))},
-                            {"combine_us", stats_json(stats(column(r, PhaseKind::kCombine)))}};
-  if (has_allgather(r)) summary["allgather_us"] = stats_json(stats(column(r, PhaseKind::kAllgather)));
-  std::vector<double> imbalance;
-  for (const auto& l : r.layers) imbalance.push_back(l.stats.imbalance);
-  summary["imbalance"] = stats_json(stats(imbalance));
-  j["summary"] = summary;
+  for (const auto& l : r.layers) j["layers"].push_back(layer_json(r, l));
+  j["summary"] = summary_json(r);
   j["traffic"] = {{"routing", r.routing},
                   {"dedup", r.dedup},
                   {"groups", r.groups},
@@ -219,113 +235,132 @@ nlohmann::json to_json(const RunReport& r) {
   return j;
 }
 
-std::string to_table(const RunReport& r) {
-  std::ostringstream out;
-  char line[256];
+namespace {
+
+// printf into a string.
+template <typename... Args>
+std::string format(const char* fmt, Args... args) {
+  const int n = std::snprintf(nullptr, 0, fmt, args...);
+  std::string out(static_cast<std::size_t>(n) + 1, '\0');
+  std::snprintf(out.data(), out.size(), fmt, args...);
+  out.pop_back();
+  return out;
+}
+
+void table_head(const RunReport& r, bool routed, std::ostream& out) {
   out << "scenario " << r.scenario_name << " on " << r.platform_name << " (" << r.group_chips << " of "
       << r.platform_chips << " chips), engine " << r.engine;
   if (!r.network_model.empty())
-    out << " (" << (r.fidelity == "ptask" ? "ptask_L07, one task per phase, group and route latency" : r.network_model + ", one comm per flow") << ")";
+    out << " ("
+        << (r.fidelity == "ptask" ? "ptask_L07, one task per phase, group and route latency"
+                                  : r.network_model + ", one comm per flow")
+        << ")";
   out << "\n";
-  std::snprintf(line, sizeof line,
-                "bytes per chip: tokens_per_ep_group %llu, dispatch %llu B (%s), combine %llu B (%s)\n",
+  out << format("bytes per chip: tokens_per_ep_group %llu, dispatch %llu B (%s), combine %llu B (%s)\n",
                 static_cast<unsigned long long>(r.bytes.tokens_per_ep_group),
                 static_cast<unsigned long long>(r.bytes.dispatch_bytes),
                 dtype_name(r.input.precision.dispatch).c_str(),
                 static_cast<unsigned long long>(r.bytes.combine_bytes),
                 dtype_name(r.input.precision.combine).c_str());
-  out << line;
-  const bool ag = has_allgather(r);
-  const bool routed = !r.layers.empty() && r.layers.front().stats.routed;
   if (r.routing != "uniform" || r.groups > 1)
-    out << "traffic: " << r.routing << " routing" << (routed ? (r.dedup ? ", a token once per rank" : ", every expert copy counted") : "")
-        << ", " << r.groups << " EP group" << (r.groups > 1 ? "s" : "") << ", seed " << (r.sample_seeds.empty() ? 0 : r.sample_seeds.front()) << "\n";
-  std::snprintf(line, sizeof line, "%6s %14s %14s %s%14s %16s %16s%s\n", "layer", "dispatch_us", "combine_us",
+    out << "traffic: " << r.routing << " routing"
+        << (routed ? (r.dedup ? ", a token once per rank" : ", every expert copy counted") : "") << ", " << r.groups
+        << " EP group" << (r.groups > 1 ? "s" : "") << ", seed "
+        << (r.sample_seeds.empty() ? 0 : r.sample_seeds.front()) << "\n";
+}
+
+void table_rows(const RunReport& r, bool routed, std::ostream& out) {
+  const bool ag = has_allgather(r);
+  out << format("%6s %14s %14s %s%14s %16s %16s%s\n", "layer", "dispatch_us", "combine_us",
                 ag ? "  allgather_us " : "", "total_us", "dispatch_bytes", "combine_bytes",
                 routed ? "  imbalance  max_experts  busiest_chip" : "");
-  out << line;
   for (const auto& l : r.layers) {
-    char ag_col[32] = "";
-    if (ag) std::snprintf(ag_col, sizeof ag_col, "%14.3f ", l.phase_us(PhaseKind::kAllgather));
-    std::snprintf(line, sizeof line, "%6zu %14.3f %14.3f %s%14.3f %16llu %16llu", l.layer,
-                  l.phase_us(PhaseKind::kDispatch), l.phase_us(PhaseKind::kCombine), ag_col, l.total_us(),
+    const std::string ag_col = ag ? format("%14.3f ", l.phase_us(PhaseKind::kAllgather)) : "";
+    out << format("%6zu %14.3f %14.3f %s%14.3f %16llu %16llu", l.layer, l.phase_us(PhaseKind::kDispatch),
+                  l.phase_us(PhaseKind::kCombine), ag_col.c_str(), l.total_us(),
                   static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kDispatch)),
                   static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kCombine)));
-    out << line;
-    if (routed) {
-      std::snprintf(line, sizeof line, "  %9.3f  %11u  %s", l.stats.imbalance, l.stats.max_experts,
+    if (routed)
+      out << format("  %9.3f  %11u  %s", l.stats.imbalance, l.stats.max_experts,
                     chip_name(r, l.stats.busiest_chip).c_str());
-      out << line;
-    }
     out << "\n";
   }
+}
+
+void table_summary(const RunReport& r, std::ostream& out) {
   const Stats t = stats(totals(r));
-  std::snprintf(line, sizeof line, "summary over %zu layers (total_us): sum %.3f  mean %.3f  p50 %.3f  p99 %.3f  max %.3f\n",
+  out << format("summary over %zu layers (total_us): sum %.3f  mean %.3f  p50 %.3f  p99 %.3f  max %.3f\n",
                 r.layers.size(), t.sum, t.mean, t.p50, t.p99, t.max);
-  out << line;
-  if (r.groups > 1) {
-    for (std::size_t g = 0; g < r.groups; ++g) {
-      std::vector<double> d, c;
-      for (const auto& l : r.layers)
-        for (const auto& p : l.phases) {
-          if (g >= p.group_us.size()) continue;
-          if (p.kind == PhaseKind::kDispatch) d.push_back(p.group_us[g]);
-          if (p.kind == PhaseKind::kCombine) c.push_back(p.group_us[g]);
-        }
-      std::snprintf(line, sizeof line, "group %zu: dispatch mean %.3f us, max %.3f us; combine mean %.3f us, max %.3f us\n",
-                    g, stats(d).mean, stats(d).max, stats(c).mean, stats(c).max);
-      out << line;
-    }
+  for (std::size_t g = 0; r.groups > 1 && g < r.groups; ++g) {
+    std::vector<double> d, c;
+    for (const auto& l : r.layers)
+      for (const auto& p : l.phases) {
+        if (g >= p.group_us.size()) continue;
+        if (p.kind == PhaseKind::kDispatch) d.push_back(p.group_us[g]);
+        if (p.kind == PhaseKind::kCombine) c.push_back(p.group_us[g]);
+      }
+    out << format("group %zu: dispatch mean %.3f us, max %.3f us; combine mean %.3f us, max %.3f us\n", g,
+                  stats(d).mean, stats(d).max, stats(c).mean, stats(c).max);
   }
   if (r.sample_layers.size() > 1) {
     std::vector<double> sums;
     for (std::size_t k = 0; k < r.sample_layers.size(); ++k) {
-      const Stats t = stats(totals(r.sample_layers[k]));
-      sums.push_back(t.sum);
-      std::snprintf(line, sizeof line, "sample seed %llu: sum %.3f  mean %.3f  p99 %.3f  max %.3f\n",
-                    static_cast<unsigned long long>(r.sample_seeds[k]), t.sum, t.mean, t.p99, t.max);
-      out << line;
+      const Stats s = stats(totals(r.sample_layers[k]));
+      sums.push_back(s.sum);
+      out << format("sample seed %llu: sum %.3f  mean %.3f  p99 %.3f  max %.3f\n",
+                    static_cast<unsigned long long>(r.sample_seeds[k]), s.sum, s.mean, s.p99, s.max);
     }
     const nlohmann::json sp = spread_json(sums);
-    std::snprintf(line, sizeof line, "spread over %zu samples of the sum: mean %.3f  min %.3f  max %.3f  stddev %.3f us\n",
-                  sums.size(), sp["mean_sum_us"].get<double>(), sp["min_sum_us"].get<double>(),
-                  sp["max_sum_us"].get<double>(), sp["stddev_sum_us"].get<double>());
-    out << line;
+    out << format("spread over %zu samples of the sum: mean %.3f  min %.3f  max %.3f  stddev %.3f us\n", sums.size(),
+                  sp["mean_sum_us"].get<double>(), sp["min_sum_us"].get<double>(), sp["max_sum_us"].get<double>(),
+                  sp["stddev_sum_us"].get<double>());
   }
   const std::size_t all_layers = r.sample_layers.empty() ? r.layers.size() : r.sample_layers.size() * r.layers.size();
   if (r.distinct_layers < all_layers)
     out << r.distinct_layers << " distinct traffic matri" << (r.distinct_layers == 1 ? "x" : "ces")
         << " computed; the other " << all_layers - r.distinct_layers
         << " layers have identical traffic and reuse the result\n";
-  // Why the slowest layer is slow.
+}
+
+// Why the slowest layer is slow: each phase against its bound, its bottleneck, its busiest links.
+void table_why(const RunReport& r, std::ostream& out) {
   const LayerResult* slow = nullptr;
   for (const auto& l : r.layers)
     if (!slow || l.total_us() > slow->total_us()) slow = &l;
-  if (slow && std::any_of(slow->phases.begin(), slow->phases.end(), [](const PhaseResult& p) { return p.has_bottleneck; })) {
-    std::snprintf(line, sizeof line, "why layer %zu (the slowest) takes %.3f us:\n", slow->layer, slow->total_us());
-    out << line;
-    for (const auto& p : slow->phases) {
-      if (!p.has_bottleneck) continue;
-      const Bottleneck& b = p.bottleneck;
-      std::snprintf(line, sizeof line, "  %-9s %10.3f us = %.3f x its bound %.3f us; bottleneck %s (%s), %.0f B",
-                    phase_name(p.kind).c_str(), p.latency_us, b.above_bound, b.bound_us, b.link.c_str(),
-                    b.where.c_str(), b.link_bytes);
-      out << line;
-      if (p.has_slowest)
-        out << "; slowest flow " << chip_name(r, p.slowest.src) << " -> " << chip_name(r, p.slowest.dst) << " ("
-            << b.slowest_path.size() << " links)";
-      out << "\n";
-      if (!p.top_links.empty()) {
-        out << "            busiest links:";
-        for (std::size_t i = 0; i < p.top_links.size() && i < 3; ++i) {
-          std::snprintf(line, sizeof line, " %s %.0f B %.1f%%", p.top_links[i].name.c_str(), p.top_links[i].bytes,
-                        100 * p.top_links[i].utilization);
-          out << line << (i + 1 < std::min<std::size_t>(3, p.top_links.size()) ? "," : "");
-        }
-        out << "\n";
-      }
-    }
+  if (!slow || std::none_of(slow->phases.begin(), slow->phases.end(),
+                            [](const PhaseResult& p) { return p.has_bottleneck; }))
+    return;
+  out << format("why layer %zu (the slowest) takes %.3f us:\n", slow->layer, slow->total_us());
+  for (const auto& p : slow->phases) {
+    if (!p.has_bottleneck) continue;
+    const Bottleneck& b = p.bottleneck;
+    out << format("  %-9s %10.3f us = %.3f x its bound %.3f us; bottleneck %s (%s), %.0f B",
+                  phase_name(p.kind).c_str(), p.latency_us, b.above_bound, b.bound_us, b.link.c_str(),
+                  b.where.c_str(), b.link_bytes);
+    if (p.has_slowest)
+      out << "; slowest flow " << chip_name(r, p.slowest.src) << " -> " << chip_name(r, p.slowest.dst) << " ("
+          << b.slowest_path.size() << " links)";
+    out << "\n";
+    if (p.top_links.empty()) continue;
+    out << "            busiest links:";
+    const std::size_t shown = std::min<std::size_t>(3, p.top_links.size());
+    for (std::size_t i = 0; i < shown; ++i)
+      out << format(" %s %.0f B %.1f%%", p.top_links[i].name.c_str(), p.top_links[i].bytes,
+                    100 * p.top_links[i].utilization)
+          << (i + 1 < shown ? "," : "");
+    out << "\n";
   }
+}
+
+}  // namespace
+
+std::string to_table(const RunReport& r) {
+  std::ostringstream out;
+  const bool routed = !r.layers.empty() && r.layers.front().stats.routed;
+  table_head(r, routed, out);
+  table_rows(r, routed, out);
+  table_summary(r, out);
+  table_why(r, out);
   return out.str();
 }
 
