@@ -4,11 +4,10 @@
 // least, for every link, the smallest route latency of the flows crossing it
 // plus the link's bytes over its bandwidth, and, for every flow, its route
 // latency plus its bytes over its slowest link. The bound is the largest of
-// these. (The most loaded link's drain time plus the longest path's latency,
-// the form issue #2 first gave, is not a lower bound: SimGrid's replay of
-// DeepSeek-V3 on tpu-v4-4x4x4 beats it by 5 us, since flows pay their
-// latencies concurrently. Both of its terms are reported: drain_us and
-// max_path_latency_us.)
+// these. The most loaded link's drain time plus the longest path's latency
+// is not a lower bound (flows pay their latencies concurrently; see
+// docs/design.md); both of its terms are reported: drain_us and
+// max_path_latency_us.
 #pragma once
 
 #include "moesim/result.hpp"
