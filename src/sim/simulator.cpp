@@ -22,14 +22,14 @@ namespace sg4 = simgrid::s4u;
 namespace moesim {
 
 std::vector<std::string> simgrid_options(const SimgridSpec& config) {
+  // surf/precision is an absolute time precision (SimGrid's default 1e-9 s),
+  // too coarse for phases of about 100 us: one could end before its lower
+  // bound. 1e-12 s costs no measurable time.
   if (config.fidelity == Fidelity::kPtask) {
     std::vector<std::string> opts = {"surf/precision:1e-12", "host/model:ptask_L07"};
     opts.insert(opts.end(), config.cfg.begin(), config.cfg.end());
     return opts;
   }
-  // surf/precision is an absolute time precision (SimGrid's default 1e-9 s):
-  // at 1e-9 a 128 us phase ended 0.16 ns before its lower bound; 1e-12 costs
-  // nothing measurable (8.24 s either way on the 8x8x4 benchmark).
   std::vector<std::string> opts = {"surf/precision:1e-12", "network/model:" + config.network_model};
   if (config.network_model == "CM02") {
     opts.push_back("network/crosstraffic:0");
