@@ -90,53 +90,59 @@ Simulator::Simulator(const SimgridSpec& config, bool quiet) : impl_(std::make_un
 
 Simulator::~Simulator() = default;
 
-Topology Simulator::load_xml(const std::string& path) {
-  try {
-    impl_->engine->load_platform(path);
-  } catch (const simgrid::ParseError& e) {
-    fail(path, "", std::string("invalid SimGrid platform: ") + e.what());
-  } catch (const std::exception& e) {
-    fail(path, "", std::string("cannot load SimGrid platform: ") + e.what());
-  }
-  Topology t;
-  auto slash = path.find_last_of('/');
-  t.name = path.substr(slash == std::string::npos ? 0 : slash + 1);
-  t.name = t.name.substr(0, t.name.find_last_of('.'));
-  std::vector<sg4::Host*> hosts = impl_->engine->get_all_hosts();
-  if (hosts.empty()) fail(path, "", "the platform has no hosts");
-  std::sort(hosts.begin(), hosts.end(),
-            [](const sg4::Host* a, const sg4::Host* b) { return natural_less(a->get_name(), b->get_name()); });
-  for (const auto* h : hosts) t.chips.push_back(h->get_name());
+namespace {
 
-  std::unordered_map<const sg4::Link*, LinkId> link_id;
-  auto id_of = [&](const sg4::Link* l) {
-    auto [it, fresh] = link_id.emplace(l, static_cast<LinkId>(t.links.size()));
-    if (fresh) {
-      Link link;
-      link.name = l->get_name();
-      link.bandwidth_Bps = l->get_bandwidth();
-      link.latency_s = l->get_latency();
-      link.sharing = l->get_sharing_policy() == sg4::Link::SharingPolicy::FATPIPE ? Sharing::kFatpipe
-                                                                                  : Sharing::kShared;
-      // SimGrid names the two sides of a split-duplex link <name>_UP and <name>_DOWN.
-      for (const char* side : {"_UP", "_DOWN"}) {
-        const std::string suffix = side;
-        if (link.name.size() > suffix.size() &&
-            link.name.compare(link.name.size() - suffix.size(), suffix.size(), suffix) == 0) {
-          link.duplex = link.name.substr(0, link.name.size() - suffix.size());
-          link.up = suffix == "_UP";
-        }
-      }
-      t.links.push_back(link);
+// Natural order of SimGrid names (chip-2 before chip-10).
+template <typename T>
+bool name_less(const T* a, const T* b) {
+  return natural_less(a->get_name(), b->get_name());
+}
+
+// A platform file's base name without its extension.
+std::string platform_name(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  std::string name = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  return name.substr(0, name.find_last_of('.'));
+}
+
+// A SimGrid link as a topology link.
+Link link_of(const sg4::Link& l) {
+  Link link;
+  link.name = l.get_name();
+  link.bandwidth_Bps = l.get_bandwidth();
+  link.latency_s = l.get_latency();
+  link.sharing = l.get_sharing_policy() == sg4::Link::SharingPolicy::FATPIPE ? Sharing::kFatpipe : Sharing::kShared;
+  // SimGrid names the two sides of a split-duplex link <name>_UP and <name>_DOWN.
+  for (const char* side : {"_UP", "_DOWN"}) {
+    const std::string suffix = side;
+    if (link.name.size() > suffix.size() &&
+        link.name.compare(link.name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      link.duplex = link.name.substr(0, link.name.size() - suffix.size());
+      link.up = suffix == "_UP";
     }
+  }
+  return link;
+}
+
+// The LinkId of each SimGrid link of a loaded platform: the next free one,
+// and a new topology link, the first time a link is seen.
+class LinkIds {
+ public:
+  explicit LinkIds(Topology& topology) : topology_(topology) {}
+  LinkId operator()(const sg4::Link* l) {
+    auto [it, fresh] = id_.emplace(l, static_cast<LinkId>(topology_.links.size()));
+    if (fresh) topology_.links.push_back(link_of(*l));
     return it->second;
-  };
-  // Every link, in name order, then the routes.
-  std::vector<sg4::Link*> all = impl_->engine->get_all_links();
-  std::sort(all.begin(), all.end(),
-            [](const sg4::Link* a, const sg4::Link* b) { return natural_less(a->get_name(), b->get_name()); });
-  for (const auto* l : all)
-    if (l->get_name() != "__loopback__") id_of(l);  // SimGrid's own, for comms to self
+  }
+
+ private:
+  Topology& topology_;
+  std::unordered_map<const sg4::Link*, LinkId> id_;
+};
+
+// SimGrid's route between every ordered pair of distinct hosts (index:
+// ChipId) as the topology's routes. Fails naming the first pair without one.
+void read_routes(const std::string& path, const std::vector<sg4::Host*>& hosts, LinkIds& id_of, Topology& t) {
   std::vector<sg4::Link*> route;
   std::vector<LinkId> ids;
   for (std::size_t s = 0; s < hosts.size(); ++s)
@@ -156,6 +162,32 @@ Topology Simulator::load_xml(const std::string& path) {
       for (const auto* l : route) ids.push_back(id_of(l));
       t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(d), ids);
     }
+}
+
+}  // namespace
+
+Topology Simulator::load_xml(const std::string& path) {
+  try {
+    impl_->engine->load_platform(path);
+  } catch (const simgrid::ParseError& e) {
+    fail(path, "", std::string("invalid SimGrid platform: ") + e.what());
+  } catch (const std::exception& e) {
+    fail(path, "", std::string("cannot load SimGrid platform: ") + e.what());
+  }
+  Topology t;
+  t.name = platform_name(path);
+  std::vector<sg4::Host*> hosts = impl_->engine->get_all_hosts();
+  if (hosts.empty()) fail(path, "", "the platform has no hosts");
+  std::sort(hosts.begin(), hosts.end(), name_less<sg4::Host>);
+  for (const auto* h : hosts) t.chips.push_back(h->get_name());
+
+  // Every link, in name order, then the routes.
+  LinkIds id_of(t);
+  std::vector<sg4::Link*> all = impl_->engine->get_all_links();
+  std::sort(all.begin(), all.end(), name_less<sg4::Link>);
+  for (const auto* l : all)
+    if (l->get_name() != "__loopback__") id_of(l);  // SimGrid's own, for comms to self
+  read_routes(path, hosts, id_of, t);
   impl_->hosts = hosts;
   infer_endpoints(t);
   // SimGrid's link_load plugin segfaults tracking the links of a loaded XML
@@ -166,21 +198,25 @@ Topology Simulator::load_xml(const std::string& path) {
   return t;
 }
 
-void Simulator::build(const Topology& t) {
-  sg4::NetZone* zone = sg4::create_full_zone(t.name);
-  impl_->hosts.clear();
-  for (const auto& c : t.chips) impl_->hosts.push_back(zone->create_host(c, 1e9)->seal());
+namespace {
 
+// A generated topology's links in SimGrid: each as it enters a route, and
+// the SimGrid link itself (one side of a split-duplex one); index: LinkId.
+struct SimgridLinks {
   std::vector<sg4::LinkInRoute> in_route;
-  in_route.reserve(t.links.size());
+  std::vector<const sg4::Link*> links;
+};
+
+SimgridLinks create_links(sg4::NetZone* zone, const Topology& t) {
+  SimgridLinks out;
+  out.in_route.reserve(t.links.size());
   std::map<std::string, sg4::SplitDuplexLink*> duplex;
-  impl_->links.clear();
   for (const Link& l : t.links) {
     if (l.duplex.empty()) {
       sg4::Link* link = zone->create_link(l.name, l.bandwidth_Bps)->set_latency(l.latency_s);
       if (l.sharing == Sharing::kFatpipe) link->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
-      in_route.emplace_back(link->seal());
-      impl_->links.push_back(link);
+      out.in_route.emplace_back(link->seal());
+      out.links.push_back(link);
       continue;
     }
     auto it = duplex.find(l.duplex);
@@ -190,44 +226,67 @@ void Simulator::build(const Topology& t) {
                         static_cast<sg4::SplitDuplexLink*>(
                             zone->create_split_duplex_link(l.duplex, l.bandwidth_Bps)->set_latency(l.latency_s)->seal()))
                .first;
-    in_route.emplace_back(it->second, l.up ? sg4::LinkInRoute::Direction::UP : sg4::LinkInRoute::Direction::DOWN);
-    impl_->links.push_back(l.up ? it->second->get_link_up() : it->second->get_link_down());
+    out.in_route.emplace_back(it->second, l.up ? sg4::LinkInRoute::Direction::UP : sg4::LinkInRoute::Direction::DOWN);
+    out.links.push_back(l.up ? it->second->get_link_up() : it->second->get_link_down());
   }
-  if (impl_->fidelity == Fidelity::kPtask) {
-    // P port hosts give P (P - 1) ordered pairs: one per directed link, whose
-    // route is that link alone. A task loads its links through these pairs,
-    // so its byte matrix is P x P (P ~ sqrt(links)) whatever the chip count.
-    std::size_t ports = 2;
-    while (ports * (ports - 1) < t.links.size()) ++ports;
-    std::vector<sg4::Host*> port(ports);
-    for (std::size_t p = 0; p < ports; ++p) port[p] = zone->create_host("port:" + std::to_string(p), 1e9)->seal();
-    impl_->link_hosts.clear();
-    for (std::size_t l = 0, a = 0, b = 1; l < t.links.size(); ++l) {
-      impl_->link_hosts.emplace_back(port[a], port[b]);
-      zone->add_route(port[a]->get_netpoint(), port[b]->get_netpoint(), nullptr, nullptr, {in_route[l]}, false);
-      if (++b == a) ++b;
-      if (b == ports) {
-        ++a;
-        b = a == 0 ? 1 : 0;
-      }
+  return out;
+}
+
+// The ptask fidelity's port hosts and their routes; returns the pair of
+// ports of each link (index: LinkId). P port hosts give P (P - 1) ordered
+// pairs: one per directed link, whose route is that link alone. A task loads
+// its links through these pairs, so its byte matrix is P x P (P ~ sqrt(links))
+// whatever the chip count.
+std::vector<std::pair<sg4::Host*, sg4::Host*>> create_port_routes(sg4::NetZone* zone,
+                                                                  const std::vector<sg4::LinkInRoute>& in_route) {
+  std::size_t ports = 2;
+  while (ports * (ports - 1) < in_route.size()) ++ports;
+  std::vector<sg4::Host*> port(ports);
+  for (std::size_t p = 0; p < ports; ++p) port[p] = zone->create_host("port:" + std::to_string(p), 1e9)->seal();
+  std::vector<std::pair<sg4::Host*, sg4::Host*>> link_hosts;
+  for (std::size_t l = 0, a = 0, b = 1; l < in_route.size(); ++l) {
+    link_hosts.emplace_back(port[a], port[b]);
+    zone->add_route(port[a]->get_netpoint(), port[b]->get_netpoint(), nullptr, nullptr, {in_route[l]}, false);
+    if (++b == a) ++b;
+    if (b == ports) {
+      ++a;
+      b = a == 0 ? 1 : 0;
     }
-    impl_->topology = &t;
   }
+  return link_hosts;
+}
+
+// An explicit route for every ordered pair of distinct chips.
+void add_chip_routes(sg4::NetZone* zone, const Topology& t, const std::vector<sg4::Host*>& hosts,
+                     const std::vector<sg4::LinkInRoute>& in_route) {
   std::vector<sg4::LinkInRoute> links;
-  const bool chip_routes = impl_->topology == nullptr;  // ptask tasks use the port routes only
-  for (std::size_t s = 0; chip_routes && s < t.num_chips(); ++s)
+  for (std::size_t s = 0; s < t.num_chips(); ++s)
     for (std::size_t d = 0; d < t.num_chips(); ++d) {
       if (s == d) continue;
       links.clear();
       for (LinkId id : t.route(static_cast<ChipId>(s), static_cast<ChipId>(d))) links.push_back(in_route[id]);
-      zone->add_route(impl_->hosts[s]->get_netpoint(), impl_->hosts[d]->get_netpoint(), nullptr, nullptr, links,
-                      false);
+      zone->add_route(hosts[s]->get_netpoint(), hosts[d]->get_netpoint(), nullptr, nullptr, links, false);
     }
+}
+
+}  // namespace
+
+void Simulator::build(const Topology& t) {
+  sg4::NetZone* zone = sg4::create_full_zone(t.name);
+  impl_->hosts.clear();
+  for (const auto& c : t.chips) impl_->hosts.push_back(zone->create_host(c, 1e9)->seal());
+  SimgridLinks links = create_links(zone, t);
+  impl_->links = std::move(links.links);
+  if (impl_->fidelity == Fidelity::kPtask) {
+    impl_->link_hosts = create_port_routes(zone, links.in_route);
+    impl_->topology = &t;
+  }
+  if (impl_->topology == nullptr)  // ptask tasks use the port routes only
+    add_chip_routes(zone, t, impl_->hosts, links.in_route);
   zone->seal();
   impl_->platform_ready = true;
   impl_->track_links();
 }
-
 
 namespace {
 
