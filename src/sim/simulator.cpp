@@ -290,10 +290,163 @@ void Simulator::build(const Topology& t) {
 
 namespace {
 
+// A phase's result before its replay: what its traffic says.
+PhaseResult traffic_result(const Phase& ph, std::uint32_t groups) {
+  PhaseResult r;
+  r.kind = ph.kind;
+  r.network_bytes = ph.network_bytes;
+  r.flows = ph.flows.size();
+  if (groups > 1) r.group_us.assign(groups, 0.0);
+  return r;
+}
+
+// The flow fidelity: one actor per chip of the groups, one mailbox comm per
+// flow, phases separated by a barrier.
+
 // What one chip does in one phase: its outgoing flows and how many come in.
 struct ChipPhase {
   std::vector<std::pair<std::size_t, const Flow*>> out;  // (receiver's actor index, flow)
   std::size_t incoming = 0;
+};
+
+// Each chip's part of a phase (index: actor).
+std::vector<ChipPhase> chip_phases(const Phase& ph, const std::unordered_map<ChipId, std::size_t>& actor_of,
+                                   std::size_t actors) {
+  std::vector<ChipPhase> per(actors);
+  for (const Flow& f : ph.flows) {
+    const std::size_t s = actor_of.at(f.src), d = actor_of.at(f.dst);
+    per[s].out.emplace_back(d, &f);
+    per[d].incoming++;
+  }
+  return per;
+}
+
+// Keeps the flows that finished last, at most kMaxFlowSpans, latest first.
+void keep_latest_spans(std::vector<PhaseResult::FlowSpan>& spans) {
+  auto later = [](const PhaseResult::FlowSpan& x, const PhaseResult::FlowSpan& y) {
+    return x.finish_us > y.finish_us;
+  };
+  if (spans.size() > PhaseResult::kMaxFlowSpans) {
+    std::nth_element(spans.begin(), spans.begin() + PhaseResult::kMaxFlowSpans, spans.end(), later);
+    spans.resize(PhaseResult::kMaxFlowSpans);
+  }
+  std::sort(spans.begin(), spans.end(), later);
+}
+
+// One chip's comms of a phase; kept from phase to phase to reuse their memory.
+struct ChipComms {
+  std::vector<sg4::CommPtr> all, sends;
+  std::vector<void*> sink;  // where the receives put their (unused) payloads
+};
+
+class FlowReplay {
+ public:
+  // Plans every phase of every layer (plan_[layer][phase][actor]) and its
+  // result; the chips' actors run in `group` order.
+  FlowReplay(const std::vector<const LayerTraffic*>& layers, const std::vector<ChipId>& group, double expert_us,
+             std::uint32_t groups, std::size_t num_hosts, const std::vector<const sg4::Link*>& links)
+      : layers_(layers), group_(group), expert_us_(expert_us), groups_(groups), links_(links),
+        plan_(layers.size()), results_(layers.size()) {
+    std::unordered_map<ChipId, std::size_t> actor_of;
+    for (std::size_t i = 0; i < group.size(); ++i) actor_of[group[i]] = i;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      for (const Phase& ph : layers[l]->phases) {
+        plan_[l].push_back(chip_phases(ph, actor_of, group.size()));
+        PhaseResult r = traffic_result(ph, groups);
+        r.chip_done_us.assign(num_hosts, -1.0);
+        results_[l].phases.push_back(std::move(r));
+      }
+      results_[l].expert_us = expert_us;
+    }
+  }
+
+  // Creates the chips' mailboxes, the barrier and the chips' actors; hosts:
+  // by ChipId.
+  void spawn(const std::vector<sg4::Host*>& hosts) {
+    const std::size_t n = group_.size();
+    mailbox_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) mailbox_[i] = sg4::Mailbox::by_name("chip-in-" + std::to_string(i));
+    barrier_ = sg4::Barrier::create(static_cast<unsigned>(n));
+    for (std::size_t a = 0; a < n; ++a)
+      sg4::Actor::create("chip-" + std::to_string(group_[a]), hosts[group_[a]], [this, a]() { run_chip(a); });
+  }
+
+  std::vector<LayerResult> take_results() { return std::move(results_); }
+
+ private:
+  // The actor of chip group_[a]. Actor 0 also resets SimGrid's link counts
+  // before each phase and closes the phase after the barrier.
+  void run_chip(std::size_t a) {
+    ChipComms comms;
+    for (std::size_t l = 0; l < plan_.size(); ++l) {
+      for (std::size_t p = 0; p < plan_[l].size(); ++p) {
+        const PhaseKind kind = layers_[l]->phases[p].kind;
+        if (kind == PhaseKind::kCombine && expert_us_ > 0) sg4::this_actor::sleep_for(expert_us_ * 1e-6);
+        const double t0 = sg4::Engine::get_clock();
+        if (a == 0)
+          for (const sg4::Link* link : links_) sg_link_load_reset(link);
+        PhaseResult& r = results_[l].phases[p];
+        exchange(a, plan_[l][p][a], comms);
+        r.chip_done_us[group_[a]] = (sg4::Engine::get_clock() - t0) * 1e6;
+        record_sends(plan_[l][p][a], comms.sends, t0, l == 0, r);
+        barrier_->wait();
+        if (a == 0) close_phase(l, t0, r);
+      }
+    }
+  }
+
+  // Posts every receive of actor a's chip, then its sends, and waits for all.
+  void exchange(std::size_t a, const ChipPhase& mine, ChipComms& c) {
+    c.all.clear();
+    c.sends.clear();
+    c.sink.assign(mine.incoming, nullptr);
+    for (std::size_t i = 0; i < mine.incoming; ++i) c.all.push_back(mailbox_[a]->get_async<void>(&c.sink[i]));
+    for (const auto& [d, flow] : mine.out) {
+      c.sends.push_back(mailbox_[d]->put_async(const_cast<Flow*>(flow), flow->bytes));
+      c.all.push_back(c.sends.back());
+    }
+    sg4::Comm::wait_all(c.all);
+  }
+
+  // When each of a chip's flows finished (us from the phase start t0): per
+  // group, the slowest, and every one in the first layer.
+  void record_sends(const ChipPhase& mine, const std::vector<sg4::CommPtr>& sends, double t0, bool keep_spans,
+                    PhaseResult& r) const {
+    for (std::size_t i = 0; i < sends.size(); ++i) {
+      const double finish_us = (sends[i]->get_finish_time() - t0) * 1e6;
+      const Flow& flow = *mine.out[i].second;
+      if (keep_spans) r.flow_spans.push_back({flow, finish_us});
+      if (groups_ > 1) {
+        double& g = r.group_us[flow.group];
+        g = std::max(g, finish_us);
+      }
+      if (!r.has_slowest || finish_us > r.slowest_finish_us) {
+        r.has_slowest = true;
+        r.slowest = flow;
+        r.slowest_finish_us = finish_us;
+      }
+    }
+  }
+
+  // After the barrier, in actor 0: the phase's latency and SimGrid's link counts.
+  void close_phase(std::size_t l, double t0, PhaseResult& r) const {
+    r.latency_us = (sg4::Engine::get_clock() - t0) * 1e6;
+    r.simgrid_link_bytes.resize(links_.size());
+    for (std::size_t id = 0; id < links_.size(); ++id) r.simgrid_link_bytes[id] = sg_link_get_cum_load(links_[id]);
+    keep_latest_spans(r.flow_spans);
+    if (log_) log_->debug("layer {} {}: {:.3f} us", l, phase_name(r.kind), r.latency_us);
+  }
+
+  const std::vector<const LayerTraffic*>& layers_;
+  const std::vector<ChipId>& group_;  // index: actor
+  const double expert_us_;
+  const std::uint32_t groups_;
+  const std::vector<const sg4::Link*>& links_;  // tracked by the link_load plugin, else empty
+  std::vector<std::vector<std::vector<ChipPhase>>> plan_;  // [layer][phase][actor]
+  std::vector<LayerResult> results_;
+  std::vector<sg4::Mailbox*> mailbox_;  // index: actor
+  sg4::BarrierPtr barrier_;
+  std::shared_ptr<spdlog::logger> log_ = spdlog::get("replay");
 };
 
 }  // namespace
@@ -302,103 +455,10 @@ std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*
                                            const std::vector<ChipId>& group, double expert_us,
                                            std::uint32_t groups) {
   if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups);
-  auto log = spdlog::get("replay");
-  const std::size_t n = group.size();
-  std::unordered_map<ChipId, std::size_t> actor_of;
-  for (std::size_t i = 0; i < n; ++i) actor_of[group[i]] = i;
-
-  // plan[layer][phase][actor]
-  std::vector<std::vector<std::vector<ChipPhase>>> plan(layers.size());
-  std::vector<LayerResult> results(layers.size());
-  for (std::size_t l = 0; l < layers.size(); ++l) {
-    for (const Phase& ph : layers[l]->phases) {
-      std::vector<ChipPhase> per(n);
-      for (const Flow& f : ph.flows) {
-        const std::size_t s = actor_of.at(f.src), d = actor_of.at(f.dst);
-        per[s].out.emplace_back(d, &f);
-        per[d].incoming++;
-      }
-      plan[l].push_back(std::move(per));
-      PhaseResult r;
-      r.kind = ph.kind;
-      r.network_bytes = ph.network_bytes;
-      r.flows = ph.flows.size();
-      if (groups > 1) r.group_us.assign(groups, 0.0);
-      r.chip_done_us.assign(impl_->hosts.size(), -1.0);
-      results[l].phases.push_back(r);
-    }
-    results[l].expert_us = expert_us;
-  }
-  const auto& links = impl_->links;
-
-  std::vector<sg4::Mailbox*> mailbox(n);
-  for (std::size_t i = 0; i < n; ++i) mailbox[i] = sg4::Mailbox::by_name("chip-in-" + std::to_string(i));
-  sg4::BarrierPtr barrier = sg4::Barrier::create(static_cast<unsigned>(n));
-  // Phase start times, written by actor 0 after each barrier (all actors agree).
-  std::vector<std::vector<double>> start(layers.size());
-
-  for (std::size_t a = 0; a < n; ++a) {
-    sg4::Actor::create("chip-" + std::to_string(group[a]), impl_->hosts[group[a]], [&, a]() {
-      std::vector<sg4::CommPtr> comms, sends;
-      std::vector<void*> sink;
-      for (std::size_t l = 0; l < plan.size(); ++l) {
-        for (std::size_t p = 0; p < plan[l].size(); ++p) {
-          const PhaseKind kind = layers[l]->phases[p].kind;
-          if (kind == PhaseKind::kCombine && expert_us > 0) sg4::this_actor::sleep_for(expert_us * 1e-6);
-          const double t0 = sg4::Engine::get_clock();
-          if (a == 0) {
-            start[l].push_back(t0);
-            for (const sg4::Link* link : links) sg_link_load_reset(link);
-          }
-          const ChipPhase& mine = plan[l][p][a];
-          comms.clear();
-          sends.clear();
-          sink.assign(mine.incoming, nullptr);
-          for (std::size_t i = 0; i < mine.incoming; ++i) comms.push_back(mailbox[a]->get_async<void>(&sink[i]));
-          for (const auto& [d, flow] : mine.out) {
-            sends.push_back(mailbox[d]->put_async(const_cast<Flow*>(flow), flow->bytes));
-            comms.push_back(sends.back());
-          }
-          sg4::Comm::wait_all(comms);
-          PhaseResult& r = results[l].phases[p];
-          r.chip_done_us[group[a]] = (sg4::Engine::get_clock() - t0) * 1e6;
-          for (std::size_t i = 0; i < sends.size(); ++i) {
-            const double finish_us = (sends[i]->get_finish_time() - t0) * 1e6;
-            if (l == 0) r.flow_spans.push_back({*mine.out[i].second, finish_us});
-            if (groups > 1) {
-              double& g = r.group_us[mine.out[i].second->group];
-              g = std::max(g, finish_us);
-            }
-            if (!r.has_slowest || finish_us > r.slowest_finish_us) {
-              r.has_slowest = true;
-              r.slowest = *mine.out[i].second;
-              r.slowest_finish_us = finish_us;
-            }
-          }
-          barrier->wait();
-          if (a == 0) {
-            r.latency_us = (sg4::Engine::get_clock() - t0) * 1e6;
-            r.simgrid_link_bytes.resize(links.size());
-            for (std::size_t id = 0; id < links.size(); ++id)
-              r.simgrid_link_bytes[id] = sg_link_get_cum_load(links[id]);
-            // Keep the flows that finished last.
-            auto later = [](const PhaseResult::FlowSpan& x, const PhaseResult::FlowSpan& y) {
-              return x.finish_us > y.finish_us;
-            };
-            if (r.flow_spans.size() > PhaseResult::kMaxFlowSpans) {
-              std::nth_element(r.flow_spans.begin(), r.flow_spans.begin() + PhaseResult::kMaxFlowSpans,
-                               r.flow_spans.end(), later);
-              r.flow_spans.resize(PhaseResult::kMaxFlowSpans);
-            }
-            std::sort(r.flow_spans.begin(), r.flow_spans.end(), later);
-            if (log) log->debug("layer {} {}: {:.3f} us", l, phase_name(kind), r.latency_us);
-          }
-        }
-      }
-    });
-  }
+  FlowReplay flow(layers, group, expert_us, groups, impl_->hosts.size(), impl_->links);
+  flow.spawn(impl_->hosts);
   impl_->engine->run();
-  return results;
+  return flow.take_results();
 }
 
 std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
