@@ -22,14 +22,14 @@ namespace sg4 = simgrid::s4u;
 namespace moesim {
 
 std::vector<std::string> simgrid_options(const SimgridSpec& config) {
+  // surf/precision is an absolute time precision (SimGrid's default 1e-9 s),
+  // too coarse for phases of about 100 us: one could end before its lower
+  // bound. 1e-12 s costs no measurable time.
   if (config.fidelity == Fidelity::kPtask) {
     std::vector<std::string> opts = {"surf/precision:1e-12", "host/model:ptask_L07"};
     opts.insert(opts.end(), config.cfg.begin(), config.cfg.end());
     return opts;
   }
-  // surf/precision is an absolute time precision (SimGrid's default 1e-9 s):
-  // at 1e-9 a 128 us phase ended 0.16 ns before its lower bound; 1e-12 costs
-  // nothing measurable (8.24 s either way on the 8x8x4 benchmark).
   std::vector<std::string> opts = {"surf/precision:1e-12", "network/model:" + config.network_model};
   if (config.network_model == "CM02") {
     opts.push_back("network/crosstraffic:0");
@@ -90,53 +90,59 @@ Simulator::Simulator(const SimgridSpec& config, bool quiet) : impl_(std::make_un
 
 Simulator::~Simulator() = default;
 
-Topology Simulator::load_xml(const std::string& path) {
-  try {
-    impl_->engine->load_platform(path);
-  } catch (const simgrid::ParseError& e) {
-    fail(path, "", std::string("invalid SimGrid platform: ") + e.what());
-  } catch (const std::exception& e) {
-    fail(path, "", std::string("cannot load SimGrid platform: ") + e.what());
-  }
-  Topology t;
-  auto slash = path.find_last_of('/');
-  t.name = path.substr(slash == std::string::npos ? 0 : slash + 1);
-  t.name = t.name.substr(0, t.name.find_last_of('.'));
-  std::vector<sg4::Host*> hosts = impl_->engine->get_all_hosts();
-  if (hosts.empty()) fail(path, "", "the platform has no hosts");
-  std::sort(hosts.begin(), hosts.end(),
-            [](const sg4::Host* a, const sg4::Host* b) { return natural_less(a->get_name(), b->get_name()); });
-  for (const auto* h : hosts) t.chips.push_back(h->get_name());
+namespace {
 
-  std::unordered_map<const sg4::Link*, LinkId> link_id;
-  auto id_of = [&](const sg4::Link* l) {
-    auto [it, fresh] = link_id.emplace(l, static_cast<LinkId>(t.links.size()));
-    if (fresh) {
-      Link link;
-      link.name = l->get_name();
-      link.bandwidth_Bps = l->get_bandwidth();
-      link.latency_s = l->get_latency();
-      link.sharing = l->get_sharing_policy() == sg4::Link::SharingPolicy::FATPIPE ? Sharing::kFatpipe
-                                                                                  : Sharing::kShared;
-      // SimGrid names the two sides of a split-duplex link <name>_UP and <name>_DOWN.
-      for (const char* side : {"_UP", "_DOWN"}) {
-        const std::string suffix = side;
-        if (link.name.size() > suffix.size() &&
-            link.name.compare(link.name.size() - suffix.size(), suffix.size(), suffix) == 0) {
-          link.duplex = link.name.substr(0, link.name.size() - suffix.size());
-          link.up = suffix == "_UP";
-        }
-      }
-      t.links.push_back(link);
+// Natural order of SimGrid names (chip-2 before chip-10).
+template <typename T>
+bool name_less(const T* a, const T* b) {
+  return natural_less(a->get_name(), b->get_name());
+}
+
+// A platform file's base name without its extension.
+std::string platform_name(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  std::string name = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  return name.substr(0, name.find_last_of('.'));
+}
+
+// A SimGrid link as a topology link.
+Link link_of(const sg4::Link& l) {
+  Link link;
+  link.name = l.get_name();
+  link.bandwidth_Bps = l.get_bandwidth();
+  link.latency_s = l.get_latency();
+  link.sharing = l.get_sharing_policy() == sg4::Link::SharingPolicy::FATPIPE ? Sharing::kFatpipe : Sharing::kShared;
+  // SimGrid names the two sides of a split-duplex link <name>_UP and <name>_DOWN.
+  for (const char* side : {"_UP", "_DOWN"}) {
+    const std::string suffix = side;
+    if (link.name.size() > suffix.size() &&
+        link.name.compare(link.name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      link.duplex = link.name.substr(0, link.name.size() - suffix.size());
+      link.up = suffix == "_UP";
     }
+  }
+  return link;
+}
+
+// The LinkId of each SimGrid link of a loaded platform: the next free one,
+// and a new topology link, the first time a link is seen.
+class LinkIds {
+ public:
+  explicit LinkIds(Topology& topology) : topology_(topology) {}
+  LinkId operator()(const sg4::Link* l) {
+    auto [it, fresh] = id_.emplace(l, static_cast<LinkId>(topology_.links.size()));
+    if (fresh) topology_.links.push_back(link_of(*l));
     return it->second;
-  };
-  // Every link, in name order, then the routes.
-  std::vector<sg4::Link*> all = impl_->engine->get_all_links();
-  std::sort(all.begin(), all.end(),
-            [](const sg4::Link* a, const sg4::Link* b) { return natural_less(a->get_name(), b->get_name()); });
-  for (const auto* l : all)
-    if (l->get_name() != "__loopback__") id_of(l);  // SimGrid's own, for comms to self
+  }
+
+ private:
+  Topology& topology_;
+  std::unordered_map<const sg4::Link*, LinkId> id_;
+};
+
+// SimGrid's route between every ordered pair of distinct hosts (index:
+// ChipId) as the topology's routes. Fails naming the first pair without one.
+void read_routes(const std::string& path, const std::vector<sg4::Host*>& hosts, LinkIds& id_of, Topology& t) {
   std::vector<sg4::Link*> route;
   std::vector<LinkId> ids;
   for (std::size_t s = 0; s < hosts.size(); ++s)
@@ -156,6 +162,32 @@ Topology Simulator::load_xml(const std::string& path) {
       for (const auto* l : route) ids.push_back(id_of(l));
       t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(d), ids);
     }
+}
+
+}  // namespace
+
+Topology Simulator::load_xml(const std::string& path) {
+  try {
+    impl_->engine->load_platform(path);
+  } catch (const simgrid::ParseError& e) {
+    fail(path, "", std::string("invalid SimGrid platform: ") + e.what());
+  } catch (const std::exception& e) {
+    fail(path, "", std::string("cannot load SimGrid platform: ") + e.what());
+  }
+  Topology t;
+  t.name = platform_name(path);
+  std::vector<sg4::Host*> hosts = impl_->engine->get_all_hosts();
+  if (hosts.empty()) fail(path, "", "the platform has no hosts");
+  std::sort(hosts.begin(), hosts.end(), name_less<sg4::Host>);
+  for (const auto* h : hosts) t.chips.push_back(h->get_name());
+
+  // Every link, in name order, then the routes.
+  LinkIds id_of(t);
+  std::vector<sg4::Link*> all = impl_->engine->get_all_links();
+  std::sort(all.begin(), all.end(), name_less<sg4::Link>);
+  for (const auto* l : all)
+    if (l->get_name() != "__loopback__") id_of(l);  // SimGrid's own, for comms to self
+  read_routes(path, hosts, id_of, t);
   impl_->hosts = hosts;
   infer_endpoints(t);
   // SimGrid's link_load plugin segfaults tracking the links of a loaded XML
@@ -166,21 +198,25 @@ Topology Simulator::load_xml(const std::string& path) {
   return t;
 }
 
-void Simulator::build(const Topology& t) {
-  sg4::NetZone* zone = sg4::create_full_zone(t.name);
-  impl_->hosts.clear();
-  for (const auto& c : t.chips) impl_->hosts.push_back(zone->create_host(c, 1e9)->seal());
+namespace {
 
+// A generated topology's links in SimGrid: each as it enters a route, and
+// the SimGrid link itself (one side of a split-duplex one); index: LinkId.
+struct SimgridLinks {
   std::vector<sg4::LinkInRoute> in_route;
-  in_route.reserve(t.links.size());
+  std::vector<const sg4::Link*> links;
+};
+
+SimgridLinks create_links(sg4::NetZone* zone, const Topology& t) {
+  SimgridLinks out;
+  out.in_route.reserve(t.links.size());
   std::map<std::string, sg4::SplitDuplexLink*> duplex;
-  impl_->links.clear();
   for (const Link& l : t.links) {
     if (l.duplex.empty()) {
       sg4::Link* link = zone->create_link(l.name, l.bandwidth_Bps)->set_latency(l.latency_s);
       if (l.sharing == Sharing::kFatpipe) link->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
-      in_route.emplace_back(link->seal());
-      impl_->links.push_back(link);
+      out.in_route.emplace_back(link->seal());
+      out.links.push_back(link);
       continue;
     }
     auto it = duplex.find(l.duplex);
@@ -190,51 +226,227 @@ void Simulator::build(const Topology& t) {
                         static_cast<sg4::SplitDuplexLink*>(
                             zone->create_split_duplex_link(l.duplex, l.bandwidth_Bps)->set_latency(l.latency_s)->seal()))
                .first;
-    in_route.emplace_back(it->second, l.up ? sg4::LinkInRoute::Direction::UP : sg4::LinkInRoute::Direction::DOWN);
-    impl_->links.push_back(l.up ? it->second->get_link_up() : it->second->get_link_down());
+    out.in_route.emplace_back(it->second, l.up ? sg4::LinkInRoute::Direction::UP : sg4::LinkInRoute::Direction::DOWN);
+    out.links.push_back(l.up ? it->second->get_link_up() : it->second->get_link_down());
   }
-  if (impl_->fidelity == Fidelity::kPtask) {
-    // P port hosts give P (P - 1) ordered pairs: one per directed link, whose
-    // route is that link alone. A task loads its links through these pairs,
-    // so its byte matrix is P x P (P ~ sqrt(links)) whatever the chip count.
-    std::size_t ports = 2;
-    while (ports * (ports - 1) < t.links.size()) ++ports;
-    std::vector<sg4::Host*> port(ports);
-    for (std::size_t p = 0; p < ports; ++p) port[p] = zone->create_host("port:" + std::to_string(p), 1e9)->seal();
-    impl_->link_hosts.clear();
-    for (std::size_t l = 0, a = 0, b = 1; l < t.links.size(); ++l) {
-      impl_->link_hosts.emplace_back(port[a], port[b]);
-      zone->add_route(port[a]->get_netpoint(), port[b]->get_netpoint(), nullptr, nullptr, {in_route[l]}, false);
-      if (++b == a) ++b;
-      if (b == ports) {
-        ++a;
-        b = a == 0 ? 1 : 0;
-      }
+  return out;
+}
+
+// The ptask fidelity's port hosts and their routes; returns the pair of
+// ports of each link (index: LinkId). P port hosts give P (P - 1) ordered
+// pairs: one per directed link, whose route is that link alone. A task loads
+// its links through these pairs, so its byte matrix is P x P (P ~ sqrt(links))
+// whatever the chip count.
+std::vector<std::pair<sg4::Host*, sg4::Host*>> create_port_routes(sg4::NetZone* zone,
+                                                                  const std::vector<sg4::LinkInRoute>& in_route) {
+  std::size_t ports = 2;
+  while (ports * (ports - 1) < in_route.size()) ++ports;
+  std::vector<sg4::Host*> port(ports);
+  for (std::size_t p = 0; p < ports; ++p) port[p] = zone->create_host("port:" + std::to_string(p), 1e9)->seal();
+  std::vector<std::pair<sg4::Host*, sg4::Host*>> link_hosts;
+  for (std::size_t l = 0, a = 0, b = 1; l < in_route.size(); ++l) {
+    link_hosts.emplace_back(port[a], port[b]);
+    zone->add_route(port[a]->get_netpoint(), port[b]->get_netpoint(), nullptr, nullptr, {in_route[l]}, false);
+    if (++b == a) ++b;
+    if (b == ports) {
+      ++a;
+      b = a == 0 ? 1 : 0;
     }
-    impl_->topology = &t;
   }
+  return link_hosts;
+}
+
+// An explicit route for every ordered pair of distinct chips.
+void add_chip_routes(sg4::NetZone* zone, const Topology& t, const std::vector<sg4::Host*>& hosts,
+                     const std::vector<sg4::LinkInRoute>& in_route) {
   std::vector<sg4::LinkInRoute> links;
-  const bool chip_routes = impl_->topology == nullptr;  // ptask tasks use the port routes only
-  for (std::size_t s = 0; chip_routes && s < t.num_chips(); ++s)
+  for (std::size_t s = 0; s < t.num_chips(); ++s)
     for (std::size_t d = 0; d < t.num_chips(); ++d) {
       if (s == d) continue;
       links.clear();
       for (LinkId id : t.route(static_cast<ChipId>(s), static_cast<ChipId>(d))) links.push_back(in_route[id]);
-      zone->add_route(impl_->hosts[s]->get_netpoint(), impl_->hosts[d]->get_netpoint(), nullptr, nullptr, links,
-                      false);
+      zone->add_route(hosts[s]->get_netpoint(), hosts[d]->get_netpoint(), nullptr, nullptr, links, false);
     }
+}
+
+}  // namespace
+
+void Simulator::build(const Topology& t) {
+  sg4::NetZone* zone = sg4::create_full_zone(t.name);
+  impl_->hosts.clear();
+  for (const auto& c : t.chips) impl_->hosts.push_back(zone->create_host(c, 1e9)->seal());
+  SimgridLinks links = create_links(zone, t);
+  impl_->links = std::move(links.links);
+  if (impl_->fidelity == Fidelity::kPtask) {
+    impl_->link_hosts = create_port_routes(zone, links.in_route);
+    impl_->topology = &t;
+  }
+  if (impl_->topology == nullptr)  // ptask tasks use the port routes only
+    add_chip_routes(zone, t, impl_->hosts, links.in_route);
   zone->seal();
   impl_->platform_ready = true;
   impl_->track_links();
 }
 
-
 namespace {
+
+// A phase's result before its replay: what its traffic says.
+PhaseResult traffic_result(const Phase& ph, std::uint32_t groups) {
+  PhaseResult r;
+  r.kind = ph.kind;
+  r.network_bytes = ph.network_bytes;
+  r.flows = ph.flows.size();
+  if (groups > 1) r.group_us.assign(groups, 0.0);
+  return r;
+}
+
+// The flow fidelity: one actor per chip of the groups, one mailbox comm per
+// flow, phases separated by a barrier.
 
 // What one chip does in one phase: its outgoing flows and how many come in.
 struct ChipPhase {
   std::vector<std::pair<std::size_t, const Flow*>> out;  // (receiver's actor index, flow)
   std::size_t incoming = 0;
+};
+
+// Each chip's part of a phase (index: actor).
+std::vector<ChipPhase> chip_phases(const Phase& ph, const std::unordered_map<ChipId, std::size_t>& actor_of,
+                                   std::size_t actors) {
+  std::vector<ChipPhase> per(actors);
+  for (const Flow& f : ph.flows) {
+    const std::size_t s = actor_of.at(f.src), d = actor_of.at(f.dst);
+    per[s].out.emplace_back(d, &f);
+    per[d].incoming++;
+  }
+  return per;
+}
+
+// Keeps the flows that finished last, at most kMaxFlowSpans, latest first.
+void keep_latest_spans(std::vector<PhaseResult::FlowSpan>& spans) {
+  auto later = [](const PhaseResult::FlowSpan& x, const PhaseResult::FlowSpan& y) {
+    return x.finish_us > y.finish_us;
+  };
+  if (spans.size() > PhaseResult::kMaxFlowSpans) {
+    std::nth_element(spans.begin(), spans.begin() + PhaseResult::kMaxFlowSpans, spans.end(), later);
+    spans.resize(PhaseResult::kMaxFlowSpans);
+  }
+  std::sort(spans.begin(), spans.end(), later);
+}
+
+// One chip's comms of a phase; kept from phase to phase to reuse their memory.
+struct ChipComms {
+  std::vector<sg4::CommPtr> all, sends;
+  std::vector<void*> sink;  // where the receives put their (unused) payloads
+};
+
+class FlowReplay {
+ public:
+  // Plans every phase of every layer (plan_[layer][phase][actor]) and its
+  // result; the chips' actors run in `group` order.
+  FlowReplay(const std::vector<const LayerTraffic*>& layers, const std::vector<ChipId>& group, double expert_us,
+             std::uint32_t groups, std::size_t num_hosts, const std::vector<const sg4::Link*>& links)
+      : layers_(layers), group_(group), expert_us_(expert_us), groups_(groups), links_(links),
+        plan_(layers.size()), results_(layers.size()) {
+    std::unordered_map<ChipId, std::size_t> actor_of;
+    for (std::size_t i = 0; i < group.size(); ++i) actor_of[group[i]] = i;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      for (const Phase& ph : layers[l]->phases) {
+        plan_[l].push_back(chip_phases(ph, actor_of, group.size()));
+        PhaseResult r = traffic_result(ph, groups);
+        r.chip_done_us.assign(num_hosts, -1.0);
+        results_[l].phases.push_back(std::move(r));
+      }
+      results_[l].expert_us = expert_us;
+    }
+  }
+
+  // Creates the chips' mailboxes, the barrier and the chips' actors; hosts:
+  // by ChipId.
+  void spawn(const std::vector<sg4::Host*>& hosts) {
+    const std::size_t n = group_.size();
+    mailbox_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) mailbox_[i] = sg4::Mailbox::by_name("chip-in-" + std::to_string(i));
+    barrier_ = sg4::Barrier::create(static_cast<unsigned>(n));
+    for (std::size_t a = 0; a < n; ++a)
+      sg4::Actor::create("chip-" + std::to_string(group_[a]), hosts[group_[a]], [this, a]() { run_chip(a); });
+  }
+
+  std::vector<LayerResult> take_results() { return std::move(results_); }
+
+ private:
+  // The actor of chip group_[a]. Actor 0 also resets SimGrid's link counts
+  // before each phase and closes the phase after the barrier.
+  void run_chip(std::size_t a) {
+    ChipComms comms;
+    for (std::size_t l = 0; l < plan_.size(); ++l) {
+      for (std::size_t p = 0; p < plan_[l].size(); ++p) {
+        const PhaseKind kind = layers_[l]->phases[p].kind;
+        if (kind == PhaseKind::kCombine && expert_us_ > 0) sg4::this_actor::sleep_for(expert_us_ * 1e-6);
+        const double t0 = sg4::Engine::get_clock();
+        if (a == 0)
+          for (const sg4::Link* link : links_) sg_link_load_reset(link);
+        PhaseResult& r = results_[l].phases[p];
+        exchange(a, plan_[l][p][a], comms);
+        r.chip_done_us[group_[a]] = (sg4::Engine::get_clock() - t0) * 1e6;
+        record_sends(plan_[l][p][a], comms.sends, t0, l == 0, r);
+        barrier_->wait();
+        if (a == 0) close_phase(l, t0, r);
+      }
+    }
+  }
+
+  // Posts every receive of actor a's chip, then its sends, and waits for all.
+  void exchange(std::size_t a, const ChipPhase& mine, ChipComms& c) {
+    c.all.clear();
+    c.sends.clear();
+    c.sink.assign(mine.incoming, nullptr);
+    for (std::size_t i = 0; i < mine.incoming; ++i) c.all.push_back(mailbox_[a]->get_async<void>(&c.sink[i]));
+    for (const auto& [d, flow] : mine.out) {
+      c.sends.push_back(mailbox_[d]->put_async(const_cast<Flow*>(flow), flow->bytes));
+      c.all.push_back(c.sends.back());
+    }
+    sg4::Comm::wait_all(c.all);
+  }
+
+  // When each of a chip's flows finished (us from the phase start t0): per
+  // group, the slowest, and every one in the first layer.
+  void record_sends(const ChipPhase& mine, const std::vector<sg4::CommPtr>& sends, double t0, bool keep_spans,
+                    PhaseResult& r) const {
+    for (std::size_t i = 0; i < sends.size(); ++i) {
+      const double finish_us = (sends[i]->get_finish_time() - t0) * 1e6;
+      const Flow& flow = *mine.out[i].second;
+      if (keep_spans) r.flow_spans.push_back({flow, finish_us});
+      if (groups_ > 1) {
+        double& g = r.group_us[flow.group];
+        g = std::max(g, finish_us);
+      }
+      if (!r.has_slowest || finish_us > r.slowest_finish_us) {
+        r.has_slowest = true;
+        r.slowest = flow;
+        r.slowest_finish_us = finish_us;
+      }
+    }
+  }
+
+  // After the barrier, in actor 0: the phase's latency and SimGrid's link counts.
+  void close_phase(std::size_t l, double t0, PhaseResult& r) const {
+    r.latency_us = (sg4::Engine::get_clock() - t0) * 1e6;
+    r.simgrid_link_bytes.resize(links_.size());
+    for (std::size_t id = 0; id < links_.size(); ++id) r.simgrid_link_bytes[id] = sg_link_get_cum_load(links_[id]);
+    keep_latest_spans(r.flow_spans);
+    if (log_) log_->debug("layer {} {}: {:.3f} us", l, phase_name(r.kind), r.latency_us);
+  }
+
+  const std::vector<const LayerTraffic*>& layers_;
+  const std::vector<ChipId>& group_;  // index: actor
+  const double expert_us_;
+  const std::uint32_t groups_;
+  const std::vector<const sg4::Link*>& links_;  // tracked by the link_load plugin, else empty
+  std::vector<std::vector<std::vector<ChipPhase>>> plan_;  // [layer][phase][actor]
+  std::vector<LayerResult> results_;
+  std::vector<sg4::Mailbox*> mailbox_;  // index: actor
+  sg4::BarrierPtr barrier_;
+  std::shared_ptr<spdlog::logger> log_ = spdlog::get("replay");
 };
 
 }  // namespace
@@ -243,103 +455,10 @@ std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*
                                            const std::vector<ChipId>& group, double expert_us,
                                            std::uint32_t groups) {
   if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups);
-  auto log = spdlog::get("replay");
-  const std::size_t n = group.size();
-  std::unordered_map<ChipId, std::size_t> actor_of;
-  for (std::size_t i = 0; i < n; ++i) actor_of[group[i]] = i;
-
-  // plan[layer][phase][actor]
-  std::vector<std::vector<std::vector<ChipPhase>>> plan(layers.size());
-  std::vector<LayerResult> results(layers.size());
-  for (std::size_t l = 0; l < layers.size(); ++l) {
-    for (const Phase& ph : layers[l]->phases) {
-      std::vector<ChipPhase> per(n);
-      for (const Flow& f : ph.flows) {
-        const std::size_t s = actor_of.at(f.src), d = actor_of.at(f.dst);
-        per[s].out.emplace_back(d, &f);
-        per[d].incoming++;
-      }
-      plan[l].push_back(std::move(per));
-      PhaseResult r;
-      r.kind = ph.kind;
-      r.network_bytes = ph.network_bytes;
-      r.flows = ph.flows.size();
-      if (groups > 1) r.group_us.assign(groups, 0.0);
-      r.chip_done_us.assign(impl_->hosts.size(), -1.0);
-      results[l].phases.push_back(r);
-    }
-    results[l].expert_us = expert_us;
-  }
-  const auto& links = impl_->links;
-
-  std::vector<sg4::Mailbox*> mailbox(n);
-  for (std::size_t i = 0; i < n; ++i) mailbox[i] = sg4::Mailbox::by_name("chip-in-" + std::to_string(i));
-  sg4::BarrierPtr barrier = sg4::Barrier::create(static_cast<unsigned>(n));
-  // Phase start times, written by actor 0 after each barrier (all actors agree).
-  std::vector<std::vector<double>> start(layers.size());
-
-  for (std::size_t a = 0; a < n; ++a) {
-    sg4::Actor::create("chip-" + std::to_string(group[a]), impl_->hosts[group[a]], [&, a]() {
-      std::vector<sg4::CommPtr> comms, sends;
-      std::vector<void*> sink;
-      for (std::size_t l = 0; l < plan.size(); ++l) {
-        for (std::size_t p = 0; p < plan[l].size(); ++p) {
-          const PhaseKind kind = layers[l]->phases[p].kind;
-          if (kind == PhaseKind::kCombine && expert_us > 0) sg4::this_actor::sleep_for(expert_us * 1e-6);
-          const double t0 = sg4::Engine::get_clock();
-          if (a == 0) {
-            start[l].push_back(t0);
-            for (const sg4::Link* link : links) sg_link_load_reset(link);
-          }
-          const ChipPhase& mine = plan[l][p][a];
-          comms.clear();
-          sends.clear();
-          sink.assign(mine.incoming, nullptr);
-          for (std::size_t i = 0; i < mine.incoming; ++i) comms.push_back(mailbox[a]->get_async<void>(&sink[i]));
-          for (const auto& [d, flow] : mine.out) {
-            sends.push_back(mailbox[d]->put_async(const_cast<Flow*>(flow), flow->bytes));
-            comms.push_back(sends.back());
-          }
-          sg4::Comm::wait_all(comms);
-          PhaseResult& r = results[l].phases[p];
-          r.chip_done_us[group[a]] = (sg4::Engine::get_clock() - t0) * 1e6;
-          for (std::size_t i = 0; i < sends.size(); ++i) {
-            const double finish_us = (sends[i]->get_finish_time() - t0) * 1e6;
-            if (l == 0) r.flow_spans.push_back({*mine.out[i].second, finish_us});
-            if (groups > 1) {
-              double& g = r.group_us[mine.out[i].second->group];
-              g = std::max(g, finish_us);
-            }
-            if (!r.has_slowest || finish_us > r.slowest_finish_us) {
-              r.has_slowest = true;
-              r.slowest = *mine.out[i].second;
-              r.slowest_finish_us = finish_us;
-            }
-          }
-          barrier->wait();
-          if (a == 0) {
-            r.latency_us = (sg4::Engine::get_clock() - t0) * 1e6;
-            r.simgrid_link_bytes.resize(links.size());
-            for (std::size_t id = 0; id < links.size(); ++id)
-              r.simgrid_link_bytes[id] = sg_link_get_cum_load(links[id]);
-            // Keep the flows that finished last.
-            auto later = [](const PhaseResult::FlowSpan& x, const PhaseResult::FlowSpan& y) {
-              return x.finish_us > y.finish_us;
-            };
-            if (r.flow_spans.size() > PhaseResult::kMaxFlowSpans) {
-              std::nth_element(r.flow_spans.begin(), r.flow_spans.begin() + PhaseResult::kMaxFlowSpans,
-                               r.flow_spans.end(), later);
-              r.flow_spans.resize(PhaseResult::kMaxFlowSpans);
-            }
-            std::sort(r.flow_spans.begin(), r.flow_spans.end(), later);
-            if (log) log->debug("layer {} {}: {:.3f} us", l, phase_name(kind), r.latency_us);
-          }
-        }
-      }
-    });
-  }
+  FlowReplay flow(layers, group, expert_us, groups, impl_->hosts.size(), impl_->links);
+  flow.spawn(impl_->hosts);
   impl_->engine->run();
-  return results;
+  return flow.take_results();
 }
 
 std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
