@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "moesim/enum_table.hpp"
+
 namespace moesim {
 
 struct RoutingSpec {
@@ -39,7 +41,15 @@ struct RoutingSpec {
   std::string node_level;  // or: a tier of the platform ("board", "rack") is the node
 };
 
-std::string routing_model_name(RoutingSpec::Model m);
+inline constexpr EnumTable<RoutingSpec::Model, 5> kRoutingModelNames{{{RoutingSpec::Model::kUniform, "uniform"},
+                                                                     {RoutingSpec::Model::kRandom, "random"},
+                                                                     {RoutingSpec::Model::kZipf, "zipf"},
+                                                                     {RoutingSpec::Model::kHotspot, "hotspot"},
+                                                                     {RoutingSpec::Model::kTrace, "trace"}}};
+inline std::string routing_model_name(RoutingSpec::Model m) { return enum_name(kRoutingModelNames, m); }
+// The placements with a name; kExplicit is a list of ranks.
+inline constexpr EnumTable<RoutingSpec::Placement, 2> kExpertPlacementNames{
+    {{RoutingSpec::Placement::kContiguous, "contiguous"}, {RoutingSpec::Placement::kRoundRobin, "round_robin"}}};
 
 // Per-layer token -> experts choices read from a trace file (see README).
 struct RoutingTrace {

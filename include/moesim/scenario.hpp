@@ -49,6 +49,9 @@ struct DeploymentSpec {
   GroupPlacement group_placement = GroupPlacement::kContiguous;
   std::vector<std::vector<std::string>> group_hosts;  // kExplicit
 };
+// The group placements with a name; kExplicit is a list of host lists.
+inline constexpr EnumTable<DeploymentSpec::GroupPlacement, 2> kGroupPlacementNames{
+    {{DeploymentSpec::GroupPlacement::kContiguous, "contiguous"}, {DeploymentSpec::GroupPlacement::kStrided, "strided"}}};
 
 // The scenario's `simgrid` section: how the SimGrid engine replays.
 struct SimgridSpec {

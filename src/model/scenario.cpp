@@ -35,21 +35,16 @@ Precision read_precision(const YamlMap& root) {
   if (n.IsScalar()) {
     auto p = precision_by_name(n.Scalar());
     if (!p)
-      root.fail_at("precision", "'" + n.Scalar() +
-                                    "' is not a precision (allowed: W8A8, W16A16, or {dispatch: DTYPE, "
-                                    "combine: DTYPE})");
+      root.fail_at("precision", "'" + n.Scalar() + "' is not a precision (allowed: " + enum_allowed(kPrecisionNames) +
+                                    ", or {dispatch: DTYPE, combine: DTYPE})");
     return *p;
   }
   YamlMap m = root.map("precision");
   m.allow_only({"dispatch", "combine"});
   Precision p;
   p.name = "custom";
-  for (const char* key : {"dispatch", "combine"}) {
-    const std::string name = m.str(key);
-    auto t = parse_dtype(name);
-    if (!t) m.fail_at(key, "'" + name + "' is not a dtype (allowed: fp8, int8, bf16, fp16, fp32)");
-    (std::string(key) == "dispatch" ? p.dispatch : p.combine) = *t;
-  }
+  p.dispatch = m.enum_value("dispatch", kDTypeNames, "a dtype");
+  p.combine = m.enum_value("combine", kDTypeNames, "a dtype");
   return p;
 }
 
@@ -58,20 +53,10 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
                 "expert_placement", "redundant_experts", "n_groups", "topk_groups", "max_nodes", "node_chips",
                 "node_level"});
   RoutingSpec& r = s.routing;
-  const std::string model = t.str_or("routing", "uniform");
-  const std::pair<const char*, RoutingSpec::Model> models[] = {{"uniform", RoutingSpec::Model::kUniform},
-                                                                {"random", RoutingSpec::Model::kRandom},
-                                                                {"zipf", RoutingSpec::Model::kZipf},
-                                                                {"hotspot", RoutingSpec::Model::kHotspot},
-                                                                {"trace", RoutingSpec::Model::kTrace}};
-  bool known = false;
-  for (const auto& [name, m] : models)
-    if (model == name) r.model = m, known = true;
-  if (!known)
-    t.fail_at("routing", "'" + model + "' is not a routing model (allowed: uniform, random, zipf, hotspot, trace)");
+  r.model = t.enum_or("routing", kRoutingModelNames, r.model, "a routing model");
   const std::uint64_t E = s.model.num_experts, ep = s.deployment.ep;
   if (r.model != RoutingSpec::Model::kUniform && E == 0)
-    t.fail_at("routing", "'" + model + "' routing needs model.num_experts");
+    t.fail_at("routing", "'" + routing_model_name(r.model) + "' routing needs model.num_experts");
   auto flag = [&](const char* key, bool fallback) {
     if (!t.has(key)) return fallback;
     const std::string v = t.str(key);
@@ -108,10 +93,9 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
   }
   if (t.has("expert_placement")) {
     YAML::Node p = t.node("expert_placement");
-    if (p.IsScalar() && p.Scalar() == "contiguous") {
-      r.placement = RoutingSpec::Placement::kContiguous;
-    } else if (p.IsScalar() && p.Scalar() == "round_robin") {
-      r.placement = RoutingSpec::Placement::kRoundRobin;
+    const auto named = p.IsScalar() ? enum_parse(kExpertPlacementNames, p.Scalar()) : std::nullopt;
+    if (named) {
+      r.placement = *named;
     } else if (p.IsSequence()) {
       r.placement = RoutingSpec::Placement::kExplicit;
       for (const auto& text : t.str_list("expert_placement")) {
@@ -124,8 +108,8 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
         t.fail_at("expert_placement", "gives " + std::to_string(r.expert_rank.size()) + " ranks for " +
                                           std::to_string(E) + " experts (model.num_experts)");
     } else {
-      t.fail_at("expert_placement",
-                quote(p) + " is not a placement (allowed: contiguous, round_robin, or a list of ranks, one per expert)");
+      t.fail_at("expert_placement", quote(p) + " is not a placement (allowed: " + enum_allowed(kExpertPlacementNames) +
+                                        ", or a list of ranks, one per expert)");
     }
   }
   if (t.has("redundant_experts")) {
@@ -270,10 +254,9 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   if (dep.has("group_placement")) s.where_placement = dep.where("group_placement");
   if (dep.has("group_placement")) {
     YAML::Node gp = dep.node("group_placement");
-    if (gp.IsScalar() && gp.Scalar() == "contiguous") {
-      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kContiguous;
-    } else if (gp.IsScalar() && gp.Scalar() == "strided") {
-      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kStrided;
+    const auto named = gp.IsScalar() ? enum_parse(kGroupPlacementNames, gp.Scalar()) : std::nullopt;
+    if (named) {
+      s.deployment.group_placement = *named;
     } else if (gp.IsSequence()) {
       s.deployment.group_placement = DeploymentSpec::GroupPlacement::kExplicit;
       for (const auto& g : gp) {
@@ -291,8 +274,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
       s.deployment.groups = s.deployment.group_hosts.size();
       if (s.deployment.groups == 0) dep.fail_at("group_placement", "lists no groups");
     } else {
-      dep.fail_at("group_placement", quote(gp) + " is not a group placement (allowed: contiguous, strided, "
-                                                  "or a list of host lists)");
+      dep.fail_at("group_placement", quote(gp) + " is not a group placement (allowed: " +
+                                         enum_allowed(kGroupPlacementNames) + ", or a list of host lists)");
     }
   }
   if (!s.deployment.placement.empty() && s.deployment.groups > 1)
@@ -312,10 +295,16 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     s.simgrid.fidelity = sg->enum_or("fidelity", kFidelityNames, s.simgrid.fidelity, "a fidelity");
     s.simgrid.network_model = sg->str_or("network_model", s.simgrid.network_model);
     // Constant has no links, ns-3 is not in Debian's build: neither can replay a platform.
-    static const std::set<std::string> models = {"CM02", "LV08", "SMPI", "IB"};
-    if (!models.count(s.simgrid.network_model))
-      sg->fail_at("network_model", "'" + s.simgrid.network_model +
-                                       "' is not a SimGrid network model (allowed: CM02, LV08, SMPI, IB)");
+    static const char* const kNetworkModels[] = {"CM02", "LV08", "SMPI", "IB"};
+    std::string allowed;
+    bool known = false;
+    for (const char* m : kNetworkModels) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(m);
+      known |= s.simgrid.network_model == m;
+    }
+    if (!known)
+      sg->fail_at("network_model",
+                  "'" + s.simgrid.network_model + "' is not a SimGrid network model (allowed: " + allowed + ")");
     if (sg->has("cfg")) {
       s.simgrid.cfg = sg->str_list("cfg");
       for (const auto& c : s.simgrid.cfg)
