@@ -15,7 +15,7 @@ namespace moesim {
 struct RoutingSpec {
   enum class Model { kUniform, kRandom, kZipf, kHotspot, kTrace };
   Model model = Model::kUniform;
-  double zipf_exponent = 1.0;
+  double zipf_exponent = 1.0;  // zipf: the i-th most popular expert gets weight 1 / i^zipf_exponent
   std::vector<std::uint64_t> hot_experts;  // hotspot: these experts...
   double hot_share = 0;                    // ...get this share of the picks
   bool redraw_per_layer = true;            // zipf: a new popularity order each layer
