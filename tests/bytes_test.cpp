@@ -70,6 +70,11 @@ TEST_CASE("dtypes and precision modes", "[bytes]") {
   }
   CHECK_FALSE(parse_dtype("fp4"));
   CHECK_FALSE(precision_by_name("W4A16"));
+  const Precision w16 = *precision_by_name("W16A16");
+  CHECK((w16.name == "W16A16" && w16.dispatch == DType::kBf16 && w16.combine == DType::kBf16));
+  // The default precision is W8A8.
+  const Precision w8 = *precision_by_name("W8A8"), fallback;
+  CHECK((w8.name == fallback.name && w8.dispatch == fallback.dispatch && w8.combine == fallback.combine));
   ByteModelInput in = reference("W8A8");
   in.precision = Precision{"custom", DType::kFp32, DType::kFp8};
   CHECK(layer_bytes(in).dispatch_bytes == 16 * 7168 * 4);

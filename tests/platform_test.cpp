@@ -2,6 +2,9 @@
 #include "moesim/platform.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
 
 #include "engine/analytic.hpp"
 #include "moesim/error.hpp"
@@ -10,6 +13,12 @@ using namespace moesim;
 
 namespace {
 std::string shipped(const std::string& name) { return std::string(MOESIM_SOURCE_DIR) + "/platforms/" + name; }
+
+std::string temp_platform(const std::string& name, const std::string& text) {
+  const std::string path = "/tmp/moesim-platform-" + std::to_string(getpid()) + "-" + name + ".yaml";
+  std::ofstream(path) << text;
+  return path;
+}
 }  // namespace
 
 TEST_CASE("every shipped platform builds with its chip and link counts", "[platform]") {
@@ -77,4 +86,50 @@ TEST_CASE("SimGrid XML export lists every host, link and route", "[platform]") {
 TEST_CASE("platform files: bad values are named", "[platform]") {
   CHECK_THROWS_WITH(load_platform_spec("/nonexistent/p.yaml"), Catch::Contains("cannot open file"));
   CHECK(load_platform_spec("whatever.xml").kind == PlatformSpec::Kind::kXml);
+}
+
+TEST_CASE("platform files: a bad name lists every allowed one", "[platform]") {
+  struct Row {
+    const char* name;
+    const char* topology;
+    const char* message;
+  };
+  const char* torus = "  kind: torus\n  dims: [4, 4]\n  bandwidth: 1GBps\n  latency: 1us\n";
+  const char* tiers = "  kind: tiers\n  levels:\n  - {name: board, count: 4, bandwidth: 1GBps";
+  const Row rows[] = {
+      {"kind", "  kind: hypercube\n",
+       "topology.kind: 'hypercube' is not a topology kind (allowed: torus, mesh, ring, tiers, gpu_cluster, "
+       "fat_tree, dragonfly)"},
+      {"antipodal", "  antipodal: sideways\n",
+       "topology.antipodal: 'sideways' is not an antipodal routing (allowed: positive, split)"},
+      {"routing", "  routing: adaptive\n",
+       "topology.routing: 'adaptive' is not a torus routing (allowed: dimension_order, shortest_path)"},
+      {"split", "  routing: shortest_path\n  antipodal: split\n",
+       "topology.antipodal: applies to dimension-order routing only"},
+      {"fabric", ", fabric: ring}\n", "topology.levels[0].fabric: 'ring' is not a fabric (allowed: full_mesh, switch)"},
+      {"uplink", ", uplink: bridge}\n",
+       "topology.levels[0].uplink: 'bridge' is not an uplink (allowed: direct, gateway)"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.name);
+    const std::string name = r.name;
+    const bool tier = name == "fabric" || name == "uplink";
+    const std::string body = "topology:\n" + std::string(name == "kind" ? "" : tier ? tiers : torus) + r.topology;
+    const std::string path = temp_platform(r.name, body);
+    CHECK_THROWS_WITH(load_platform_spec(path), Catch::EndsWith(r.message));
+    std::remove(path.c_str());
+  }
+}
+
+TEST_CASE("a torus routes by dimension order unless twisted", "[platform]") {
+  const std::string base = "topology:\n  kind: torus\n  dims: [2, 2, 4]\n  bandwidth: 1GBps\n  latency: 1us\n";
+  const std::string plain = temp_platform("plain", base);
+  CHECK(load_platform_spec(plain).torus.routing == TorusSpec::Routing::kDimensionOrder);
+  const std::string twisted = temp_platform("twisted", base + "  twisted: true\n");
+  CHECK(load_platform_spec(twisted).torus.routing == TorusSpec::Routing::kShortestPath);
+  const std::string ordered = temp_platform("ordered", base + "  twisted: true\n  routing: dimension_order\n");
+  CHECK_THROWS_WITH(load_platform_spec(ordered),
+                    Catch::EndsWith("topology.routing: dimension order is not defined on a twisted torus (use "
+                                    "shortest_path)"));
+  for (const auto& path : {plain, twisted, ordered}) std::remove(path.c_str());
 }

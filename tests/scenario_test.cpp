@@ -118,6 +118,36 @@ TEST_CASE("bad scenarios name the file, line, key and value", "[scenario]") {
   }
 }
 
+TEST_CASE("a bad name lists every allowed one, with the prose of lists", "[scenario]") {
+  TempScenario f(kModel);
+  struct Row {
+    const char* set;
+    const char* message;
+  };
+  const Row rows[] = {
+      {"precision=W4A4",
+       "precision: 'W4A4' is not a precision (allowed: W8A8, W16A16, or {dispatch: DTYPE, combine: DTYPE})"},
+      {"precision={dispatch: fp8, combine: fp4}",
+       "precision.combine: 'fp4' is not a dtype (allowed: fp8, int8, bf16, fp16, fp32)"},
+      {"traffic.routing=magic",
+       "traffic.routing: 'magic' is not a routing model (allowed: uniform, random, zipf, hotspot, trace)"},
+      {"traffic.expert_placement=diagonal",
+       "traffic.expert_placement: 'diagonal' is not a placement (allowed: contiguous, round_robin, or a list of "
+       "ranks, one per expert)"},
+      {"deployment.group_placement=diagonal",
+       "deployment.group_placement: 'diagonal' is not a group placement (allowed: contiguous, strided, or a list "
+       "of host lists)"},
+      {"engine=fast", "engine: 'fast' is not an engine (allowed: simgrid, analytic, bound)"},
+      {"simgrid.fidelity=fast", "simgrid.fidelity: 'fast' is not a fidelity (allowed: flow, ptask)"},
+      {"simgrid.network_model=FOO",
+       "simgrid.network_model: 'FOO' is not a SimGrid network model (allowed: CM02, LV08, SMPI, IB)"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.set);
+    CHECK_THROWS_WITH(load_scenario(f.path, {r.set}), Catch::EndsWith(r.message));
+  }
+}
+
 TEST_CASE("a group larger than the platform is refused", "[scenario]") {
   TempScenario f(kModel);
   Scenario s = load_scenario(f.path, {"deployment.ep=128"});

@@ -93,7 +93,7 @@ TEST_CASE("bad Tier6 files get one clear error", "[tier6]") {
     const char* message;
   };
   for (const Case& c : {
-           Case{"type", "  type: b2b\n", "  type: x2x\n", "connections[112].type: 'x2x' is not a connection type"},
+           Case{"type", "  type: b2b\n", "  type: x2x\n", "connections[112].type: 'x2x' is not a connection type (allowed: c2c, b2b, r2r, p2p)"},
            Case{"path", "- source: pod_0/rack_0/board_0/chip_0\n  target: pod_0/rack_0/board_0/chip_1\n",
                 "- source: pod_0/rack_0/board_0/chip_0\n  target: pod_0/rack_0/board_0\n",
                 "connections[0].target: 'pod_0/rack_0/board_0' is not a chip path (like 'pod_0/rack_0/board_0/chip_1')"},

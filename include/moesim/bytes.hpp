@@ -6,22 +6,34 @@
 #include <optional>
 #include <string>
 
+#include "moesim/enum_table.hpp"
+
 namespace moesim {
 
 enum class DType { kFp8, kInt8, kBf16, kFp16, kFp32 };
+inline constexpr EnumTable<DType, 5> kDTypeNames{{{DType::kFp8, "fp8"},
+                                                  {DType::kInt8, "int8"},
+                                                  {DType::kBf16, "bf16"},
+                                                  {DType::kFp16, "fp16"},
+                                                  {DType::kFp32, "fp32"}}};
 
-std::optional<DType> parse_dtype(const std::string& name);
-std::string dtype_name(DType t);
+inline std::optional<DType> parse_dtype(const std::string& name) { return enum_parse(kDTypeNames, name); }
+inline std::string dtype_name(DType t) { return enum_name(kDTypeNames, t); }
 std::uint64_t dtype_bytes(DType t);
 
-// Datatypes on the wire. W8A8 (the default): FP8 dispatch, BF16 combine.
-// W16A16: BF16 both ways.
+// The named precision modes. W8A8: FP8 dispatch, BF16 combine. W16A16: BF16 both ways.
+enum class PrecisionMode { kW8A8, kW16A16 };
+inline constexpr EnumTable<PrecisionMode, 2> kPrecisionNames{
+    {{PrecisionMode::kW8A8, "W8A8"}, {PrecisionMode::kW16A16, "W16A16"}}};
+
+// Datatypes on the wire; the default is W8A8.
 struct Precision {
-  std::string name = "W8A8";  // "W8A8", "W16A16" or "custom"
+  std::string name = "W8A8";  // a name of kPrecisionNames, or "custom"
   DType dispatch = DType::kFp8;
   DType combine = DType::kBf16;
 };
 
+Precision precision_of(PrecisionMode mode);
 // Nullopt for an unknown mode name.
 std::optional<Precision> precision_by_name(const std::string& name);
 

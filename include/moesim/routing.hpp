@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "moesim/enum_table.hpp"
+
 namespace moesim {
 
 struct RoutingSpec {
   enum class Model { kUniform, kRandom, kZipf, kHotspot, kTrace };
   Model model = Model::kUniform;
-  double zipf_exponent = 1.0;
+  double zipf_exponent = 1.0;  // zipf: the i-th most popular expert gets weight 1 / i^zipf_exponent
   std::vector<std::uint64_t> hot_experts;  // hotspot: these experts...
   double hot_share = 0;                    // ...get this share of the picks
   bool redraw_per_layer = true;            // zipf: a new popularity order each layer
@@ -39,7 +41,15 @@ struct RoutingSpec {
   std::string node_level;  // or: a tier of the platform ("board", "rack") is the node
 };
 
-std::string routing_model_name(RoutingSpec::Model m);
+inline constexpr EnumTable<RoutingSpec::Model, 5> kRoutingModelNames{{{RoutingSpec::Model::kUniform, "uniform"},
+                                                                     {RoutingSpec::Model::kRandom, "random"},
+                                                                     {RoutingSpec::Model::kZipf, "zipf"},
+                                                                     {RoutingSpec::Model::kHotspot, "hotspot"},
+                                                                     {RoutingSpec::Model::kTrace, "trace"}}};
+inline std::string routing_model_name(RoutingSpec::Model m) { return enum_name(kRoutingModelNames, m); }
+// The placements with a name; kExplicit is a list of ranks.
+inline constexpr EnumTable<RoutingSpec::Placement, 2> kExpertPlacementNames{
+    {{RoutingSpec::Placement::kContiguous, "contiguous"}, {RoutingSpec::Placement::kRoundRobin, "round_robin"}}};
 
 // Per-layer token -> experts choices read from a trace file (see README).
 struct RoutingTrace {

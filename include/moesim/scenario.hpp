@@ -27,20 +27,21 @@ enum class Fidelity { kFlow, kPtask };
 inline constexpr EnumTable<Fidelity, 2> kFidelityNames{{{Fidelity::kFlow, "flow"}, {Fidelity::kPtask, "ptask"}}};
 inline std::string fidelity_name(Fidelity f) { return enum_name(kFidelityNames, f); }
 
+// A scenario key left out keeps the value these initializers give (hidden_dim, topk, ep and the batch are required).
 struct ModelSpec {
-  std::string name;
+  std::string name;  // for reports only
   std::uint64_t hidden_dim = 0;
-  std::uint64_t num_experts = 0;  // routed experts; 0 = not given
-  std::uint64_t topk = 0;
+  std::uint64_t num_experts = 0;  // routed experts; 0 = not given (uniform shares only)
+  std::uint64_t topk = 0;         // routed experts a token activates
   std::uint64_t moe_layers = 1;
   std::uint64_t shared_experts = 0;  // run where the token is: no traffic
 };
 
 struct DeploymentSpec {
   std::uint64_t global_batch = 0;
-  std::uint64_t seq_len = 1;
-  std::uint64_t ep = 0;
-  std::uint64_t moe_tp = 1;
+  std::uint64_t seq_len = 1;  // tokens of a sequence
+  std::uint64_t ep = 0;       // EP ranks of a group
+  std::uint64_t moe_tp = 1;   // chips of an EP rank, splitting hidden_dim
   std::vector<std::string> placement;  // host names of the group; empty = first chips
   // Several EP groups (data-parallel replicas) on one fabric, each with its
   // own global_batch of tokens, all at once.
@@ -49,6 +50,9 @@ struct DeploymentSpec {
   GroupPlacement group_placement = GroupPlacement::kContiguous;
   std::vector<std::vector<std::string>> group_hosts;  // kExplicit
 };
+// The group placements with a name; kExplicit is a list of host lists.
+inline constexpr EnumTable<DeploymentSpec::GroupPlacement, 2> kGroupPlacementNames{
+    {{DeploymentSpec::GroupPlacement::kContiguous, "contiguous"}, {DeploymentSpec::GroupPlacement::kStrided, "strided"}}};
 
 // The scenario's `simgrid` section: how the SimGrid engine replays.
 struct SimgridSpec {

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "moesim/enum_table.hpp"
+
 namespace moesim {
 
 using ChipId = std::uint32_t;
@@ -106,6 +108,10 @@ struct TorusSpec {
   bool twisted = false;
   enum class Routing { kDimensionOrder, kShortestPath } routing = Routing::kDimensionOrder;
 };
+inline constexpr EnumTable<TorusSpec::Antipodal, 2> kAntipodalNames{
+    {{TorusSpec::Antipodal::kPositive, "positive"}, {TorusSpec::Antipodal::kSplit, "split"}}};
+inline constexpr EnumTable<TorusSpec::Routing, 2> kTorusRoutingNames{
+    {{TorusSpec::Routing::kDimensionOrder, "dimension_order"}, {TorusSpec::Routing::kShortestPath, "shortest_path"}}};
 
 // What routing a generated topology uses, in words, for reports.
 std::string torus_routing_name(const TorusSpec& spec);
@@ -131,6 +137,10 @@ struct TierLevel {
   // traffic between leaves crosses spine (a + b) mod (ports/2).
   std::uint64_t switch_ports = 0;
 };
+inline constexpr EnumTable<TierLevel::Fabric, 2> kTierFabricNames{
+    {{TierLevel::Fabric::kFullMesh, "full_mesh"}, {TierLevel::Fabric::kSwitch, "switch"}}};
+inline constexpr EnumTable<TierLevel::Uplink, 2> kTierUplinkNames{
+    {{TierLevel::Uplink::kDirect, "direct"}, {TierLevel::Uplink::kGateway, "gateway"}}};
 struct TiersSpec {
   std::vector<TierLevel> levels;
 };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "moesim/bytes.hpp"
+#include "moesim/enum_table.hpp"
 #include "moesim/topology.hpp"
 
 namespace moesim {
@@ -38,7 +39,9 @@ struct Flow {
 };
 
 enum class PhaseKind { kDispatch, kCombine, kAllgather };
-std::string phase_name(PhaseKind k);
+inline constexpr EnumTable<PhaseKind, 3> kPhaseNames{
+    {{PhaseKind::kDispatch, "dispatch"}, {PhaseKind::kCombine, "combine"}, {PhaseKind::kAllgather, "allgather"}}};
+inline std::string phase_name(PhaseKind k) { return enum_name(kPhaseNames, k); }
 
 struct Phase {
   PhaseKind kind = PhaseKind::kDispatch;

@@ -5,26 +5,6 @@
 
 namespace moesim {
 
-std::optional<DType> parse_dtype(const std::string& name) {
-  if (name == "fp8") return DType::kFp8;
-  if (name == "int8") return DType::kInt8;
-  if (name == "bf16") return DType::kBf16;
-  if (name == "fp16") return DType::kFp16;
-  if (name == "fp32") return DType::kFp32;
-  return std::nullopt;
-}
-
-std::string dtype_name(DType t) {
-  switch (t) {
-    case DType::kFp8: return "fp8";
-    case DType::kInt8: return "int8";
-    case DType::kBf16: return "bf16";
-    case DType::kFp16: return "fp16";
-    case DType::kFp32: return "fp32";
-  }
-  return "?";
-}
-
 std::uint64_t dtype_bytes(DType t) {
   switch (t) {
     case DType::kFp8:
@@ -36,10 +16,19 @@ std::uint64_t dtype_bytes(DType t) {
   return 0;
 }
 
+Precision precision_of(PrecisionMode mode) {
+  const std::string name = enum_name(kPrecisionNames, mode);
+  switch (mode) {
+    case PrecisionMode::kW8A8: return Precision{name, DType::kFp8, DType::kBf16};
+    case PrecisionMode::kW16A16: return Precision{name, DType::kBf16, DType::kBf16};
+  }
+  return Precision{};
+}
+
 std::optional<Precision> precision_by_name(const std::string& name) {
-  if (name == "W8A8") return Precision{"W8A8", DType::kFp8, DType::kBf16};
-  if (name == "W16A16") return Precision{"W16A16", DType::kBf16, DType::kBf16};
-  return std::nullopt;
+  auto mode = enum_parse(kPrecisionNames, name);
+  if (!mode) return std::nullopt;
+  return precision_of(*mode);
 }
 
 LayerBytes layer_bytes(const ByteModelInput& in) {

@@ -15,17 +15,6 @@
 
 namespace moesim {
 
-std::string routing_model_name(RoutingSpec::Model m) {
-  switch (m) {
-    case RoutingSpec::Model::kUniform: return "uniform";
-    case RoutingSpec::Model::kRandom: return "random";
-    case RoutingSpec::Model::kZipf: return "zipf";
-    case RoutingSpec::Model::kHotspot: return "hotspot";
-    case RoutingSpec::Model::kTrace: return "trace";
-  }
-  return "?";
-}
-
 std::vector<std::uint64_t> tokens_per_chip(std::uint64_t tokens, std::uint64_t chips) {
   std::vector<std::uint64_t> out(chips, tokens / chips);
   for (std::uint64_t i = 0; i < tokens % chips; ++i) ++out[i];

@@ -29,138 +29,280 @@ std::string folder_of(const std::string& path) {
   return slash == std::string::npos ? "" : path.substr(0, slash + 1);
 }
 
+// A file named in a scenario is relative to the scenario's folder; one given
+// on the command line (`where` is "--set ...") is relative to where moesim runs.
+std::string resolve(const std::string& file, const std::string& where, const std::string& folder) {
+  const bool from_command_line = where.rfind("--set", 0) == 0;
+  return (!file.empty() && file.front() == '/') || from_command_line ? file : folder + file;
+}
+
+void read_model(const YamlMap& m, ModelSpec& model) {
+  m.allow_only({"name", "hidden_dim", "num_experts", "topk", "moe_layers", "shared_experts"});
+  model.name = m.str_or("name", model.name);
+  model.hidden_dim = m.positive("hidden_dim");
+  model.num_experts = m.positive_or("num_experts", model.num_experts);
+  model.topk = m.positive("topk");
+  model.moe_layers = m.positive_or("moe_layers", model.moe_layers);
+  model.shared_experts =
+      static_cast<std::uint64_t>(m.non_negative_or("shared_experts", static_cast<double>(model.shared_experts)));
+  if (model.num_experts != 0 && model.topk > model.num_experts)
+    m.fail_at("topk", std::to_string(model.topk) + " is more than the " + std::to_string(model.num_experts) +
+                          " experts of model.num_experts");
+}
+
+// The group's size and its batch: global_batch, or the tokens each EP rank
+// holds (global_batch x seq_len / ep). When the file gives one and --set the
+// other, --set wins.
+void read_batch(const YamlMap& dep, DeploymentSpec& d) {
+  d.seq_len = dep.positive_or("seq_len", d.seq_len);
+  d.ep = dep.positive("ep");
+  bool by_tokens = dep.has("tokens_per_chip");
+  if (by_tokens && dep.has("global_batch")) {
+    const bool tokens_set = dep.doc().overridden("deployment.tokens_per_chip");
+    if (tokens_set == dep.doc().overridden("deployment.global_batch"))
+      dep.fail_at("tokens_per_chip", "give deployment.global_batch or deployment.tokens_per_chip, not both");
+    by_tokens = tokens_set;
+  }
+  if (by_tokens) {
+    const std::uint64_t per_chip = dep.positive("tokens_per_chip");
+    if (per_chip > (1ull << 40) / d.ep) dep.fail_at("tokens_per_chip", "tokens_per_chip x ep is more than 2^40 tokens");
+    if (per_chip * d.ep % d.seq_len != 0)
+      dep.fail_at("tokens_per_chip", std::to_string(per_chip) + " x ep " + std::to_string(d.ep) +
+                                         " tokens is not a whole number of sequences of seq_len " +
+                                         std::to_string(d.seq_len));
+    d.global_batch = per_chip * d.ep / d.seq_len;
+  } else {
+    d.global_batch = dep.positive("global_batch");
+  }
+  d.moe_tp = dep.positive_or("moe_tp", d.moe_tp);
+}
+
+// The model and the deployment against each other, and against the sizes
+// beyond which the byte model overflows or no real machine lies.
+void check_sizes(const YamlMap& model, const YamlMap& dep, const Scenario& s) {
+  const ModelSpec& m = s.model;
+  const DeploymentSpec& d = s.deployment;
+  if (m.hidden_dim > (1ull << 32)) model.fail_at("hidden_dim", "is more than 2^32");
+  if (d.global_batch > (1ull << 40) / d.seq_len)
+    dep.fail_at("global_batch", "global_batch x seq_len is more than 2^40 tokens");
+  if (m.topk > (1ull << 16)) model.fail_at("topk", "is more than 65536");
+  if (d.ep > (1ull << 24) / d.moe_tp) dep.fail_at("ep", "ep x moe_tp is more than 2^24 chips");
+  if (m.num_experts != 0 && m.num_experts % d.ep != 0)
+    dep.fail_at("ep", std::to_string(d.ep) + " does not divide the " + std::to_string(m.num_experts) +
+                          " experts of model.num_experts");
+  if (d.moe_tp > m.hidden_dim)
+    dep.fail_at("moe_tp",
+                std::to_string(d.moe_tp) + " is larger than model.hidden_dim " + std::to_string(m.hidden_dim));
+}
+
+// deployment.placement: the hosts of the one group.
+void read_placement(const YamlMap& dep, Scenario& s) {
+  if (!dep.has("placement")) return;
+  s.deployment.placement = dep.str_list("placement");
+  s.where_placement = dep.where("placement");
+  std::set<std::string> seen;
+  for (const auto& h : s.deployment.placement)
+    if (!seen.insert(h).second) dep.fail_at("placement", "host '" + h + "' is listed twice");
+  if (s.deployment.placement.size() != s.group_chips())
+    dep.fail_at("placement", "lists " + std::to_string(s.deployment.placement.size()) +
+                                 " hosts, but the group has ep x moe_tp = " + std::to_string(s.group_chips()) +
+                                 " chips");
+}
+
+// deployment.group_placement given as host lists, one per group.
+void read_group_hosts(const YamlMap& dep, Scenario& s) {
+  DeploymentSpec& d = s.deployment;
+  d.group_placement = DeploymentSpec::GroupPlacement::kExplicit;
+  for (const auto& g : dep.node("group_placement")) {
+    if (!g.IsSequence()) dep.fail_at("group_placement", "expected a list of host lists, got an item " + quote(g));
+    std::vector<std::string> hosts;
+    for (const auto& h : g) hosts.push_back(h.Scalar());
+    if (hosts.size() != s.group_chips())
+      dep.fail_at("group_placement", "a group lists " + std::to_string(hosts.size()) + " hosts, but ep x moe_tp = " +
+                                         std::to_string(s.group_chips()));
+    d.group_hosts.push_back(hosts);
+  }
+  if (dep.has("groups") && d.group_hosts.size() != d.groups)
+    dep.fail_at("group_placement", "lists " + std::to_string(d.group_hosts.size()) +
+                                       " groups, but deployment.groups is " + std::to_string(d.groups));
+  d.groups = d.group_hosts.size();
+  if (d.groups == 0) dep.fail_at("group_placement", "lists no groups");
+}
+
+// deployment.groups and deployment.group_placement.
+void read_groups(const YamlMap& dep, Scenario& s) {
+  DeploymentSpec& d = s.deployment;
+  d.groups = dep.positive_or("groups", d.groups);
+  if (d.groups > (1ull << 24)) dep.fail_at("groups", "is more than 2^24");
+  if (d.groups > 1) s.where_group = dep.where("groups");
+  if (dep.has("group_placement")) {
+    s.where_placement = dep.where("group_placement");
+    YAML::Node gp = dep.node("group_placement");
+    const auto named = gp.IsScalar() ? enum_parse(kGroupPlacementNames, gp.Scalar()) : std::nullopt;
+    if (named)
+      d.group_placement = *named;
+    else if (gp.IsSequence())
+      read_group_hosts(dep, s);
+    else
+      dep.fail_at("group_placement", quote(gp) + " is not a group placement (allowed: " +
+                                         enum_allowed(kGroupPlacementNames) + ", or a list of host lists)");
+  }
+  if (!d.placement.empty() && d.groups > 1)
+    dep.fail_at("placement", "gives one group's hosts, but deployment.groups is " + std::to_string(d.groups) +
+                                 " (use deployment.group_placement)");
+}
+
+void read_deployment(const YamlMap& model, const YamlMap& dep, Scenario& s) {
+  dep.allow_only({"global_batch", "tokens_per_chip", "seq_len", "ep", "moe_tp", "placement", "groups",
+                  "group_placement"});
+  read_batch(dep, s.deployment);
+  s.where_group = dep.where("ep");
+  check_sizes(model, dep, s);
+  read_placement(dep, s);
+  read_groups(dep, s);
+}
+
 Precision read_precision(const YamlMap& root) {
   YAML::Node n = root.node("precision");
   if (!n.IsDefined() || n.IsNull()) return Precision{};
   if (n.IsScalar()) {
     auto p = precision_by_name(n.Scalar());
     if (!p)
-      root.fail_at("precision", "'" + n.Scalar() +
-                                    "' is not a precision (allowed: W8A8, W16A16, or {dispatch: DTYPE, "
-                                    "combine: DTYPE})");
+      root.fail_at("precision", "'" + n.Scalar() + "' is not a precision (allowed: " + enum_allowed(kPrecisionNames) +
+                                    ", or {dispatch: DTYPE, combine: DTYPE})");
     return *p;
   }
   YamlMap m = root.map("precision");
   m.allow_only({"dispatch", "combine"});
   Precision p;
   p.name = "custom";
-  for (const char* key : {"dispatch", "combine"}) {
-    const std::string name = m.str(key);
-    auto t = parse_dtype(name);
-    if (!t) m.fail_at(key, "'" + name + "' is not a dtype (allowed: fp8, int8, bf16, fp16, fp32)");
-    (std::string(key) == "dispatch" ? p.dispatch : p.combine) = *t;
-  }
+  p.dispatch = m.enum_value("dispatch", kDTypeNames, "a dtype");
+  p.combine = m.enum_value("combine", kDTypeNames, "a dtype");
   return p;
 }
 
-void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
-  t.allow_only({"routing", "zipf_exponent", "hot_experts", "hot_share", "redraw_per_layer", "trace", "dedup",
-                "expert_placement", "redundant_experts", "n_groups", "topk_groups", "max_nodes", "node_chips",
-                "node_level"});
-  RoutingSpec& r = s.routing;
-  const std::string model = t.str_or("routing", "uniform");
-  const std::pair<const char*, RoutingSpec::Model> models[] = {{"uniform", RoutingSpec::Model::kUniform},
-                                                                {"random", RoutingSpec::Model::kRandom},
-                                                                {"zipf", RoutingSpec::Model::kZipf},
-                                                                {"hotspot", RoutingSpec::Model::kHotspot},
-                                                                {"trace", RoutingSpec::Model::kTrace}};
+void read_simgrid(const YamlMap& sg, SimgridSpec& spec) {
+  sg.allow_only({"network_model", "fidelity", "ptask_max_links", "link_load", "cfg"});
+  spec.link_load = sg.boolean_or("link_load", spec.link_load);
+  spec.ptask_max_links = sg.positive_or("ptask_max_links", spec.ptask_max_links);
+  spec.fidelity = sg.enum_or("fidelity", kFidelityNames, spec.fidelity, "a fidelity");
+  spec.network_model = sg.str_or("network_model", spec.network_model);
+  // Constant has no links, ns-3 is not in Debian's build: neither can replay a platform.
+  static const char* const kNetworkModels[] = {"CM02", "LV08", "SMPI", "IB"};
+  std::string allowed;
   bool known = false;
-  for (const auto& [name, m] : models)
-    if (model == name) r.model = m, known = true;
+  for (const char* m : kNetworkModels) {
+    allowed += (allowed.empty() ? "" : ", ") + std::string(m);
+    known |= spec.network_model == m;
+  }
   if (!known)
-    t.fail_at("routing", "'" + model + "' is not a routing model (allowed: uniform, random, zipf, hotspot, trace)");
-  const std::uint64_t E = s.model.num_experts, ep = s.deployment.ep;
-  if (r.model != RoutingSpec::Model::kUniform && E == 0)
-    t.fail_at("routing", "'" + model + "' routing needs model.num_experts");
-  auto flag = [&](const char* key, bool fallback) {
-    if (!t.has(key)) return fallback;
-    const std::string v = t.str(key);
-    if (v == "true") return true;
-    if (v == "false") return false;
-    t.fail_at(key, "'" + v + "' is not true or false");
-  };
-  auto expert_list = [&](const char* key) {
-    std::vector<std::uint64_t> out;
-    for (const auto& text : t.str_list(key)) {
+    sg.fail_at("network_model",
+               "'" + spec.network_model + "' is not a SimGrid network model (allowed: " + allowed + ")");
+  if (sg.has("cfg")) {
+    spec.cfg = sg.str_list("cfg");
+    for (const auto& c : spec.cfg)
+      if (c.find(':') == std::string::npos || c.front() == ':')
+        sg.fail_at("cfg", "'" + c + "' is not a SimGrid option of the form name:value");
+  }
+}
+
+// A true or false given as a string (a list is "expected a string").
+bool flag(const YamlMap& t, const char* key, bool fallback) {
+  if (!t.has(key)) return fallback;
+  const std::string v = t.str(key);
+  if (v == "true") return true;
+  if (v == "false") return false;
+  t.fail_at(key, "'" + v + "' is not true or false");
+}
+
+void read_hotspot(const YamlMap& t, RoutingSpec& r, std::uint64_t E) {
+  for (const auto& text : t.str_list("hot_experts")) {
+    auto v = parse_uint(text);
+    if (!v || *v >= E)
+      t.fail_at("hot_experts", "'" + text + "' is not an expert id below model.num_experts " + std::to_string(E));
+    r.hot_experts.push_back(*v);
+  }
+  if (r.hot_experts.empty()) t.fail_at("hot_experts", "lists no experts");
+  if (std::set<std::uint64_t>(r.hot_experts.begin(), r.hot_experts.end()).size() != r.hot_experts.size())
+    t.fail_at("hot_experts", "lists an expert twice");
+  r.hot_share = t.number("hot_share");
+  if (!(r.hot_share > 0 && r.hot_share <= 1)) t.fail_at("hot_share", quote(t.node("hot_share")) + " is not in (0, 1]");
+}
+
+void read_expert_placement(const YamlMap& t, RoutingSpec& r, std::uint64_t E, std::uint64_t ep) {
+  YAML::Node p = t.node("expert_placement");
+  const auto named = p.IsScalar() ? enum_parse(kExpertPlacementNames, p.Scalar()) : std::nullopt;
+  if (named) {
+    r.placement = *named;
+  } else if (p.IsSequence()) {
+    r.placement = RoutingSpec::Placement::kExplicit;
+    for (const auto& text : t.str_list("expert_placement")) {
       auto v = parse_uint(text);
-      if (!v || *v >= E)
-        t.fail_at(key, "'" + text + "' is not an expert id below model.num_experts " + std::to_string(E));
-      out.push_back(*v);
+      if (!v || *v >= ep)
+        t.fail_at("expert_placement", "rank '" + text + "' is not below deployment.ep " + std::to_string(ep));
+      r.expert_rank.push_back(*v);
     }
-    return out;
-  };
-  r.zipf_exponent = t.number_or("zipf_exponent", 1.0);
-  if (!(r.zipf_exponent >= 0)) t.fail_at("zipf_exponent", quote(t.node("zipf_exponent")) + " must be zero or more");
-  r.redraw_per_layer = flag("redraw_per_layer", true);
-  r.dedup = flag("dedup", true);
-  if (r.model == RoutingSpec::Model::kHotspot) {
-    r.hot_experts = expert_list("hot_experts");
-    if (r.hot_experts.empty()) t.fail_at("hot_experts", "lists no experts");
-    if (std::set<std::uint64_t>(r.hot_experts.begin(), r.hot_experts.end()).size() != r.hot_experts.size())
-      t.fail_at("hot_experts", "lists an expert twice");
-    r.hot_share = t.number("hot_share");
-    if (!(r.hot_share > 0 && r.hot_share <= 1)) t.fail_at("hot_share", quote(t.node("hot_share")) + " is not in (0, 1]");
+    if (r.expert_rank.size() != E)
+      t.fail_at("expert_placement", "gives " + std::to_string(r.expert_rank.size()) + " ranks for " +
+                                        std::to_string(E) + " experts (model.num_experts)");
+  } else {
+    t.fail_at("expert_placement", quote(p) + " is not a placement (allowed: " + enum_allowed(kExpertPlacementNames) +
+                                      ", or a list of ranks, one per expert)");
   }
-  if (r.model == RoutingSpec::Model::kTrace) {
-    const std::string trace = t.str("trace");
-    const bool from_command_line = t.where("trace").rfind("--set", 0) == 0;
-    s.trace_path = (!trace.empty() && trace.front() == '/') || from_command_line ? trace : folder + trace;
+}
+
+// traffic.redundant_experts: a count, or a map expert -> extra ranks.
+void read_redundant_experts(const YamlMap& t, RoutingSpec& r, std::uint64_t E, std::uint64_t ep) {
+  YAML::Node red = t.node("redundant_experts");
+  if (!red.IsMap()) {
+    auto count = red.IsScalar() ? parse_uint(red.Scalar()) : std::nullopt;
+    if (!count) t.fail_at("redundant_experts", quote(red) + " is not a count of experts or a map expert: [ranks]");
+    r.redundant = *count;
+    if (r.redundant > E)
+      t.fail_at("redundant_experts",
+                std::to_string(r.redundant) + " is more than model.num_experts " + std::to_string(E));
+    return;
   }
-  if (t.has("expert_placement")) {
-    YAML::Node p = t.node("expert_placement");
-    if (p.IsScalar() && p.Scalar() == "contiguous") {
-      r.placement = RoutingSpec::Placement::kContiguous;
-    } else if (p.IsScalar() && p.Scalar() == "round_robin") {
-      r.placement = RoutingSpec::Placement::kRoundRobin;
-    } else if (p.IsSequence()) {
-      r.placement = RoutingSpec::Placement::kExplicit;
-      for (const auto& text : t.str_list("expert_placement")) {
-        auto v = parse_uint(text);
-        if (!v || *v >= ep)
-          t.fail_at("expert_placement", "rank '" + text + "' is not below deployment.ep " + std::to_string(ep));
-        r.expert_rank.push_back(*v);
-      }
-      if (r.expert_rank.size() != E)
-        t.fail_at("expert_placement", "gives " + std::to_string(r.expert_rank.size()) + " ranks for " +
-                                          std::to_string(E) + " experts (model.num_experts)");
-    } else {
-      t.fail_at("expert_placement",
-                quote(p) + " is not a placement (allowed: contiguous, round_robin, or a list of ranks, one per expert)");
+  YamlMap m = t.map("redundant_experts");
+  for (const auto& kv : red) {
+    const std::string e = kv.first.Scalar();
+    auto expert = parse_uint(e);
+    if (!expert || *expert >= E)
+      m.fail_at(e, "'" + e + "' is not an expert id below model.num_experts " + std::to_string(E));
+    if (!kv.second.IsSequence()) m.fail_at(e, "expected a list of ranks, got " + quote(kv.second));
+    std::vector<std::uint64_t> ranks;
+    for (const auto& item : kv.second) {
+      auto rank = item.IsScalar() ? parse_uint(item.Scalar()) : std::nullopt;
+      if (!rank || *rank >= ep)
+        m.fail_at(e, "rank " + quote(item) + " is not below deployment.ep " + std::to_string(ep));
+      const std::uint64_t primary = r.placement == RoutingSpec::Placement::kContiguous   ? *expert / (E / ep)
+                                    : r.placement == RoutingSpec::Placement::kRoundRobin ? *expert % ep
+                                                                                         : r.expert_rank[*expert];
+      if (*rank == primary || std::find(ranks.begin(), ranks.end(), *rank) != ranks.end())
+        m.fail_at(e, "rank " + quote(item) + " already holds expert " + e);
+      ranks.push_back(*rank);
     }
+    r.redundant_map[*expert] = ranks;
   }
-  if (t.has("redundant_experts")) {
-    YAML::Node red = t.node("redundant_experts");
-    if (red.IsMap()) {
-      YamlMap m = t.map("redundant_experts");
-      for (const auto& kv : red) {
-        const std::string e = kv.first.Scalar();
-        auto expert = parse_uint(e);
-        if (!expert || *expert >= E)
-          m.fail_at(e, "'" + e + "' is not an expert id below model.num_experts " + std::to_string(E));
-        if (!kv.second.IsSequence()) m.fail_at(e, "expected a list of ranks, got " + quote(kv.second));
-        std::vector<std::uint64_t> ranks;
-        for (const auto& item : kv.second) {
-          auto rank = item.IsScalar() ? parse_uint(item.Scalar()) : std::nullopt;
-          if (!rank || *rank >= ep) m.fail_at(e, "rank " + quote(item) + " is not below deployment.ep " + std::to_string(ep));
-          const std::uint64_t primary = r.placement == RoutingSpec::Placement::kContiguous   ? *expert / (E / ep)
-                                        : r.placement == RoutingSpec::Placement::kRoundRobin ? *expert % ep
-                                                                                             : r.expert_rank[*expert];
-          if (*rank == primary || std::find(ranks.begin(), ranks.end(), *rank) != ranks.end())
-            m.fail_at(e, "rank " + quote(item) + " already holds expert " + e);
-          ranks.push_back(*rank);
-        }
-        r.redundant_map[*expert] = ranks;
-      }
-    } else {
-      auto count = red.IsScalar() ? parse_uint(red.Scalar()) : std::nullopt;
-      if (!count) t.fail_at("redundant_experts", quote(red) + " is not a count of experts or a map expert: [ranks]");
-      r.redundant = *count;
-      if (r.redundant > E)
-        t.fail_at("redundant_experts", std::to_string(r.redundant) + " is more than model.num_experts " + std::to_string(E));
-    }
-  }
-  r.n_groups = t.positive_or("n_groups", 0);
-  r.topk_groups = t.positive_or("topk_groups", 0);
+}
+
+// "random, zipf, hotspot or trace": the routing models that draw experts.
+std::string drawing_models() {
+  std::vector<std::string> names;
+  for (const auto& [model, name] : kRoutingModelNames)
+    if (model != RoutingSpec::Model::kUniform) names.push_back(name);
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return out;
+}
+
+// Group- and node-limited routing, and what uniform shares cannot do.
+void read_limits(const YamlMap& t, Scenario& s) {
+  RoutingSpec& r = s.routing;
+  const std::uint64_t E = s.model.num_experts;
+  r.n_groups = t.positive_or("n_groups", r.n_groups);
+  r.topk_groups = t.positive_or("topk_groups", r.topk_groups);
   if ((r.n_groups == 0) != (r.topk_groups == 0))
     t.fail_at(r.n_groups ? "topk_groups" : "n_groups", "n_groups and topk_groups go together");
   if (r.n_groups) {
@@ -176,14 +318,48 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
     t.fail_at("routing", "sampled routing sends hidden_dim / moe_tp per token: model.hidden_dim " +
                              std::to_string(s.model.hidden_dim) + " is not a multiple of deployment.moe_tp " +
                              std::to_string(s.deployment.moe_tp));
-  r.max_nodes = t.positive_or("max_nodes", 0);
-  r.node_chips = t.positive_or("node_chips", 0);
-  r.node_level = t.str_or("node_level", "");
+  r.max_nodes = t.positive_or("max_nodes", r.max_nodes);
+  r.node_chips = t.positive_or("node_chips", r.node_chips);
+  r.node_level = t.str_or("node_level", r.node_level);
   s.where_traffic = t.where("node_level");
   if (r.node_chips && !r.node_level.empty()) t.fail_at("node_level", "give node_chips or node_level, not both");
   if (r.model == RoutingSpec::Model::kUniform && (r.n_groups || r.max_nodes || r.redundant || !r.redundant_map.empty()))
-    t.fail_at("routing", "uniform shares draw no experts: n_groups, max_nodes and redundant_experts need random, "
-                         "zipf, hotspot or trace routing");
+    t.fail_at("routing", "uniform shares draw no experts: n_groups, max_nodes and redundant_experts need " +
+                             drawing_models() + " routing");
+}
+
+void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
+  t.allow_only({"routing", "zipf_exponent", "hot_experts", "hot_share", "redraw_per_layer", "trace", "dedup",
+                "expert_placement", "redundant_experts", "n_groups", "topk_groups", "max_nodes", "node_chips",
+                "node_level"});
+  RoutingSpec& r = s.routing;
+  r.model = t.enum_or("routing", kRoutingModelNames, r.model, "a routing model");
+  const std::uint64_t E = s.model.num_experts, ep = s.deployment.ep;
+  if (r.model != RoutingSpec::Model::kUniform && E == 0)
+    t.fail_at("routing", "'" + routing_model_name(r.model) + "' routing needs model.num_experts");
+  r.zipf_exponent = t.number_or("zipf_exponent", r.zipf_exponent);
+  if (!(r.zipf_exponent >= 0)) t.fail_at("zipf_exponent", quote(t.node("zipf_exponent")) + " must be zero or more");
+  r.redraw_per_layer = flag(t, "redraw_per_layer", r.redraw_per_layer);
+  r.dedup = flag(t, "dedup", r.dedup);
+  if (r.model == RoutingSpec::Model::kHotspot) read_hotspot(t, r, E);
+  if (r.model == RoutingSpec::Model::kTrace) s.trace_path = resolve(t.str("trace"), t.where("trace"), folder);
+  if (t.has("expert_placement")) read_expert_placement(t, r, E, ep);
+  if (t.has("redundant_experts")) read_redundant_experts(t, r, E, ep);
+  read_limits(t, s);
+}
+
+// The platform file, loaded, with the scenario's comm_params over its own.
+void read_platform(const YamlMap& root, Scenario& s, const std::string& folder) {
+  const std::string platform = root.str("platform");
+  s.where_platform = root.where("platform");
+  s.platform_path = resolve(platform, s.where_platform, folder);
+  try {
+    s.platform = load_platform_spec(s.platform_path);
+  } catch (const InputError& err) {
+    // Say which scenario key led to the platform that failed to load.
+    throw InputError(std::string(err.what()) + " (platform of " + s.where_platform + ")");
+  }
+  if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, s.platform.comm);
 }
 
 }  // namespace
@@ -198,154 +374,22 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   s.path = path;
   std::string base = path.substr(path.find_last_of('/') + 1);
   s.name = root.str_or("name", base.substr(0, base.find_last_of('.')));
-
-  YamlMap model = root.map("model");
-  model.allow_only({"name", "hidden_dim", "num_experts", "topk", "moe_layers", "shared_experts"});
-  s.model.name = model.str_or("name", "");
-  s.model.hidden_dim = model.positive("hidden_dim");
-  s.model.num_experts = model.positive_or("num_experts", 0);
-  s.model.topk = model.positive("topk");
-  s.model.moe_layers = model.positive_or("moe_layers", 1);
-  s.model.shared_experts = static_cast<std::uint64_t>(model.non_negative_or("shared_experts", 0));
-  if (s.model.num_experts != 0 && s.model.topk > s.model.num_experts)
-    model.fail_at("topk", std::to_string(s.model.topk) + " is more than the " +
-                              std::to_string(s.model.num_experts) + " experts of model.num_experts");
-
-  YamlMap dep = root.map("deployment");
-  dep.allow_only({"global_batch", "tokens_per_chip", "seq_len", "ep", "moe_tp", "placement", "groups",
-                  "group_placement"});
-  s.deployment.seq_len = dep.positive_or("seq_len", 1);
-  s.deployment.ep = dep.positive("ep");
-  // The batch, or the tokens each EP rank holds (global_batch x seq_len / ep).
-  // When the file gives one and --set the other, --set wins.
-  bool by_tokens = dep.has("tokens_per_chip");
-  if (by_tokens && dep.has("global_batch")) {
-    const bool tokens_set = root.doc().overridden("deployment.tokens_per_chip");
-    if (tokens_set == root.doc().overridden("deployment.global_batch"))
-      dep.fail_at("tokens_per_chip", "give deployment.global_batch or deployment.tokens_per_chip, not both");
-    by_tokens = tokens_set;
-  }
-  if (by_tokens) {
-    const std::uint64_t per_chip = dep.positive("tokens_per_chip");
-    if (per_chip > (1ull << 40) / s.deployment.ep)
-      dep.fail_at("tokens_per_chip", "tokens_per_chip x ep is more than 2^40 tokens");
-    if (per_chip * s.deployment.ep % s.deployment.seq_len != 0)
-      dep.fail_at("tokens_per_chip", std::to_string(per_chip) + " x ep " + std::to_string(s.deployment.ep) +
-                                         " tokens is not a whole number of sequences of seq_len " +
-                                         std::to_string(s.deployment.seq_len));
-    s.deployment.global_batch = per_chip * s.deployment.ep / s.deployment.seq_len;
-  } else {
-    s.deployment.global_batch = dep.positive("global_batch");
-  }
-  s.deployment.moe_tp = dep.positive_or("moe_tp", 1);
-  s.where_group = dep.where("ep");
-  // Sizes beyond these overflow the byte model or describe no real machine.
-  if (s.model.hidden_dim > (1ull << 32)) model.fail_at("hidden_dim", "is more than 2^32");
-  if (s.deployment.global_batch > (1ull << 40) / s.deployment.seq_len)
-    dep.fail_at("global_batch", "global_batch x seq_len is more than 2^40 tokens");
-  if (s.model.topk > (1ull << 16)) model.fail_at("topk", "is more than 65536");
-  if (s.deployment.ep > (1ull << 24) / s.deployment.moe_tp)
-    dep.fail_at("ep", "ep x moe_tp is more than 2^24 chips");
-  if (s.model.num_experts != 0 && s.model.num_experts % s.deployment.ep != 0)
-    dep.fail_at("ep", std::to_string(s.deployment.ep) + " does not divide the " +
-                          std::to_string(s.model.num_experts) + " experts of model.num_experts");
-  if (s.deployment.moe_tp > s.model.hidden_dim)
-    dep.fail_at("moe_tp", std::to_string(s.deployment.moe_tp) + " is larger than model.hidden_dim " +
-                              std::to_string(s.model.hidden_dim));
-  if (dep.has("placement")) {
-    s.deployment.placement = dep.str_list("placement");
-    s.where_placement = dep.where("placement");
-    std::set<std::string> seen;
-    for (const auto& h : s.deployment.placement)
-      if (!seen.insert(h).second) dep.fail_at("placement", "host '" + h + "' is listed twice");
-    if (s.deployment.placement.size() != s.group_chips())
-      dep.fail_at("placement", "lists " + std::to_string(s.deployment.placement.size()) +
-                                   " hosts, but the group has ep x moe_tp = " +
-                                   std::to_string(s.group_chips()) + " chips");
-  }
-
-  s.deployment.groups = dep.positive_or("groups", 1);
-  if (s.deployment.groups > (1ull << 24)) dep.fail_at("groups", "is more than 2^24");
-  if (s.deployment.groups > 1) s.where_group = dep.where("groups");
-  if (dep.has("group_placement")) s.where_placement = dep.where("group_placement");
-  if (dep.has("group_placement")) {
-    YAML::Node gp = dep.node("group_placement");
-    if (gp.IsScalar() && gp.Scalar() == "contiguous") {
-      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kContiguous;
-    } else if (gp.IsScalar() && gp.Scalar() == "strided") {
-      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kStrided;
-    } else if (gp.IsSequence()) {
-      s.deployment.group_placement = DeploymentSpec::GroupPlacement::kExplicit;
-      for (const auto& g : gp) {
-        if (!g.IsSequence()) dep.fail_at("group_placement", "expected a list of host lists, got an item " + quote(g));
-        std::vector<std::string> hosts;
-        for (const auto& h : g) hosts.push_back(h.Scalar());
-        if (hosts.size() != s.group_chips())
-          dep.fail_at("group_placement", "a group lists " + std::to_string(hosts.size()) +
-                                             " hosts, but ep x moe_tp = " + std::to_string(s.group_chips()));
-        s.deployment.group_hosts.push_back(hosts);
-      }
-      if (dep.has("groups") && s.deployment.group_hosts.size() != s.deployment.groups)
-        dep.fail_at("group_placement", "lists " + std::to_string(s.deployment.group_hosts.size()) +
-                                           " groups, but deployment.groups is " + std::to_string(s.deployment.groups));
-      s.deployment.groups = s.deployment.group_hosts.size();
-      if (s.deployment.groups == 0) dep.fail_at("group_placement", "lists no groups");
-    } else {
-      dep.fail_at("group_placement", quote(gp) + " is not a group placement (allowed: contiguous, strided, "
-                                                  "or a list of host lists)");
-    }
-  }
-  if (!s.deployment.placement.empty() && s.deployment.groups > 1)
-    dep.fail_at("placement", "gives one group's hosts, but deployment.groups is " +
-                                 std::to_string(s.deployment.groups) + " (use deployment.group_placement)");
-
+  const YamlMap model = root.map("model");
+  read_model(model, s.model);
+  read_deployment(model, root.map("deployment"), s);
   s.precision = read_precision(root);
-  s.expert_time_us = root.non_negative_or("expert_time_us", 0);
-
+  s.expert_time_us = root.non_negative_or("expert_time_us", s.expert_time_us);
   s.engine = root.enum_or("engine", kEngineNames, s.engine, "an engine");
-
   s.where_simgrid = root.where("simgrid");
-  if (auto sg = root.map_if("simgrid")) {
-    sg->allow_only({"network_model", "fidelity", "ptask_max_links", "link_load", "cfg"});
-    s.simgrid.link_load = sg->boolean_or("link_load", s.simgrid.link_load);
-    s.simgrid.ptask_max_links = sg->positive_or("ptask_max_links", s.simgrid.ptask_max_links);
-    s.simgrid.fidelity = sg->enum_or("fidelity", kFidelityNames, s.simgrid.fidelity, "a fidelity");
-    s.simgrid.network_model = sg->str_or("network_model", s.simgrid.network_model);
-    // Constant has no links, ns-3 is not in Debian's build: neither can replay a platform.
-    static const std::set<std::string> models = {"CM02", "LV08", "SMPI", "IB"};
-    if (!models.count(s.simgrid.network_model))
-      sg->fail_at("network_model", "'" + s.simgrid.network_model +
-                                       "' is not a SimGrid network model (allowed: CM02, LV08, SMPI, IB)");
-    if (sg->has("cfg")) {
-      s.simgrid.cfg = sg->str_list("cfg");
-      for (const auto& c : s.simgrid.cfg)
-        if (c.find(':') == std::string::npos || c.front() == ':')
-          sg->fail_at("cfg", "'" + c + "' is not a SimGrid option of the form name:value");
-    }
-  }
-
+  if (auto sg = root.map_if("simgrid")) read_simgrid(*sg, s.simgrid);
   if (root.has("seed")) {
     auto seed = root.node("seed").IsScalar() ? parse_uint(root.node("seed").Scalar()) : std::nullopt;
     if (!seed) root.fail_at("seed", quote(root.node("seed")) + " is not a non-negative integer of at most 18 digits");
     s.seed = *seed;
   }
-  s.samples = root.positive_or("samples", 1);
+  s.samples = root.positive_or("samples", s.samples);
   if (auto t = root.map_if("traffic")) read_traffic(*t, s, folder_of(path));
-
-  const std::string platform = root.str("platform");
-  s.where_platform = root.where("platform");
-  // Relative to the scenario's folder; a path given on the command line is
-  // relative to where moesim runs.
-  const bool from_command_line = s.where_platform.rfind("--set", 0) == 0;
-  s.platform_path = (!platform.empty() && platform.front() == '/') || from_command_line ? platform
-                                                                                       : folder_of(path) + platform;
-  try {
-    s.platform = load_platform_spec(s.platform_path);
-  } catch (const InputError& err) {
-    // Say which scenario key led to the platform that failed to load.
-    throw InputError(std::string(err.what()) + " (platform of " + s.where_platform + ")");
-  }
-  if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, s.platform.comm);
+  read_platform(root, s, folder_of(path));
   return s;
 }
 

@@ -39,15 +39,6 @@ TrafficMatrix allgather_matrix(std::size_t n, std::size_t moe_tp, std::uint64_t 
   return m;
 }
 
-std::string phase_name(PhaseKind k) {
-  switch (k) {
-    case PhaseKind::kDispatch: return "dispatch";
-    case PhaseKind::kCombine: return "combine";
-    case PhaseKind::kAllgather: return "allgather";
-  }
-  return "?";
-}
-
 Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group,
                  std::uint32_t group_id) {
   assert(group.size() == m.n);

@@ -10,12 +10,21 @@
 #include <map>
 #include <sstream>
 
+#include "moesim/enum_table.hpp"
 #include "moesim/error.hpp"
 #include "util/natural_sort.hpp"
 #include "util/units.hpp"
 
 namespace moesim {
 namespace {
+
+// A node's `kind` attribute; a node without one is a chip.
+enum class NodeKind { kChip, kSwitch };
+constexpr EnumTable<NodeKind, 2> kNodeKindNames{{{NodeKind::kChip, "chip"}, {NodeKind::kSwitch, "switch"}}};
+// An edge's `kind` attribute; an edge without one is a link. Member edges
+// (tiers' direct uplinks) are written for pictures, never read.
+enum class EdgeKind { kLink, kMember };
+constexpr EnumTable<EdgeKind, 2> kEdgeKindNames{{{EdgeKind::kLink, "link"}, {EdgeKind::kMember, "member"}}};
 
 struct VertexProps {
   std::string name, kind, label, shape, pos;
@@ -42,17 +51,19 @@ NetGraph to_net_graph(const IoGraph& g, const std::string& path) {
   NetGraph out;
   std::vector<std::size_t> node_of(boost::num_vertices(g));
   std::vector<std::size_t> switches;
+  std::vector<char> is_chip(boost::num_vertices(g), 0);
   std::map<std::string, std::size_t> seen;
   for (std::size_t v = 0; v < boost::num_vertices(g); ++v) {
     const VertexProps& p = g[v];
     if (!seen.emplace(p.name, v).second) fail(path, "node " + p.name, "appears twice");
-    if (p.kind.empty() || p.kind == "chip") {
+    const auto kind = p.kind.empty() ? std::optional<NodeKind>(NodeKind::kChip) : enum_parse(kNodeKindNames, p.kind);
+    if (!kind) fail(path, "node " + p.name + ": kind", not_one_of(kNodeKindNames, p.kind, "a node kind"));
+    if (*kind == NodeKind::kChip) {
+      is_chip[v] = 1;
       node_of[v] = out.chips.size();
       out.chips.push_back(p.name);
-    } else if (p.kind == "switch") {
-      switches.push_back(v);
     } else {
-      fail(path, "node " + p.name + ": kind", "'" + p.kind + "' is not a node kind (allowed: chip, switch)");
+      switches.push_back(v);
     }
   }
   // Chips in natural order of their names, as SimGrid XML hosts are.
@@ -68,7 +79,7 @@ NetGraph to_net_graph(const IoGraph& g, const std::string& path) {
   }
   out.chips = std::move(sorted);
   for (std::size_t v = 0; v < boost::num_vertices(g); ++v)
-    if (g[v].kind.empty() || g[v].kind == "chip") node_of[v] = rank[node_of[v]];
+    if (is_chip[v]) node_of[v] = rank[node_of[v]];
   for (std::size_t v : switches) node_of[v] = out.add_switch(g[v].name);
   if (out.chips.empty()) fail(path, "", "no chips (nodes of kind chip, the default)");
   std::map<std::string, int> names;
@@ -76,10 +87,13 @@ NetGraph to_net_graph(const IoGraph& g, const std::string& path) {
     const EdgeProps& p = g[*it];
     const std::size_t a = boost::source(*it, g), b = boost::target(*it, g);
     const std::string what = "edge " + g[a].name + " -- " + g[b].name;
-    if (p.kind == "member")
+    const auto kind = enum_parse(kEdgeKindNames, p.kind);
+    if (kind == EdgeKind::kMember)
       fail(path, what, "a member edge (tiers' direct uplink) has no link to simulate; moesim reads those from its "
                        "tiers YAML only");
-    if (!p.kind.empty()) fail(path, what + ": kind", "'" + p.kind + "' is not an edge kind (allowed: link)");
+    if (!p.kind.empty())
+      fail(path, what + ": kind",
+           "'" + p.kind + "' is not an edge kind (allowed: " + enum_name(kEdgeKindNames, EdgeKind::kLink) + ")");
     if (p.bandwidth.empty()) fail(path, what + ": bandwidth", "missing (a bandwidth such as '50GBps')");
     auto bw = parse_bandwidth_Bps(p.bandwidth);
     if (!bw || !(*bw > 0))
@@ -107,24 +121,25 @@ std::string read_text(const std::string& path) {
 IoGraph io_graph(const Topology& t) {
   IoGraph g;
   std::map<std::string, std::size_t> vertex;
-  auto add = [&](const std::string& name, const char* kind) {
-    const std::size_t v = boost::add_vertex(VertexProps{name, kind, "", "", ""}, g);
+  auto add = [&](const std::string& name, NodeKind kind) {
+    const std::size_t v = boost::add_vertex(VertexProps{name, enum_name(kNodeKindNames, kind), "", "", ""}, g);
     vertex.emplace(name, v);
   };
-  for (const auto& c : t.chips) add(c, "chip");
-  for (const auto& s : t.switches) add(s, "switch");
+  for (const auto& c : t.chips) add(c, NodeKind::kChip);
+  for (const auto& s : t.switches) add(s, NodeKind::kSwitch);
   for (const Link& l : t.links) {
     if (l.from.empty() || l.to.empty()) continue;  // a link no route uses
     if (!l.duplex.empty() && !l.up) continue;
     for (const std::string& end : {l.from, l.to})
-      if (!vertex.count(end)) add(end, "switch");
+      if (!vertex.count(end)) add(end, NodeKind::kSwitch);
     boost::add_edge(vertex.at(l.from), vertex.at(l.to),
                     EdgeProps{l.duplex.empty() ? l.name : l.duplex, format_bandwidth(l.bandwidth_Bps),
                               format_time(l.latency_s), l.link_class, "", "", ""},
                     g);
   }
   for (const auto& [member, group] : t.members)
-    boost::add_edge(vertex.at(member), vertex.at(group), EdgeProps{"", "", "", "", "member", "", ""}, g);
+    boost::add_edge(vertex.at(member), vertex.at(group),
+                    EdgeProps{"", "", "", "", enum_name(kEdgeKindNames, EdgeKind::kMember), "", ""}, g);
   return g;
 }
 
@@ -189,12 +204,12 @@ std::string picture_dot(const Topology& t) {
   IoGraph g = io_graph(t);
   for (auto [it, end] = boost::vertices(g); it != end; ++it) {
     VertexProps& p = g[*it];
-    p.shape = p.kind == "chip" ? "box" : "ellipse";
+    p.shape = p.kind == enum_name(kNodeKindNames, NodeKind::kChip) ? "box" : "ellipse";
     p.label = p.name;
   }
   for (auto [it, end] = boost::edges(g); it != end; ++it) {
     EdgeProps& p = g[*it];
-    if (p.kind == "member") {
+    if (p.kind == enum_name(kEdgeKindNames, EdgeKind::kMember)) {
       p.style = "dashed";
     } else {
       auto bw = parse_bandwidth_Bps(p.bandwidth);

@@ -18,6 +18,16 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// The generators a platform YAML's topology.kind names; a mesh and a ring are tori.
+enum class TopologyKind { kTorus, kMesh, kRing, kTiers, kGpuCluster, kFatTree, kDragonfly };
+constexpr EnumTable<TopologyKind, 7> kTopologyKindNames{{{TopologyKind::kTorus, "torus"},
+                                                         {TopologyKind::kMesh, "mesh"},
+                                                         {TopologyKind::kRing, "ring"},
+                                                         {TopologyKind::kTiers, "tiers"},
+                                                         {TopologyKind::kGpuCluster, "gpu_cluster"},
+                                                         {TopologyKind::kFatTree, "fat_tree"},
+                                                         {TopologyKind::kDragonfly, "dragonfly"}}};
+
 std::string stem(const std::string& path) {
   std::string base = path.substr(path.find_last_of('/') + 1);
   auto dot = base.find_last_of('.');
@@ -51,24 +61,18 @@ TorusSpec read_torus(const YamlMap& topo) {
   per_dim("bandwidth", true, spec.bandwidth_Bps, spec.dim_bandwidth_Bps);
   per_dim("latency", false, spec.latency_s, spec.dim_latency_s);
   spec.wraparound = topo.boolean_or("wraparound", true);
-  const std::string antipodal = topo.str_or("antipodal", "positive");
-  if (antipodal == "split")
-    spec.antipodal = TorusSpec::Antipodal::kSplit;
-  else if (antipodal != "positive")
-    topo.fail_at("antipodal", "'" + antipodal + "' is not an antipodal routing (allowed: positive, split)");
+  spec.antipodal = topo.enum_or("antipodal", kAntipodalNames, spec.antipodal, "an antipodal routing");
   spec.twisted = topo.boolean_or("twisted", false);
   if (spec.twisted && !twistable(spec.dims))
     topo.fail_at("twisted", "a twisted torus needs dimensions n and 2n (n x n x 2n, n x 2n x 2n, n x 2n), got " +
                                 quote(topo.node("dims")));
   if (spec.twisted && !spec.wraparound) topo.fail_at("twisted", "a mesh has no wraparound links to twist");
-  const std::string routing = topo.str_or("routing", spec.twisted ? "shortest_path" : "dimension_order");
-  if (routing == "shortest_path")
-    spec.routing = TorusSpec::Routing::kShortestPath;
-  else if (routing != "dimension_order")
-    topo.fail_at("routing", "'" + routing + "' is not a torus routing (allowed: dimension_order, shortest_path)");
-  else if (spec.twisted)
+  // A twisted torus has no dimension order: it routes by shortest paths unless told otherwise.
+  spec.routing = topo.enum_or("routing", kTorusRoutingNames,
+                              spec.twisted ? TorusSpec::Routing::kShortestPath : spec.routing, "a torus routing");
+  if (spec.twisted && spec.routing == TorusSpec::Routing::kDimensionOrder)
     topo.fail_at("routing", "dimension order is not defined on a twisted torus (use shortest_path)");
-  if (spec.routing == TorusSpec::Routing::kShortestPath && antipodal != "positive")
+  if (spec.routing == TorusSpec::Routing::kShortestPath && spec.antipodal != TorusSpec::Antipodal::kPositive)
     topo.fail_at("antipodal", "applies to dimension-order routing only");
   return spec;
 }
@@ -79,6 +83,22 @@ void read_link(const YamlMap& parent, const char* key, double& bw, double& lat) 
   m.allow_only({"bandwidth", "latency"});
   bw = m.bandwidth_Bps("bandwidth");
   lat = m.time_s_or("latency", 0);
+}
+
+GpuClusterSpec read_gpu_cluster(const YamlMap& topo) {
+  topo.allow_only({"kind", "nodes", "gpus_per_node", "nvlink", "nic"});
+  GpuClusterSpec spec;
+  spec.nodes = topo.positive("nodes");
+  spec.gpus = topo.positive("gpus_per_node");
+  YamlMap nvlink = topo.map("nvlink"), nic = topo.map("nic");
+  nvlink.allow_only({"bandwidth", "latency"});
+  nic.allow_only({"bandwidth", "latency"});
+  spec.nvlink_Bps = nvlink.bandwidth_Bps("bandwidth");
+  spec.nvlink_latency_s = nvlink.time_s_or("latency", 0);
+  spec.nic_Bps = nic.bandwidth_Bps("bandwidth");
+  spec.nic_latency_s = nic.time_s_or("latency", 0);
+  if (spec.nodes * spec.gpus > 65536) topo.fail_at("nodes", "nodes x gpus_per_node is more than 65536 chips");
+  return spec;
 }
 
 FatTreeSpec read_fat_tree(const YamlMap& topo) {
@@ -158,20 +178,8 @@ TiersSpec read_tiers(const YamlMap& topo) {
     level.name = lv.str("name");
     level.link_class = lv.str_or("link_class", "");
     level.count = lv.positive("count");
-    const std::string fabric = lv.str_or("fabric", "full_mesh");
-    if (fabric == "full_mesh")
-      level.fabric = TierLevel::Fabric::kFullMesh;
-    else if (fabric == "switch")
-      level.fabric = TierLevel::Fabric::kSwitch;
-    else
-      lv.fail_at("fabric", "'" + fabric + "' is not a fabric (allowed: full_mesh, switch)");
-    const std::string uplink = lv.str_or("uplink", "direct");
-    if (uplink == "direct")
-      level.uplink = TierLevel::Uplink::kDirect;
-    else if (uplink == "gateway")
-      level.uplink = TierLevel::Uplink::kGateway;
-    else
-      lv.fail_at("uplink", "'" + uplink + "' is not an uplink (allowed: direct, gateway)");
+    level.fabric = lv.enum_or("fabric", kTierFabricNames, level.fabric, "a fabric");
+    level.uplink = lv.enum_or("uplink", kTierUplinkNames, level.uplink, "an uplink");
     if (level.count > 1 || lv.has("bandwidth")) level.bandwidth_Bps = lv.bandwidth_Bps("bandwidth");
     level.latency_s = lv.time_s_or("latency", 0);
     if (lv.has("switch_ports")) {
@@ -231,37 +239,32 @@ PlatformSpec load_platform_spec(const std::string& path) {
   root.allow_only({"name", "description", "topology", "comm_params", "calibration"});
   spec.name = root.str_or("name", stem(path));
   YamlMap topo = root.map("topology");
-  const std::string kind = topo.str("kind");
-  if (kind == "torus" || kind == "mesh" || kind == "ring") {
-    spec.kind = PlatformSpec::Kind::kTorus;
-    spec.torus = read_torus(topo);
-    if (kind == "mesh") spec.torus.wraparound = false;
-    if (kind == "ring" && spec.torus.dims.size() != 1)
-      topo.fail_at("dims", "a ring has one dimension, got " + std::to_string(spec.torus.dims.size()));
-  } else if (kind == "gpu_cluster") {
-    spec.kind = PlatformSpec::Kind::kGpuCluster;
-    topo.allow_only({"kind", "nodes", "gpus_per_node", "nvlink", "nic"});
-    spec.gpu.nodes = topo.positive("nodes");
-    spec.gpu.gpus = topo.positive("gpus_per_node");
-    YamlMap nvlink = topo.map("nvlink"), nic = topo.map("nic");
-    nvlink.allow_only({"bandwidth", "latency"});
-    nic.allow_only({"bandwidth", "latency"});
-    spec.gpu.nvlink_Bps = nvlink.bandwidth_Bps("bandwidth");
-    spec.gpu.nvlink_latency_s = nvlink.time_s_or("latency", 0);
-    spec.gpu.nic_Bps = nic.bandwidth_Bps("bandwidth");
-    spec.gpu.nic_latency_s = nic.time_s_or("latency", 0);
-    if (spec.gpu.nodes * spec.gpu.gpus > 65536) topo.fail_at("nodes", "nodes x gpus_per_node is more than 65536 chips");
-  } else if (kind == "fat_tree") {
-    spec.kind = PlatformSpec::Kind::kFatTree;
-    spec.fat_tree = read_fat_tree(topo);
-  } else if (kind == "dragonfly") {
-    spec.kind = PlatformSpec::Kind::kDragonfly;
-    spec.dragonfly = read_dragonfly(topo);
-  } else if (kind == "tiers") {
-    spec.kind = PlatformSpec::Kind::kTiers;
-    spec.tiers = read_tiers(topo);
-  } else {
-    topo.fail_at("kind", "'" + kind + "' is not a topology kind (allowed: torus, mesh, ring, tiers, gpu_cluster, fat_tree, dragonfly)");
+  switch (const TopologyKind kind = topo.enum_value("kind", kTopologyKindNames, "a topology kind")) {
+    case TopologyKind::kTorus:
+    case TopologyKind::kMesh:
+    case TopologyKind::kRing:
+      spec.kind = PlatformSpec::Kind::kTorus;
+      spec.torus = read_torus(topo);
+      if (kind == TopologyKind::kMesh) spec.torus.wraparound = false;
+      if (kind == TopologyKind::kRing && spec.torus.dims.size() != 1)
+        topo.fail_at("dims", "a ring has one dimension, got " + std::to_string(spec.torus.dims.size()));
+      break;
+    case TopologyKind::kGpuCluster:
+      spec.kind = PlatformSpec::Kind::kGpuCluster;
+      spec.gpu = read_gpu_cluster(topo);
+      break;
+    case TopologyKind::kFatTree:
+      spec.kind = PlatformSpec::Kind::kFatTree;
+      spec.fat_tree = read_fat_tree(topo);
+      break;
+    case TopologyKind::kDragonfly:
+      spec.kind = PlatformSpec::Kind::kDragonfly;
+      spec.dragonfly = read_dragonfly(topo);
+      break;
+    case TopologyKind::kTiers:
+      spec.kind = PlatformSpec::Kind::kTiers;
+      spec.tiers = read_tiers(topo);
+      break;
   }
   if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, spec.comm);
   if (auto cal = root.map_if("calibration")) {

@@ -24,12 +24,18 @@ YamlMap only_entry(const YamlMap& parent, const std::string& key) {
   return YamlMap(parent.doc(), list[0], parent.key_path(key + "[0]"));
 }
 
+// Tier6's connection types: the links of each level.
+enum class Connection { kC2c, kB2b, kR2r, kP2p };
+constexpr EnumTable<Connection, 4> kConnectionNames{
+    {{Connection::kC2c, "c2c"}, {Connection::kB2b, "b2b"}, {Connection::kR2r, "r2r"}, {Connection::kP2p, "p2p"}}};
+
 struct Level {
+  Connection connection;   // Tier6's connection type at that level
   const char* name;        // moesim's level name
-  const char* link_class;  // Tier6's connection type at that level
   const char* path_part;   // the component in connection paths ("board" of board_3)
   const char* switch_key;  // switch_config entry
   std::uint64_t count = 1;
+  std::string link_class() const { return enum_name(kConnectionNames, connection); }
 };
 
 // "pod_0/rack_1/board_2/chip_3" -> {0, 1, 2, 3}; nullopt if malformed.
@@ -61,10 +67,10 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
   YamlMap root(doc, doc.root(), "");
   // Levels bottom up: chips of a board (c2c), boards of a rack (b2b), racks of
   // a pod (r2r), pods (p2p).
-  Level levels[] = {{"board", "c2c", "chip", "inter_chip"},
-                    {"rack", "b2b", "board", "inter_board"},
-                    {"pod", "r2r", "rack", "inter_rack"},
-                    {"cluster", "p2p", "pod", "inter_pod"}};
+  Level levels[] = {{Connection::kC2c, "board", "chip", "inter_chip"},
+                    {Connection::kB2b, "rack", "board", "inter_board"},
+                    {Connection::kR2r, "pod", "rack", "inter_rack"},
+                    {Connection::kP2p, "cluster", "pod", "inter_pod"}};
   YamlMap pods = only_entry(root, "pods");
   levels[3].count = pods.positive_or("count", 1);
   YamlMap racks = only_entry(pods, "racks");
@@ -94,11 +100,10 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
   if (conns.IsDefined() && !conns.IsSequence()) root.fail_at("connections", "expected a list of connections");
   for (std::size_t i = 0; conns.IsDefined() && i < conns.size(); ++i) {
     YamlMap c(doc, conns[i], "connections[" + std::to_string(i) + "]");
-    const std::string type = c.str("type");
-    int level = -1;
-    for (int l = 0; l < 4; ++l)
-      if (type == levels[l].link_class) level = l;
-    if (level < 0) c.fail_at("type", "'" + type + "' is not a connection type (allowed: c2c, b2b, r2r, p2p)");
+    const Connection connection = c.enum_value("type", kConnectionNames, "a connection type");
+    const std::string type = enum_name(kConnectionNames, connection);
+    int level = 0;
+    while (levels[level].connection != connection) ++level;
     auto a = parse_path(c.str("source")), b = parse_path(c.str("target"));
     const std::size_t depth = 4 - static_cast<std::size_t>(level);  // path components of the members
     static const char* kExample[] = {"pod_0/rack_0/board_0/chip_1", "pod_0/rack_0/board_1", "pod_0/rack_1", "pod_1"};
@@ -128,7 +133,7 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
     const Level& lv = levels[l];
     TierLevel t;
     t.name = lv.name;
-    t.link_class = lv.link_class;
+    t.link_class = lv.link_class();
     t.count = lv.count;
     t.uplink = TierLevel::Uplink::kDirect;
     // Fabric: a switch if switch_config enables one at this level; else the
@@ -138,7 +143,7 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
     if (switches) {
       if (auto sw = switches->map_if(lv.switch_key)) switched = sw->boolean_or("enabled", false);
     }
-    const auto& groups = pairs[lv.link_class];
+    const auto& groups = pairs[lv.link_class()];
     if (switched) {
       t.fabric = TierLevel::Fabric::kSwitch;
       // The port count of the first switch type Tier6 lists.
@@ -153,21 +158,21 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
       for (int up = l + 1; up < 4; ++up) group_count *= levels[up].count;
       const std::size_t want = t.count * (t.count - 1) / 2;
       if (groups.size() != group_count)
-        root.fail_at("connections", std::string("has ") + lv.link_class + " links in " +
+        root.fail_at("connections", "has " + lv.link_class() + " links in " +
                                         std::to_string(groups.size()) + " of the " + std::to_string(group_count) +
                                         " " + lv.name + "s; moesim imports levels that are alike");
       for (const auto& [group, members] : groups)
         if (members.size() != want)
-          root.fail_at("connections", std::string("the ") + lv.link_class + " links of " + lv.name + " " + group +
+          root.fail_at("connections", "the " + lv.link_class() + " links of " + lv.name + " " + group +
                                           " join " + std::to_string(members.size()) + " of its " +
                                           std::to_string(want) +
                                           " pairs; moesim imports full meshes (or a switch, from switch_config)");
     }
     if (t.count > 1) {
-      if (!links || !links->has(lv.link_class))
-        interconnect.fail_at("links", std::string("missing ") + lv.link_class + " (the " + lv.name +
+      if (!links || !links->has(lv.link_class()))
+        interconnect.fail_at("links", "missing " + lv.link_class() + " (the " + lv.name +
                                           "'s links: bandwidth_gbps and latency_us)");
-      YamlMap link = links->map(lv.link_class);
+      YamlMap link = links->map(lv.link_class());
       const double gbps = link.number("bandwidth_gbps");
       if (!(gbps > 0)) link.fail_at("bandwidth_gbps", "must be positive, got " + quote(link.node("bandwidth_gbps")));
       t.bandwidth_Bps = gbps * 1e9;

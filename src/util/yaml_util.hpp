@@ -71,11 +71,14 @@ class YamlMap {
   std::vector<std::uint64_t> positive_list(const std::string& key) const;
   // One of the table's names; `what` names the kind in the error ("an engine").
   template <typename E, std::size_t N>
-  E enum_or(const std::string& key, const EnumTable<E, N>& table, E fallback, const std::string& what) const {
-    if (!has(key)) return fallback;
+  E enum_value(const std::string& key, const EnumTable<E, N>& table, const std::string& what) const {
     const std::string text = str(key);
     if (auto value = enum_parse(table, text)) return *value;
     fail_at(key, not_one_of(table, text, what));
+  }
+  template <typename E, std::size_t N>
+  E enum_or(const std::string& key, const EnumTable<E, N>& table, E fallback, const std::string& what) const {
+    return has(key) ? enum_value(key, table, what) : fallback;
   }
 
   YamlMap map(const std::string& key) const;
