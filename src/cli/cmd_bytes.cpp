@@ -20,12 +20,12 @@ struct BytesOptions {
 // The precision mode, with either dtype overridden ("custom").
 Precision precision_of(const BytesOptions& o) {
   auto p = precision_by_name(o.precision);
-  if (!p) fail("--precision", "", "'" + o.precision + "' is not a precision (allowed: W8A8, W16A16)");
+  if (!p) fail("--precision", "", not_one_of(kPrecisionNames, o.precision, "a precision"));
   for (auto [text, slot, flag] : {std::tuple{&o.dispatch_dtype, &p->dispatch, "--dispatch-dtype"},
                                   std::tuple{&o.combine_dtype, &p->combine, "--combine-dtype"}}) {
     if (text->empty()) continue;
     auto t = parse_dtype(*text);
-    if (!t) fail(flag, "", "'" + *text + "' is not a dtype (allowed: fp8, int8, bf16, fp16, fp32)");
+    if (!t) fail(flag, "", not_one_of(kDTypeNames, *text, "a dtype"));
     *slot = *t;
     p->name = "custom";
   }
