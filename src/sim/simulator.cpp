@@ -1,5 +1,7 @@
-// The only code that includes SimGrid: platform building and loading, and the
-// replay of one actor per chip with mailbox comms (SimGrid 3.32 S4U API).
+// The only code that includes SimGrid (3.32, S4U API): platform loading
+// (load_xml) and building (build), and the replay: one actor per chip with
+// mailbox comms (FlowReplay), or one driver actor starting parallel tasks
+// (PtaskReplay).
 #include "moesim/simulator.hpp"
 
 #include "moesim/graph.hpp"
