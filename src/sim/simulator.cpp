@@ -1,5 +1,7 @@
-// The only code that includes SimGrid: platform building and loading, and the
-// replay of one actor per chip with mailbox comms (SimGrid 3.32 S4U API).
+// The only code that includes SimGrid (3.32, S4U API): platform loading
+// (load_xml) and building (build), and the replay: one actor per chip with
+// mailbox comms (FlowReplay), or one driver actor starting parallel tasks
+// (PtaskReplay).
 #include "moesim/simulator.hpp"
 
 #include "moesim/graph.hpp"
@@ -11,6 +13,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
@@ -461,151 +464,227 @@ std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*
   return flow.take_results();
 }
 
-std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
-                                                 std::uint32_t groups) {
-  auto log = spdlog::get("replay");
-  std::vector<LayerResult> results(layers.size());
-  const auto& hosts = impl_->hosts;
-  // Route latencies, asked of SimGrid once per chip pair a flow uses.
-  std::unordered_map<std::uint64_t, double> latency_of;
-  auto latency = [&](ChipId s, ChipId d) {
-    const std::uint64_t key = static_cast<std::uint64_t>(s) << 32 | d;
-    auto it = latency_of.find(key);
-    if (it != latency_of.end()) return it->second;
-    std::vector<sg4::Link*> route;
-    double lat = 0;
-    hosts[s]->route_to(hosts[d], route, &lat);
-    return latency_of.emplace(key, lat).first->second;
-  };
-  sg4::Actor::create("ptask-driver", hosts.front(), [&]() {
-    for (std::size_t l = 0; l < layers.size(); ++l) {
-      results[l].expert_us = expert_us;
-      for (const Phase& ph : layers[l]->phases) {
-        if (ph.kind == PhaseKind::kCombine && expert_us > 0) sg4::this_actor::sleep_for(expert_us * 1e-6);
-        PhaseResult r;
-        r.kind = ph.kind;
-        r.network_bytes = ph.network_bytes;
-        r.flows = ph.flows.size();
-        if (groups > 1) r.group_us.assign(groups, 0.0);
-        // One task per (group, route latency): its hosts and flows.
-        struct Task {
-          std::vector<ChipId> chips;
-          std::unordered_map<ChipId, std::size_t> index;
-          std::vector<const Flow*> flows;
-          std::uint32_t group = 0;
-          double latency_s = 0;
-          std::vector<double> link_bytes;  // by LinkId, when links are host pairs
-        };
-        const Topology* topo = impl_->topology;
-        std::map<std::pair<std::uint32_t, double>, Task> tasks;
-        for (const Flow& f : ph.flows) {
-          const double lat = topo ? topo->route_latency_s(f.src, f.dst) : latency(f.src, f.dst);
-          Task& t = tasks[{f.group, lat}];
-          t.group = f.group;
-          t.latency_s = lat;
-          t.flows.push_back(&f);
-          if (topo) {
-            if (t.link_bytes.empty()) t.link_bytes.assign(topo->links.size(), 0.0);
-            for (LinkId id : topo->route(f.src, f.dst)) t.link_bytes[id] += static_cast<double>(f.bytes);
-            continue;
-          }
-          for (ChipId c : {f.src, f.dst})
-            if (t.index.emplace(c, t.chips.size()).second) t.chips.push_back(c);
-        }
-        const double t0 = sg4::Engine::get_clock();
-        std::vector<sg4::ExecPtr> execs;
-        std::vector<const Task*> of_exec;
-        std::vector<std::pair<sg4::ExecPtr, double>> pending;  // (task, when to start)
-        // On a generated platform, each task's links in blocks of at most
-        // ptask_max_links consecutive links, each block its own SimGrid task
-        // (same start, same latency): SimGrid's selective update costs the
-        // square of a task's link count at every event. A block's links
-        // progress together; blocks, like tasks, share links max-min.
-        struct Block {
-          const Task* task;
-          std::size_t lo, hi;  // its links [lo, hi)
-        };
-        std::vector<Block> blocks;
-        for (const auto& [key, t] : tasks) {
-          if (!topo) blocks.push_back({&t, 0, 0});
-          for (std::size_t lo = 0; lo < t.link_bytes.size(); lo += impl_->ptask_max_links)
-            blocks.push_back({&t, lo, std::min(t.link_bytes.size(), lo + impl_->ptask_max_links)});
-        }
-        for (const auto& [task, lo, hi] : blocks) {
-          const Task& t = *task;
-          std::vector<sg4::Host*> task_hosts;
-          std::vector<double> bytes;
-          double delay = 0;
-          if (topo) {
-            // Each link loaded with its bytes through its own port pair. L07
-            // applies the largest latency of a task's pairs, here the slowest
-            // link's; the rest of the flows' route latency is waited first.
-            std::unordered_map<sg4::Host*, std::size_t> index;
-            std::vector<std::tuple<std::size_t, std::size_t, double>> cells;
-            double link_latency = 0;
-            for (std::size_t id = lo; id < hi; ++id) {
-              if (t.link_bytes[id] <= 0) continue;
-              std::size_t ends[2];
-              int e = 0;
-              for (sg4::Host* h : {impl_->link_hosts[id].first, impl_->link_hosts[id].second}) {
-                auto [it, fresh] = index.emplace(h, task_hosts.size());
-                if (fresh) task_hosts.push_back(h);
-                ends[e++] = it->second;
-              }
-              cells.emplace_back(ends[0], ends[1], t.link_bytes[id]);
-              link_latency = std::max(link_latency, topo->links[id].latency_s);
-            }
-            if (cells.empty()) continue;
-            const std::size_t m = task_hosts.size();
-            bytes.assign(m * m, 0.0);
-            for (const auto& [a, b, v] : cells) bytes[a * m + b] += v;
-            delay = std::max(0.0, t.latency_s - link_latency);
-          } else {
-            const std::size_t m = t.chips.size();
-            for (ChipId c : t.chips) task_hosts.push_back(hosts[c]);
-            bytes.assign(m * m, 0.0);
-            for (const Flow* f : t.flows) bytes[t.index.at(f->src) * m + t.index.at(f->dst)] += static_cast<double>(f->bytes);
-          }
-          const std::size_t m = task_hosts.size();
-          execs.push_back(sg4::Exec::init()
-                              ->set_hosts(task_hosts)
-                              ->set_flops_amounts(std::vector<double>(m, 0.0))
-                              ->set_bytes_amounts(bytes));
-          of_exec.push_back(&t);
-          pending.emplace_back(execs.back(), delay);
-        }
-        std::vector<std::size_t> by_delay(pending.size());
-        for (std::size_t i = 0; i < by_delay.size(); ++i) by_delay[i] = i;
-        std::stable_sort(by_delay.begin(), by_delay.end(),
-                         [&](std::size_t a, std::size_t b) { return pending[a].second < pending[b].second; });
-        for (std::size_t i : by_delay) {
-          const double at = t0 + pending[i].second;
-          if (at > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(at);
-          pending[i].first->start();
-        }
-        for (std::size_t i = 0; i < execs.size(); ++i) {
-          execs[i]->wait();
-          const double finish_us = (execs[i]->get_finish_time() - t0) * 1e6;
-          const Task& t = *of_exec[i];
-          if (groups > 1) r.group_us[t.group] = std::max(r.group_us[t.group], finish_us);
-          if (!r.has_slowest || finish_us > r.slowest_finish_us) {
-            // Every flow of a task finishes with it: name its largest.
-            const Flow* big = t.flows.front();
-            for (const Flow* f : t.flows)
-              if (f->bytes > big->bytes) big = f;
-            r.has_slowest = true;
-            r.slowest = *big;
-            r.slowest_finish_us = finish_us;
-          }
-        }
-        r.latency_us = (sg4::Engine::get_clock() - t0) * 1e6;
-        if (log) log->debug("layer {} {}: {:.3f} us, {} tasks", l, phase_name(ph.kind), r.latency_us, tasks.size());
-        results[l].phases.push_back(r);
+namespace {
+
+// The ptask fidelity: one driver actor runs each phase as SimGrid parallel
+// tasks (ptask_L07), one per (EP group, route latency) of its flows.
+
+// One task: its flows, and what they load. On a generated platform, the
+// bytes of each link; on a loaded XML platform, the bytes between its chips.
+struct Task {
+  std::vector<ChipId> chips;
+  std::unordered_map<ChipId, std::size_t> index;  // of chips
+  std::vector<const Flow*> flows;
+  std::uint32_t group = 0;
+  double latency_s = 0;
+  std::vector<double> link_bytes;  // by LinkId, when links are host pairs
+};
+using Tasks = std::map<std::pair<std::uint32_t, double>, Task>;  // by (group, route latency)
+
+// On a generated platform, each task's links in blocks of at most
+// ptask_max_links consecutive links, each block its own SimGrid task (same
+// start, same latency): SimGrid's selective update costs the square of a
+// task's link count at every event. A block's links progress together;
+// blocks, like tasks, share links max-min.
+struct Block {
+  const Task* task;
+  std::size_t lo, hi;  // its links [lo, hi)
+};
+
+// What a SimGrid task loads: its hosts, bytes from host to host (row:
+// sender), and how long after the phase starts it starts.
+struct TaskLoad {
+  std::vector<sg4::Host*> hosts;
+  std::vector<double> bytes;
+  double delay_s = 0;
+};
+
+// The largest flow of a task, to name its flows (they all finish with it).
+const Flow& largest_flow(const Task& t) {
+  const Flow* big = t.flows.front();
+  for (const Flow* f : t.flows)
+    if (f->bytes > big->bytes) big = f;
+  return *big;
+}
+
+// Starts each task (task, delay in s) at t0 + its delay, in order of delay
+// (tasks of equal delay in order), sleeping until then.
+void start_by_delay(const std::vector<std::pair<sg4::ExecPtr, double>>& pending, double t0) {
+  std::vector<std::size_t> by_delay(pending.size());
+  for (std::size_t i = 0; i < by_delay.size(); ++i) by_delay[i] = i;
+  std::stable_sort(by_delay.begin(), by_delay.end(),
+                   [&](std::size_t a, std::size_t b) { return pending[a].second < pending[b].second; });
+  for (std::size_t i : by_delay) {
+    const double at = t0 + pending[i].second;
+    if (at > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(at);
+    pending[i].first->start();
+  }
+}
+
+class PtaskReplay {
+ public:
+  // hosts: by ChipId. topology and link_hosts (by LinkId): the generated
+  // platform's links and their port pairs; null and empty on an XML platform.
+  PtaskReplay(const std::vector<const LayerTraffic*>& layers, double expert_us, std::uint32_t groups,
+              const std::vector<sg4::Host*>& hosts, const Topology* topology,
+              const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts, std::size_t max_links)
+      : layers_(layers), expert_us_(expert_us), groups_(groups), hosts_(hosts), topology_(topology),
+        link_hosts_(link_hosts), max_links_(max_links), results_(layers.size()) {}
+
+  // The driver actor: every phase of every layer in turn, the expert phase
+  // before each combine.
+  void drive() {
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      results_[l].expert_us = expert_us_;
+      for (const Phase& ph : layers_[l]->phases) {
+        if (ph.kind == PhaseKind::kCombine && expert_us_ > 0) sg4::this_actor::sleep_for(expert_us_ * 1e-6);
+        results_[l].phases.push_back(replay_phase(l, ph));
       }
     }
-  });
+  }
+
+  std::vector<LayerResult> take_results() { return std::move(results_); }
+
+ private:
+  PhaseResult replay_phase(std::size_t l, const Phase& ph) {
+    PhaseResult r = traffic_result(ph, groups_);
+    const Tasks tasks = group_flows(ph);
+    const double t0 = sg4::Engine::get_clock();
+    std::vector<sg4::ExecPtr> execs;
+    std::vector<const Task*> of_exec;
+    std::vector<std::pair<sg4::ExecPtr, double>> pending;  // (task, when to start)
+    for (const Block& block : blocks_of(tasks)) {
+      std::optional<TaskLoad> load = topology_ ? port_load(block) : chip_load(*block.task);
+      if (!load) continue;
+      const std::size_t m = load->hosts.size();
+      execs.push_back(sg4::Exec::init()
+                          ->set_hosts(load->hosts)
+                          ->set_flops_amounts(std::vector<double>(m, 0.0))
+                          ->set_bytes_amounts(load->bytes));
+      of_exec.push_back(block.task);
+      pending.emplace_back(execs.back(), load->delay_s);
+    }
+    start_by_delay(pending, t0);
+    for (std::size_t i = 0; i < execs.size(); ++i) {
+      execs[i]->wait();
+      const double finish_us = (execs[i]->get_finish_time() - t0) * 1e6;
+      const Task& t = *of_exec[i];
+      if (groups_ > 1) r.group_us[t.group] = std::max(r.group_us[t.group], finish_us);
+      if (!r.has_slowest || finish_us > r.slowest_finish_us) {
+        r.has_slowest = true;
+        r.slowest = largest_flow(t);
+        r.slowest_finish_us = finish_us;
+      }
+    }
+    r.latency_us = (sg4::Engine::get_clock() - t0) * 1e6;
+    if (log_) log_->debug("layer {} {}: {:.3f} us, {} tasks", l, phase_name(ph.kind), r.latency_us, tasks.size());
+    return r;
+  }
+
+  // The phase's flows by (group, route latency).
+  Tasks group_flows(const Phase& ph) {
+    Tasks tasks;
+    for (const Flow& f : ph.flows) {
+      const double lat = topology_ ? topology_->route_latency_s(f.src, f.dst) : simgrid_latency_s(f.src, f.dst);
+      Task& t = tasks[{f.group, lat}];
+      t.group = f.group;
+      t.latency_s = lat;
+      t.flows.push_back(&f);
+      if (topology_) {
+        if (t.link_bytes.empty()) t.link_bytes.assign(topology_->links.size(), 0.0);
+        for (LinkId id : topology_->route(f.src, f.dst)) t.link_bytes[id] += static_cast<double>(f.bytes);
+        continue;
+      }
+      for (ChipId c : {f.src, f.dst})
+        if (t.index.emplace(c, t.chips.size()).second) t.chips.push_back(c);
+    }
+    return tasks;
+  }
+
+  // Every task whole on an XML platform, in blocks of links on a generated one.
+  std::vector<Block> blocks_of(const Tasks& tasks) const {
+    std::vector<Block> blocks;
+    for (const auto& [key, t] : tasks) {
+      if (!topology_) blocks.push_back({&t, 0, 0});
+      for (std::size_t lo = 0; lo < t.link_bytes.size(); lo += max_links_)
+        blocks.push_back({&t, lo, std::min(t.link_bytes.size(), lo + max_links_)});
+    }
+    return blocks;
+  }
+
+  // Generated platform: each link of the block loaded with its bytes through
+  // its own port pair. L07 applies the largest latency of a task's pairs,
+  // here the slowest link's; the rest of the flows' route latency is waited
+  // first. Nothing when the block loads no link.
+  std::optional<TaskLoad> port_load(const Block& block) const {
+    const Task& t = *block.task;
+    TaskLoad load;
+    std::unordered_map<sg4::Host*, std::size_t> index;
+    std::vector<std::tuple<std::size_t, std::size_t, double>> cells;
+    double link_latency = 0;
+    for (std::size_t id = block.lo; id < block.hi; ++id) {
+      if (t.link_bytes[id] <= 0) continue;
+      std::size_t ends[2];
+      int e = 0;
+      for (sg4::Host* h : {link_hosts_[id].first, link_hosts_[id].second}) {
+        auto [it, fresh] = index.emplace(h, load.hosts.size());
+        if (fresh) load.hosts.push_back(h);
+        ends[e++] = it->second;
+      }
+      cells.emplace_back(ends[0], ends[1], t.link_bytes[id]);
+      link_latency = std::max(link_latency, topology_->links[id].latency_s);
+    }
+    if (cells.empty()) return std::nullopt;
+    const std::size_t m = load.hosts.size();
+    load.bytes.assign(m * m, 0.0);
+    for (const auto& [a, b, v] : cells) load.bytes[a * m + b] += v;
+    load.delay_s = std::max(0.0, t.latency_s - link_latency);
+    return load;
+  }
+
+  // XML platform: the task's flows between its chips, with their route latency.
+  TaskLoad chip_load(const Task& t) const {
+    TaskLoad load;
+    const std::size_t m = t.chips.size();
+    for (ChipId c : t.chips) load.hosts.push_back(hosts_[c]);
+    load.bytes.assign(m * m, 0.0);
+    for (const Flow* f : t.flows)
+      load.bytes[t.index.at(f->src) * m + t.index.at(f->dst)] += static_cast<double>(f->bytes);
+    return load;
+  }
+
+  // A route's latency, asked of SimGrid once per chip pair a flow uses.
+  double simgrid_latency_s(ChipId s, ChipId d) {
+    const std::uint64_t key = static_cast<std::uint64_t>(s) << 32 | d;
+    auto it = latency_of_.find(key);
+    if (it != latency_of_.end()) return it->second;
+    std::vector<sg4::Link*> route;
+    double lat = 0;
+    hosts_[s]->route_to(hosts_[d], route, &lat);
+    return latency_of_.emplace(key, lat).first->second;
+  }
+
+  const std::vector<const LayerTraffic*>& layers_;
+  const double expert_us_;
+  const std::uint32_t groups_;
+  const std::vector<sg4::Host*>& hosts_;
+  const Topology* topology_;
+  const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts_;
+  const std::size_t max_links_;
+  std::vector<LayerResult> results_;
+  std::unordered_map<std::uint64_t, double> latency_of_;  // by (src << 32 | dst)
+  std::shared_ptr<spdlog::logger> log_ = spdlog::get("replay");
+};
+
+}  // namespace
+
+std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
+                                                 std::uint32_t groups) {
+  PtaskReplay ptask(layers, expert_us, groups, impl_->hosts, impl_->topology, impl_->link_hosts,
+                    impl_->ptask_max_links);
+  sg4::Actor::create("ptask-driver", impl_->hosts.front(), [&ptask]() { ptask.drive(); });
   impl_->engine->run();
-  return results;
+  return ptask.take_results();
 }
 
 EngineInfo Simulator::info() const {
