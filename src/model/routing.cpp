@@ -220,23 +220,136 @@ long draw(Rng& rng, const std::vector<double>& w, Propose propose, Ok ok) {
   return -1;
 }
 
+// The draws of one layer in one group: a token's experts by popularity
+// (within its expert groups, and its nodes once it has max_nodes of them)
+// and the copies that serve them. Every draw takes from one stream, in token order.
+class TokenDraw {
+ public:
+  TokenDraw(const RoutingSpec& spec, const GroupLayout& layout, const std::vector<double>& w,
+            const std::vector<std::vector<std::uint32_t>>& where, Rng& rng)
+      : spec_(spec), layout_(layout), w_(w), where_(where), rng_(rng) {
+    const std::uint64_t E = layout.num_experts;
+    cum_.resize(E);
+    std::partial_sum(w.begin(), w.end(), cum_.begin());
+    // Group-limited routing: weights of the expert groups.
+    groups_ = spec.n_groups;
+    per_group_ = groups_ ? E / groups_ : 0;
+    gw_.assign(groups_, 0.0);
+    gcum_.resize(groups_);
+    for (std::uint64_t e = 0; groups_ && e < E; ++e) gw_[e / per_group_] += w[e];
+    std::partial_sum(gw_.begin(), gw_.end(), gcum_.begin());
+  }
+
+  // Appends a token's topk experts to `chosen` and the ranks serving them to
+  // `chosen_rank`; next_copy[e] counts the tokens expert e has served.
+  void token(std::vector<std::uint32_t>& chosen, std::vector<std::uint32_t>& chosen_rank,
+             std::vector<std::uint64_t>& next_copy) {
+    draw_groups();
+    for (std::uint64_t k = 0; k < layout_.topk; ++k) {
+      const long e = draw(rng_, w_, [&] { return propose(); }, [&](std::size_t x) { return eligible(x, chosen); });
+      if (e < 0)
+        fail("", "traffic", "a token found only " + std::to_string(chosen.size()) + " of its " +
+                                std::to_string(layout_.topk) +
+                                " experts within traffic.topk_groups and traffic.max_nodes");
+      chosen.push_back(static_cast<std::uint32_t>(e));
+      const std::uint32_t r = serving_rank(static_cast<std::uint32_t>(e), next_copy);
+      chosen_rank.push_back(r);
+      if (!on_chosen_node(r)) chosen_nodes_.push_back(rank_node(r));
+    }
+  }
+
+ private:
+  std::uint32_t rank_node(std::uint32_t r) const { return layout_.node[r * layout_.moe_tp]; }
+  bool on_chosen_node(std::uint32_t r) const {
+    return std::find(chosen_nodes_.begin(), chosen_nodes_.end(), rank_node(r)) != chosen_nodes_.end();
+  }
+  bool node_limit_reached() const { return spec_.max_nodes && chosen_nodes_.size() >= spec_.max_nodes; }
+
+  // The token's topk_groups expert groups, by weight; resets its nodes.
+  void draw_groups() {
+    chosen_groups_.clear();
+    chosen_nodes_.clear();
+    const bool flat = spec_.model == RoutingSpec::Model::kRandom;
+    auto propose_group = [&] {
+      return static_cast<long>(flat ? rng_.below(groups_) : locate(gcum_, 0, groups_, rng_.uniform() * gcum_.back()));
+    };
+    auto new_group = [&](std::size_t x) {
+      return std::find(chosen_groups_.begin(), chosen_groups_.end(), x) == chosen_groups_.end();
+    };
+    for (std::uint64_t g = 0; g < spec_.topk_groups; ++g)
+      chosen_groups_.push_back(static_cast<std::uint32_t>(draw(rng_, gw_, propose_group, new_group)));
+    chosen_weight_ = 0;
+    for (auto g : chosen_groups_) chosen_weight_ += gw_[g];
+  }
+
+  // A candidate expert by weight: from the whole distribution, or from the
+  // chosen groups only (a group by its weight, then an expert in it).
+  long propose() {
+    const std::uint64_t E = layout_.num_experts;
+    if (spec_.model == RoutingSpec::Model::kRandom) {  // equal weights: no search needed
+      if (!groups_) return static_cast<long>(rng_.below(E));
+      const std::uint32_t g = chosen_groups_[rng_.below(chosen_groups_.size())];
+      return static_cast<long>(g * per_group_ + rng_.below(per_group_));
+    }
+    if (!groups_) return static_cast<long>(locate(cum_, 0, E, rng_.uniform() * cum_.back()));
+    double u = rng_.uniform() * chosen_weight_;
+    for (auto g : chosen_groups_) {
+      if (u < gw_[g] || g == chosen_groups_.back()) {
+        const double before = g == 0 ? 0.0 : cum_[g * per_group_ - 1];
+        return static_cast<long>(locate(cum_, g * per_group_, (g + 1) * per_group_, before + u));
+      }
+      u -= gw_[g];
+    }
+    return -1;
+  }
+
+  // Whether expert x may be the token's next: not chosen yet, in a chosen
+  // group, and, with the node limit reached, with a copy on a chosen node.
+  bool eligible(std::size_t x, const std::vector<std::uint32_t>& chosen) const {
+    if (std::find(chosen.begin(), chosen.end(), x) != chosen.end()) return false;
+    if (groups_ && std::find(chosen_groups_.begin(), chosen_groups_.end(), x / per_group_) == chosen_groups_.end())
+      return false;
+    if (node_limit_reached()) {
+      for (auto r : where_[x])
+        if (on_chosen_node(r)) return true;
+      return false;
+    }
+    return true;
+  }
+
+  // The copy that serves expert e: the next in turn, among those on chosen
+  // nodes once the node limit is reached.
+  std::uint32_t serving_rank(std::uint32_t e, std::vector<std::uint64_t>& next_copy) const {
+    const auto& copies_of = where_[e];
+    const std::uint32_t r = copies_of[next_copy[e]++ % copies_of.size()];
+    if (node_limit_reached())
+      for (std::size_t i = 0; i < copies_of.size(); ++i) {
+        const std::uint32_t candidate = copies_of[(next_copy[e] - 1 + i) % copies_of.size()];
+        if (on_chosen_node(candidate)) return candidate;
+      }
+    return r;
+  }
+
+  const RoutingSpec& spec_;
+  const GroupLayout& layout_;
+  const std::vector<double>& w_;
+  const std::vector<std::vector<std::uint32_t>>& where_;  // ranks holding each expert
+  Rng& rng_;
+  std::vector<double> cum_;  // cumulative popularity
+  std::uint64_t groups_ = 0, per_group_ = 0;
+  std::vector<double> gw_, gcum_;  // weight of each expert group, cumulative
+  // The current token's groups, their total weight, and its nodes.
+  std::vector<std::uint32_t> chosen_groups_;
+  double chosen_weight_ = 0;
+  std::vector<std::uint32_t> chosen_nodes_;
+};
+
 }  // namespace
 
 LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_t group) const {
-  const std::uint64_t E = layout_.num_experts, ep = layout_.ep, tp = layout_.moe_tp;
-  const std::uint64_t n = ep * tp, topk = layout_.topk;
+  const std::uint64_t E = layout_.num_experts, ep = layout_.ep, n = ep * layout_.moe_tp;
   const std::vector<double> w = popularity(seed, layer);
   const std::vector<std::vector<std::uint32_t>> where = copies(w);
-  std::vector<double> cum(E);
-  std::partial_sum(w.begin(), w.end(), cum.begin());
-
-  // Group-limited routing: weights of the expert groups.
-  const std::uint64_t groups = spec_.n_groups, per_group = groups ? E / groups : 0;
-  std::vector<double> gw(groups, 0.0), gcum(groups);
-  for (std::uint64_t e = 0; groups && e < E; ++e) gw[e / per_group] += w[e];
-  std::partial_sum(gw.begin(), gw.end(), gcum.begin());
-  auto rank_node = [&](std::uint32_t r) { return layout_.node[r * tp]; };
-
   LayerRouting out;
   out.counts_dedup.assign(n * ep, 0);
   out.counts_all.assign(n * ep, 0);
@@ -245,8 +358,8 @@ LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_
   std::vector<std::uint64_t> next_copy(E, 0);
 
   Rng rng(seed, layer, group, 0x726f757465ull);
-  const bool flat = spec_.model == RoutingSpec::Model::kRandom;
-  std::vector<std::uint32_t> chosen, chosen_rank, chosen_groups, chosen_nodes, ranks;
+  TokenDraw sampled(spec_, layout_, w, where, rng);
+  std::vector<std::uint32_t> chosen, chosen_rank, ranks;
   const std::vector<std::uint64_t> held = tokens_per_chip(layout_.tokens, n);
   std::uint64_t token = 0;
   for (std::uint64_t c = 0; c < n; ++c) {
@@ -255,87 +368,16 @@ LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_
       chosen_rank.clear();
       if (spec_.model == RoutingSpec::Model::kTrace) {
         chosen = trace_->choices[layer][token];
+        // A replicated expert's tokens go round its copies in turn.
+        for (std::uint32_t e : chosen) chosen_rank.push_back(where[e][next_copy[e]++ % where[e].size()]);
       } else if (spec_.model == RoutingSpec::Model::kUniform) {
         assert(false && "uniform traffic is not sampled");
       } else {
-        chosen_groups.clear();
-        chosen_nodes.clear();
-        for (std::uint64_t g = 0; g < spec_.topk_groups; ++g) {
-          long pick = draw(
-              rng, gw,
-              [&] {
-                return static_cast<long>(flat ? rng.below(groups)
-                                              : locate(gcum, 0, groups, rng.uniform() * gcum.back()));
-              },
-              [&](std::size_t x) {
-                return std::find(chosen_groups.begin(), chosen_groups.end(), x) == chosen_groups.end();
-              });
-          chosen_groups.push_back(static_cast<std::uint32_t>(pick));
-        }
-        double chosen_weight = 0;
-        for (auto g : chosen_groups) chosen_weight += gw[g];
-        // Candidates by weight: from the whole distribution, or from the
-        // chosen groups only (a group by its weight, then an expert in it).
-        auto propose = [&]() -> long {
-          if (flat) {  // equal weights: no search needed
-            if (!groups) return static_cast<long>(rng.below(E));
-            const std::uint32_t g = chosen_groups[rng.below(chosen_groups.size())];
-            return static_cast<long>(g * per_group + rng.below(per_group));
-          }
-          if (!groups) return static_cast<long>(locate(cum, 0, E, rng.uniform() * cum.back()));
-          double u = rng.uniform() * chosen_weight;
-          for (auto g : chosen_groups) {
-            if (u < gw[g] || g == chosen_groups.back()) {
-              const double before = g == 0 ? 0.0 : cum[g * per_group - 1];
-              return static_cast<long>(locate(cum, g * per_group, (g + 1) * per_group, before + u));
-            }
-            u -= gw[g];
-          }
-          return -1;
-        };
-        for (std::uint64_t k = 0; k < topk; ++k) {
-          long e = draw(rng, w, propose, [&](std::size_t x) {
-            if (std::find(chosen.begin(), chosen.end(), x) != chosen.end()) return false;
-            if (groups && std::find(chosen_groups.begin(), chosen_groups.end(), x / per_group) == chosen_groups.end())
-              return false;
-            // With a node limit reached, the expert needs a copy on a chosen node.
-            if (spec_.max_nodes && chosen_nodes.size() >= spec_.max_nodes) {
-              for (auto r : where[x])
-                if (std::find(chosen_nodes.begin(), chosen_nodes.end(), rank_node(r)) != chosen_nodes.end())
-                  return true;
-              return false;
-            }
-            return true;
-          });
-          if (e < 0)
-            fail("", "traffic", "a token found only " + std::to_string(chosen.size()) + " of its " +
-                                    std::to_string(topk) + " experts within traffic.topk_groups and traffic.max_nodes");
-          chosen.push_back(static_cast<std::uint32_t>(e));
-          // The copy that serves it: the next in turn, among those on chosen
-          // nodes once the node limit is reached.
-          const auto& copies_of = where[e];
-          std::uint32_t r = copies_of[next_copy[e]++ % copies_of.size()];
-          if (spec_.max_nodes && chosen_nodes.size() >= spec_.max_nodes)
-            for (std::size_t i = 0; i < copies_of.size(); ++i) {
-              const std::uint32_t cand = copies_of[(next_copy[e] - 1 + i) % copies_of.size()];
-              if (std::find(chosen_nodes.begin(), chosen_nodes.end(), rank_node(cand)) != chosen_nodes.end()) {
-                r = cand;
-                break;
-              }
-            }
-          chosen_rank.push_back(r);
-          if (std::find(chosen_nodes.begin(), chosen_nodes.end(), rank_node(r)) == chosen_nodes.end())
-            chosen_nodes.push_back(rank_node(r));
-        }
-      }
-      if (spec_.model == RoutingSpec::Model::kTrace) {
-        // A replicated expert's tokens go round its copies in turn.
-        chosen_rank.clear();
-        for (std::uint32_t e : chosen) chosen_rank.push_back(where[e][next_copy[e]++ % where[e].size()]);
+        sampled.token(chosen, chosen_rank, next_copy);
       }
       ranks.clear();
-      for (std::size_t i = 0; i < chosen.size(); ++i) {
-        const std::uint32_t e = chosen[i], r = chosen_rank[i];
+      for (std::size_t k = 0; k < chosen.size(); ++k) {
+        const std::uint32_t e = chosen[k], r = chosen_rank[k];
         out.counts_all[c * ep + r]++;
         out.rank_tokens[r]++;
         active[r * E + e] = 1;
