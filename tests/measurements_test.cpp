@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
-#include <unistd.h>
 
 #include "moesim/error.hpp"
+#include "util/files.hpp"
 
 using namespace moesim;
 
@@ -15,7 +15,8 @@ namespace {
 const std::string kScenario = std::string(MOESIM_SOURCE_DIR) + "/scenarios/reference-ep32.yaml";  // 32 chips
 
 std::string temp_csv(const std::string& text) {
-  const std::string path = "/tmp/moesim_measurements_test_" + std::to_string(getpid()) + ".csv";
+  static const TempDir dir("moesim-measurements-test");
+  const std::string path = dir.file("points.csv");
   std::ofstream(path) << text;
   return path;
 }

@@ -39,13 +39,6 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-std::string last_line(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-  const auto nl = t.find_last_of('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
-
 std::string duration(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
   const long t = std::lround(s);

@@ -80,6 +80,49 @@ std::string layers_script(const nlohmann::json& runs, const nlohmann::json& laye
   return s.str();
 }
 
+using Filters = std::vector<std::pair<std::string, std::string>>;
+
+// --where key=value: each key a parameter or a column of the runs.
+Filters where_filters(const nlohmann::json& runs, const std::set<std::string>& params, const PlotOptions& o) {
+  Filters filters;
+  for (const auto& w : o.where) {
+    const auto eq = w.find('=');
+    if (eq == std::string::npos || eq == 0) fail("--where", "", "'" + w + "' is not key=value");
+    const std::string key = w.substr(0, eq);
+    if (!params.count(key) && (runs.empty() || !runs.front().contains(key)))
+      fail("--where", "", "'" + key + "' is not a column of the database");
+    filters.emplace_back(key, w.substr(eq + 1));
+  }
+  return filters;
+}
+
+// The successful runs of the campaign asked for that pass the filters. Every
+// parameter but x and the --by ones must take one value in them, or the
+// lines would mix runs.
+std::vector<const nlohmann::json*> plotted_rows(const nlohmann::json& runs, const std::vector<std::string>& params,
+                                                const Filters& filters, const PlotOptions& o) {
+  std::vector<const nlohmann::json*> rows;
+  for (const auto& r : runs) {
+    if (r["status"] != "ok" || (!o.campaign.empty() && r["campaign"] != o.campaign)) continue;
+    bool keep = true;
+    for (const auto& [k, v] : filters) keep = keep && r.contains(k) && text_of(r[k]) == v;
+    if (keep) rows.push_back(&r);
+  }
+  if (rows.empty()) fail("--where", "", "no successful run matches (nothing to plot)");
+  for (const auto& p : params) {
+    if (p == o.x || std::find(o.by.begin(), o.by.end(), p) != o.by.end()) continue;
+    std::set<std::string> values;
+    for (const auto* r : rows) values.insert(text_of((*r)[p]));
+    if (values.size() > 1) {
+      std::string list;
+      for (const auto& v : values) list += (list.empty() ? "" : ", ") + v;
+      fail("--by", "", "'" + p + "' takes " + std::to_string(values.size()) + " values in these runs (" + list +
+                           "): fix it with --where " + p + "=VALUE or add --by " + p);
+    }
+  }
+  return rows;
+}
+
 }  // namespace
 
 std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers,
@@ -95,39 +138,11 @@ std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers
   for (const auto& b : o.by)
     if (!param_set.count(b)) fail("--by", "", "'" + b + "' is not a parameter of the database");
   if (!runs.empty() && !runs.front().contains(o.y)) fail("--y", "", "'" + o.y + "' is not a column of the runs");
-  std::vector<std::pair<std::string, std::string>> filters;
-  for (const auto& w : o.where) {
-    const auto eq = w.find('=');
-    if (eq == std::string::npos || eq == 0) fail("--where", "", "'" + w + "' is not key=value");
-    const std::string key = w.substr(0, eq);
-    if (!param_set.count(key) && (runs.empty() || !runs.front().contains(key)))
-      fail("--where", "", "'" + key + "' is not a column of the database");
-    filters.emplace_back(key, w.substr(eq + 1));
-  }
-  std::vector<const nlohmann::json*> rows;
-  for (const auto& r : runs) {
-    if (r["status"] != "ok" || (!o.campaign.empty() && r["campaign"] != o.campaign)) continue;
-    bool keep = true;
-    for (const auto& [k, v] : filters) keep = keep && r.contains(k) && text_of(r[k]) == v;
-    if (keep) rows.push_back(&r);
-  }
-  if (rows.empty()) fail("--where", "", "no successful run matches (nothing to plot)");
-  // Every other parameter must take one value, or the lines would mix runs.
-  for (const auto& p : params) {
-    if (p == o.x || std::find(o.by.begin(), o.by.end(), p) != o.by.end()) continue;
-    std::set<std::string> values;
-    for (const auto* r : rows) values.insert(text_of((*r)[p]));
-    if (values.size() > 1) {
-      std::string list;
-      for (const auto& v : values) list += (list.empty() ? "" : ", ") + v;
-      fail("--by", "", "'" + p + "' takes " + std::to_string(values.size()) + " values in these runs (" + list +
-                           "): fix it with --where " + p + "=VALUE or add --by " + p);
-    }
-  }
+  const Filters filters = where_filters(runs, param_set, o);
   // One line per --by tuple, points in x order.
   auto natural = [](const std::string& a, const std::string& b) { return natural_less(a, b); };
   std::map<std::string, std::vector<std::pair<double, double>>, decltype(natural)> lines(natural);
-  for (const auto* r : rows) {
+  for (const auto* r : plotted_rows(runs, params, filters, o)) {
     std::string label;
     for (const auto& b : o.by) label += (label.empty() ? "" : ", ") + b + "=" + text_of((*r)[b]);
     const nlohmann::json& xv = (*r)[o.x];
@@ -178,9 +193,71 @@ void plot(const nlohmann::json& runs, const nlohmann::json& layers, const std::v
                     "install it with apt-get install gnuplot-nox");
 }
 
-}  // namespace moesim
+namespace {
 
-namespace moesim {
+// A heatmap panel: its title and its matrix of link utilisation.
+struct Panel {
+  std::string title;
+  std::vector<std::vector<double>> rows;
+};
+
+// A link's utilisation in a phase: its busy time over the phase's latency.
+double utilisation(const RunReport& r, const PhaseResult& p, std::size_t id) {
+  const Link& l = r.links[id];
+  const double busy = l.bandwidth_Bps > 0 ? p.link_bytes[id] / l.bandwidth_Bps * 1e6 : 0;
+  return p.latency_us > 0 ? busy / p.latency_us : 0;
+}
+
+// A torus: a panel per dimension, each chip's link along it (the busier
+// direction) at the chip's place; x across, the other dimensions down.
+std::vector<Panel> torus_panels(const RunReport& r, const PhaseResult& p) {
+  static const char* kDim = "xyzwuv";
+  const auto& dims = r.torus_dims;
+  std::size_t chips = 1;
+  for (auto k : dims) chips *= k;
+  const std::size_t width = dims.front(), height = chips / dims.front();
+  std::vector<Panel> panels;
+  for (std::size_t d = 0; d < dims.size() && d < 6; ++d) {
+    Panel panel;
+    panel.title = phase_name(p.kind) + ", dimension " + kDim[d];
+    panel.rows.assign(height, std::vector<double>(width, 0.0));
+    const std::string prefix = std::string("ici-") + kDim[d] + "-";
+    for (std::size_t id = 0; id < r.links.size(); ++id) {
+      const std::string& name = r.links[id].name;
+      if (name.rfind(prefix, 0) != 0) continue;
+      const std::size_t c = std::stoul(name.substr(prefix.size()));
+      if (c >= chips) continue;
+      double& cell = panel.rows[c / width][c % width];
+      cell = std::max(cell, utilisation(r, p, id));
+    }
+    panels.push_back(std::move(panel));
+  }
+  return panels;
+}
+
+// Any other platform: a panel per link class, its links in order in a square.
+std::vector<Panel> class_panels(const RunReport& r, const PhaseResult& p) {
+  std::vector<std::string> classes;
+  std::map<std::string, std::vector<double>> by_class;
+  for (std::size_t id = 0; id < r.links.size(); ++id) {
+    const std::string c = r.links[id].link_class.empty() ? "link" : r.links[id].link_class;
+    if (!by_class.count(c)) classes.push_back(c);
+    by_class[c].push_back(utilisation(r, p, id));
+  }
+  std::vector<Panel> panels;
+  for (const auto& c : classes) {
+    Panel panel;
+    panel.title = phase_name(p.kind) + ", " + c + " links";
+    const auto& v = by_class[c];
+    const std::size_t width = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(std::sqrt(v.size()))));
+    panel.rows.assign((v.size() + width - 1) / width, std::vector<double>(width, 0.0));
+    for (std::size_t i = 0; i < v.size(); ++i) panel.rows[i / width][i % width] = v[i];
+    panels.push_back(std::move(panel));
+  }
+  return panels;
+}
+
+}  // namespace
 
 std::string heatmap_script(const RunReport& r, const std::string& output) {
   const std::string terminal = terminal_for(output, "--heatmap");
@@ -189,61 +266,9 @@ std::string heatmap_script(const RunReport& r, const std::string& output) {
     if (!slow || l.total_us() > slow->total_us()) slow = &l;
   if (!slow || slow->phases.empty() || slow->phases.front().link_bytes.size() != r.links.size() || r.links.empty())
     fail("--heatmap", "", "this run has no per-link bytes to draw");
-  // The panels: (title, matrix rows of utilisation).
-  struct Panel {
-    std::string title;
-    std::vector<std::vector<double>> rows;
-  };
-  std::vector<std::vector<Panel>> grid;  // by phase
   const bool torus = !r.torus_dims.empty();
-  static const char* kDim = "xyzwuv";
-  for (const auto& p : slow->phases) {
-    auto util = [&](std::size_t id) {
-      const Link& l = r.links[id];
-      const double busy = l.bandwidth_Bps > 0 ? p.link_bytes[id] / l.bandwidth_Bps * 1e6 : 0;
-      return p.latency_us > 0 ? busy / p.latency_us : 0;
-    };
-    std::vector<Panel> panels;
-    if (torus) {
-      const auto& dims = r.torus_dims;
-      std::size_t chips = 1;
-      for (auto k : dims) chips *= k;
-      const std::size_t width = dims.front(), height = chips / dims.front();
-      for (std::size_t d = 0; d < dims.size() && d < 6; ++d) {
-        Panel panel;
-        panel.title = phase_name(p.kind) + ", dimension " + kDim[d];
-        panel.rows.assign(height, std::vector<double>(width, 0.0));
-        const std::string prefix = std::string("ici-") + kDim[d] + "-";
-        for (std::size_t id = 0; id < r.links.size(); ++id) {
-          const std::string& name = r.links[id].name;
-          if (name.rfind(prefix, 0) != 0) continue;
-          const std::size_t c = std::stoul(name.substr(prefix.size()));
-          if (c >= chips) continue;
-          double& cell = panel.rows[c / width][c % width];
-          cell = std::max(cell, util(id));
-        }
-        panels.push_back(std::move(panel));
-      }
-    } else {
-      std::vector<std::string> classes;
-      std::map<std::string, std::vector<double>> by_class;
-      for (std::size_t id = 0; id < r.links.size(); ++id) {
-        const std::string c = r.links[id].link_class.empty() ? "link" : r.links[id].link_class;
-        if (!by_class.count(c)) classes.push_back(c);
-        by_class[c].push_back(util(id));
-      }
-      for (const auto& c : classes) {
-        Panel panel;
-        panel.title = phase_name(p.kind) + ", " + c + " links";
-        const auto& v = by_class[c];
-        const std::size_t width = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(std::sqrt(v.size()))));
-        panel.rows.assign((v.size() + width - 1) / width, std::vector<double>(width, 0.0));
-        for (std::size_t i = 0; i < v.size(); ++i) panel.rows[i / width][i % width] = v[i];
-        panels.push_back(std::move(panel));
-      }
-    }
-    grid.push_back(std::move(panels));
-  }
+  std::vector<std::vector<Panel>> grid;  // a row of panels per phase
+  for (const auto& p : slow->phases) grid.push_back(torus ? torus_panels(r, p) : class_panels(r, p));
   std::size_t cols = 0;
   for (const auto& g : grid) cols = std::max(cols, g.size());
   std::ostringstream s;

@@ -93,6 +93,85 @@ std::map<std::string, std::string> short_names(const std::vector<std::string>& a
   return out;
 }
 
+// `set`: overrides of every run; paths relative to the sweep's folder.
+std::vector<std::string> read_set(const YamlMap& root, const std::string& folder) {
+  std::vector<std::string> set;
+  if (auto s = root.map_if("set")) {
+    for (const auto& kv : s->self()) {
+      const std::string key = kv.first.Scalar();
+      std::string value = flow_yaml(kv.second);
+      if (is_path_key(key) && kv.second.IsScalar() && !kv.second.Scalar().empty() &&
+          kv.second.Scalar().front() != '/')
+        value = folder + kv.second.Scalar();
+      set.push_back(key + "=" + value);
+    }
+  }
+  return set;
+}
+
+// The axes' values: the grid's, then the zip's (lists of one length).
+struct Axes {
+  std::vector<std::vector<SweepParam>> grid, zip;
+};
+
+Axes read_axes(const YamlMap& root, const std::string& folder, Sweep& sweep) {
+  Axes axes;
+  if (auto g = root.map_if("grid")) {
+    for (const auto& kv : g->self()) {
+      sweep.axes.push_back(kv.first.Scalar());
+      axes.grid.push_back(read_axis(*g, kv.first.Scalar(), folder));
+    }
+  }
+  if (auto z = root.map_if("zip")) {
+    std::string first;
+    for (const auto& kv : z->self()) {
+      const std::string key = kv.first.Scalar();
+      for (const auto& a : sweep.axes)
+        if (a == key) z->fail_at(key, "is also a grid axis");
+      sweep.axes.push_back(key);
+      auto& zip = axes.zip;
+      zip.push_back(read_axis(*z, key, folder));
+      if (zip.size() == 1) first = key;
+      if (zip.back().size() != zip.front().size())
+        z->fail_at(key, std::to_string(zip.back().size()) + " values where " + first + " has " +
+                            std::to_string(zip.front().size()) + " (zip lists walk together)");
+    }
+  }
+  if (sweep.axes.empty()) fail(sweep.path, "grid", "a sweep needs a grid or a zip with at least one axis");
+  return axes;
+}
+
+// Every combination: the grid's mixed-radix counter, the zip row fastest.
+void expand_runs(const Axes& axes, const std::vector<std::string>& set, Sweep& sweep) {
+  const auto& grid = axes.grid;
+  const auto& zip = axes.zip;
+  const std::size_t rows = zip.empty() ? 1 : zip.front().size();
+  std::size_t total = rows;
+  for (const auto& axis : grid) {
+    if (total > 1000000 / axis.size()) fail(sweep.path, "grid", "more than 1000000 runs");
+    total *= axis.size();
+  }
+  const auto names = short_names(sweep.axes);
+  for (std::size_t i = 0; i < total; ++i) {
+    SweepRun run;
+    run.index = i;
+    run.set = set;
+    std::size_t rest = i;
+    const std::size_t row = rest % rows;
+    rest /= rows;
+    std::vector<std::size_t> digit(grid.size());
+    for (std::size_t a = grid.size(); a-- > 0;) {
+      digit[a] = rest % grid[a].size();
+      rest /= grid[a].size();
+    }
+    for (std::size_t a = 0; a < grid.size(); ++a) run.params.push_back(grid[a][digit[a]]);
+    for (const auto& axis : zip) run.params.push_back(axis[row]);
+    for (const auto& p : run.params)
+      run.name += (run.name.empty() ? "" : ",") + names.at(p.key) + "=" + p.label;
+    sweep.runs.push_back(std::move(run));
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> SweepRun::overrides() const {
@@ -114,74 +193,11 @@ Sweep load_sweep(const std::string& path) {
   sweep.where_base = root.where("base");
   if (base.empty()) root.fail_at("base", "an empty path");
   sweep.base = base.front() == '/' ? base : folder + base;
-
-  std::vector<std::string> set;
-  if (auto s = root.map_if("set")) {
-    for (const auto& kv : s->self()) {
-      const std::string key = kv.first.Scalar();
-      std::string value = flow_yaml(kv.second);
-      if (is_path_key(key) && kv.second.IsScalar() && !kv.second.Scalar().empty() &&
-          kv.second.Scalar().front() != '/')
-        value = folder + kv.second.Scalar();
-      set.push_back(key + "=" + value);
-    }
-  }
-
+  const std::vector<std::string> set = read_set(root, folder);
   const std::string unfit = root.str_or("unfit", "fail");
   if (unfit != "fail" && unfit != "skip") root.fail_at("unfit", "'" + unfit + "' is not one of: fail, skip");
   sweep.skip_unfit = unfit == "skip";
-
-  // The grid's axes, then the zip's: their values.
-  std::vector<std::vector<SweepParam>> grid;
-  if (auto g = root.map_if("grid")) {
-    for (const auto& kv : g->self()) {
-      sweep.axes.push_back(kv.first.Scalar());
-      grid.push_back(read_axis(*g, kv.first.Scalar(), folder));
-    }
-  }
-  std::vector<std::vector<SweepParam>> zip;
-  if (auto z = root.map_if("zip")) {
-    std::string first;
-    for (const auto& kv : z->self()) {
-      const std::string key = kv.first.Scalar();
-      for (const auto& a : sweep.axes)
-        if (a == key) z->fail_at(key, "is also a grid axis");
-      sweep.axes.push_back(key);
-      zip.push_back(read_axis(*z, key, folder));
-      if (zip.size() == 1) first = key;
-      if (zip.back().size() != zip.front().size())
-        z->fail_at(key, std::to_string(zip.back().size()) + " values where " + first + " has " +
-                            std::to_string(zip.front().size()) + " (zip lists walk together)");
-    }
-  }
-  if (sweep.axes.empty()) fail(path, "grid", "a sweep needs a grid or a zip with at least one axis");
-
-  // Every combination: the grid's mixed-radix counter, the zip row fastest.
-  std::size_t total = zip.empty() ? 1 : zip.front().size();
-  for (const auto& axis : grid) {
-    if (total > 1000000 / axis.size()) fail(path, "grid", "more than 1000000 runs");
-    total *= axis.size();
-  }
-  const auto names = short_names(sweep.axes);
-  for (std::size_t i = 0; i < total; ++i) {
-    SweepRun run;
-    run.index = i;
-    run.set = set;
-    std::size_t rest = i;
-    const std::size_t rows = zip.empty() ? 1 : zip.front().size();
-    const std::size_t row = rest % rows;
-    rest /= rows;
-    std::vector<std::size_t> digit(grid.size());
-    for (std::size_t a = grid.size(); a-- > 0;) {
-      digit[a] = rest % grid[a].size();
-      rest /= grid[a].size();
-    }
-    for (std::size_t a = 0; a < grid.size(); ++a) run.params.push_back(grid[a][digit[a]]);
-    for (const auto& axis : zip) run.params.push_back(axis[row]);
-    for (const auto& p : run.params)
-      run.name += (run.name.empty() ? "" : ",") + names.at(p.key) + "=" + p.label;
-    sweep.runs.push_back(std::move(run));
-  }
+  expand_runs(read_axes(root, folder, sweep), set, sweep);
   return sweep;
 }
 

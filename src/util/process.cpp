@@ -7,85 +7,80 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "moesim/error.hpp"
+#include "util/files.hpp"
 
 extern char** environ;
 
 namespace moesim {
 
-std::string run_program(const std::vector<std::string>& args, const std::string& input, const std::string& flag,
-                        const std::string& install_hint) {
+pid_t spawn_child(const std::vector<std::string>& args, const ChildFiles& files, const std::string& where,
+                  const std::string& hint) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, files.in.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, files.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, files.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  char err_path[] = "/tmp/moesim-helper.XXXXXX", out_path[] = "/tmp/moesim-helper.XXXXXX";
-  const int err_fd = mkstemp(err_path);
-  if (err_fd < 0) fail(flag, "", std::string("cannot make a temporary file: ") + std::strerror(errno));
-  const int out_fd = mkstemp(out_path);
-  if (out_fd < 0) {
-    close(err_fd);
-    unlink(err_path);
-    fail(flag, "", std::string("cannot make a temporary file: ") + std::strerror(errno));
-  }
-  auto cleanup = [&] {
-    unlink(err_path);
-    unlink(out_path);
-  };
-  int in[2];
-  if (pipe(in) != 0) {
-    close(err_fd);
-    close(out_fd);
-    cleanup();
-    fail(flag, "", std::string("pipe: ") + std::strerror(errno));
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_addclose(&actions, in[1]);
-  posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(in[0]);
-  close(err_fd);
-  close(out_fd);
-  if (rc != 0) {
-    close(in[1]);
-    cleanup();
-    fail(flag, "", "cannot run " + args[0] + " (" + std::strerror(rc) + "); " + install_hint);
-  }
-  // A helper that exits early must not kill us with SIGPIPE.
-  struct sigaction ignore {}, old {};
-  ignore.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ignore, &old);
-  std::size_t written = 0;
-  while (written < input.size()) {
-    const ssize_t n = write(in[1], input.data() + written, input.size() - written);
-    if (n <= 0) break;
-    written += static_cast<std::size_t>(n);
-  }
-  close(in[1]);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0)
+    fail(where, "", "cannot run " + args[0] + " (" + std::strerror(rc) + ")" + (hint.empty() ? "" : "; " + hint));
+  return pid;
+}
+
+int wait_child(pid_t pid) {
   int status = 0;
-  waitpid(pid, &status, 0);
-  sigaction(SIGPIPE, &old, nullptr);
-  std::ifstream err_in(err_path);
-  std::string line, last;
-  while (std::getline(err_in, line))
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return status;
+}
+
+std::string last_line(const std::string& text) {
+  std::string last;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
     if (line.find_first_not_of(" \t\r^") != std::string::npos) last = line;
-  std::ifstream out_in(out_path);
-  std::ostringstream out;
-  out << out_in.rdbuf();
-  cleanup();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || written < input.size())
+    start = end + 1;
+  }
+  while (!last.empty() && last.back() == '\r') last.pop_back();
+  return last;
+}
+
+std::string run_program(const std::vector<std::string>& args, const std::string& input, const std::string& flag,
+                        const std::string& install_hint) {
+  // The input from a file, not a pipe: a helper that stops reading early
+  // cannot block us or kill us with SIGPIPE.
+  const TempDir work("moesim-helper");
+  {
+    std::ofstream in(work.file("in"), std::ios::binary);
+    in << input;
+    if (!in) fail(flag, "", "cannot write '" + work.file("in") + "'");
+  }
+  const pid_t pid = spawn_child(args, {work.file("in"), work.file("out"), work.file("err")}, flag, install_hint);
+  const int status = wait_child(pid);
+  const std::string last = last_line(read_file(work.file("err")));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     fail(flag, "", args[0] + " failed" + (last.empty() ? std::string() : ": " + last));
-  return out.str();
+  return read_file(work.file("out"));
 }
 
 void pipe_to_program(const std::vector<std::string>& args, const std::string& input, const std::string& flag,

@@ -1,16 +1,40 @@
-// Running other programs: helpers (Graphviz, gnuplot) with text on their
-// standard input, and the moesim binary itself.
+// Running other programs: helpers (Graphviz, gnuplot, sbatch) with text on
+// their standard input, and children of the moesim binary itself.
 #pragma once
+
+#include <sys/types.h>
 
 #include <string>
 #include <vector>
 
 namespace moesim {
 
+// Where a child's standard streams go: files, opened by the child (stdout
+// and stderr created or truncated).
+struct ChildFiles {
+  std::string in = "/dev/null";
+  std::string out = "/dev/null";
+  std::string err = "/dev/null";
+};
+
+// Starts argv (argv[0] a path, or a name looked up in PATH) without
+// waiting. The child gets the default handling of SIGINT and SIGTERM,
+// whatever handlers the parent installed, so a stop reaches it. Throws
+// InputError naming `where` if it cannot start ("cannot run X (why)", then
+// `hint` when not empty, e.g. "install it with apt-get install gnuplot-nox").
+pid_t spawn_child(const std::vector<std::string>& argv, const ChildFiles& files, const std::string& where,
+                  const std::string& hint = "");
+
+// Waits for a child (through EINTR); its wait status.
+int wait_child(pid_t pid);
+
+// The last line of `text` that has more than blanks and carets (compilers'
+// and gnuplot's markers under an error), "" if none.
+std::string last_line(const std::string& text);
+
 // Runs argv (argv[0] looked up in PATH) with `input` on its standard input
 // and waits for it. Throws InputError naming `flag` if it cannot start (with
-// `install_hint`, e.g. "install it with apt-get install gnuplot-nox") or
-// does not exit 0 (with the last line it wrote to stderr).
+// `install_hint`) or does not exit 0 (with the last line it wrote to stderr).
 void pipe_to_program(const std::vector<std::string>& argv, const std::string& input, const std::string& flag,
                      const std::string& install_hint);
 
