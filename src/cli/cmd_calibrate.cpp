@@ -16,7 +16,7 @@ struct CalibrateCommand {
 };
 
 int calibrate_platform(CalibrateCommand o) {
-  const bool piped = claims_stdout({{"--json", o.json}});
+  const bool piped = claims_stdout({{"--out", o.out}, {"--json", o.json}});
   o.calibrate.moesim = self_executable();
   const CalibrationResult r = calibrate(o.calibrate);
   write_output(o.out, r.platform_yaml, "--out");
@@ -37,8 +37,10 @@ Body setup_calibrate(CLI::App& c) {
   c.add_option("--fit", calo.knobs, "Knob to fit: efficiency.<link class> or startup_us.<phase> (repeatable)")
       ->required();
   c.add_option("--holdout", calo.holdout, "A point kept out of the fit (repeatable; none: leave-one-out)");
-  c.add_option("--out", o->out, "Write the calibrated platform YAML to this file")->required();
-  c.add_option("--json", o->json, "Write the report as JSON to this file ('-' for stdout)");
+  c.add_option("--out", o->out,
+               "Write the calibrated platform YAML to this file ('-' for stdout, without the table)")
+      ->required();
+  c.add_option("--json", o->json, "Write the report as JSON to this file ('-' for stdout, without the table)");
   return [o] { return calibrate_platform(*o); };
 }
 
