@@ -627,4 +627,11 @@ TEST_CASE("calibrate recovers known knobs from measurements moesim made itself",
   const json one = json::parse(read(report));
   CHECK(one["points"][0]["after_us"].get<double>() == Approx(150).epsilon(1e-6));  // nominal 114.1 us + 35.9 us
   CHECK(one["validation"]["method"] == "none (as many knobs as points)");
+  // --out -: the calibrated platform on stdout, and no table there.
+  REQUIRE(moesim("calibrate " + tmp_path("cal-scenario.yaml") + " --measurements " + tmp_path("one.csv") +
+                 " --fit startup_us.dispatch --out -") == 0);
+  const std::string piped = read(tmp_path("stdout"));
+  CHECK(piped.rfind("# Calibrated by moesim calibrate", 0) == 0);
+  CHECK(piped.find("\ncalibration:") != std::string::npos);
+  CHECK(piped.find("Gauss-Newton iterations") == std::string::npos);
 }

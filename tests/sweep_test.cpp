@@ -1,23 +1,27 @@
-// Sweep files: expansion, names, ranges, shards and their errors; the
-// results database; plot scripts.
+// Sweep files: expansion, names, ranges, shards and their errors; run
+// reports read back; the results database; plot scripts.
 #include "campaign/sweep.hpp"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <set>
-#include <unistd.h>
 
-#include "moesim/error.hpp"
 #include "campaign/plot.hpp"
 #include "campaign/results_db.hpp"
+#include "campaign/run_summary.hpp"
+#include "moesim/error.hpp"
+#include "util/files.hpp"
 
 using namespace moesim;
 
 namespace {
 
+// This test binary's files, in a folder of its own, removed at exit.
 std::string temp_path(const std::string& name) {
-  return "/tmp/moesim_sweep_test_" + std::to_string(getpid()) + "_" + name;
+  static const TempDir dir("moesim-sweep-test");
+  return dir.file(name);
 }
 
 std::string temp_sweep(const std::string& name, const std::string& body) {
@@ -35,20 +39,42 @@ struct TempDb {
   }
 };
 
+RunSummary summary_of(double total_us) {
+  RunSummary s;
+  s.engine = "bound";
+  s.platform = PlatformSummary{"p", "p.yaml", 32, 64, 32};
+  s.layers = 2;
+  s.distinct_layers = 2;
+  s.columns["total_us"] = Stats{2 * total_us, total_us, total_us, total_us, total_us};
+  s.columns["dispatch_us"] = Stats{2.5, 1.25, 1.0, 1.5, 1.5};
+  s.columns["combine_us"] = Stats{4.5, 2.25, 2.0, 2.5, 2.5};
+  LayerSummary l0, l1;
+  l0.layer = 0;
+  l0.dispatch_us = 1.0;
+  l0.combine_us = 2.0;
+  l0.total_us = 3.0;
+  l1.layer = 1;
+  l1.dispatch_us = 1.5;
+  l1.combine_us = 2.5;
+  l1.total_us = 4.0;
+  l1.imbalance = 1.25;
+  s.per_layer = {l0, l1};
+  return s;
+}
+
 RunRecord ok_run(const std::string& key, const std::string& name, std::vector<SweepParam> params, double total_us) {
   RunRecord r;
   r.key = key;
   r.campaign = "c";
   r.name = name;
-  r.status = "ok";
+  r.status = RunStatus::kOk;
   r.params = std::move(params);
-  r.report = {{"engine", "bound"},
-              {"platform", {{"name", "p"}, {"chips", 32}, {"group_chips", 32}}},
-              {"summary", {{"layers", 2}, {"total_us", {{"mean", total_us}, {"sum", 2 * total_us}}}}},
-              {"layers",
-               {{{"layer", 0}, {"dispatch_us", 1.0}, {"combine_us", 2.0}, {"total_us", 3.0}},
-                {{"layer", 1}, {"dispatch_us", 1.5}, {"combine_us", 2.5}, {"total_us", 4.0}}}}};
+  r.report = summary_of(total_us);
   return r;
+}
+
+nlohmann::json golden(const std::string& name) {
+  return nlohmann::json::parse(read_file(std::string(MOESIM_SOURCE_DIR) + "/tests/golden/" + name));
 }
 
 }  // namespace
@@ -93,11 +119,11 @@ TEST_CASE("ranges, platform paths and clashing short names", "[sweep]") {
   CHECK(s.runs.back().params[0].value == "256");
   CHECK(s.runs[0].params[1].value == "0");
   CHECK(s.runs[2].params[1].value == "0.5");
-  CHECK(s.runs[2].params[2].value == "/tmp/../platforms/a.yaml");  // relative to the sweep file
+  CHECK(s.runs[2].params[2].value == temp_path("../platforms/a.yaml"));  // relative to the sweep file
   CHECK(s.runs[3].params[2].value == "/abs/b.yaml");
   CHECK(s.runs[3].params[2].label == "b");
   CHECK(s.runs[5].params[1].value == "1");
-  CHECK(s.name == "moesim_sweep_test_" + std::to_string(getpid()) + "_range");
+  CHECK(s.name == "range");
   CHECK(s.runs[0].name == "tokens_per_chip=16,expert_time_us=0,platform=a,model.seed=1,seed=2");
   std::remove(path.c_str());
 }
@@ -148,20 +174,31 @@ TEST_CASE("the results database records, replaces, merges and exports runs", "[s
     failed.key = "k2";
     failed.campaign = "c";
     failed.name = "ep=16";
-    failed.status = "failed";
+    failed.status = RunStatus::kFailed;
     failed.error = "bad, \"quoted\" value";
     failed.params = {{"deployment.ep", "16", "16"}};
     db.record(failed);
     db.record(ok_run("k1", "ep=8", {{"deployment.ep", "8", "8"}}, 11.0));  // replaced, not doubled
     const auto st = db.statuses();
     CHECK(st.size() == 2);
-    CHECK(st.at("k2") == "failed");
+    CHECK(st.at("k2") == RunStatus::kFailed);
+    CHECK(st.at("k1") == RunStatus::kOk);
     const auto runs = db.runs();
     REQUIRE(runs.size() == 2);
     CHECK(runs[1]["name"] == "ep=8");
     CHECK(runs[1]["deployment.ep"] == 8);  // an integer column value, not text
     CHECK(runs[1]["total_us_mean"] == 11.0);
-    CHECK(db.layers().size() == 2);
+    CHECK(runs[1]["total_us_sum"] == 22.0);
+    CHECK(runs[1]["status"] == "ok");  // the status column keeps its text
+    CHECK(runs[0]["status"] == "failed");
+    CHECK(runs[1]["chips"] == 32);
+    CHECK(runs[1]["fidelity_ran"].is_null());
+    CHECK(runs[0]["total_us_mean"].is_null());
+    const auto layers = db.layers();
+    REQUIRE(layers.size() == 2);
+    CHECK(layers[0]["imbalance"].is_null());
+    CHECK(layers[1]["imbalance"] == 1.25);
+    CHECK(layers[1]["combine_us"] == 2.5);
     const std::string csv = runs_csv(runs, db.param_columns());
     CHECK(csv.rfind("name,status,deployment.ep,key,", 0) == 0);
     CHECK(csv.find("\"bad, \"\"quoted\"\" value\"") != std::string::npos);
@@ -229,4 +266,62 @@ TEST_CASE("plot scripts: one line per --by value, and varying parameters refused
   layers.layers_of = "missing";
   CHECK_THROWS_WITH(plot_script(db.runs(), db.layers(), db.param_columns(), layers, "/tmp/l.png"),
                     Catch::Contains("no run named 'missing'"));
+}
+
+TEST_CASE("a run report read back: a golden file, and a missing key named", "[sweep][summary]") {
+  const nlohmann::json j = golden("reference-ep32.simgrid.json");
+  const RunSummary s = read_run_summary(j, "golden");
+  CHECK_FALSE(s.engine);  // the golden files keep the results only
+  CHECK_FALSE(s.platform);
+  CHECK(s.bytes.dispatch_bytes == j["bytes"]["dispatch_bytes"].get<std::uint64_t>());
+  CHECK(s.bytes.tokens_per_ep_group == 16);
+  CHECK(s.layers == j["summary"]["layers"].get<std::uint64_t>());
+  REQUIRE(s.per_layer.size() == j["layers"].size());
+  CHECK(s.per_layer[0].dispatch_us == j["layers"][0]["dispatch_us"].get<double>());
+  CHECK(s.per_layer[0].combine_bytes == j["layers"][0]["combine_bytes"].get<std::uint64_t>());
+  REQUIRE(s.column("total_us"));
+  CHECK(s.column("total_us")->p99 == j["summary"]["total_us"]["p99"].get<double>());
+  CHECK(s.column("imbalance"));
+  CHECK_FALSE(s.column("allgather_us"));
+  CHECK(summary_json(s) == j["summary"]);  // what compare writes is what the run wrote
+
+  struct Case {
+    void (*edit)(nlohmann::json&);
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{[](nlohmann::json& r) { r["summary"]["total_us"].erase("p99"); },
+                "golden: summary.total_us.p99: missing from the run report"},
+           Case{[](nlohmann::json& r) { r.erase("bytes"); }, "golden: bytes: missing from the run report"},
+           Case{[](nlohmann::json& r) { r["summary"].erase("combine_us"); },
+                "golden: summary.combine_us: missing from the run report"},
+           Case{[](nlohmann::json& r) { r["layers"][0]["dispatch_us"] = "fast"; },
+                "golden: layers[0].dispatch_us: expected a number, got \"fast\""},
+           Case{[](nlohmann::json& r) { r["layers"] = 3; }, "golden: layers: expected a list, got 3"},
+           Case{[](nlohmann::json& r) { r["platform"] = {{"name", "p"}}; }, "golden: platform.path: missing"},
+           Case{[](nlohmann::json& r) { r = nlohmann::json::array(); }, "golden: expected a run report"},
+       }) {
+    nlohmann::json bad = j;
+    c.edit(bad);
+    CHECK_THROWS_WITH(read_run_summary(bad, "golden"), Catch::StartsWith(c.message));
+  }
+  nlohmann::json nan = j;
+  nan["summary"]["imbalance"]["max"] = nullptr;  // how a report writes a NaN
+  CHECK(std::isnan(read_run_summary(nan, "golden").column("imbalance")->max));
+
+  const std::string file = temp_path("report.json");
+  std::ofstream(file) << "{\"layers\": [";
+  CHECK_THROWS_WITH(read_run_summary_file(file), Catch::StartsWith(file + ": not a JSON run report"));
+  CHECK_THROWS_WITH(read_run_summary_file(temp_path("none.json")), temp_path("none.json") + ": cannot open file");
+}
+
+TEST_CASE("run statuses: one name each, and the names round-trip", "[sweep][db]") {
+  for (const auto& [status, name] : kRunStatusNames) {
+    CHECK(enum_parse(kRunStatusNames, name) == status);
+    CHECK(enum_name(kRunStatusNames, status) == name);
+    CHECK(row_status({{"status", name}}, "x.db") == status);
+  }
+  CHECK(enum_allowed(kRunStatusNames) == "ok, failed, skipped");
+  CHECK_THROWS_WITH(row_status({{"status", "done"}}, "x.db"),
+                    "x.db: runs.status: 'done' is not a run status (allowed: ok, failed, skipped)");
 }

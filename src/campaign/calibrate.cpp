@@ -2,20 +2,18 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 
+#include "campaign/child_run.hpp"
 #include "moesim/error.hpp"
 #include "moesim/platform.hpp"
-#include "util/process.hpp"
 #include "moesim/scenario.hpp"
+#include "util/files.hpp"
 
 namespace moesim {
 
@@ -26,13 +24,6 @@ struct Knob {
   bool efficiency = true;  // else a start-up
   std::string what;        // the link class or the phase
 };
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Solves the small system a x = b (Gaussian elimination, partial pivoting).
 std::vector<double> solve(std::vector<std::vector<double>> a, std::vector<double> b) {
@@ -68,19 +59,12 @@ std::vector<std::vector<double>> inverse(const std::vector<std::vector<double>>&
   return inv;
 }
 
+// Simulates the points on the platform with candidate knob values, each
+// point a child `moesim run` on a platform file in a work folder.
 class Evaluator {
  public:
   Evaluator(const CalibrateOptions& o, std::vector<Knob> knobs, YAML::Node platform)
-      : o_(o), knobs_(std::move(knobs)), platform_(std::move(platform)) {
-    char dir[] = "/tmp/moesim-calibrate.XXXXXX";
-    if (!mkdtemp(dir)) fail("/tmp", "", "cannot make a work folder");
-    dir_ = dir;
-  }
-  ~Evaluator() {
-    std::remove((dir_ + "/platform.yaml").c_str());
-    std::remove((dir_ + "/run.json").c_str());
-    rmdir(dir_.c_str());
-  }
+      : o_(o), knobs_(std::move(knobs)), platform_(std::move(platform)), work_("moesim-calibrate") {}
   // The platform with these knob values.
   YAML::Node with(const std::vector<double>& theta) const {
     YAML::Node root = YAML::Clone(platform_);
@@ -90,24 +74,20 @@ class Evaluator {
   }
   // Each point's simulated phase latency (mean over layers), us.
   std::vector<double> operator()(const std::vector<double>& theta, const std::vector<MeasuredPoint>& pts) {
+    const std::string platform = work_.file("platform.yaml");
     YAML::Emitter e;
     e << with(theta);
-    std::ofstream(dir_ + "/platform.yaml") << e.c_str() << "\n";
+    std::ofstream(platform) << e.c_str() << "\n";
     std::vector<double> out;
     for (const auto& p : pts) {
-      std::vector<std::string> args = {o_.moesim, "run", o_.scenario, "--set", "platform=" + dir_ + "/platform.yaml"};
-      for (const auto& ov : p.overrides) {
-        args.push_back("--set");
-        args.push_back(ov);
-      }
-      args.push_back("--json");
-      args.push_back(dir_ + "/run.json");
-      run_program(args, "", "calibrate", "");
+      RunRequest run{o_.moesim, o_.scenario, "", {"platform=" + platform}};
+      run.sets.insert(run.sets.end(), p.overrides.begin(), p.overrides.end());
+      const RunSummary summary = run_and_wait(run, work_, "calibrate", p.name);
       ++simulations;
-      const auto j = nlohmann::json::parse(read_text(dir_ + "/run.json"));
       const std::string key = phase_name(p.phase) + "_us";
-      if (!j["summary"].contains(key)) fail(o_.measurements, p.name, "the simulation has no " + key);
-      out.push_back(j["summary"][key]["mean"].get<double>());
+      const Stats* column = summary.column(key);
+      if (!column) fail(o_.measurements, p.name, "the simulation has no " + key);
+      out.push_back(column->mean);
     }
     return out;
   }
@@ -117,7 +97,7 @@ class Evaluator {
   const CalibrateOptions& o_;
   std::vector<Knob> knobs_;
   YAML::Node platform_;
-  std::string dir_;
+  TempDir work_;
 };
 
 struct Fit {
@@ -178,18 +158,12 @@ Fit fit(Evaluator& eval, const std::vector<Knob>& knobs, std::vector<double> the
   return f;
 }
 
-}  // namespace
-
-nlohmann::json calibrate(const CalibrateOptions& o) {
-  const Scenario s = load_scenario(o.scenario);
-  if (s.platform.kind == PlatformSpec::Kind::kXml)
-    fail(s.platform_path, "", "a SimGrid XML platform has no calibration knobs (use a moesim platform YAML)");
-  YAML::Node platform = YAML::LoadFile(s.platform_path);
-  if (!platform["topology"]) fail(s.platform_path, "", "not a moesim platform YAML (no topology key) to calibrate");
+// The knobs asked for, checked against the platform; theta: their values now.
+std::vector<Knob> read_knobs(const CalibrateOptions& o, const Scenario& s, std::vector<double>& theta) {
   if (o.knobs.empty()) fail("--fit", "", "name the knobs to fit, e.g. --fit efficiency.nic --fit startup_us.dispatch");
   const Topology topo = build_topology(s.platform);
+  const auto& c = s.platform.calibration;
   std::vector<Knob> knobs;
-  std::vector<double> theta;
   for (const auto& k : o.knobs) {
     Knob kn;
     kn.name = k;
@@ -199,11 +173,10 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
       bool found = false;
       for (const auto& l : topo.links) found = found || l.link_class == what;
       if (!found) fail("--fit", k, "the platform has no link of class '" + what + "'");
-      auto it = s.platform.calibration.efficiency.find(what);
-      theta.push_back(it == s.platform.calibration.efficiency.end() ? 1.0 : it->second);
+      auto it = c.efficiency.find(what);
+      theta.push_back(it == c.efficiency.end() ? 1.0 : it->second);
     } else if (kind == "startup_us" && (what == "dispatch" || what == "combine" || what == "allgather")) {
       kn.efficiency = false;
-      const auto& c = s.platform.calibration;
       theta.push_back(what == "dispatch" ? c.dispatch_startup_us : what == "combine" ? c.combine_startup_us
                                                                                       : c.allgather_startup_us);
     } else {
@@ -212,85 +185,131 @@ nlohmann::json calibrate(const CalibrateOptions& o) {
     kn.what = what;
     knobs.push_back(kn);
   }
-  std::vector<MeasuredPoint> all = load_measurements(o.measurements, o.scenario);
-  std::vector<MeasuredPoint> train, held;
+  return knobs;
+}
+
+bool held_out(const CalibrateOptions& o, const MeasuredPoint& p) {
+  return std::find(o.holdout.begin(), o.holdout.end(), p.name) != o.holdout.end();
+}
+
+// The measured points: all of them, those the fit sees and those held out.
+struct Points {
+  std::vector<MeasuredPoint> all, train, held;
+};
+
+Points read_points(const CalibrateOptions& o, std::size_t knobs) {
+  Points pts;
+  pts.all = load_measurements(o.measurements, o.scenario);
   for (const auto& h : o.holdout)
-    if (std::none_of(all.begin(), all.end(), [&](const MeasuredPoint& p) { return p.name == h; }))
+    if (std::none_of(pts.all.begin(), pts.all.end(), [&](const MeasuredPoint& p) { return p.name == h; }))
       fail("--holdout", h, "no point named '" + h + "' in " + o.measurements);
-  for (const auto& p : all)
-    (std::find(o.holdout.begin(), o.holdout.end(), p.name) != o.holdout.end() ? held : train).push_back(p);
-  if (train.size() < knobs.size())
-    fail("--fit", "", std::to_string(knobs.size()) + " knobs need at least as many fitted points, not " +
-                          std::to_string(train.size()));
+  for (const auto& p : pts.all) (held_out(o, p) ? pts.held : pts.train).push_back(p);
+  if (pts.train.size() < knobs)
+    fail("--fit", "", std::to_string(knobs) + " knobs need at least as many fitted points, not " +
+                          std::to_string(pts.train.size()));
+  return pts;
+}
 
-  Evaluator eval(o, knobs, platform);
-  const std::vector<double> theta0 = theta;
-  const std::vector<double> before = eval(theta0, all);
-  const Fit best = fit(eval, knobs, theta0, train, o.max_iterations);
-  const std::vector<double> after = eval(best.theta, all);
+double relative_error(double model_us, const MeasuredPoint& p) { return model_us / p.measured_us - 1; }
 
-  nlohmann::json report;
-  report["knobs"] = nlohmann::json::array();
-  for (std::size_t k = 0; k < knobs.size(); ++k)
-    report["knobs"].push_back({{"knob", knobs[k].name}, {"before", theta0[k]}, {"value", best.theta[k]},
-                               {"stderr", best.stderr_[k]}});
-  report["points"] = nlohmann::json::array();
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    const bool is_held = std::find(o.holdout.begin(), o.holdout.end(), all[i].name) != o.holdout.end();
-    report["points"].push_back({{"name", all[i].name},
-                                {"phase", phase_name(all[i].phase)},
-                                {"measured_us", all[i].measured_us},
-                                {"before_us", before[i]},
-                                {"after_us", after[i]},
-                                {"error_before", before[i] / all[i].measured_us - 1},
-                                {"error_after", after[i] / all[i].measured_us - 1},
-                                {"held_out", is_held}});
+nlohmann::json points_json(const CalibrateOptions& o, const Points& pts, const std::vector<double>& before,
+                           const std::vector<double>& after) {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t i = 0; i < pts.all.size(); ++i) {
+    const MeasuredPoint& p = pts.all[i];
+    out.push_back({{"name", p.name},
+                   {"phase", phase_name(p.phase)},
+                   {"measured_us", p.measured_us},
+                   {"before_us", before[i]},
+                   {"after_us", after[i]},
+                   {"error_before", relative_error(before[i], p)},
+                   {"error_after", relative_error(after[i], p)},
+                   {"held_out", held_out(o, p)}});
   }
-  // Prediction of points the fit did not see: the held-out ones, or each in turn.
+  return out;
+}
+
+// Prediction of points the fit did not see: the held-out ones, or each in
+// turn (leave-one-out, a fit of the others each).
+nlohmann::json validation_json(const CalibrateOptions& o, Evaluator& eval, const std::vector<Knob>& knobs,
+                               const Fit& best, const Points& pts, const std::vector<double>& after) {
+  nlohmann::json out;
   nlohmann::json pred = nlohmann::json::array();
   double abs_sum = 0;
-  if (!held.empty()) {
-    report["validation"]["method"] = "holdout";
-    for (std::size_t i = 0; i < all.size(); ++i)
-      if (report["points"][i]["held_out"].get<bool>()) {
-        pred.push_back({{"name", all[i].name}, {"error", after[i] / all[i].measured_us - 1}});
-        abs_sum += std::fabs(after[i] / all[i].measured_us - 1);
-      }
-  } else if (train.size() > knobs.size()) {
-    report["validation"]["method"] = "leave-one-out";
-    for (std::size_t i = 0; i < train.size(); ++i) {
-      std::vector<MeasuredPoint> rest = train;
+  auto predicted = [&](const MeasuredPoint& p, double model_us) {
+    pred.push_back({{"name", p.name}, {"error", relative_error(model_us, p)}});
+    abs_sum += std::fabs(relative_error(model_us, p));
+  };
+  if (!pts.held.empty()) {
+    out["method"] = "holdout";
+    for (std::size_t i = 0; i < pts.all.size(); ++i)
+      if (held_out(o, pts.all[i])) predicted(pts.all[i], after[i]);
+  } else if (pts.train.size() > knobs.size()) {
+    out["method"] = "leave-one-out";
+    for (std::size_t i = 0; i < pts.train.size(); ++i) {
+      std::vector<MeasuredPoint> rest = pts.train;
       rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
       const Fit f = fit(eval, knobs, best.theta, rest, o.max_iterations);
-      const double m = eval(f.theta, {train[i]}).front();
-      pred.push_back({{"name", train[i].name}, {"error", m / train[i].measured_us - 1}});
-      abs_sum += std::fabs(m / train[i].measured_us - 1);
+      predicted(pts.train[i], eval(f.theta, {pts.train[i]}).front());
     }
   } else {
-    report["validation"]["method"] = "none (as many knobs as points)";
+    out["method"] = "none (as many knobs as points)";
   }
-  report["validation"]["points"] = pred;
-  report["validation"]["mean_abs_error"] = pred.empty() ? 0.0 : abs_sum / static_cast<double>(pred.size());
-  report["iterations"] = best.iterations;
-  report["simulations"] = eval.simulations;
-  report["method"] = "Gauss-Newton on relative error, finite-difference Jacobian, each evaluation a moesim run";
+  out["points"] = pred;
+  out["mean_abs_error"] = pred.empty() ? 0.0 : abs_sum / static_cast<double>(pred.size());
+  return out;
+}
 
-  // The calibrated platform: the original, with the knobs set and a note of what they were fitted on.
+// The calibrated platform file: the original, with the knobs set and a note
+// of what they were fitted on.
+std::string platform_text(const CalibrateOptions& o, const Evaluator& eval, const std::vector<Knob>& knobs,
+                          const Fit& best, std::size_t fitted_points, const std::string& original) {
   const std::time_t now = std::time(nullptr);
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
   YAML::Node out = eval.with(best.theta);
   out["calibration"]["fitted"] = std::string("by moesim calibrate on ") + when + " from " + o.measurements + " (" +
-                                 std::to_string(train.size()) + " points)";
+                                 std::to_string(fitted_points) + " points)";
   YAML::Emitter e;
   e << out;
-  std::ofstream file(o.out);
+  std::ostringstream file;
   file << "# Calibrated by moesim calibrate on " << when << ": knobs";
   for (std::size_t k = 0; k < knobs.size(); ++k) file << " " << knobs[k].name << "=" << best.theta[k];
-  file << ",\n# fitted on " << o.measurements << " (" << train.size() << " points) from " << s.platform_path << ".\n"
+  file << ",\n# fitted on " << o.measurements << " (" << fitted_points << " points) from " << original << ".\n"
        << e.c_str() << "\n";
-  if (!file) fail("--out", "", "cannot write '" + o.out + "'");
-  return report;
+  return file.str();
+}
+
+}  // namespace
+
+CalibrationResult calibrate(const CalibrateOptions& o) {
+  const Scenario s = load_scenario(o.scenario);
+  if (s.platform.kind == PlatformSpec::Kind::kXml)
+    fail(s.platform_path, "", "a SimGrid XML platform has no calibration knobs (use a moesim platform YAML)");
+  YAML::Node platform = YAML::LoadFile(s.platform_path);
+  if (!platform["topology"]) fail(s.platform_path, "", "not a moesim platform YAML (no topology key) to calibrate");
+  std::vector<double> theta0;
+  const std::vector<Knob> knobs = read_knobs(o, s, theta0);
+  const Points pts = read_points(o, knobs.size());
+
+  Evaluator eval(o, knobs, platform);
+  const std::vector<double> before = eval(theta0, pts.all);
+  const Fit best = fit(eval, knobs, theta0, pts.train, o.max_iterations);
+  const std::vector<double> after = eval(best.theta, pts.all);
+
+  CalibrationResult result;
+  nlohmann::json& report = result.report;
+  report["knobs"] = nlohmann::json::array();
+  for (std::size_t k = 0; k < knobs.size(); ++k)
+    report["knobs"].push_back({{"knob", knobs[k].name}, {"before", theta0[k]}, {"value", best.theta[k]},
+                               {"stderr", best.stderr_[k]}});
+  report["points"] = points_json(o, pts, before, after);
+  report["validation"] = validation_json(o, eval, knobs, best, pts, after);
+  report["iterations"] = best.iterations;
+  report["simulations"] = eval.simulations;
+  report["method"] = "Gauss-Newton on relative error, finite-difference Jacobian, each evaluation a moesim run";
+  result.platform_yaml = platform_text(o, eval, knobs, best, pts.train.size(), s.platform_path);
+  return result;
 }
 
 std::string calibrate_table(const nlohmann::json& r) {

@@ -1,8 +1,6 @@
 #include "campaign/campaign.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,7 +9,6 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -19,25 +16,18 @@
 #include <sstream>
 #include <thread>
 
+#include "campaign/child_run.hpp"
+#include "campaign/results_db.hpp"
 #include "moesim/error.hpp"
 #include "moesim/platform.hpp"
-#include "util/process.hpp"
-#include "campaign/results_db.hpp"
 #include "moesim/scenario.hpp"
+#include "util/files.hpp"
+#include "util/process.hpp"
 #include "util/yaml_util.hpp"
-
-extern char** environ;
 
 namespace moesim {
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string duration(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
@@ -48,15 +38,42 @@ std::string duration(double s) {
   return buf;
 }
 
+double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 volatile std::sig_atomic_t g_stop_signal = 0;
 extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+// While it lives, SIGINT and SIGTERM only set g_stop_signal; the handlers
+// before are restored after.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    g_stop_signal = 0;
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
 
 // Progress on stderr: a redrawn bar on a terminal, a line every 10 s otherwise.
 class Progress {
  public:
-  explicit Progress(std::size_t total) : total_(total), tty_(isatty(STDERR_FILENO) == 1), start_(now()) {}
+  explicit Progress(std::size_t total) : total_(total), tty_(isatty(STDERR_FILENO) == 1), start_(seconds_now()) {}
   void update(const CampaignTally& t, bool force = false) {
-    const double elapsed = now() - start_;
+    const double elapsed = seconds_now() - start_;
     if (!force && elapsed - last_ < (tty_ ? 0.1 : 10.0)) return;
     last_ = elapsed;
     const std::size_t done = t.ok + t.failed + t.skipped + t.lost;
@@ -83,48 +100,151 @@ class Progress {
   }
 
  private:
-  static double now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  }
   std::size_t total_;
   bool tty_;
   double start_, last_ = 0;
 };
 
-struct Worker {
-  const PreparedRun* run;
-  std::string json, err;
-  double started;
-};
-
-pid_t spawn(const std::vector<std::string>& args, const std::string& err_path) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  // The child gets default SIGINT/SIGTERM handling, whatever the parent installed.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t def;
-  sigemptyset(&def);
-  sigaddset(&def, SIGINT);
-  sigaddset(&def, SIGTERM);
-  posix_spawnattr_setsigdefault(&attr, &def);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) fail(args[0], "", std::string("cannot start a run: ") + std::strerror(rc));
-  return pid;
+// The runs to do: those not recorded yet (with retry_failed, also those recorded as failed).
+std::vector<const PreparedRun*> runs_to_do(const std::vector<PreparedRun>& prepared,
+                                           const std::map<std::string, RunStatus>& recorded, bool retry_failed) {
+  std::vector<const PreparedRun*> todo;
+  for (const auto& p : prepared) {
+    auto it = recorded.find(p.key);
+    if (it == recorded.end() || (retry_failed && it->second == RunStatus::kFailed)) todo.push_back(&p);
+  }
+  return todo;
 }
 
-double seconds_now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+// --dry-run: every run and what is known of it, then the counts.
+void list_runs(const std::vector<PreparedRun>& prepared, const std::map<std::string, RunStatus>& recorded,
+               std::size_t todo, const std::string& db_path) {
+  for (const auto& p : prepared) {
+    auto it = recorded.find(p.key);
+    const std::string state = it != recorded.end() ? "recorded " + enum_name(kRunStatusNames, it->second)
+                              : !p.status          ? "to run"
+                                                   : enum_name(kRunStatusNames, *p.status) + ": " + p.error;
+    std::cout << p.run.index << "\t" << p.run.name << "\t" << state << "\n";
+  }
+  std::cout << prepared.size() << " runs (" << todo << " to do, " << prepared.size() - todo << " already in "
+            << db_path << ")\n";
+}
+
+// The runs of a campaign, `jobs` child processes at a time, each result
+// recorded (one transaction) as its child ends. A stop signal stops the
+// children; a run whose child was stopped or killed from outside is lost,
+// not recorded, so a re-run does it.
+class Workers {
+ public:
+  Workers(const Sweep& sweep, const CampaignOptions& o, ResultsDb& db, CampaignTally& tally)
+      : sweep_(sweep), o_(o), db_(db), tally_(tally) {}
+  void run(const std::vector<const PreparedRun*>& todo);
+
+ private:
+  struct Worker {
+    const PreparedRun* run;
+    ChildRun child;
+    double started;
+  };
+  void start(const PreparedRun& p, std::size_t n);
+  bool reap_one();
+  void ended(const Worker& w, int wait_status);
+  void record(const PreparedRun& p, RunStatus status, const std::string& error, double wall_s,
+              const std::optional<RunSummary>& report);
+
+  const Sweep& sweep_;
+  const CampaignOptions& o_;
+  ResultsDb& db_;
+  CampaignTally& tally_;
+  TempDir work_{"moesim-sweep"};
+  std::map<pid_t, Worker> running_;
+  std::vector<std::string> lost_names_;
+};
+
+void Workers::run(const std::vector<const PreparedRun*>& todo) {
+  const StopSignals stop;
+  Progress progress(todo.size());
+  std::size_t next = 0;
+  const unsigned jobs = std::max(1u, o_.jobs);
+  while (next < todo.size() || !running_.empty()) {
+    if (g_stop_signal && !tally_.interrupted) {
+      tally_.interrupted = true;
+      for (const auto& [pid, w] : running_) kill(pid, SIGTERM);
+    }
+    while (!tally_.interrupted && next < todo.size() && running_.size() < jobs) {
+      start(*todo[next], next);
+      ++next;
+    }
+    if (running_.empty()) {
+      if (tally_.interrupted) break;
+      continue;
+    }
+    if (!reap_one()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    progress.update(tally_);
+  }
+  if (!todo.empty()) progress.finish(tally_);
+  for (const auto& name : lost_names_)
+    std::cerr << "moesim sweep: " << name << ": stopped before it finished; not recorded, a re-run does it\n";
+}
+
+void Workers::start(const PreparedRun& p, std::size_t n) {
+  if (p.status) {  // invalid or unfit: recorded without a process
+    record(p, *p.status, p.error, 0, std::nullopt);
+    return;
+  }
+  const RunRequest request{o_.moesim, sweep_.base, "", p.run.overrides()};
+  const ChildRun child = start_run(request, work_, std::to_string(n), "sweep");
+  running_[child.pid] = Worker{&p, child, seconds_now()};
+}
+
+// Handles one child that ended, if any has; whether one had.
+bool Workers::reap_one() {
+  int status = 0;
+  const pid_t pid = waitpid(-1, &status, WNOHANG);
+  if (pid <= 0) return false;
+  auto it = running_.find(pid);
+  if (it == running_.end()) return true;
+  const Worker w = it->second;
+  running_.erase(it);
+  ended(w, status);
+  return true;
+}
+
+void Workers::ended(const Worker& w, int wait_status) {
+  const double wall_s = seconds_now() - w.started;
+  const RunOutcome outcome(w.child, wait_status);
+  // After a stop signal, which reached the workers too, only a clean exit is
+  // an answer: SimGrid turns SIGINT into exit(1).
+  const bool stopped = g_stop_signal != 0;
+  if ((stopped && !outcome.exited_ok()) || outcome.stopped_from_outside()) {
+    tally_.lost++;
+    lost_names_.push_back(w.run->run.name);
+  } else if (outcome.ok()) {
+    record(*w.run, RunStatus::kOk, "", wall_s, outcome.summary());
+  } else {
+    record(*w.run, RunStatus::kFailed, outcome.failure(), wall_s, std::nullopt);
+  }
+}
+
+void Workers::record(const PreparedRun& p, RunStatus status, const std::string& error, double wall_s,
+                     const std::optional<RunSummary>& report) {
+  RunRecord r;
+  r.key = p.key;
+  r.campaign = sweep_.name;
+  r.name = p.run.name;
+  r.index = static_cast<std::int64_t>(p.run.index);
+  r.status = status;
+  r.error = error;
+  r.params = p.run.params;
+  r.scenario_yaml = p.scenario_yaml;
+  r.wall_s = wall_s;
+  r.report = report;
+  db_.record(r);
+  switch (status) {
+    case RunStatus::kOk: tally_.ok++; break;
+    case RunStatus::kFailed: tally_.failed++; break;
+    case RunStatus::kSkipped: tally_.skipped++; break;
+  }
 }
 
 }  // namespace
@@ -158,11 +278,11 @@ std::vector<PreparedRun> prepare_runs(const Sweep& sweep, const std::vector<Swee
       const auto chips = platform_chips(s.platform);
       const std::uint64_t need = s.group_chips() * s.deployment.groups;
       if (sweep.skip_unfit && chips && need > *chips) {
-        p.status = "skipped";
+        p.status = RunStatus::kSkipped;
         p.error = "needs " + std::to_string(need) + " chips, the platform has " + std::to_string(*chips);
       }
     } catch (const InputError& e) {
-      p.status = "failed";
+      p.status = RunStatus::kFailed;
       p.error = e.what();
     }
     p.key = run_key(p.scenario_yaml.empty() ? run.name : p.scenario_yaml, file_texts);
@@ -172,145 +292,21 @@ std::vector<PreparedRun> prepare_runs(const Sweep& sweep, const std::vector<Swee
 }
 
 CampaignTally run_campaign(const Sweep& sweep, const CampaignOptions& options) {
-  const std::vector<SweepRun> mine = shard_runs(sweep, options.shard);
-  const std::vector<PreparedRun> prepared = prepare_runs(sweep, mine);
+  const std::vector<PreparedRun> prepared = prepare_runs(sweep, shard_runs(sweep, options.shard));
   // A dry run reads the database if there is one, and creates none.
   const bool exists = access(options.db_path.c_str(), F_OK) == 0;
-  std::unique_ptr<ResultsDb> db_ptr;
-  if (!options.dry_run || exists) db_ptr = std::make_unique<ResultsDb>(options.db_path);
-  const auto recorded = db_ptr ? db_ptr->statuses() : std::map<std::string, std::string>{};
+  std::unique_ptr<ResultsDb> db;
+  if (!options.dry_run || exists) db = std::make_unique<ResultsDb>(options.db_path);
+  const auto recorded = db ? db->statuses() : std::map<std::string, RunStatus>{};
+  const std::vector<const PreparedRun*> todo = runs_to_do(prepared, recorded, options.retry_failed);
   CampaignTally tally;
   tally.total = prepared.size();
-  std::vector<const PreparedRun*> todo;
-  for (const auto& p : prepared) {
-    auto it = recorded.find(p.key);
-    const bool done = it != recorded.end() && !(options.retry_failed && it->second == "failed");
-    if (done) tally.recorded++;
-    else todo.push_back(&p);
-  }
+  tally.recorded = prepared.size() - todo.size();
   if (options.dry_run) {
-    for (const auto& p : prepared) {
-      auto it = recorded.find(p.key);
-      const std::string state = it != recorded.end() ? "recorded " + it->second
-                                : p.status.empty()   ? "to run"
-                                                     : p.status + ": " + p.error;
-      std::cout << p.run.index << "\t" << p.run.name << "\t" << state << "\n";
-    }
-    std::cout << prepared.size() << " runs (" << todo.size() << " to do, " << tally.recorded
-              << " already in " << options.db_path << ")\n";
+    list_runs(prepared, recorded, todo.size(), options.db_path);
     return tally;
   }
-
-  auto record = [&](const PreparedRun& p, const std::string& status, const std::string& error, double wall,
-                    const nlohmann::json& report) {
-    RunRecord r;
-    r.key = p.key;
-    r.campaign = sweep.name;
-    r.name = p.run.name;
-    r.index = static_cast<std::int64_t>(p.run.index);
-    r.status = status;
-    r.error = error;
-    r.params = p.run.params;
-    r.scenario_yaml = p.scenario_yaml;
-    r.wall_s = wall;
-    r.report = report;
-    db_ptr->record(r);
-    (status == "ok" ? tally.ok : status == "failed" ? tally.failed : tally.skipped)++;
-  };
-
-  char dir_template[] = "/tmp/moesim-sweep.XXXXXX";
-  if (!mkdtemp(dir_template)) fail("/tmp", "", std::string("cannot make a work folder: ") + std::strerror(errno));
-  const std::string work = dir_template;
-
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {}, old_term {};
-  g_stop_signal = 0;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-
-  Progress progress(todo.size());
-  std::map<pid_t, Worker> workers;
-  std::size_t next = 0;
-  std::vector<std::string> lost_names;
-  const unsigned jobs = std::max(1u, options.jobs);
-  while (next < todo.size() || !workers.empty()) {
-    if (g_stop_signal && !tally.interrupted) {
-      tally.interrupted = true;
-      for (const auto& [pid, w] : workers) kill(pid, SIGTERM);
-    }
-    while (!tally.interrupted && next < todo.size() && workers.size() < jobs) {
-      const PreparedRun& p = *todo[next];
-      const std::string tag = work + "/" + std::to_string(next++);
-      if (!p.status.empty()) {  // invalid or unfit: recorded without a process
-        record(p, p.status, p.error, 0, nullptr);
-        continue;
-      }
-      std::vector<std::string> args = {options.moesim, "run", sweep.base, "--json", tag + ".json"};
-      for (const auto& o : p.run.overrides()) {
-        args.push_back("--set");
-        args.push_back(o);
-      }
-      const pid_t pid = spawn(args, tag + ".err");
-      workers[pid] = Worker{&p, tag + ".json", tag + ".err", seconds_now()};
-    }
-    if (workers.empty()) {
-      if (tally.interrupted) break;
-      continue;
-    }
-    int status = 0;
-    const pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid <= 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      progress.update(tally);
-      continue;
-    }
-    auto it = workers.find(pid);
-    if (it == workers.end()) continue;
-    const Worker w = it->second;
-    workers.erase(it);
-    const double wall = seconds_now() - w.started;
-    const std::string err = read_file(w.err);
-    const bool stopped = g_stop_signal != 0;  // the signal reached the workers too
-    if (stopped && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-      // SimGrid turns SIGINT into exit(1): not an answer either.
-      tally.lost++;
-      lost_names.push_back(w.run->run.name);
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-      nlohmann::json report;
-      try {
-        report = nlohmann::json::parse(read_file(w.json));
-        record(*w.run, "ok", "", wall, report);
-      } catch (const nlohmann::json::exception& e) {
-        record(*w.run, "failed", std::string("no readable report: ") + e.what(), wall, nullptr);
-      }
-    } else if (WIFEXITED(status)) {
-      record(*w.run, "failed", last_line(err).empty() ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                                      : last_line(err),
-             wall, nullptr);
-    } else {
-      const int sig = WTERMSIG(status);
-      if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
-        // Stopped from outside: not an answer. Not recorded, so a re-run does it.
-        tally.lost++;
-        lost_names.push_back(w.run->run.name);
-      } else {
-        std::string why = "crashed with signal " + std::to_string(sig) + " (" + strsignal(sig) + ")";
-        if (!last_line(err).empty()) why += ": " + last_line(err);
-        record(*w.run, "failed", why, wall, nullptr);
-      }
-    }
-    std::remove(w.json.c_str());
-    std::remove(w.err.c_str());
-    progress.update(tally);
-  }
-  if (!todo.empty()) progress.finish(tally);
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  rmdir(work.c_str());
-  for (const auto& name : lost_names)
-    std::cerr << "moesim sweep: " << name << ": stopped before it finished; not recorded, a re-run does it\n";
+  Workers(sweep, options, *db, tally).run(todo);
   return tally;
 }
 
@@ -401,7 +397,8 @@ int run_slurm_campaign(const Sweep& sweep, const SlurmOptions& so, std::ostream&
   for (const auto& d : dbs) added += db.merge_from(d);
   out << "merged " << added << " runs from " << dbs.size() << " shard databases into " << so.db_path << "\n";
   std::size_t failed = 0;
-  for (const auto& r : db.runs()) failed += r["campaign"] == sweep.name && r["status"] == "failed";
+  for (const auto& r : db.runs())
+    failed += r["campaign"] == sweep.name && row_status(r, so.db_path) == RunStatus::kFailed;
   if (failed) err << "moesim sweep: " << failed << " runs failed (moesim results " << so.db_path << ")\n";
   return failed ? 1 : 0;
 }
@@ -415,7 +412,7 @@ int report_campaign(const Sweep& sweep, const CampaignOptions& o, const Campaign
   if (t.failed) {
     std::size_t shown = 0;
     for (const auto& r : ResultsDb(o.db_path).runs())
-      if (r["status"] == "failed" && r["campaign"] == sweep.name && shown++ < 5)
+      if (r["campaign"] == sweep.name && row_status(r, o.db_path) == RunStatus::kFailed && shown++ < 5)
         err << "moesim sweep: failed: " << r["name"].get<std::string>() << ": "
             << (r["error"].is_string() ? r["error"].get<std::string>() : "") << "\n";
   }

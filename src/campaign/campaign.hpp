@@ -4,10 +4,12 @@
 // interrupted (Ctrl-C, a killed worker, a crash) continues where it stopped.
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "campaign/results_db.hpp"
 #include "campaign/sweep.hpp"
 
 namespace moesim {
@@ -18,7 +20,7 @@ struct PreparedRun {
   SweepRun run;
   std::string key;
   std::string scenario_yaml;
-  std::string status;  // "" (to run), "failed" (invalid) or "skipped" (unfit)
+  std::optional<RunStatus> status;  // none: to run; kFailed: invalid; kSkipped: unfit
   std::string error;
 };
 std::vector<PreparedRun> prepare_runs(const Sweep& sweep, const std::vector<SweepRun>& runs);

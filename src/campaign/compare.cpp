@@ -1,54 +1,15 @@
 // Side-by-side runs of one scenario, each in a child process.
 #include "campaign/compare.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 
+#include "campaign/child_run.hpp"
 #include "moesim/error.hpp"
+#include "util/files.hpp"
 
 namespace moesim {
 namespace {
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs `moesim run` with the given --set assignments; returns its JSON report.
-nlohmann::json run_child(const CompareOptions& o, const std::vector<std::string>& sets, const std::string& engine,
-                         const std::string& label) {
-  const std::string base = "/tmp/moesim_compare_" + std::to_string(getpid());
-  const std::string json_path = base + ".json", err_path = base + ".err";
-  std::string cmd = shell_quote(o.binary) + " run " + shell_quote(o.scenario) + " --engine " + engine;
-  for (const auto& s : sets) cmd += " --set " + shell_quote(s);
-  cmd += " --json " + shell_quote(json_path) + " > /dev/null 2> " + shell_quote(err_path);
-  const int status = std::system(cmd.c_str());
-  std::string err = slurp(err_path);
-  std::remove(err_path.c_str());
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::remove(json_path.c_str());
-    const std::string prefix = "moesim: error: ";
-    if (err.rfind(prefix, 0) == 0) err = err.substr(prefix.size());
-    while (!err.empty() && err.back() == '\n') err.pop_back();
-    fail("compare", label, err.empty() ? "the " + engine + " run failed" : err);
-  }
-  nlohmann::json j = nlohmann::json::parse(slurp(json_path));
-  std::remove(json_path.c_str());
-  return j;
-}
 
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> out;
@@ -56,6 +17,32 @@ std::vector<std::string> split_commas(const std::string& text) {
   for (std::string part; std::getline(ss, part, ',');)
     if (!part.empty()) out.push_back(part);
   return out;
+}
+
+// A column: the main engine's layers and summary beside the bound's and the analytic's.
+nlohmann::json column_json(const std::string& label, const std::vector<std::string>& sets, const RunSummary& main,
+                           const RunSummary& bound, const RunSummary& analytic) {
+  if (!main.platform) fail("compare", label, "the run report names no platform");
+  nlohmann::json layers = nlohmann::json::array();
+  for (std::size_t l = 0; l < main.per_layer.size(); ++l)
+    layers.push_back({{"layer", l},
+                      {"dispatch_us", main.per_layer[l].dispatch_us},
+                      {"combine_us", main.per_layer[l].combine_us},
+                      {"bound_dispatch_us", bound.per_layer.at(l).dispatch_us},
+                      {"bound_combine_us", bound.per_layer.at(l).combine_us},
+                      {"analytic_dispatch_us", analytic.per_layer.at(l).dispatch_us},
+                      {"analytic_combine_us", analytic.per_layer.at(l).combine_us}});
+  nlohmann::json hottest;  // the bound's critical link of layer 0's first phase
+  if (!bound.per_layer.empty() && !bound.per_layer[0].phases.empty() && bound.per_layer[0].phases[0].critical_link)
+    hottest = critical_link_json(*bound.per_layer[0].phases[0].critical_link);
+  return {{"label", label},
+          {"sets", sets},
+          {"platform", platform_json(*main.platform)},
+          {"summary", summary_json(main)},
+          {"bound_summary", summary_json(bound)},
+          {"analytic_summary", summary_json(analytic)},
+          {"hottest_link", hottest},
+          {"layers", layers}};
 }
 
 }  // namespace
@@ -73,33 +60,20 @@ nlohmann::json compare(const CompareOptions& o) {
   for (const auto& s : o.sets) columns.push_back({s, split_commas(s)});
   if (columns.empty()) columns.push_back({"as written", {}});
   nlohmann::json out = {{"scenario", o.scenario}, {"engine", o.engine}, {"columns", nlohmann::json::array()}};
+  const TempDir work("moesim-compare");
+  double first_total_us = 0;
   for (auto& c : columns) {
     c.sets.insert(c.sets.begin(), o.common.begin(), o.common.end());
-    const nlohmann::json main = run_child(o, c.sets, o.engine, c.label);
-    const nlohmann::json bound = o.engine == "bound" ? main : run_child(o, c.sets, "bound", c.label);
-    const nlohmann::json analytic = o.engine == "analytic" ? main : run_child(o, c.sets, "analytic", c.label);
-    nlohmann::json layers = nlohmann::json::array();
-    for (std::size_t l = 0; l < main["layers"].size(); ++l)
-      layers.push_back({{"layer", l},
-                        {"dispatch_us", main["layers"][l]["dispatch_us"]},
-                        {"combine_us", main["layers"][l]["combine_us"]},
-                        {"bound_dispatch_us", bound["layers"][l]["dispatch_us"]},
-                        {"bound_combine_us", bound["layers"][l]["combine_us"]},
-                        {"analytic_dispatch_us", analytic["layers"][l]["dispatch_us"]},
-                        {"analytic_combine_us", analytic["layers"][l]["combine_us"]}});
-    const auto& phase0 = bound["layers"][0]["phases"][0];
-    nlohmann::json col = {{"label", c.label},
-                          {"sets", c.sets},
-                          {"platform", main["platform"]},
-                          {"summary", main["summary"]},
-                          {"bound_summary", bound["summary"]},
-                          {"analytic_summary", analytic["summary"]},
-                          {"hottest_link", phase0.contains("critical_link") ? phase0["critical_link"] : nlohmann::json()},
-                          {"layers", layers}};
-    const double first = out["columns"].empty() ? main["summary"]["total_us"]["sum"].get<double>()
-                                                : out["columns"][0]["summary"]["total_us"]["sum"].get<double>();
-    col["ratio_to_first"] = first > 0 ? main["summary"]["total_us"]["sum"].get<double>() / first : 0.0;
-    out["columns"].push_back(col);
+    auto run = [&](const std::string& engine) {
+      return run_and_wait({o.binary, o.scenario, engine, c.sets}, work, "compare", c.label);
+    };
+    const RunSummary main = run(o.engine);
+    const RunSummary bound = o.engine == "bound" ? main : run("bound");
+    const RunSummary analytic = o.engine == "analytic" ? main : run("analytic");
+    out["columns"].push_back(column_json(c.label, c.sets, main, bound, analytic));
+    const double total_us = main.column("total_us")->sum;
+    if (out["columns"].size() == 1) first_total_us = total_us;
+    out["columns"].back()["ratio_to_first"] = first_total_us > 0 ? total_us / first_total_us : 0.0;
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "campaign/results_db.hpp"
 #include "moesim/error.hpp"
 #include "util/natural_sort.hpp"
 #include "util/process.hpp"
@@ -58,7 +59,7 @@ std::string layers_script(const nlohmann::json& runs, const nlohmann::json& laye
       run = &r;
     }
   if (!run) fail("--layers", "", "no run named '" + o.layers_of + "' in the database");
-  if ((*run)["status"] != "ok")
+  if (row_status(*run, "--layers") != RunStatus::kOk)
     fail("--layers", "", "run '" + o.layers_of + "' is " + text_of((*run)["status"]) + ": " + text_of((*run)["error"]));
   std::ostringstream data;
   std::size_t n = 0;
@@ -103,7 +104,7 @@ std::vector<const nlohmann::json*> plotted_rows(const nlohmann::json& runs, cons
                                                 const Filters& filters, const PlotOptions& o) {
   std::vector<const nlohmann::json*> rows;
   for (const auto& r : runs) {
-    if (r["status"] != "ok" || (!o.campaign.empty() && r["campaign"] != o.campaign)) continue;
+    if (row_status(r, "--where") != RunStatus::kOk || (!o.campaign.empty() && r["campaign"] != o.campaign)) continue;
     bool keep = true;
     for (const auto& [k, v] : filters) keep = keep && r.contains(k) && text_of(r[k]) == v;
     if (keep) rows.push_back(&r);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -32,9 +33,6 @@ const std::vector<std::pair<std::string, std::string>>& fixed_columns() {
       {"total_us_p99", "REAL"},      {"total_us_max", "REAL"},     {"scenario_yaml", "TEXT"}};
   return cols;
 }
-
-const std::vector<std::string> kLayerColumns = {"key",           "layer",          "dispatch_us", "combine_us",
-                                                "total_us",      "dispatch_bytes", "combine_bytes", "imbalance"};
 
 std::string quoted(const std::string& id) {
   std::string out = "\"";
@@ -102,13 +100,47 @@ nlohmann::json typed(const std::string& text) {
   return text;
 }
 
-nlohmann::json at(const nlohmann::json& j, std::initializer_list<const char*> path) {
-  const nlohmann::json* cur = &j;
-  for (const char* p : path) {
-    if (!cur->is_object() || !cur->contains(p)) return nullptr;
-    cur = &(*cur)[p];
+template <typename T>
+nlohmann::json or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+double stat_of(const Stats& s, const std::string& stat) {
+  if (stat == "sum") return s.sum;
+  if (stat == "mean") return s.mean;
+  if (stat == "p50") return s.p50;
+  if (stat == "p99") return s.p99;
+  return s.max;
+}
+
+// The run columns a report fills (left null for a run without one). The
+// database stores a NaN as NULL, as the report writes it as null.
+void report_columns(const std::optional<RunSummary>& report, nlohmann::json& row) {
+  if (!report) return;
+  const RunSummary& r = *report;
+  row["engine_ran"] = or_null(r.engine);
+  row["fidelity_ran"] = or_null(r.fidelity);
+  if (r.platform) {
+    row["platform_name"] = r.platform->name;
+    row["chips"] = r.platform->chips;
+    row["group_chips"] = r.platform->group_chips;
   }
-  return *cur;
+  row["layers"] = r.layers;
+  row["tokens_per_ep_group"] = r.bytes.tokens_per_ep_group;
+  row["dispatch_bytes"] = r.bytes.dispatch_bytes;
+  row["combine_bytes"] = r.bytes.combine_bytes;
+  for (const char* phase : {"dispatch_us", "combine_us", "total_us"})
+    for (const char* stat : {"sum", "mean", "p50", "p99", "max"}) {
+      const std::string col = std::string(phase) + "_" + stat;
+      for (const auto& c : run_columns())
+        if (c == col && r.column(phase)) row[col] = stat_of(*r.column(phase), stat);
+    }
+}
+
+RunStatus status_named(const std::string& text, const std::string& where) {
+  const auto status = enum_parse(kRunStatusNames, text);
+  if (!status) fail(where, "runs.status", not_one_of(kRunStatusNames, text, "a run status"));
+  return *status;
 }
 
 std::string now_utc() {
@@ -121,6 +153,11 @@ std::string now_utc() {
 }
 
 }  // namespace
+
+RunStatus row_status(const nlohmann::json& row, const std::string& where) {
+  const nlohmann::json& v = row.contains("status") ? row.at("status") : nlohmann::json();
+  return status_named(v.is_string() ? v.get<std::string>() : v.dump(), where);
+}
 
 const std::vector<std::string>& run_columns() {
   static const std::vector<std::string> names = [] {
@@ -188,10 +225,10 @@ void ResultsDb::add_param_column(const std::string& key) {
   exec("ALTER TABLE runs ADD COLUMN " + quoted(key));
 }
 
-std::map<std::string, std::string> ResultsDb::statuses() const {
-  std::map<std::string, std::string> out;
+std::map<std::string, RunStatus> ResultsDb::statuses() const {
+  std::map<std::string, RunStatus> out;
   Stmt s(db_, "SELECT key, status FROM runs", path_);
-  while (s.step()) out[s.text(0)] = s.text(1);
+  while (s.step()) out[s.text(0)] = status_named(s.text(1), path_);
   return out;
 }
 
@@ -199,33 +236,18 @@ void ResultsDb::record(const RunRecord& run) {
   exec("BEGIN IMMEDIATE");
   try {
     for (const auto& p : run.params) add_param_column(p.key);
-    const nlohmann::json& r = run.report;
     nlohmann::json row = {
         {"key", run.key},
         {"campaign", run.campaign},
         {"run_index", nullptr},
         {"name", run.name},
-        {"status", run.status},
+        {"status", enum_name(kRunStatusNames, run.status)},
         {"error", run.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.error)},
         {"moesim_version", MOESIM_VERSION},
         {"finished_at", now_utc()},
         {"wall_s", run.wall_s},
-        {"engine_ran", at(r, {"engine"})},
-        {"fidelity_ran", at(r, {"simgrid", "fidelity"})},
-        {"platform_name", at(r, {"platform", "name"})},
-        {"chips", at(r, {"platform", "chips"})},
-        {"group_chips", at(r, {"platform", "group_chips"})},
-        {"layers", at(r, {"summary", "layers"})},
-        {"tokens_per_ep_group", at(r, {"bytes", "tokens_per_ep_group"})},
-        {"dispatch_bytes", at(r, {"bytes", "dispatch_bytes"})},
-        {"combine_bytes", at(r, {"bytes", "combine_bytes"})},
         {"scenario_yaml", run.scenario_yaml}};
-    for (const char* phase : {"dispatch_us", "combine_us", "total_us"})
-      for (const char* stat : {"sum", "mean", "p50", "p99", "max"}) {
-        const std::string col = std::string(phase) + "_" + stat;
-        for (const auto& c : run_columns())
-          if (c == col) row[col] = at(r, {"summary", phase, stat});
-      }
+    report_columns(run.report, row);
     if (run.index >= 0) row["run_index"] = run.index;
     std::string names, marks;
     std::vector<nlohmann::json> values;
@@ -245,13 +267,13 @@ void ResultsDb::record(const RunRecord& run) {
     Stmt del(db_, "DELETE FROM layers WHERE key = ?", path_);
     del.bind(1, run.key);
     del.step();
-    if (r.contains("layers") && r["layers"].is_array()) {
+    if (run.report) {
       Stmt lay(db_, "INSERT INTO layers VALUES (?, ?, ?, ?, ?, ?, ?, ?)", path_);
-      for (const auto& l : r["layers"]) {
+      for (const LayerSummary& l : run.report->per_layer) {
         lay.reset();
-        lay.bind(1, run.key);
-        for (std::size_t i = 1; i < kLayerColumns.size(); ++i)
-          lay.bind(static_cast<int>(i + 1), at(l, {kLayerColumns[i].c_str()}));
+        const nlohmann::json values[] = {run.key,        l.layer,          l.dispatch_us,   l.combine_us,
+                                         l.total_us,     l.dispatch_bytes, l.combine_bytes, or_null(l.imbalance)};
+        for (std::size_t i = 0; i < std::size(values); ++i) lay.bind(static_cast<int>(i + 1), values[i]);
         lay.step();
       }
     }
@@ -360,8 +382,12 @@ std::string runs_csv(const nlohmann::json& runs, const std::vector<std::string>&
 }
 
 std::string runs_summary(const std::string& db_path, const nlohmann::json& runs) {
-  std::map<std::string, std::map<std::string, std::size_t>> tally;  // campaign -> status -> runs
-  for (const auto& r : runs) tally[r["campaign"].is_string() ? r["campaign"].get<std::string>() : ""][r["status"]]++;
+  // campaign -> status name -> runs (names in alphabetical order)
+  std::map<std::string, std::map<std::string, std::size_t>> tally;
+  for (const auto& r : runs) {
+    const std::string campaign = r["campaign"].is_string() ? r["campaign"].get<std::string>() : "";
+    tally[campaign][enum_name(kRunStatusNames, row_status(r, db_path))]++;
+  }
   std::ostringstream out;
   out << db_path << ": " << runs.size() << " runs\n";
   for (const auto& [campaign, by] : tally) {
@@ -370,7 +396,7 @@ std::string runs_summary(const std::string& db_path, const nlohmann::json& runs)
     out << "\n";
   }
   for (const auto& r : runs)
-    if (r["status"] == "failed")
+    if (row_status(r, db_path) == RunStatus::kFailed)
       out << "  failed: " << r["name"].get<std::string>() << ": " << r["error"].get<std::string>() << "\n";
   return out.str();
 }

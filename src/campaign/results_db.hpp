@@ -9,26 +9,38 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "campaign/run_summary.hpp"
 #include "campaign/sweep.hpp"
+#include "moesim/enum_table.hpp"
 
 struct sqlite3;
 
 namespace moesim {
+
+// A recorded run's status; the `status` column holds its name.
+enum class RunStatus { kOk, kFailed, kSkipped };
+inline constexpr EnumTable<RunStatus, 3> kRunStatusNames{
+    {{RunStatus::kOk, "ok"}, {RunStatus::kFailed, "failed"}, {RunStatus::kSkipped, "skipped"}}};
+
+// The status of a row of ResultsDb::runs(). Throws InputError naming `where`
+// (the database) if the column holds something else.
+RunStatus row_status(const nlohmann::json& row, const std::string& where);
 
 struct RunRecord {
   std::string key;
   std::string campaign;
   std::string name;
   std::int64_t index = -1;  // in the sweep
-  std::string status;  // "ok", "failed" or "skipped"
-  std::string error;   // why it failed or was skipped
+  RunStatus status = RunStatus::kOk;
+  std::string error;  // why it failed or was skipped
   std::vector<SweepParam> params;
   std::string scenario_yaml;  // the fully expanded scenario
   double wall_s = 0;
-  nlohmann::json report;  // `moesim run --json`, for "ok"
+  std::optional<RunSummary> report;  // `moesim run --json`, for kOk
 };
 
 // The columns every `runs` row has; sweep axes become further columns, named by their key.
@@ -43,7 +55,7 @@ class ResultsDb {
   ResultsDb& operator=(const ResultsDb&) = delete;
 
   // key -> status of every recorded run.
-  std::map<std::string, std::string> statuses() const;
+  std::map<std::string, RunStatus> statuses() const;
   // Writes (or replaces) one run and its layers, in one transaction.
   void record(const RunRecord& run);
   // Copies the runs (and their layers) of another database that this one

@@ -12,15 +12,16 @@ namespace {
 
 struct CalibrateCommand {
   CalibrateOptions calibrate;
-  std::string json;
+  std::string out, json;
 };
 
 int calibrate_platform(CalibrateCommand o) {
-  const bool piped = claims_stdout({{"--json", o.json}});
+  const bool piped = claims_stdout({{"--out", o.out}, {"--json", o.json}});
   o.calibrate.moesim = self_executable();
-  const nlohmann::json r = calibrate(o.calibrate);
-  if (!piped) std::cout << calibrate_table(r) << "wrote " << o.calibrate.out << "\n";
-  if (!o.json.empty()) write_output(o.json, r.dump(2) + "\n", "--json");
+  const CalibrationResult r = calibrate(o.calibrate);
+  write_output(o.out, r.platform_yaml, "--out");
+  if (!piped) std::cout << calibrate_table(r.report) << "wrote " << o.out << "\n";
+  if (!o.json.empty()) write_output(o.json, r.report.dump(2) + "\n", "--json");
   return 0;
 }
 
@@ -36,8 +37,10 @@ Body setup_calibrate(CLI::App& c) {
   c.add_option("--fit", calo.knobs, "Knob to fit: efficiency.<link class> or startup_us.<phase> (repeatable)")
       ->required();
   c.add_option("--holdout", calo.holdout, "A point kept out of the fit (repeatable; none: leave-one-out)");
-  c.add_option("--out", calo.out, "Write the calibrated platform YAML to this file")->required();
-  c.add_option("--json", o->json, "Write the report as JSON to this file ('-' for stdout)");
+  c.add_option("--out", o->out,
+               "Write the calibrated platform YAML to this file ('-' for stdout, without the table)")
+      ->required();
+  c.add_option("--json", o->json, "Write the report as JSON to this file ('-' for stdout, without the table)");
   return [o] { return calibrate_platform(*o); };
 }
 

@@ -19,6 +19,9 @@ export LC_ALL=C
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/moesim-campaign.XXXXXX") || exit 2
 trap 'pkill -KILL -f "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 2
+# Work folders of campaigns go under $TMPDIR: here, so that none outlives the test.
+export TMPDIR=$TMP/tmp
+mkdir "$TMPDIR" || exit 2
 
 passed=0
 failed=0
@@ -56,6 +59,7 @@ check "the campaign goes on after failures" \
 check "the failure is recorded with its error" \
   "$("$MOESIM" results quick.db | grep -q "failed: ep=3,precision=W8A8,platform=sg2262-p1r1b4c32: .*deployment.ep: 3 does not divide the 256 experts" || echo 'no recorded error')"
 check "16 rows, each once" "$([[ $(rows quick.db) -eq 16 && $(distinct quick.db) -eq 16 ]] || echo "$(rows quick.db) rows")"
+check "the work folder is gone" "$(ls -A "$TMPDIR")"
 
 "$MOESIM" sweep "$Q" >again.txt 2>&1
 check "a re-run skips what is recorded" \
@@ -97,7 +101,7 @@ done
 check "deepseek-v3-decode: 128 runs, 32 unfit" \
   "$([[ $(grep -c 'skipped: needs' ds.txt) -eq 32 ]] && grep -q '^128 runs' ds.txt || tail -n 1 ds.txt)"
 
-# Crashes. A slower campaign (the flow fidelity, 128 chips, ~1 s a run).
+# Crashes. A slower campaign (the flow fidelity, 128 chips), so that runs are in flight when killed.
 # Its base is a copy in $TMP, so that pkill patterns name only its workers
 # (CTest runs other tests of the same scenario alongside).
 sed "s|^platform: \.\./|platform: $ROOT/|" "$ROOT/scenarios/deepseek-v3-decode-v4-4x4x4.yaml" >slow-base.yaml
@@ -116,6 +120,9 @@ wait_for() { for _ in $(seq 1200); do eval "$1" && return 0; sleep 0.1; done; re
 "$MOESIM" sweep slow.yaml -j 2 --db slow.db >kill1.txt 2>&1 &
 sweep_pid=$!
 wait_for "pgrep -f 'moesim.* run $TMP/slow-base.yaml.*seed=1' >/dev/null"
+check "a worker writes its report under \$TMPDIR" \
+  "$(pgrep -f "moesim.* run $TMP/slow-base.yaml --json $TMPDIR/moesim-sweep\.[^/]*/[0-9]+\.json .*seed=1" >/dev/null ||
+     pgrep -af "moesim.* run $TMP/slow-base.yaml" || echo 'no worker')"
 pkill -KILL -f "moesim.* run $TMP/slow-base.yaml.*seed=1"
 wait "$sweep_pid"
 rc=$?
