@@ -60,9 +60,9 @@ TorusSpec read_torus(const YamlMap& topo) {
   };
   per_dim("bandwidth", true, spec.bandwidth_Bps, spec.dim_bandwidth_Bps);
   per_dim("latency", false, spec.latency_s, spec.dim_latency_s);
-  spec.wraparound = topo.boolean_or("wraparound", true);
+  spec.wraparound = topo.boolean_or("wraparound", spec.wraparound);
   spec.antipodal = topo.enum_or("antipodal", kAntipodalNames, spec.antipodal, "an antipodal routing");
-  spec.twisted = topo.boolean_or("twisted", false);
+  spec.twisted = topo.boolean_or("twisted", spec.twisted);
   if (spec.twisted && !twistable(spec.dims))
     topo.fail_at("twisted", "a twisted torus needs dimensions n and 2n (n x n x 2n, n x 2n x 2n, n x 2n), got " +
                                 quote(topo.node("dims")));
@@ -82,7 +82,7 @@ void read_link(const YamlMap& parent, const char* key, double& bw, double& lat) 
   YamlMap m = parent.map(key);
   m.allow_only({"bandwidth", "latency"});
   bw = m.bandwidth_Bps("bandwidth");
-  lat = m.time_s_or("latency", 0);
+  lat = m.time_s_or("latency", lat);
 }
 
 GpuClusterSpec read_gpu_cluster(const YamlMap& topo) {
@@ -94,9 +94,9 @@ GpuClusterSpec read_gpu_cluster(const YamlMap& topo) {
   nvlink.allow_only({"bandwidth", "latency"});
   nic.allow_only({"bandwidth", "latency"});
   spec.nvlink_Bps = nvlink.bandwidth_Bps("bandwidth");
-  spec.nvlink_latency_s = nvlink.time_s_or("latency", 0);
+  spec.nvlink_latency_s = nvlink.time_s_or("latency", spec.nvlink_latency_s);
   spec.nic_Bps = nic.bandwidth_Bps("bandwidth");
-  spec.nic_latency_s = nic.time_s_or("latency", 0);
+  spec.nic_latency_s = nic.time_s_or("latency", spec.nic_latency_s);
   if (spec.nodes * spec.gpus > 65536) topo.fail_at("nodes", "nodes x gpus_per_node is more than 65536 chips");
   return spec;
 }
@@ -110,7 +110,7 @@ FatTreeSpec read_fat_tree(const YamlMap& topo) {
   for (std::uint64_t l = 0; l < spec.levels; ++l) chips *= static_cast<double>(spec.k);
   if (chips > 65536) topo.fail_at("levels", "k^levels is more than 65536 chips");
   spec.bandwidth_Bps = topo.bandwidth_Bps("bandwidth");
-  spec.latency_s = topo.time_s_or("latency", 0);
+  spec.latency_s = topo.time_s_or("latency", spec.latency_s);
   YAML::Node over = topo.node("oversubscription");
   if (over.IsDefined()) {
     if (!over.IsSequence() || over.size() + 1 != spec.levels)
@@ -176,12 +176,12 @@ TiersSpec read_tiers(const YamlMap& topo) {
     lv.allow_only({"name", "link_class", "count", "fabric", "uplink", "bandwidth", "latency", "switch_ports"});
     TierLevel level;
     level.name = lv.str("name");
-    level.link_class = lv.str_or("link_class", "");
+    level.link_class = lv.str_or("link_class", level.link_class);
     level.count = lv.positive("count");
     level.fabric = lv.enum_or("fabric", kTierFabricNames, level.fabric, "a fabric");
     level.uplink = lv.enum_or("uplink", kTierUplinkNames, level.uplink, "an uplink");
     if (level.count > 1 || lv.has("bandwidth")) level.bandwidth_Bps = lv.bandwidth_Bps("bandwidth");
-    level.latency_s = lv.time_s_or("latency", 0);
+    level.latency_s = lv.time_s_or("latency", level.latency_s);
     if (lv.has("switch_ports")) {
       if (level.fabric != TierLevel::Fabric::kSwitch) lv.fail_at("switch_ports", "applies to a switch fabric only");
       level.switch_ports = lv.positive("switch_ports");
@@ -190,6 +190,24 @@ TiersSpec read_tiers(const YamlMap& topo) {
     spec.levels.push_back(level);
   }
   return spec;
+}
+
+void read_calibration(const YamlMap& cal, const std::string& where, Calibration& c) {
+  cal.allow_only({"efficiency", "startup_us", "fitted"});
+  c.where = where;
+  if (auto eff = cal.map_if("efficiency"))
+    for (const auto& kv : eff->self()) {
+      const std::string cls = kv.first.Scalar();
+      const double e = eff->number(cls);
+      if (!(e > 0 && e <= 1)) eff->fail_at(cls, "efficiency " + quote(kv.second) + " is not in (0, 1]");
+      c.efficiency[cls] = e;
+    }
+  if (auto st = cal.map_if("startup_us")) {
+    st->allow_only({"dispatch", "combine", "allgather"});
+    c.dispatch_startup_us = st->non_negative_or("dispatch", c.dispatch_startup_us);
+    c.combine_startup_us = st->non_negative_or("combine", c.combine_startup_us);
+    c.allgather_startup_us = st->non_negative_or("allgather", c.allgather_startup_us);
+  }
 }
 
 }  // namespace
@@ -267,23 +285,7 @@ PlatformSpec load_platform_spec(const std::string& path) {
       break;
   }
   if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, spec.comm);
-  if (auto cal = root.map_if("calibration")) {
-    cal->allow_only({"efficiency", "startup_us", "fitted"});
-    spec.calibration.where = root.where("calibration");
-    if (auto eff = cal->map_if("efficiency"))
-      for (const auto& kv : eff->self()) {
-        const std::string cls = kv.first.Scalar();
-        const double e = eff->number(cls);
-        if (!(e > 0 && e <= 1)) eff->fail_at(cls, "efficiency " + quote(kv.second) + " is not in (0, 1]");
-        spec.calibration.efficiency[cls] = e;
-      }
-    if (auto st = cal->map_if("startup_us")) {
-      st->allow_only({"dispatch", "combine", "allgather"});
-      spec.calibration.dispatch_startup_us = st->non_negative_or("dispatch", 0);
-      spec.calibration.combine_startup_us = st->non_negative_or("combine", 0);
-      spec.calibration.allgather_startup_us = st->non_negative_or("allgather", 0);
-    }
-  }
+  if (auto cal = root.map_if("calibration")) read_calibration(*cal, root.where("calibration"), spec.calibration);
   return spec;
 }
 

@@ -2,6 +2,7 @@
 // `connections`, `interconnect.links` and comm params, read as a tiers platform.
 #include "platform/tier6.hpp"
 
+#include <array>
 #include <map>
 #include <set>
 
@@ -57,49 +58,41 @@ std::optional<std::vector<std::uint64_t>> parse_path(const std::string& path) {
   return std::nullopt;
 }
 
-}  // namespace
+// Levels bottom up: chips of a board (c2c), boards of a rack (b2b), racks of
+// a pod (r2r), pods (p2p).
+using Levels = std::array<Level, 4>;
+// Members joined by connections: type -> group ("0/1/") -> pairs (a, b), a < b.
+using Pairs = std::map<std::string, std::map<std::string, std::set<std::pair<std::uint64_t, std::uint64_t>>>>;
 
-bool is_tier6_topology(const YAML::Node& root) {
-  return root.IsMap() && root["pods"].IsDefined() && !root["topology"].IsDefined();
-}
-
-void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
-  YamlMap root(doc, doc.root(), "");
-  // Levels bottom up: chips of a board (c2c), boards of a rack (b2b), racks of
-  // a pod (r2r), pods (p2p).
-  Level levels[] = {{Connection::kC2c, "board", "chip", "inter_chip"},
-                    {Connection::kB2b, "rack", "board", "inter_board"},
-                    {Connection::kR2r, "pod", "rack", "inter_rack"},
-                    {Connection::kP2p, "cluster", "pod", "inter_pod"}};
+// The member count of every level, from the pods / racks / boards / chips lists.
+void read_hierarchy(const YamlMap& root, Levels& levels) {
   YamlMap pods = only_entry(root, "pods");
-  levels[3].count = pods.positive_or("count", 1);
+  levels[3].count = pods.positive_or("count", levels[3].count);
   YamlMap racks = only_entry(pods, "racks");
-  levels[2].count = racks.positive_or("count", 1);
+  levels[2].count = racks.positive_or("count", levels[2].count);
   YamlMap boards = only_entry(racks, "boards");
-  levels[1].count = boards.positive_or("count", 1);
+  levels[1].count = boards.positive_or("count", levels[1].count);
   YAML::Node chips = boards.node("chips");
   if (!chips.IsDefined() || !chips.IsSequence() || chips.size() == 0)
     boards.fail_at("chips", "expected a list of chips with counts");
   for (std::size_t i = 0; i < chips.size(); ++i) {
     if (!chips[i].IsMap()) boards.fail_at("chips", "entry " + std::to_string(i) + " is not a mapping");
-    YamlMap c(doc, chips[i], boards.key_path("chips[" + std::to_string(i) + "]"));
+    YamlMap c(root.doc(), chips[i], boards.key_path("chips[" + std::to_string(i) + "]"));
+    // A chip entry without a count is one chip.
     levels[0].count = (i == 0 ? 0 : levels[0].count) + c.positive_or("count", 1);
   }
   double total = 1;
   for (const Level& l : levels) total *= static_cast<double>(l.count);
   if (total > 65536) root.fail_at("pods", "more than 65536 chips");
+}
 
-  // Link parameters: interconnect.links.<type> (Tier6 writes GB/s as bandwidth_gbps).
-  YamlMap interconnect = root.map("interconnect");
-  std::optional<YamlMap> links = interconnect.map_if("links");
-  std::optional<YamlMap> switches = root.map_if("switch_config");
-
-  // Connections, checked and grouped by the group they join.
-  std::map<std::string, std::map<std::string, std::set<std::pair<std::uint64_t, std::uint64_t>>>> pairs;  // type -> group -> member pairs
+// Connections, checked and grouped by the group they join.
+Pairs read_connections(const YamlMap& root, const Levels& levels) {
+  Pairs pairs;
   YAML::Node conns = root.node("connections");
   if (conns.IsDefined() && !conns.IsSequence()) root.fail_at("connections", "expected a list of connections");
   for (std::size_t i = 0; conns.IsDefined() && i < conns.size(); ++i) {
-    YamlMap c(doc, conns[i], "connections[" + std::to_string(i) + "]");
+    YamlMap c(root.doc(), conns[i], "connections[" + std::to_string(i) + "]");
     const Connection connection = c.enum_value("type", kConnectionNames, "a connection type");
     const std::string type = enum_name(kConnectionNames, connection);
     int level = 0;
@@ -122,6 +115,76 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
     for (auto v : ga) group += std::to_string(v) + "/";
     pairs[type][group].insert({std::min(a->back(), b->back()), std::max(a->back(), b->back())});
   }
+  return pairs;
+}
+
+// Level l's fabric: a switch if switch_config enables one at this level;
+// else the connections, which must be a full mesh of every group (or absent:
+// a full mesh, Tier6's default direct topology).
+void read_fabric(const YamlMap& root, const std::optional<YamlMap>& switches, const Pairs& pairs,
+                 const Levels& levels, int l, TierLevel& t) {
+  const Level& lv = levels[l];
+  bool switched = false;
+  if (switches) {
+    if (auto sw = switches->map_if(lv.switch_key)) switched = sw->boolean_or("enabled", false);
+  }
+  const auto found = pairs.find(lv.link_class());
+  const std::map<std::string, std::set<std::pair<std::uint64_t, std::uint64_t>>> none;
+  const auto& groups = found == pairs.end() ? none : found->second;
+  if (switched) {
+    t.fabric = TierLevel::Fabric::kSwitch;
+    // The port count of the first switch type Tier6 lists.
+    YAML::Node types = switches->node("switch_types");
+    if (types.IsSequence() && types.size() > 0 && types[0].IsMap()) {
+      YamlMap type(root.doc(), types[0], switches->key_path("switch_types[0]"));
+      t.switch_ports = type.positive_or("port_count", t.switch_ports);
+      check_switch_ports(t, [&](const std::string& what) { type.fail_at("port_count", what); });
+    }
+  } else if (!groups.empty() && t.count > 1) {
+    std::size_t group_count = 1;
+    for (int up = l + 1; up < 4; ++up) group_count *= levels[up].count;
+    const std::size_t want = t.count * (t.count - 1) / 2;
+    if (groups.size() != group_count)
+      root.fail_at("connections", "has " + lv.link_class() + " links in " + std::to_string(groups.size()) +
+                                      " of the " + std::to_string(group_count) + " " + lv.name +
+                                      "s; moesim imports levels that are alike");
+    for (const auto& [group, members] : groups)
+      if (members.size() != want)
+        root.fail_at("connections", "the " + lv.link_class() + " links of " + lv.name + " " + group + " join " +
+                                        std::to_string(members.size()) + " of its " + std::to_string(want) +
+                                        " pairs; moesim imports full meshes (or a switch, from switch_config)");
+  }
+}
+
+// A level's link parameters: interconnect.links.<type> (Tier6 writes GB/s as bandwidth_gbps).
+void read_link(const YamlMap& interconnect, const std::optional<YamlMap>& links, const Level& lv, TierLevel& t) {
+  if (!links || !links->has(lv.link_class()))
+    interconnect.fail_at("links", "missing " + lv.link_class() + " (the " + lv.name +
+                                      "'s links: bandwidth_gbps and latency_us)");
+  YamlMap link = links->map(lv.link_class());
+  const double gbps = link.number("bandwidth_gbps");
+  if (!(gbps > 0)) link.fail_at("bandwidth_gbps", "must be positive, got " + quote(link.node("bandwidth_gbps")));
+  t.bandwidth_Bps = gbps * 1e9;
+  t.latency_s = link.non_negative_or("latency_us", 0) * 1e-6;
+}
+
+}  // namespace
+
+bool is_tier6_topology(const YAML::Node& root) {
+  return root.IsMap() && root["pods"].IsDefined() && !root["topology"].IsDefined();
+}
+
+void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
+  YamlMap root(doc, doc.root(), "");
+  Levels levels = {{{Connection::kC2c, "board", "chip", "inter_chip"},
+                    {Connection::kB2b, "rack", "board", "inter_board"},
+                    {Connection::kR2r, "pod", "rack", "inter_rack"},
+                    {Connection::kP2p, "cluster", "pod", "inter_pod"}}};
+  read_hierarchy(root, levels);
+  YamlMap interconnect = root.map("interconnect");
+  std::optional<YamlMap> links = interconnect.map_if("links");
+  std::optional<YamlMap> switches = root.map_if("switch_config");
+  const Pairs pairs = read_connections(root, levels);
 
   // The highest level with more than one member ends the hierarchy.
   int top = 0;
@@ -136,48 +199,8 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
     t.link_class = lv.link_class();
     t.count = lv.count;
     t.uplink = TierLevel::Uplink::kDirect;
-    // Fabric: a switch if switch_config enables one at this level; else the
-    // connections, which must be a full mesh of every group (or absent: a
-    // full mesh, Tier6's default direct topology).
-    bool switched = false;
-    if (switches) {
-      if (auto sw = switches->map_if(lv.switch_key)) switched = sw->boolean_or("enabled", false);
-    }
-    const auto& groups = pairs[lv.link_class()];
-    if (switched) {
-      t.fabric = TierLevel::Fabric::kSwitch;
-      // The port count of the first switch type Tier6 lists.
-      YAML::Node types = switches->node("switch_types");
-      if (types.IsSequence() && types.size() > 0 && types[0].IsMap()) {
-        YamlMap type(doc, types[0], switches->key_path("switch_types[0]"));
-        t.switch_ports = type.positive_or("port_count", 0);
-        check_switch_ports(t, [&](const std::string& what) { type.fail_at("port_count", what); });
-      }
-    } else if (!groups.empty() && t.count > 1) {
-      std::size_t group_count = 1;
-      for (int up = l + 1; up < 4; ++up) group_count *= levels[up].count;
-      const std::size_t want = t.count * (t.count - 1) / 2;
-      if (groups.size() != group_count)
-        root.fail_at("connections", "has " + lv.link_class() + " links in " +
-                                        std::to_string(groups.size()) + " of the " + std::to_string(group_count) +
-                                        " " + lv.name + "s; moesim imports levels that are alike");
-      for (const auto& [group, members] : groups)
-        if (members.size() != want)
-          root.fail_at("connections", "the " + lv.link_class() + " links of " + lv.name + " " + group +
-                                          " join " + std::to_string(members.size()) + " of its " +
-                                          std::to_string(want) +
-                                          " pairs; moesim imports full meshes (or a switch, from switch_config)");
-    }
-    if (t.count > 1) {
-      if (!links || !links->has(lv.link_class()))
-        interconnect.fail_at("links", "missing " + lv.link_class() + " (the " + lv.name +
-                                          "'s links: bandwidth_gbps and latency_us)");
-      YamlMap link = links->map(lv.link_class());
-      const double gbps = link.number("bandwidth_gbps");
-      if (!(gbps > 0)) link.fail_at("bandwidth_gbps", "must be positive, got " + quote(link.node("bandwidth_gbps")));
-      t.bandwidth_Bps = gbps * 1e9;
-      t.latency_s = link.non_negative_or("latency_us", 0) * 1e-6;
-    }
+    read_fabric(root, switches, pairs, levels, l, t);
+    if (t.count > 1) read_link(interconnect, links, lv, t);
     spec.tiers.levels.push_back(t);
   }
 

@@ -83,87 +83,112 @@ std::string torus_routing_name(const TorusSpec& spec) {
                                                              : ", antipodal ties the positive way");
 }
 
-Topology make_torus(const std::string& name, const TorusSpec& spec) {
-  assert(!spec.dims.empty() && spec.dims.size() <= 3);
-  Topology t;
-  t.name = name;
-  t.routing = torus_routing_name(spec);
-  std::size_t n = 1;
-  for (auto k : spec.dims) n *= k;
-  t.chips = chip_names(n);
-  const std::size_t nd = spec.dims.size();
-  std::vector<std::size_t> stride(nd, 1);
-  for (std::size_t d = 1; d < nd; ++d) stride[d] = stride[d - 1] * spec.dims[d - 1];
-  static const char* kDimName[] = {"x", "y", "z"};
-  auto bw = [&](std::size_t d) { return d < spec.dim_bandwidth_Bps.size() ? spec.dim_bandwidth_Bps[d] : spec.bandwidth_Bps; };
-  auto lat = [&](std::size_t d) { return d < spec.dim_latency_s.size() ? spec.dim_latency_s[d] : spec.latency_s; };
+namespace {
 
-  // link_of[chip * nd + d]: UP side of the link from chip to its successor in d.
-  const LinkId kNone = ~LinkId{0};
-  std::vector<LinkId> link_of(n * nd, kNone);
-  for (std::size_t c = 0; c < n; ++c)
+// Where the chips of a torus sit: chip c has coordinate c / stride[d] % dims[d] in dimension d.
+struct TorusGrid {
+  explicit TorusGrid(const std::vector<std::uint64_t>& dims_) : dims(dims_), stride(dims_.size(), 1) {
+    for (auto k : dims) n *= k;
+    for (std::size_t d = 1; d < nd(); ++d) stride[d] = stride[d - 1] * dims[d - 1];
+    for (auto k : dims) kmax = std::max<std::size_t>(kmax, k);
+    coord.resize(n * nd());
+    for (std::size_t c = 0; c < n; ++c)
+      for (std::size_t d = 0; d < nd(); ++d) coord[c * nd() + d] = c / stride[d] % dims[d];
+  }
+  std::size_t nd() const { return dims.size(); }
+
+  std::vector<std::uint64_t> dims;
+  std::size_t n = 1;  // chips
+  std::vector<std::size_t> stride;
+  std::size_t kmax = 0;              // the largest dimension
+  std::vector<std::uint64_t> coord;  // [c * nd + d]
+};
+
+const LinkId kNoLink = ~LinkId{0};
+
+// Adds the links; returns link_of[chip * nd + d]: the UP side of the link
+// from chip to its successor in d, kNoLink if it owns none.
+std::vector<LinkId> add_torus_links(Topology& t, const TorusSpec& spec, const TorusGrid& grid) {
+  static const char* kDimName[] = {"x", "y", "z"};
+  auto bw = [&](std::size_t d) {
+    return d < spec.dim_bandwidth_Bps.size() ? spec.dim_bandwidth_Bps[d] : spec.bandwidth_Bps;
+  };
+  auto lat = [&](std::size_t d) { return d < spec.dim_latency_s.size() ? spec.dim_latency_s[d] : spec.latency_s; };
+  const std::size_t nd = grid.nd();
+  std::vector<LinkId> link_of(grid.n * nd, kNoLink);
+  for (std::size_t c = 0; c < grid.n; ++c)
     for (std::size_t d = 0; d < nd; ++d) {
       const std::uint64_t k = spec.dims[d];
-      const std::uint64_t coord = c / stride[d] % k;
+      const std::uint64_t coord = c / grid.stride[d] % k;
       // A ring of 2 has one link; a mesh has no link from its last coordinate.
       if (k < 2 || (k == 2 && coord == 1) || (!spec.wraparound && coord == k - 1)) continue;
-      const std::size_t next = c - coord * stride[d] + (coord + 1) % k * stride[d];
+      const std::size_t next = c - coord * grid.stride[d] + (coord + 1) % k * grid.stride[d];
       link_of[c * nd + d] = t.add_duplex(std::string("ici-") + kDimName[d] + "-" + std::to_string(c), t.chips[c],
                                          t.chips[next], bw(d), lat(d), "ici");
     }
+  return link_of;
+}
 
-  // The links from chip c along dimension d to coordinate b, for every (c, d,
-  // b): a route is then one such segment per dimension, in order.
-  std::size_t kmax = 0;
-  for (auto k : spec.dims) kmax = std::max<std::size_t>(kmax, k);
-  std::vector<std::uint64_t> coord(n * nd);
-  for (std::size_t c = 0; c < n; ++c)
-    for (std::size_t d = 0; d < nd; ++d) coord[c * nd + d] = c / stride[d] % spec.dims[d];
-  std::vector<std::uint32_t> seg_begin(n * nd * kmax + 1, 0);
-  std::vector<LinkId> seg_links;
-  for (std::size_t c = 0; c < n; ++c)
+// Whether a route in a ring (or line) of k goes from coordinate a to b the
+// positive way: the shorter way round, ties as spec.antipodal says.
+bool goes_forward(const TorusSpec& spec, std::uint64_t k, std::uint64_t a, std::uint64_t b) {
+  const std::uint64_t fwd = (b + k - a) % k;
+  if (!spec.wraparound) return b > a;
+  if (k == 2) return a == 0;
+  if (fwd * 2 == k) return spec.antipodal == TorusSpec::Antipodal::kPositive || a % 2 == 0;
+  return fwd * 2 < k;
+}
+
+// The links from chip c along dimension d to coordinate b, for every (c, d,
+// b): a route is then one such segment per dimension, in order.
+struct TorusSegments {
+  std::vector<std::uint32_t> begin;  // [(c * nd + d) * kmax + b], and one past the last
+  std::vector<LinkId> links;
+};
+
+TorusSegments torus_segments(const TorusSpec& spec, const TorusGrid& grid, const std::vector<LinkId>& link_of) {
+  const std::size_t nd = grid.nd(), kmax = grid.kmax;
+  TorusSegments seg;
+  seg.begin.assign(grid.n * nd * kmax + 1, 0);
+  for (std::size_t c = 0; c < grid.n; ++c)
     for (std::size_t d = 0; d < nd; ++d)
       for (std::uint64_t b = 0; b < kmax; ++b) {
-        seg_begin[(c * nd + d) * kmax + b] = static_cast<std::uint32_t>(seg_links.size());
-        const std::uint64_t k = spec.dims[d], a = coord[c * nd + d];
+        seg.begin[(c * nd + d) * kmax + b] = static_cast<std::uint32_t>(seg.links.size());
+        const std::uint64_t k = spec.dims[d], a = grid.coord[c * nd + d];
         if (b >= k || a == b) continue;
         const std::uint64_t fwd = (b + k - a) % k;
-        bool forward;
-        if (!spec.wraparound)
-          forward = b > a;
-        else if (k == 2)
-          forward = a == 0;
-        else if (fwd * 2 == k)
-          forward = spec.antipodal == TorusSpec::Antipodal::kPositive || a % 2 == 0;
-        else
-          forward = fwd * 2 < k;
+        const bool forward = goes_forward(spec, k, a, b);
         const std::uint64_t steps = !spec.wraparound ? (forward ? b - a : a - b) : (forward ? fwd : k - fwd);
         std::size_t cur = c;
         for (std::uint64_t i = 0; i < steps; ++i) {
-          const std::uint64_t at = cur / stride[d] % k;
+          const std::uint64_t at = cur / grid.stride[d] % k;
           const std::uint64_t next = forward ? (at + 1) % k : (at + k - 1) % k;
-          const std::size_t next_chip = cur - at * stride[d] + next * stride[d];
+          const std::size_t next_chip = cur - at * grid.stride[d] + next * grid.stride[d];
           if (k == 2 && spec.wraparound) {
             const std::size_t owner = at == 0 ? cur : next_chip;
-            seg_links.push_back(link_of[owner * nd + d] + (at == 0 ? 0 : 1));
+            seg.links.push_back(link_of[owner * nd + d] + (at == 0 ? 0 : 1));
           } else if (forward) {
-            seg_links.push_back(link_of[cur * nd + d]);  // UP: owner -> successor
+            seg.links.push_back(link_of[cur * nd + d]);  // UP: owner -> successor
           } else {
-            seg_links.push_back(link_of[next_chip * nd + d] + 1);  // DOWN: successor -> owner
+            seg.links.push_back(link_of[next_chip * nd + d] + 1);  // DOWN: successor -> owner
           }
           cur = next_chip;
         }
       }
-  seg_begin.back() = static_cast<std::uint32_t>(seg_links.size());
-  auto seg_end = [&](std::size_t i) { return seg_begin[i + 1]; };
+  seg.begin.back() = static_cast<std::uint32_t>(seg.links.size());
+  return seg;
+}
 
+void add_torus_routes(Topology& t, const TorusGrid& grid, const TorusSegments& seg) {
+  const std::size_t n = grid.n, nd = grid.nd(), kmax = grid.kmax;
+  auto seg_end = [&](std::size_t i) { return seg.begin[i + 1]; };
   // Every route's length first, so the table is allocated once.
   std::uint64_t total = 0;
   for (std::size_t s = 0; s < n; ++s)
     for (std::size_t d = 0; d < nd; ++d)
-      for (std::uint64_t b = 0; b < spec.dims[d]; ++b) {
+      for (std::uint64_t b = 0; b < grid.dims[d]; ++b) {
         const std::size_t i = (s * nd + d) * kmax + b;
-        total += static_cast<std::uint64_t>(seg_end(i) - seg_begin[i]) * (n / spec.dims[d]);
+        total += static_cast<std::uint64_t>(seg_end(i) - seg.begin[i]) * (n / grid.dims[d]);
       }
   t.reserve_routes(total);
   std::vector<LinkId> route;
@@ -173,14 +198,27 @@ Topology make_torus(const std::string& name, const TorusSpec& spec) {
       route.clear();
       std::size_t cur = s;
       for (std::size_t d = 0; d < nd; ++d) {
-        const std::uint64_t a = coord[cur * nd + d], b = coord[dst * nd + d];
+        const std::uint64_t a = grid.coord[cur * nd + d], b = grid.coord[dst * nd + d];
         if (a == b) continue;
         const std::size_t i = (cur * nd + d) * kmax + b;
-        route.insert(route.end(), seg_links.begin() + seg_begin[i], seg_links.begin() + seg_end(i));
-        cur = cur - a * stride[d] + b * stride[d];
+        route.insert(route.end(), seg.links.begin() + seg.begin[i], seg.links.begin() + seg_end(i));
+        cur = cur - a * grid.stride[d] + b * grid.stride[d];
       }
       t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(dst), route);
     }
+}
+
+}  // namespace
+
+Topology make_torus(const std::string& name, const TorusSpec& spec) {
+  assert(!spec.dims.empty() && spec.dims.size() <= 3);
+  Topology t;
+  t.name = name;
+  t.routing = torus_routing_name(spec);
+  const TorusGrid grid(spec.dims);
+  t.chips = chip_names(grid.n);
+  const std::vector<LinkId> link_of = add_torus_links(t, spec, grid);
+  add_torus_routes(t, grid, torus_segments(spec, grid, link_of));
   return t;
 }
 
@@ -188,112 +226,134 @@ bool leaf_spine(const TierLevel& lv) {
   return lv.fabric == TierLevel::Fabric::kSwitch && lv.switch_ports > 0 && lv.count > lv.switch_ports;
 }
 
+namespace {
+
+// Builds a tiers topology: level i joins `count` members, each a group of
+// level i - 1 (a chip at level 0); span[i] chips make one group of level i.
+class TierBuilder {
+ public:
+  TierBuilder(Topology& t, const TiersSpec& spec)
+      : t_(t), spec_(spec), span_(spec.levels.size()), first_link_(spec.levels.size()) {
+    std::size_t n = 1;
+    for (std::size_t i = 0; i < span_.size(); ++i) span_[i] = n *= spec.levels[i].count;
+  }
+  std::size_t chips() const { return span_.back(); }
+
+  // Every group's links, level by level, group by group.
+  void add_links() {
+    for (std::size_t i = 0; i < span_.size(); ++i)
+      for (std::size_t g = 0; g < chips() / span_[i]; ++g) add_group_links(i, g);
+  }
+
+  // Up to the lowest level whose group holds both chips, across it, down.
+  void route(std::size_t c, std::size_t d, std::vector<LinkId>& out) const {
+    if (c == d) return;
+    std::size_t i = 0;
+    while (c / span_[i] != d / span_[i]) ++i;
+    const TierLevel& lv = spec_.levels[i];
+    const std::size_t g = c / span_[i], ms = member_span(i);
+    const std::uint64_t ma = c / ms % lv.count, mb = d / ms % lv.count;
+    const bool via_gateway = i > 0 && lv.uplink == TierLevel::Uplink::kGateway;
+    if (via_gateway) route(c, c / ms * ms, out);
+    if (lv.fabric == TierLevel::Fabric::kFullMesh) {
+      out.push_back(mesh_link(i, g, ma, mb));
+    } else if (leaf_spine(lv)) {
+      const std::uint64_t half = lv.switch_ports / 2;
+      const LinkId first = first_link_[i][g], spines = first + static_cast<LinkId>(2 * lv.count);
+      out.push_back(first + static_cast<LinkId>(2 * ma));  // up to its leaf
+      if (ma / half != mb / half) {
+        const std::uint64_t s = (ma + mb) % half;
+        out.push_back(spines + static_cast<LinkId>(2 * (ma / half * half + s)));      // leaf up to the spine
+        out.push_back(spines + static_cast<LinkId>(2 * (mb / half * half + s)) + 1);  // spine down to the leaf
+      }
+      out.push_back(first + static_cast<LinkId>(2 * mb) + 1);  // down from its leaf
+    } else {
+      out.push_back(first_link_[i][g] + static_cast<LinkId>(2 * ma));      // up to the switch
+      out.push_back(first_link_[i][g] + static_cast<LinkId>(2 * mb) + 1);  // down from it
+    }
+    if (via_gateway) route(d / ms * ms, d, out);
+  }
+
+ private:
+  std::size_t member_span(std::size_t i) const { return i == 0 ? 1 : span_[i - 1]; }
+
+  // The node a level-i link of member `a` of group g starts at: the chip
+  // itself at level 0; above, the member group (direct) or its first chip (gateway).
+  std::string member_node(std::size_t i, std::size_t g, std::uint64_t a) const {
+    const std::size_t index = g * spec_.levels[i].count + a;
+    if (i == 0) return t_.chips[index];
+    if (spec_.levels[i].uplink == TierLevel::Uplink::kGateway) return t_.chips[index * member_span(i)];
+    return spec_.levels[i - 1].name + "-" + std::to_string(index);
+  }
+
+  // first_link_[i][g]: first link id of group g of level i. Full mesh: the
+  // pair (a, b), a < b, is UP for a -> b; switch: member a's link, UP toward the switch.
+  void add_group_links(std::size_t i, std::size_t g) {
+    const TierLevel& lv = spec_.levels[i];
+    first_link_[i].push_back(static_cast<LinkId>(t_.links.size()));
+    const std::string group = lv.name + "-" + std::to_string(g);
+    auto add = [&](const std::string& link, const std::string& from, const std::string& to) {
+      t_.add_duplex(link, from, to, lv.bandwidth_Bps, lv.latency_s, lv.link_class);
+    };
+    if (i > 0 && lv.uplink == TierLevel::Uplink::kDirect && lv.count > 1) {
+      for (std::uint64_t a = 0; a < lv.count; ++a) {
+        const std::string member = member_node(i, g, a);
+        t_.switches.push_back(member);
+        for (std::size_t c = 0; c < member_span(i); ++c)
+          t_.members.emplace_back(t_.chips[(g * lv.count + a) * member_span(i) + c], member);
+      }
+    }
+    if (lv.fabric == TierLevel::Fabric::kFullMesh) {
+      for (std::uint64_t a = 0; a < lv.count; ++a)
+        for (std::uint64_t b = a + 1; b < lv.count; ++b)
+          add(group + "-" + std::to_string(a) + "-" + std::to_string(b), member_node(i, g, a), member_node(i, g, b));
+    } else if (lv.count > 1 && leaf_spine(lv)) {
+      const std::uint64_t half = lv.switch_ports / 2, leaves = (lv.count + half - 1) / half;
+      for (std::uint64_t l = 0; l < leaves; ++l) t_.switches.push_back(group + "-leaf-" + std::to_string(l));
+      for (std::uint64_t s = 0; s < half; ++s) t_.switches.push_back(group + "-spine-" + std::to_string(s));
+      for (std::uint64_t a = 0; a < lv.count; ++a)
+        add(group + "-" + std::to_string(a) + "-sw", member_node(i, g, a), group + "-leaf-" + std::to_string(a / half));
+      for (std::uint64_t l = 0; l < leaves; ++l)
+        for (std::uint64_t s = 0; s < half; ++s)
+          add(group + "-leaf-" + std::to_string(l) + "-spine-" + std::to_string(s),
+              group + "-leaf-" + std::to_string(l), group + "-spine-" + std::to_string(s));
+    } else if (lv.count > 1) {
+      t_.switches.push_back(group + "-sw");
+      for (std::uint64_t a = 0; a < lv.count; ++a)
+        add(group + "-" + std::to_string(a) + "-sw", member_node(i, g, a), group + "-sw");
+    }
+  }
+
+  LinkId mesh_link(std::size_t i, std::size_t g, std::uint64_t a, std::uint64_t b) const {
+    const std::uint64_t k = spec_.levels[i].count;
+    const std::uint64_t lo = std::min(a, b), hi = std::max(a, b);
+    // Index of pair (lo, hi) in the order add_group_links created them.
+    const std::uint64_t index = lo * k - lo * (lo + 1) / 2 + (hi - lo - 1);
+    return first_link_[i][g] + static_cast<LinkId>(2 * index) + (a < b ? 0 : 1);
+  }
+
+  Topology& t_;
+  const TiersSpec& spec_;
+  std::vector<std::size_t> span_;
+  std::vector<std::vector<LinkId>> first_link_;
+};
+
+}  // namespace
+
 Topology make_tiers(const std::string& name, const TiersSpec& spec) {
   assert(!spec.levels.empty());
   Topology t;
   t.name = name;
   t.routing = "hierarchical: up to the lowest common tier, across it, down";
-  const std::size_t m = spec.levels.size();
-  // span[i]: chips in one group of level i.
-  std::vector<std::size_t> span(m);
-  std::size_t n = 1;
-  for (std::size_t i = 0; i < m; ++i) span[i] = n *= spec.levels[i].count;
-  t.chips = chip_names(n);
-  auto member_span = [&](std::size_t i) -> std::size_t { return i == 0 ? 1 : span[i - 1]; };
-
-  // first_link[i][g]: first link id of group g of level i. Full mesh: the
-  // pair (a, b), a < b, is UP for a -> b; switch: member a's link, UP toward the switch.
-  // The node a level-i link of member `a` of group g starts at: the chip
-  // itself at level 0; above, the member group (direct) or its first chip (gateway).
-  auto member_node = [&](std::size_t i, std::size_t g, std::uint64_t a) -> std::string {
-    const std::size_t index = g * spec.levels[i].count + a;
-    if (i == 0) return t.chips[index];
-    if (spec.levels[i].uplink == TierLevel::Uplink::kGateway) return t.chips[index * member_span(i)];
-    return spec.levels[i - 1].name + "-" + std::to_string(index);
-  };
-  std::vector<std::vector<LinkId>> first_link(m);
-  for (std::size_t i = 0; i < m; ++i) {
-    const TierLevel& lv = spec.levels[i];
-    const std::size_t groups = n / span[i];
-    for (std::size_t g = 0; g < groups; ++g) {
-      first_link[i].push_back(static_cast<LinkId>(t.links.size()));
-      const std::string group = lv.name + "-" + std::to_string(g);
-      if (i > 0 && lv.uplink == TierLevel::Uplink::kDirect && lv.count > 1) {
-        for (std::uint64_t a = 0; a < lv.count; ++a) {
-          const std::string member = member_node(i, g, a);
-          t.switches.push_back(member);
-          for (std::size_t c = 0; c < member_span(i); ++c)
-            t.members.emplace_back(t.chips[(g * lv.count + a) * member_span(i) + c], member);
-        }
-      }
-      if (lv.fabric == TierLevel::Fabric::kFullMesh) {
-        for (std::uint64_t a = 0; a < lv.count; ++a)
-          for (std::uint64_t b = a + 1; b < lv.count; ++b)
-            t.add_duplex(group + "-" + std::to_string(a) + "-" + std::to_string(b), member_node(i, g, a),
-                         member_node(i, g, b), lv.bandwidth_Bps, lv.latency_s, lv.link_class);
-      } else if (lv.count > 1 && leaf_spine(lv)) {
-        const std::uint64_t half = lv.switch_ports / 2, leaves = (lv.count + half - 1) / half;
-        for (std::uint64_t l = 0; l < leaves; ++l) t.switches.push_back(group + "-leaf-" + std::to_string(l));
-        for (std::uint64_t s = 0; s < half; ++s) t.switches.push_back(group + "-spine-" + std::to_string(s));
-        for (std::uint64_t a = 0; a < lv.count; ++a)
-          t.add_duplex(group + "-" + std::to_string(a) + "-sw", member_node(i, g, a),
-                       group + "-leaf-" + std::to_string(a / half), lv.bandwidth_Bps, lv.latency_s, lv.link_class);
-        for (std::uint64_t l = 0; l < leaves; ++l)
-          for (std::uint64_t s = 0; s < half; ++s)
-            t.add_duplex(group + "-leaf-" + std::to_string(l) + "-spine-" + std::to_string(s),
-                         group + "-leaf-" + std::to_string(l), group + "-spine-" + std::to_string(s),
-                         lv.bandwidth_Bps, lv.latency_s, lv.link_class);
-      } else if (lv.count > 1) {
-        t.switches.push_back(group + "-sw");
-        for (std::uint64_t a = 0; a < lv.count; ++a)
-          t.add_duplex(group + "-" + std::to_string(a) + "-sw", member_node(i, g, a), group + "-sw",
-                       lv.bandwidth_Bps, lv.latency_s, lv.link_class);
-      }
-    }
-  }
-  auto mesh_link = [&](std::size_t i, std::size_t g, std::uint64_t a, std::uint64_t b) -> LinkId {
-    const std::uint64_t k = spec.levels[i].count;
-    const std::uint64_t lo = std::min(a, b), hi = std::max(a, b);
-    // Index of pair (lo, hi) in the order the loops above created them.
-    const std::uint64_t index = lo * k - lo * (lo + 1) / 2 + (hi - lo - 1);
-    return first_link[i][g] + static_cast<LinkId>(2 * index) + (a < b ? 0 : 1);
-  };
-
-  std::function<void(std::size_t, std::size_t, std::vector<LinkId>&)> route_into =
-      [&](std::size_t c, std::size_t d, std::vector<LinkId>& out) {
-        if (c == d) return;
-        std::size_t i = 0;
-        while (c / span[i] != d / span[i]) ++i;
-        const TierLevel& lv = spec.levels[i];
-        const std::size_t g = c / span[i];
-        const std::uint64_t ma = c / member_span(i) % lv.count, mb = d / member_span(i) % lv.count;
-        const bool via_gateway = i > 0 && lv.uplink == TierLevel::Uplink::kGateway;
-        if (via_gateway) route_into(c, c / member_span(i) * member_span(i), out);
-        if (lv.fabric == TierLevel::Fabric::kFullMesh) {
-          out.push_back(mesh_link(i, g, ma, mb));
-        } else if (leaf_spine(lv)) {
-          const std::uint64_t half = lv.switch_ports / 2;
-          const LinkId first = first_link[i][g], spines = first + static_cast<LinkId>(2 * lv.count);
-          out.push_back(first + static_cast<LinkId>(2 * ma));  // up to its leaf
-          if (ma / half != mb / half) {
-            const std::uint64_t s = (ma + mb) % half;
-            out.push_back(spines + static_cast<LinkId>(2 * (ma / half * half + s)));      // leaf up to the spine
-            out.push_back(spines + static_cast<LinkId>(2 * (mb / half * half + s)) + 1);  // spine down to the leaf
-          }
-          out.push_back(first + static_cast<LinkId>(2 * mb) + 1);  // down from its leaf
-        } else {
-          out.push_back(first_link[i][g] + static_cast<LinkId>(2 * ma));      // up to the switch
-          out.push_back(first_link[i][g] + static_cast<LinkId>(2 * mb) + 1);  // down from it
-        }
-        if (via_gateway) route_into(d / member_span(i) * member_span(i), d, out);
-      };
-
+  TierBuilder tiers(t, spec);
+  t.chips = chip_names(tiers.chips());
+  tiers.add_links();
   std::vector<LinkId> route;
-  for (std::size_t s = 0; s < n; ++s)
-    for (std::size_t d = 0; d < n; ++d) {
+  for (std::size_t s = 0; s < tiers.chips(); ++s)
+    for (std::size_t d = 0; d < tiers.chips(); ++d) {
       if (s == d) continue;
       route.clear();
-      route_into(s, d, route);
+      tiers.route(s, d, route);
       t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(d), route);
     }
   return t;
