@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "util/format.hpp"
+
 namespace moesim {
 
 double LayerResult::phase_us(PhaseKind k) const {
@@ -236,16 +238,6 @@ nlohmann::json to_json(const RunReport& r) {
 }
 
 namespace {
-
-// printf into a string.
-template <typename... Args>
-std::string format(const char* fmt, Args... args) {
-  const int n = std::snprintf(nullptr, 0, fmt, args...);
-  std::string out(static_cast<std::size_t>(n) + 1, '\0');
-  std::snprintf(out.data(), out.size(), fmt, args...);
-  out.pop_back();
-  return out;
-}
 
 void table_head(const RunReport& r, bool routed, std::ostream& out) {
   out << "scenario " << r.scenario_name << " on " << r.platform_name << " (" << r.group_chips << " of "

@@ -8,19 +8,10 @@
 #include "moesim/run.hpp"
 #include "moesim/scenario.hpp"
 #include "platform/analysis.hpp"
+#include "util/format.hpp"
 
 namespace moesim {
 namespace {
-
-// printf into a string.
-template <typename... Args>
-std::string format(const char* fmt, Args... args) {
-  const int n = std::snprintf(nullptr, 0, fmt, args...);
-  std::string out(static_cast<std::size_t>(n) + 1, '\0');
-  std::snprintf(out.data(), out.size(), fmt, args...);
-  out.pop_back();
-  return out;
-}
 
 void add_summary(TopoReport& r, const std::string& path, const PlatformSpec& spec, const TopologySummary& s) {
   r.json = {{"platform", {{"name", spec.name}, {"path", path}}},
