@@ -13,4 +13,4 @@ find "${dirs[@]}" -name '*.cpp' -o -name '*.hpp' | sort |
                   if ($i ~ /^line:/) line = substr($i, 6);
                   if ($i ~ /^end:/) end = substr($i, 5) }
                 if (line != "" && end != "") printf "%5d  %s:%s  %s\n", end - line + 1, $2, line, $1 }' |
-  sort -rn | head -n "$n"
+  sort -rn | awk -v n="$n" 'NR <= n'  # reads all its input: no SIGPIPE under pipefail
