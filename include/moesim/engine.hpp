@@ -26,6 +26,7 @@ struct Workload {
   std::vector<LayerTraffic> layers;
   std::vector<std::vector<ChipId>> groups;  // the chips of each EP group, in group order
   double expert_us = 0;                     // the expert phase between dispatch and combine
+  double per_message_us = 0;                // what a chip pays per message it sends (comm.per_message_us)
 };
 
 // What the report says about the engine that ran.

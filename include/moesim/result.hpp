@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "moesim/bytes.hpp"
+#include "moesim/comm.hpp"
 #include "moesim/topology.hpp"
 #include "moesim/traffic.hpp"
 
@@ -34,9 +35,12 @@ struct Bottleneck {
 
 struct PhaseResult {
   PhaseKind kind = PhaseKind::kDispatch;
+  std::string stage;              // a multi-stage algorithm's stage (Phase::stage), else empty
+  std::uint32_t stage_index = 0;
   double latency_us = 0;
   std::uint64_t network_bytes = 0;
   std::size_t flows = 0;
+  std::uint64_t messages = 0;  // of all its flows
   // The flow that finished last (simgrid) or crosses the critical link (bound).
   bool has_slowest = false;
   Flow slowest;
@@ -72,6 +76,11 @@ struct PhaseResult {
   static constexpr std::size_t kMaxFlowSpans = 2048;
 };
 
+// "dispatch", or "dispatch/inter-node" for a stage of a multi-stage algorithm.
+inline std::string stage_label(const PhaseResult& p) {
+  return phase_name(p.kind) + (p.stage.empty() ? "" : "/" + p.stage);
+}
+
 struct LayerResult {
   std::size_t layer = 0;
   std::vector<PhaseResult> phases;
@@ -81,8 +90,11 @@ struct LayerResult {
   std::size_t simulated_as = 0;
   LayerStats stats;
 
+  // Of all the stages of phase k.
   double phase_us(PhaseKind k) const;
   std::uint64_t phase_bytes(PhaseKind k) const;
+  // Group g's time in phase k, its stages summed (0 without per-group times).
+  double group_phase_us(PhaseKind k, std::size_t g) const;
   double total_us() const;
 };
 
@@ -106,6 +118,7 @@ struct RunReport {
   std::uint64_t num_experts = 0;
   std::uint64_t shared_experts = 0;  // no traffic: they run where the token is
   std::uint64_t moe_layers = 0;
+  CommSpec comm;  // how the bytes moved
   std::string routing = "uniform";
   bool dedup = true;
   std::size_t groups = 1;

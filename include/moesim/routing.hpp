@@ -68,7 +68,7 @@ struct GroupLayout {
   std::uint64_t num_experts = 0;
   std::uint64_t topk = 0;
   std::uint64_t tokens = 0;         // global_batch * seq_len
-  std::vector<std::uint32_t> node;  // node of each chip of the group (group index)
+  std::vector<std::uint32_t> node;  // node of each chip of the group (group index), numbered from 0
 };
 
 // Tokens held by each of the n chips: floor(T / n), the first T mod n one more.
@@ -81,6 +81,10 @@ struct LayerRouting {
   // and once per expert (every copy counted, as Tier6's byte formula does).
   std::vector<std::uint64_t> counts_dedup;
   std::vector<std::uint64_t> counts_all;
+  // [src chip * nodes + node]: tokens from a chip with an expert on a node,
+  // once per node (node_dedup's inter-node tokens); nodes: the largest of
+  // GroupLayout::node plus one.
+  std::vector<std::uint64_t> counts_node;
   // Distinct experts activated on each rank (Tier6's "max expert" is the max).
   std::vector<std::uint32_t> distinct_experts;
   // Tokens assigned to each rank (every copy counted).

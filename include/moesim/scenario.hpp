@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "moesim/bytes.hpp"
+#include "moesim/comm.hpp"
 #include "moesim/enum_table.hpp"
 #include "moesim/platform.hpp"
 #include "moesim/routing.hpp"
@@ -79,6 +80,7 @@ struct Scenario {
   double expert_time_us = 0;  // the expert phase between dispatch and combine
   Engine engine = Engine::kSimgrid;
   RoutingSpec routing;
+  CommSpec comm;              // how the bytes move (moesim/comm.hpp)
   std::string trace_path;     // resolved against the scenario's folder
   std::uint64_t seed = 1;
   std::uint64_t samples = 1;  // repeat the run with seeds seed, seed+1, ...
@@ -90,6 +92,7 @@ struct Scenario {
   std::string where_platform;   // "file:line" of the platform key, for errors
   std::string where_simgrid;    // "file:line" of the simgrid section, for errors
   std::string where_traffic;    // "file:line" of traffic.node_level, for errors
+  std::string where_comm;       // "file:line" of comm.algorithm, for errors
 
   ByteModelInput byte_model_input() const;
   std::uint64_t group_chips() const { return deployment.ep * deployment.moe_tp; }

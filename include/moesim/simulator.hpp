@@ -45,16 +45,18 @@ class Simulator final : public LayerEngine {
   // `topology` first unless it came from load_xml or build.
   std::vector<LayerResult> compute(const Topology& topology, const Workload& workload) override;
 
-  // Replays every layer in turn, phases separated by a barrier and the expert
-  // phase between dispatch and combine; actors run on the `chips` of every
-  // group. With groups > 1, each phase also reports when each group's last
-  // flow arrived.
+  // Replays every layer in turn, phases (and stages) separated by a barrier
+  // and the expert phase between dispatch and combine; actors run on the
+  // `chips` of every group. A chip's flows of a phase start once it has
+  // issued their messages (per_message_us each). With groups > 1, each phase
+  // also reports when each group's last flow arrived.
   std::vector<LayerResult> replay(const std::vector<const LayerTraffic*>& layers,
-                                  const std::vector<ChipId>& chips, double expert_us, std::uint32_t groups = 1);
+                                  const std::vector<ChipId>& chips, double expert_us, std::uint32_t groups = 1,
+                                  double per_message_us = 0);
 
  private:
   std::vector<LayerResult> replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
-                                        std::uint32_t groups);
+                                        std::uint32_t groups, double per_message_us);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

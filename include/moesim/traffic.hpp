@@ -35,7 +35,8 @@ struct Flow {
   ChipId src = 0;
   ChipId dst = 0;
   std::uint64_t bytes = 0;
-  std::uint32_t group = 0;  // the EP group it belongs to
+  std::uint32_t group = 0;     // the EP group it belongs to
+  std::uint32_t messages = 1;  // what the sender pays comm.per_message_us for (moesim/comm.hpp)
 };
 
 enum class PhaseKind { kDispatch, kCombine, kAllgather };
@@ -43,16 +44,27 @@ inline constexpr EnumTable<PhaseKind, 3> kPhaseNames{
     {{PhaseKind::kDispatch, "dispatch"}, {PhaseKind::kCombine, "combine"}, {PhaseKind::kAllgather, "allgather"}}};
 inline std::string phase_name(PhaseKind k) { return enum_name(kPhaseNames, k); }
 
+// A phase, or one stage of a multi-stage algorithm's phase (moesim/comm.hpp):
+// a layer's stages of one kind run in turn, a barrier between them.
 struct Phase {
   PhaseKind kind = PhaseKind::kDispatch;
+  std::string stage;             // the stage's name; empty for a phase of one stage
+  std::uint32_t stage_index = 0;  // 0 for the first (or only) stage of its phase
   std::vector<Flow> flows;         // between distinct chips, bytes > 0
   std::uint64_t network_bytes = 0;  // sum of flows
   std::uint64_t local_bytes = 0;    // kept on the chip: no network time
 };
 
 // The flows of a matrix, with group indices mapped to the chips of `group`.
+// message_bytes > 0: a flow of B bytes is ceil(B / message_bytes) messages
+// (else one).
 Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group,
-                 std::uint32_t group_id = 0);
+                 std::uint32_t group_id = 0, std::uint64_t message_bytes = 0);
+
+// The time each chip spends sending a phase's messages, one after another:
+// messages x per_message_s, by ChipId (`chips` entries); empty when
+// per_message_s is 0.
+std::vector<double> sender_busy_s(const Phase& phase, double per_message_s, std::size_t chips);
 
 // One MoE layer: dispatch, combine (the dispatch reversed, with combine
 // bytes) and, with moe_tp > 1, the all-gather of the combine output.
@@ -61,8 +73,11 @@ struct LayerTraffic {
   std::uint64_t fingerprint = 0;  // equal traffic gives equal fingerprints
 };
 
+struct GroupComm;  // moesim/comm.hpp
+
+// comm: how the dispatch and combine move (null: direct); node_dedup needs routed_layer.
 LayerTraffic uniform_layer(const LayerBytes& bytes, const std::vector<ChipId>& group, std::uint64_t moe_tp,
-                           std::uint32_t group_id = 0);
+                           std::uint32_t group_id = 0, const GroupComm* comm = nullptr);
 
 struct LayerRouting;
 
@@ -91,7 +106,8 @@ struct LayerStats {
 // the all-gather of `allgather_bytes` per chip as in uniform_layer.
 LayerTraffic routed_layer(const LayerRouting& routing, const TokenBytes& token, bool dedup,
                           const std::vector<ChipId>& group, std::uint64_t moe_tp,
-                          std::uint64_t allgather_bytes, std::uint32_t group_id, LayerStats* stats);
+                          std::uint64_t allgather_bytes, std::uint32_t group_id, LayerStats* stats,
+                          const GroupComm* comm = nullptr);
 
 // Stats of uniform shares: the busiest chip and the imbalance, no experts.
 LayerStats uniform_stats(const LayerBytes& bytes, const std::vector<ChipId>& group, std::uint64_t network_bytes);

@@ -30,6 +30,7 @@ Body setup_results(CLI::App& command);
 Body setup_merge(CLI::App& command);
 Body setup_plot(CLI::App& command);
 Body setup_calibrate(CLI::App& command);
+Body setup_check(CLI::App& command);
 
 // In the order `moesim --help` lists them.
 inline const Command kCommands[] = {
@@ -43,6 +44,7 @@ inline const Command kCommands[] = {
     {"merge", "Merge results databases (e.g. Slurm shards) into one", setup_merge},
     {"plot", "Plot a results database with gnuplot (PNG, SVG)", setup_plot},
     {"calibrate", "Fit a platform's calibration knobs to measured latencies", setup_calibrate},
+    {"check", "A scenario against measured latencies, nothing fitted: the error of each point", setup_check},
 };
 
 }  // namespace moesim::cli

@@ -18,11 +18,14 @@ std::vector<double> link_loads(const Topology& t, const Phase& phase) {
   return load;
 }
 
-PhaseResult bound_phase(const Topology& t, const Phase& phase) {
+PhaseResult bound_phase(const Topology& t, const Phase& phase, const std::vector<double>& busy_s) {
   PhaseResult r;
   r.kind = phase.kind;
+  r.stage = phase.stage;
+  r.stage_index = phase.stage_index;
   r.network_bytes = phase.network_bytes;
   r.flows = phase.flows.size();
+  for (const Flow& f : phase.flows) r.messages += f.messages;
   if (phase.flows.empty()) return r;
   r.link_bytes = link_loads(t, phase);  // kept: the report's per-link load
   const std::vector<double>& load = r.link_bytes;
@@ -32,7 +35,7 @@ PhaseResult bound_phase(const Topology& t, const Phase& phase) {
   std::vector<double> first_s(t.links.size(), std::numeric_limits<double>::infinity());
   double bound_s = 0;
   for (const Flow& f : phase.flows) {
-    const double lat = t.route_latency_s(f.src, f.dst);
+    const double lat = t.route_latency_s(f.src, f.dst) + (busy_s.empty() ? 0.0 : busy_s[f.src]);
     double slowest_bw = std::numeric_limits<double>::infinity();
     for (LinkId l : t.route(f.src, f.dst)) {
       first_s[l] = std::min(first_s[l], lat);
@@ -67,6 +70,8 @@ namespace {
 Phase group_part(const Phase& p, std::uint32_t group) {
   Phase out;
   out.kind = p.kind;
+  out.stage = p.stage;
+  out.stage_index = p.stage_index;
   for (const Flow& f : p.flows)
     if (f.group == group) {
       out.flows.push_back(f);
@@ -86,10 +91,11 @@ class BoundEngine final : public LayerEngine {
     for (const LayerTraffic& t : w.layers) {
       LayerResult r;
       for (const Phase& ph : t.phases) {
-        r.phases.push_back(bound_phase(topology, ph));
+        const std::vector<double> busy = sender_busy_s(ph, w.per_message_us * 1e-6, topology.num_chips());
+        r.phases.push_back(bound_phase(topology, ph, busy));
         if (groups > 1)
           for (std::uint32_t g = 0; g < groups; ++g)
-            r.phases.back().group_us.push_back(bound_phase(topology, group_part(ph, g)).latency_us);
+            r.phases.back().group_us.push_back(bound_phase(topology, group_part(ph, g), busy).latency_us);
       }
       out.push_back(std::move(r));
     }

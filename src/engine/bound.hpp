@@ -20,7 +20,9 @@ namespace moesim {
 // largest single flow counts, since flows do not share it.
 std::vector<double> link_loads(const Topology& topology, const Phase& phase);
 
-// Also fills the result's link_bytes (link_loads of the phase).
-PhaseResult bound_phase(const Topology& topology, const Phase& phase);
+// Also fills the result's link_bytes (link_loads of the phase). busy_s (by
+// ChipId, or empty): how long each chip issues its messages before its flows
+// start (sender_busy_s); a flow's latency counts from then.
+PhaseResult bound_phase(const Topology& topology, const Phase& phase, const std::vector<double>& busy_s = {});
 
 }  // namespace moesim

@@ -11,15 +11,24 @@
 namespace moesim {
 
 double LayerResult::phase_us(PhaseKind k) const {
+  double sum = 0;
   for (const auto& p : phases)
-    if (p.kind == k) return p.latency_us;
-  return 0;
+    if (p.kind == k) sum += p.latency_us;
+  return sum;
 }
 
 std::uint64_t LayerResult::phase_bytes(PhaseKind k) const {
+  std::uint64_t sum = 0;
   for (const auto& p : phases)
-    if (p.kind == k) return p.network_bytes;
-  return 0;
+    if (p.kind == k) sum += p.network_bytes;
+  return sum;
+}
+
+double LayerResult::group_phase_us(PhaseKind k, std::size_t g) const {
+  double sum = 0;
+  for (const auto& p : phases)
+    if (p.kind == k && g < p.group_us.size()) sum += p.group_us[g];
+  return sum;
 }
 
 double LayerResult::total_us() const {
@@ -114,7 +123,9 @@ nlohmann::json phase_json(const PhaseResult& p) {
   nlohmann::json pj = {{"phase", phase_name(p.kind)},
                        {"latency_us", p.latency_us},
                        {"network_bytes", p.network_bytes},
-                       {"flows", p.flows}};
+                       {"flows", p.flows},
+                       {"messages", p.messages}};
+  if (!p.stage.empty()) pj["stage"] = p.stage;
   if (p.has_slowest)
     pj["slowest_flow"] = {{"src", p.slowest.src},
                           {"dst", p.slowest.dst},
@@ -176,7 +187,7 @@ nlohmann::json layer_json(const RunReport& r, const LayerResult& l) {
     for (std::size_t g = 0; g < r.groups; ++g) {
       nlohmann::json gj = {{"group", g}};
       for (const auto& p : l.phases)
-        if (g < p.group_us.size()) gj[phase_name(p.kind) + "_us"] = p.group_us[g];
+        if (g < p.group_us.size()) gj[phase_name(p.kind) + "_us"] = l.group_phase_us(p.kind, g);
       groups.push_back(gj);
     }
     lj["groups"] = groups;
@@ -215,6 +226,10 @@ nlohmann::json to_json(const RunReport& r) {
   if (!r.network_model.empty())
     j["simgrid"] = {{"network_model", r.network_model}, {"fidelity", r.fidelity}, {"cfg", r.simgrid_cfg}};
   j["bytes"] = bytes_json(r.bytes);
+  j["comm"] = {{"algorithm", comm_algorithm_name(r.comm.algorithm)},
+               {"token_overhead_bytes", r.comm.token_overhead_bytes},
+               {"message_bytes", r.comm.message_bytes},
+               {"per_message_us", r.comm.per_message_us}};
   j["layers"] = nlohmann::json::array();
   for (const auto& l : r.layers) j["layers"].push_back(layer_json(r, l));
   j["summary"] = summary_json(r);
@@ -259,6 +274,19 @@ void table_head(const RunReport& r, bool routed, std::ostream& out) {
         << (routed ? (r.dedup ? ", a token once per rank" : ", every expert copy counted") : "") << ", " << r.groups
         << " EP group" << (r.groups > 1 ? "s" : "") << ", seed "
         << (r.sample_seeds.empty() ? 0 : r.sample_seeds.front()) << "\n";
+  const CommSpec& c = r.comm;
+  if (c.algorithm != CommAlgorithm::kDirect || c.token_overhead_bytes || c.message_bytes || c.per_message_us > 0) {
+    out << "all-to-all: " << comm_algorithm_name(c.algorithm);
+    if (c.token_overhead_bytes)
+      out << format(", %llu B more a dispatched token", static_cast<unsigned long long>(c.token_overhead_bytes));
+    if (c.message_bytes) out << format(", messages of %llu B", static_cast<unsigned long long>(c.message_bytes));
+    if (c.per_message_us > 0)
+      out << format(", %.3f us a message (%s)", c.per_message_us,
+                    c.message_bytes ? "ceil(flow bytes / message bytes) messages a flow"
+                    : c.algorithm == CommAlgorithm::kPerExpert ? "a message a token copy"
+                                                               : "a message a flow");
+    out << "\n";
+  }
 }
 
 void table_rows(const RunReport& r, bool routed, std::ostream& out) {
@@ -285,12 +313,10 @@ void table_summary(const RunReport& r, std::ostream& out) {
                 r.layers.size(), t.sum, t.mean, t.p50, t.p99, t.max);
   for (std::size_t g = 0; r.groups > 1 && g < r.groups; ++g) {
     std::vector<double> d, c;
-    for (const auto& l : r.layers)
-      for (const auto& p : l.phases) {
-        if (g >= p.group_us.size()) continue;
-        if (p.kind == PhaseKind::kDispatch) d.push_back(p.group_us[g]);
-        if (p.kind == PhaseKind::kCombine) c.push_back(p.group_us[g]);
-      }
+    for (const auto& l : r.layers) {
+      d.push_back(l.group_phase_us(PhaseKind::kDispatch, g));
+      c.push_back(l.group_phase_us(PhaseKind::kCombine, g));
+    }
     out << format("group %zu: dispatch mean %.3f us, max %.3f us; combine mean %.3f us, max %.3f us\n", g,
                   stats(d).mean, stats(d).max, stats(c).mean, stats(c).max);
   }
@@ -323,11 +349,14 @@ void table_why(const RunReport& r, std::ostream& out) {
                             [](const PhaseResult& p) { return p.has_bottleneck; }))
     return;
   out << format("why layer %zu (the slowest) takes %.3f us:\n", slow->layer, slow->total_us());
+  int width = 9;  // the longest label: "allgather", or a stage's
+  for (const auto& p : slow->phases) width = std::max(width, static_cast<int>(stage_label(p).size()));
   for (const auto& p : slow->phases) {
     if (!p.has_bottleneck) continue;
     const Bottleneck& b = p.bottleneck;
-    out << format("  %-9s %10.3f us = %.3f x its bound %.3f us; bottleneck %s (%s), %.0f B",
-                  phase_name(p.kind).c_str(), p.latency_us, b.above_bound, b.bound_us, b.link.c_str(),
+    const std::string name = stage_label(p);
+    out << format("  %-*s %10.3f us = %.3f x its bound %.3f us; bottleneck %s (%s), %.0f B", width,
+                  name.c_str(), p.latency_us, b.above_bound, b.bound_us, b.link.c_str(),
                   b.where.c_str(), b.link_bytes);
     if (p.has_slowest)
       out << "; slowest flow " << chip_name(r, p.slowest.src) << " -> " << chip_name(r, p.slowest.dst) << " ("

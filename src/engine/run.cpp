@@ -20,9 +20,11 @@ bool same_traffic(const LayerTraffic& a, const LayerTraffic& b) {
   if (a.phases.size() != b.phases.size()) return false;
   for (std::size_t p = 0; p < a.phases.size(); ++p) {
     const auto &x = a.phases[p].flows, &y = b.phases[p].flows;
-    if (a.phases[p].kind != b.phases[p].kind || x.size() != y.size()) return false;
+    if (a.phases[p].kind != b.phases[p].kind || a.phases[p].stage != b.phases[p].stage || x.size() != y.size())
+      return false;
     for (std::size_t i = 0; i < x.size(); ++i)
-      if (x[i].src != y[i].src || x[i].dst != y[i].dst || x[i].bytes != y[i].bytes || x[i].group != y[i].group)
+      if (x[i].src != y[i].src || x[i].dst != y[i].dst || x[i].bytes != y[i].bytes || x[i].group != y[i].group ||
+          x[i].messages != y[i].messages)
         return false;
   }
   return true;
@@ -36,6 +38,41 @@ struct LayerPlan {
   std::vector<std::size_t> to_distinct;  // per flattened layer
   std::vector<LayerStats> stats;         // per flattened layer
 };
+
+// The node of each chip of a group (nodes of node_chips consecutive chip
+// ids), numbered from 0 in order of first appearance; all 0 without nodes.
+std::vector<std::uint32_t> group_nodes(const std::vector<ChipId>& chips, std::uint64_t node_chips) {
+  std::map<std::uint64_t, std::uint32_t> number;
+  std::vector<std::uint32_t> out;
+  for (ChipId c : chips) {
+    const std::uint64_t platform_node = node_chips ? c / node_chips : 0;
+    out.push_back(number.emplace(platform_node, static_cast<std::uint32_t>(number.size())).first->second);
+  }
+  return out;
+}
+
+// How each group's bytes move: the algorithm and where the group's chips sit.
+std::vector<GroupComm> group_comms(const Scenario& s, const std::vector<std::vector<ChipId>>& groups) {
+  std::vector<GroupComm> out;
+  for (const auto& chips : groups) {
+    GroupComm c;
+    c.algorithm = s.comm.algorithm;
+    c.message_bytes = s.comm.message_bytes;
+    if (c.algorithm == CommAlgorithm::kNodeDedup) c.node = group_nodes(chips, node_chips(s));
+    if (c.algorithm == CommAlgorithm::kDimensionOrdered) {
+      c.dims = s.platform.torus.dims;
+      for (ChipId chip : chips) {
+        std::uint64_t rest = chip;
+        for (std::uint64_t k : c.dims) {
+          c.coord.push_back(rest % k);
+          rest /= k;
+        }
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
 
 // The routing models of every EP group (none for uniform traffic); a trace
 // file is loaded into `trace`, which the routers read.
@@ -56,7 +93,7 @@ std::vector<std::unique_ptr<Router>> make_routers(const Scenario& s, const std::
   spec.node_chips = node;  // the effective node size, for messages too
   for (const auto& chips : groups) {
     GroupLayout layout{s.deployment.ep, s.deployment.moe_tp, s.model.num_experts, s.model.topk, tokens, {}};
-    for (ChipId c : chips) layout.node.push_back(static_cast<std::uint32_t>(node ? c / node : 0));
+    layout.node = group_nodes(chips, node);
     try {
       routers.push_back(std::make_unique<Router>(spec, layout, trace.get()));
     } catch (const InputError& e) {
@@ -75,11 +112,17 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
   const std::vector<std::unique_ptr<Router>> routers = make_routers(s, groups, trace);
   const bool routed = !routers.empty();
   const std::uint64_t per_token = s.model.hidden_dim / tp;
-  const TokenBytes token{per_token * dtype_bytes(s.precision.dispatch), per_token * dtype_bytes(s.precision.combine)};
+  const std::uint64_t overhead = s.comm.token_overhead_bytes;
+  const TokenBytes token{per_token * dtype_bytes(s.precision.dispatch) + overhead,
+                         per_token * dtype_bytes(s.precision.combine)};
+  LayerBytes wire = bytes;  // uniform shares: every token copy carries the overhead too
+  wire.dispatch_bytes += bytes.tokens_per_ep_group * overhead;
+  const std::vector<GroupComm> comms = group_comms(s, groups);
 
   LayerPlan w;
   w.work.groups = groups;
   w.work.expert_us = s.expert_time_us;
+  w.work.per_message_us = s.comm.per_message_us;
   std::map<std::uint64_t, std::vector<std::size_t>> by_fingerprint;
   const auto t0 = std::chrono::steady_clock::now();
   for (std::uint64_t k = 0; k < s.samples; ++k)
@@ -96,10 +139,13 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
           } catch (const InputError& e) {
             throw InputError(s.where_traffic + ": " + e.what() + " (layer " + std::to_string(l) + ")");
           }
-          parts.push_back(routed_layer(r, token, s.routing.dedup, groups[g], tp, bytes.combine_bytes, gid, &part));
+          parts.push_back(
+              routed_layer(r, token, s.routing.dedup, groups[g], tp, bytes.combine_bytes, gid, &part, &comms[g]));
         } else {
-          parts.push_back(uniform_layer(bytes, groups[g], tp, gid));
-          part = uniform_stats(bytes, groups[g], parts.back().phases[0].network_bytes);
+          parts.push_back(uniform_layer(wire, groups[g], tp, gid, &comms[g]));
+          // direct's network bytes: all but each chip's own share
+          const std::uint64_t n = groups[g].size(), b = wire.dispatch_bytes;
+          part = uniform_stats(wire, groups[g], n * b - (n * (b / n) + b % n));
         }
         if (g == 0)
           stats = part;
@@ -136,6 +182,7 @@ RunReport report_head(const Scenario& s, const Topology& topo, const std::vector
   rep.shared_experts = s.model.shared_experts;
   rep.moe_layers = s.model.moe_layers;
   rep.dedup = s.routing.dedup;
+  rep.comm = s.comm;
   rep.platform_name = topo.name;
   rep.platform_path = s.platform_path;
   rep.platform_chips = topo.num_chips();
@@ -155,10 +202,11 @@ double startup_us(const Calibration& cal, PhaseKind k) {
                                     : cal.allgather_startup_us;
 }
 
+// A phase pays its start-up once, in its first stage.
 void add_startups(const Calibration& cal, std::vector<LayerResult>& computed) {
   for (auto& r : computed)
     for (auto& p : r.phases) {
-      const double add = startup_us(cal, p.kind);
+      const double add = p.stage_index == 0 ? startup_us(cal, p.kind) : 0.0;
       p.latency_us += add;
       for (double& g : p.group_us) g += add;
       if (p.has_slowest) p.slowest_finish_us += add;
@@ -170,16 +218,17 @@ void add_startups(const Calibration& cal, std::vector<LayerResult>& computed) {
 // the link bytes once).
 void explain_phases(const Topology& topo, const Calibration& cal, bool own_bound, const Workload& work,
                     std::vector<LayerResult>& computed) {
+  const double per_message_s = work.per_message_us * 1e-6;
   for (std::size_t d = 0; d < computed.size(); ++d)
     for (std::size_t i = 0; i < computed[d].phases.size() && i < work.layers[d].phases.size(); ++i) {
       PhaseResult& p = computed[d].phases[i];
       const Phase& ph = work.layers[d].phases[i];
-      if (p.kind != ph.kind) continue;
+      if (p.kind != ph.kind || p.stage_index != ph.stage_index) continue;
       PhaseResult other;
       const PhaseResult* b = &p;
       if (!own_bound) {
-        other = bound_phase(topo, ph);
-        other.latency_us += startup_us(cal, other.kind);
+        other = bound_phase(topo, ph, sender_busy_s(ph, per_message_s, topo.num_chips()));
+        if (ph.stage_index == 0) other.latency_us += startup_us(cal, other.kind);
         p.link_bytes = std::move(other.link_bytes);
         b = &other;
       }
@@ -260,6 +309,10 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
               rep.bytes.combine_bytes);
 
   const LayerPlan plan = plan_layers(s, groups, rep.bytes);
+  if (log && info.name == "analytic" &&
+      (s.comm.algorithm != CommAlgorithm::kDirect || s.comm.per_message_us > 0 || s.comm.token_overhead_bytes > 0))
+    log->warn("the analytic engine is Tier6's closed form: it ignores comm.algorithm {} and the message costs",
+              comm_algorithm_name(s.comm.algorithm));
   if (log)
     log->info("computing {} distinct layer(s) of {} with the {} engine", plan.work.layers.size(),
               s.samples * s.model.moe_layers, info.name);

@@ -34,13 +34,14 @@ nlohmann::json to_trace(const RunReport& r) {
   double t = 0;  // layers back to back, in microseconds
   for (const auto& l : r.layers) {
     for (const auto& p : l.phases) {
-      if (p.kind == PhaseKind::kCombine && l.expert_us > 0) {
+      if (p.kind == PhaseKind::kCombine && p.stage_index == 0 && l.expert_us > 0) {
         ev.push_back(span(kPhasesPid, 0, "expert " + std::to_string(l.layer), "expert", t, l.expert_us));
         t += l.expert_us;
       }
-      const std::string name = phase_name(p.kind) + " " + std::to_string(l.layer);
+      const std::string name = stage_label(p) + " " + std::to_string(l.layer);
       nlohmann::json s = span(kPhasesPid, 0, name, phase_name(p.kind).c_str(), t, p.latency_us);
       s["args"] = {{"layer", l.layer}, {"flows", p.flows}, {"network_bytes", p.network_bytes}};
+      if (!p.stage.empty()) s["args"]["stage"] = p.stage;
       if (p.has_bottleneck) {
         s["args"]["bottleneck"] = p.bottleneck.link + " (" + p.bottleneck.where + ")";
         s["args"]["above_bound"] = p.bottleneck.above_bound;
@@ -64,7 +65,7 @@ nlohmann::json to_trace(const RunReport& r) {
                                  (f.flow.src < r.chip_names.size() ? r.chip_names[f.flow.src] : std::to_string(f.flow.src)) +
                                      " -> " + (d < r.chip_names.size() ? r.chip_names[d] : std::to_string(d)),
                                  "flow", t, f.finish_us);
-        fs["args"] = {{"bytes", f.flow.bytes}, {"phase", phase_name(p.kind)}};
+        fs["args"] = {{"bytes", f.flow.bytes}, {"phase", stage_label(p)}};
         ev.push_back(fs);
       }
       for (const auto& u : p.top_links) {
@@ -90,7 +91,7 @@ std::string links_csv(const RunReport& r) {
         const Link& link = r.links[id];
         const double busy = link.bandwidth_Bps > 0 ? p.link_bytes[id] / link.bandwidth_Bps * 1e6 : 0;
         std::string sg = id < p.simgrid_link_bytes.size() ? std::to_string(p.simgrid_link_bytes[id]) : "";
-        std::snprintf(line, sizeof line, "%zu,%s,%s,\"%s\",%.6g,%.0f,%s,%.6f,%.6f\n", l.layer, phase_name(p.kind).c_str(),
+        std::snprintf(line, sizeof line, "%zu,%s,%s,\"%s\",%.6g,%.0f,%s,%.6f,%.6f\n", l.layer, stage_label(p).c_str(),
                       link.name.c_str(), link_where(link).c_str(), link.bandwidth_Bps, p.link_bytes[id], sg.c_str(),
                       busy, p.latency_us > 0 ? busy / p.latency_us : 0);
         out << line;

@@ -354,6 +354,10 @@ LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_
   out.counts_dedup.assign(n * ep, 0);
   out.counts_all.assign(n * ep, 0);
   out.rank_tokens.assign(ep, 0);
+  const std::size_t nodes =
+      layout_.node.empty() ? 1 : *std::max_element(layout_.node.begin(), layout_.node.end()) + std::size_t{1};
+  out.counts_node.assign(n * nodes, 0);
+  std::vector<std::uint32_t> token_nodes;
   std::vector<std::uint8_t> active(ep * E, 0);
   std::vector<std::uint64_t> next_copy(E, 0);
 
@@ -376,6 +380,7 @@ LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_
         sampled.token(chosen, chosen_rank, next_copy);
       }
       ranks.clear();
+      token_nodes.clear();
       for (std::size_t k = 0; k < chosen.size(); ++k) {
         const std::uint32_t e = chosen[k], r = chosen_rank[k];
         out.counts_all[c * ep + r]++;
@@ -384,6 +389,11 @@ LayerRouting Router::route(std::uint64_t seed, std::uint64_t layer, std::uint64_
         if (std::find(ranks.begin(), ranks.end(), r) == ranks.end()) {
           ranks.push_back(r);
           out.counts_dedup[c * ep + r]++;
+          const std::uint32_t b = layout_.node.empty() ? 0 : layout_.node[r * layout_.moe_tp];
+          if (std::find(token_nodes.begin(), token_nodes.end(), b) == token_nodes.end()) {
+            token_nodes.push_back(b);
+            out.counts_node[c * nodes + b]++;
+          }
         }
       }
     }

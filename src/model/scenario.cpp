@@ -348,6 +348,46 @@ void read_traffic(const YamlMap& t, Scenario& s, const std::string& folder) {
   read_limits(t, s);
 }
 
+// A whole number of zero or more (a count of bytes).
+std::uint64_t count_or(const YamlMap& m, const std::string& key, std::uint64_t fallback) {
+  if (!m.has(key)) return fallback;
+  auto v = m.node(key).IsScalar() ? parse_uint(m.node(key).Scalar()) : std::nullopt;
+  if (!v) m.fail_at(key, quote(m.node(key)) + " is not a whole number of bytes (0 or more)");
+  return *v;
+}
+
+void read_comm(const YamlMap& c, Scenario& s) {
+  c.allow_only({"algorithm", "token_overhead_bytes", "message_bytes", "per_message_us"});
+  CommSpec& comm = s.comm;
+  comm.algorithm = c.enum_or("algorithm", kCommAlgorithmNames, comm.algorithm, "an all-to-all algorithm");
+  comm.token_overhead_bytes = count_or(c, "token_overhead_bytes", comm.token_overhead_bytes);
+  comm.message_bytes = count_or(c, "message_bytes", comm.message_bytes);
+  comm.per_message_us = c.non_negative_or("per_message_us", comm.per_message_us);
+  s.where_comm = c.where("algorithm");
+}
+
+// What the algorithm needs of the traffic and the platform.
+void check_comm(const Scenario& s) {
+  const std::string algorithm = comm_algorithm_name(s.comm.algorithm);
+  if (s.comm.algorithm == CommAlgorithm::kNodeDedup) {
+    if (s.routing.model == RoutingSpec::Model::kUniform)
+      fail(s.where_comm, "comm.algorithm",
+           "node_dedup needs each token's experts: set traffic.routing (random, zipf, hotspot or trace)");
+    if (node_chips(s) == 0)
+      fail(s.where_comm, "comm.algorithm",
+           "node_dedup needs a node: platform " + s.platform.name +
+               " has no tiers or GPU nodes, so give traffic.node_chips (chips per node)");
+    if (node_chips(s) % s.deployment.moe_tp != 0)
+      fail(s.where_comm, "comm.algorithm",
+           "node_dedup needs each EP rank inside one node: " + std::to_string(node_chips(s)) +
+               " chips per node is not a multiple of moe_tp " + std::to_string(s.deployment.moe_tp));
+  }
+  if (s.comm.algorithm == CommAlgorithm::kDimensionOrdered && s.platform.kind != PlatformSpec::Kind::kTorus)
+    fail(s.where_comm, "comm.algorithm",
+         "dimension_ordered needs a torus or mesh platform; " + s.platform.name + " is not one (" + algorithm +
+             " moves bytes along its dimensions)");
+}
+
 // The platform file, loaded, with the scenario's comm_params over its own.
 void read_platform(const YamlMap& root, Scenario& s, const std::string& folder) {
   const std::string platform = root.str("platform");
@@ -369,7 +409,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   for (const auto& o : overrides) doc.set(o);
   YamlMap root(doc, doc.root(), "");
   root.allow_only({"name", "description", "platform", "model", "deployment", "precision",
-                   "expert_time_us", "engine", "simgrid", "comm_params", "traffic", "seed", "samples"});
+                   "expert_time_us", "engine", "simgrid", "comm_params", "comm", "traffic", "seed", "samples"});
   Scenario s;
   s.path = path;
   std::string base = path.substr(path.find_last_of('/') + 1);
@@ -389,7 +429,10 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   }
   s.samples = root.positive_or("samples", s.samples);
   if (auto t = root.map_if("traffic")) read_traffic(*t, s, folder_of(path));
+  s.where_comm = root.where("comm");
+  if (auto c = root.map_if("comm")) read_comm(*c, s);
   read_platform(root, s, folder_of(path));
+  check_comm(s);
   return s;
 }
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "moesim/comm.hpp"
+#include "moesim/error.hpp"
 #include "moesim/routing.hpp"
 
 namespace moesim {
@@ -40,7 +42,7 @@ TrafficMatrix allgather_matrix(std::size_t n, std::size_t moe_tp, std::uint64_t 
 }
 
 Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group,
-                 std::uint32_t group_id) {
+                 std::uint32_t group_id, std::uint64_t message_bytes) {
   assert(group.size() == m.n);
   Phase p;
   p.kind = kind;
@@ -51,11 +53,23 @@ Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipI
       if (s == d) {
         p.local_bytes += b;
       } else {
-        p.flows.push_back(Flow{group[s], group[d], b, group_id});
+        const std::uint64_t messages = message_bytes ? (b + message_bytes - 1) / message_bytes : 1;
+        if (messages > UINT32_MAX)
+          fail("", "comm.message_bytes",
+               std::to_string(message_bytes) + " makes a flow of " + std::to_string(b) + " B more than 2^32 messages");
+        p.flows.push_back(Flow{group[s], group[d], b, group_id, static_cast<std::uint32_t>(messages)});
         p.network_bytes += b;
       }
     }
   return p;
+}
+
+std::vector<double> sender_busy_s(const Phase& phase, double per_message_s, std::size_t chips) {
+  std::vector<double> busy;
+  if (per_message_s <= 0) return busy;
+  busy.assign(chips, 0.0);
+  for (const Flow& f : phase.flows) busy[f.src] += f.messages * per_message_s;
+  return busy;
 }
 
 std::uint64_t fingerprint(const std::vector<Phase>& phases) {
@@ -67,23 +81,67 @@ std::uint64_t fingerprint(const std::vector<Phase>& phases) {
   };
   for (const auto& p : phases) {
     mix(static_cast<std::uint64_t>(p.kind));
+    mix(p.stage_index);
     mix(p.flows.size());
     for (const auto& f : p.flows) {
       mix((static_cast<std::uint64_t>(f.src) << 32) | f.dst);
       mix(f.bytes);
       mix(f.group);
+      mix(f.messages);
     }
   }
   return h;
 }
 
+namespace {
+
+TrafficMatrix scaled(const TrafficMatrix& tokens, std::uint64_t bytes_per_token) {
+  TrafficMatrix m = tokens;
+  for (auto& b : m.bytes) b *= bytes_per_token;
+  return m;
+}
+
+// A layer's dispatch and combine, from their dispatch-shaped matrices (the
+// combine's before it is reversed), moved by `comm` (null: direct). token:
+// one token's bytes, per_expert's message.
+void add_exchange(LayerTraffic& t, const TrafficMatrix& dispatch, const TrafficMatrix& combine, const TokenBytes& token,
+                  const std::vector<ChipId>& group, std::uint32_t group_id, const GroupComm* comm) {
+  const CommAlgorithm algorithm = comm ? comm->algorithm : CommAlgorithm::kDirect;
+  const std::uint64_t message = comm ? comm->message_bytes : 0;
+  auto append = [&t](std::vector<Phase> phases) {
+    for (auto& p : phases) t.phases.push_back(std::move(p));
+  };
+  switch (algorithm) {
+    case CommAlgorithm::kDimensionOrdered:
+      append(stage_phases(PhaseKind::kDispatch, dimension_ordered_stages(dispatch, comm->dims, comm->coord), group,
+                          group_id, message));
+      append(stage_phases(PhaseKind::kCombine, dimension_ordered_stages(combine, comm->dims, comm->coord), group,
+                          group_id, message));
+      return;
+    case CommAlgorithm::kPerExpert:
+      t.phases.push_back(make_phase(PhaseKind::kDispatch, dispatch, group, group_id, message ? message : token.dispatch));
+      t.phases.push_back(
+          make_phase(PhaseKind::kCombine, combine.transposed(), group, group_id, message ? message : token.combine));
+      return;
+    case CommAlgorithm::kNodeDedup:  // needs the routing's tokens: routed_layer
+    case CommAlgorithm::kDirect:
+      break;
+  }
+  t.phases.push_back(make_phase(PhaseKind::kDispatch, dispatch, group, group_id, message));
+  t.phases.push_back(make_phase(PhaseKind::kCombine, combine.transposed(), group, group_id, message));
+}
+
+}  // namespace
+
 LayerTraffic uniform_layer(const LayerBytes& bytes, const std::vector<ChipId>& group, std::uint64_t moe_tp,
-                           std::uint32_t group_id) {
+                           std::uint32_t group_id, const GroupComm* comm) {
   const std::size_t n = group.size();
+  if (comm && comm->algorithm == CommAlgorithm::kNodeDedup)
+    fail("", "comm.algorithm", "node_dedup needs each token's experts: set traffic.routing (random, zipf, hotspot or trace)");
   LayerTraffic t;
-  t.phases.push_back(make_phase(PhaseKind::kDispatch, uniform_matrix(n, bytes.dispatch_bytes), group, group_id));
-  t.phases.push_back(
-      make_phase(PhaseKind::kCombine, uniform_matrix(n, bytes.combine_bytes).transposed(), group, group_id));
+  const std::uint64_t tokens = std::max<std::uint64_t>(1, bytes.tokens_per_ep_group);
+  add_exchange(t, uniform_matrix(n, bytes.dispatch_bytes), uniform_matrix(n, bytes.combine_bytes),
+               TokenBytes{bytes.dispatch_bytes / tokens, bytes.combine_bytes / tokens}, group, group_id, comm);
   if (moe_tp > 1)
     t.phases.push_back(
         make_phase(PhaseKind::kAllgather, allgather_matrix(n, moe_tp, bytes.combine_bytes), group, group_id));
@@ -108,19 +166,32 @@ std::uint64_t network_bytes(const std::vector<std::uint64_t>& counts, std::size_
 
 LayerTraffic routed_layer(const LayerRouting& routing, const TokenBytes& token, bool dedup,
                           const std::vector<ChipId>& group, std::uint64_t moe_tp,
-                          std::uint64_t allgather_bytes, std::uint32_t group_id, LayerStats* stats) {
+                          std::uint64_t allgather_bytes, std::uint32_t group_id, LayerStats* stats,
+                          const GroupComm* comm) {
   const std::size_t n = group.size();
   const std::uint64_t tp = moe_tp, ep = n / tp;
-  const std::vector<std::uint64_t>& counts = dedup ? routing.counts_dedup : routing.counts_all;
-  TrafficMatrix d{n, std::vector<std::uint64_t>(n * n, 0)};
+  const CommAlgorithm algorithm = comm ? comm->algorithm : CommAlgorithm::kDirect;
+  // per_expert sends every copy: no rank-level dedup.
+  const bool once_per_rank = dedup && algorithm != CommAlgorithm::kPerExpert;
+  const std::vector<std::uint64_t>& counts = once_per_rank ? routing.counts_dedup : routing.counts_all;
+  TrafficMatrix tokens{n, std::vector<std::uint64_t>(n * n, 0)};  // token slices from chip to chip
   for (std::size_t c = 0; c < n; ++c)
     for (std::uint64_t r = 0; r < ep; ++r)
-      for (std::uint64_t j = r * tp; j < (r + 1) * tp; ++j) d.bytes[c * n + j] += counts[c * ep + r] * token.dispatch;
-  TrafficMatrix back = d.transposed();
-  for (auto& b : back.bytes) b = b / token.dispatch * token.combine;
+      for (std::uint64_t j = r * tp; j < (r + 1) * tp; ++j) tokens.bytes[c * n + j] += counts[c * ep + r];
+  const TrafficMatrix d = scaled(tokens, token.dispatch);
   LayerTraffic t;
-  t.phases.push_back(make_phase(PhaseKind::kDispatch, d, group, group_id));
-  t.phases.push_back(make_phase(PhaseKind::kCombine, back, group, group_id));
+  if (algorithm == CommAlgorithm::kNodeDedup) {
+    const std::vector<Stage> st = node_dedup_stages(routing.counts_dedup, routing.counts_node, comm->node, tp);
+    std::vector<Stage> out = st, back = st;
+    for (auto& s : out) s.m = scaled(s.m, token.dispatch);
+    for (auto& s : back) s.m = scaled(s.m, token.combine);
+    for (auto& p : stage_phases(PhaseKind::kDispatch, out, group, group_id, comm->message_bytes))
+      t.phases.push_back(std::move(p));
+    for (auto& p : stage_phases(PhaseKind::kCombine, back, group, group_id, comm->message_bytes))
+      t.phases.push_back(std::move(p));
+  } else {
+    add_exchange(t, d, scaled(tokens, token.combine), token, group, group_id, comm);
+  }
   if (tp > 1)
     t.phases.push_back(make_phase(PhaseKind::kAllgather, allgather_matrix(n, tp, allgather_bytes), group, group_id));
   t.fingerprint = fingerprint(t.phases);

@@ -297,8 +297,11 @@ namespace {
 PhaseResult traffic_result(const Phase& ph, std::uint32_t groups) {
   PhaseResult r;
   r.kind = ph.kind;
+  r.stage = ph.stage;
+  r.stage_index = ph.stage_index;
   r.network_bytes = ph.network_bytes;
   r.flows = ph.flows.size();
+  for (const Flow& f : ph.flows) r.messages += f.messages;
   if (groups > 1) r.group_us.assign(groups, 0.0);
   return r;
 }
@@ -306,19 +309,22 @@ PhaseResult traffic_result(const Phase& ph, std::uint32_t groups) {
 // The flow fidelity: one actor per chip of the groups, one mailbox comm per
 // flow, phases separated by a barrier.
 
-// What one chip does in one phase: its outgoing flows and how many come in.
+// What one chip does in one phase: its outgoing flows, how many come in,
+// and how long it issues its messages before its flows start.
 struct ChipPhase {
   std::vector<std::pair<std::size_t, const Flow*>> out;  // (receiver's actor index, flow)
   std::size_t incoming = 0;
+  double busy_s = 0;
 };
 
 // Each chip's part of a phase (index: actor).
 std::vector<ChipPhase> chip_phases(const Phase& ph, const std::unordered_map<ChipId, std::size_t>& actor_of,
-                                   std::size_t actors) {
+                                   std::size_t actors, double per_message_s) {
   std::vector<ChipPhase> per(actors);
   for (const Flow& f : ph.flows) {
     const std::size_t s = actor_of.at(f.src), d = actor_of.at(f.dst);
     per[s].out.emplace_back(d, &f);
+    per[s].busy_s += f.messages * per_message_s;
     per[d].incoming++;
   }
   return per;
@@ -347,14 +353,15 @@ class FlowReplay {
   // Plans every phase of every layer (plan_[layer][phase][actor]) and its
   // result; the chips' actors run in `group` order.
   FlowReplay(const std::vector<const LayerTraffic*>& layers, const std::vector<ChipId>& group, double expert_us,
-             std::uint32_t groups, std::size_t num_hosts, const std::vector<const sg4::Link*>& links)
+             std::uint32_t groups, double per_message_us, std::size_t num_hosts,
+             const std::vector<const sg4::Link*>& links)
       : layers_(layers), group_(group), expert_us_(expert_us), groups_(groups), links_(links),
         plan_(layers.size()), results_(layers.size()) {
     std::unordered_map<ChipId, std::size_t> actor_of;
     for (std::size_t i = 0; i < group.size(); ++i) actor_of[group[i]] = i;
     for (std::size_t l = 0; l < layers.size(); ++l) {
       for (const Phase& ph : layers[l]->phases) {
-        plan_[l].push_back(chip_phases(ph, actor_of, group.size()));
+        plan_[l].push_back(chip_phases(ph, actor_of, group.size(), per_message_us * 1e-6));
         PhaseResult r = traffic_result(ph, groups);
         r.chip_done_us.assign(num_hosts, -1.0);
         results_[l].phases.push_back(std::move(r));
@@ -383,8 +390,9 @@ class FlowReplay {
     ChipComms comms;
     for (std::size_t l = 0; l < plan_.size(); ++l) {
       for (std::size_t p = 0; p < plan_[l].size(); ++p) {
-        const PhaseKind kind = layers_[l]->phases[p].kind;
-        if (kind == PhaseKind::kCombine && expert_us_ > 0) sg4::this_actor::sleep_for(expert_us_ * 1e-6);
+        const Phase& ph = layers_[l]->phases[p];
+        if (ph.kind == PhaseKind::kCombine && ph.stage_index == 0 && expert_us_ > 0)
+          sg4::this_actor::sleep_for(expert_us_ * 1e-6);
         const double t0 = sg4::Engine::get_clock();
         if (a == 0)
           for (const sg4::Link* link : links_) sg_link_load_reset(link);
@@ -398,12 +406,14 @@ class FlowReplay {
     }
   }
 
-  // Posts every receive of actor a's chip, then its sends, and waits for all.
+  // Posts every receive of actor a's chip, issues its messages, then starts
+  // its sends, and waits for all.
   void exchange(std::size_t a, const ChipPhase& mine, ChipComms& c) {
     c.all.clear();
     c.sends.clear();
     c.sink.assign(mine.incoming, nullptr);
     for (std::size_t i = 0; i < mine.incoming; ++i) c.all.push_back(mailbox_[a]->get_async<void>(&c.sink[i]));
+    if (mine.busy_s > 0) sg4::this_actor::sleep_for(mine.busy_s);
     for (const auto& [d, flow] : mine.out) {
       c.sends.push_back(mailbox_[d]->put_async(const_cast<Flow*>(flow), flow->bytes));
       c.all.push_back(c.sends.back());
@@ -456,9 +466,9 @@ class FlowReplay {
 
 std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*>& layers,
                                            const std::vector<ChipId>& group, double expert_us,
-                                           std::uint32_t groups) {
-  if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups);
-  FlowReplay flow(layers, group, expert_us, groups, impl_->hosts.size(), impl_->links);
+                                           std::uint32_t groups, double per_message_us) {
+  if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups, per_message_us);
+  FlowReplay flow(layers, group, expert_us, groups, per_message_us, impl_->hosts.size(), impl_->links);
   flow.spawn(impl_->hosts);
   impl_->engine->run();
   return flow.take_results();
@@ -476,10 +486,11 @@ struct Task {
   std::unordered_map<ChipId, std::size_t> index;  // of chips
   std::vector<const Flow*> flows;
   std::uint32_t group = 0;
-  double latency_s = 0;
+  double latency_s = 0;  // route latency
+  double busy_s = 0;     // the sender's time issuing its messages, before the flows start
   std::vector<double> link_bytes;  // by LinkId, when links are host pairs
 };
-using Tasks = std::map<std::pair<std::uint32_t, double>, Task>;  // by (group, route latency)
+using Tasks = std::map<std::tuple<std::uint32_t, double, double>, Task>;  // by (group, route latency, busy)
 
 // On a generated platform, each task's links in blocks of at most
 // ptask_max_links consecutive links, each block its own SimGrid task (same
@@ -526,10 +537,10 @@ class PtaskReplay {
   // hosts: by ChipId. topology and link_hosts (by LinkId): the generated
   // platform's links and their port pairs; null and empty on an XML platform.
   PtaskReplay(const std::vector<const LayerTraffic*>& layers, double expert_us, std::uint32_t groups,
-              const std::vector<sg4::Host*>& hosts, const Topology* topology,
+              double per_message_us, const std::vector<sg4::Host*>& hosts, const Topology* topology,
               const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts, std::size_t max_links)
-      : layers_(layers), expert_us_(expert_us), groups_(groups), hosts_(hosts), topology_(topology),
-        link_hosts_(link_hosts), max_links_(max_links), results_(layers.size()) {}
+      : layers_(layers), expert_us_(expert_us), groups_(groups), per_message_s_(per_message_us * 1e-6), hosts_(hosts),
+        topology_(topology), link_hosts_(link_hosts), max_links_(max_links), results_(layers.size()) {}
 
   // The driver actor: every phase of every layer in turn, the expert phase
   // before each combine.
@@ -537,7 +548,8 @@ class PtaskReplay {
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       results_[l].expert_us = expert_us_;
       for (const Phase& ph : layers_[l]->phases) {
-        if (ph.kind == PhaseKind::kCombine && expert_us_ > 0) sg4::this_actor::sleep_for(expert_us_ * 1e-6);
+        if (ph.kind == PhaseKind::kCombine && ph.stage_index == 0 && expert_us_ > 0)
+          sg4::this_actor::sleep_for(expert_us_ * 1e-6);
         results_[l].phases.push_back(replay_phase(l, ph));
       }
     }
@@ -581,14 +593,17 @@ class PtaskReplay {
     return r;
   }
 
-  // The phase's flows by (group, route latency).
+  // The phase's flows by (group, route latency, sender's busy time).
   Tasks group_flows(const Phase& ph) {
     Tasks tasks;
+    const std::vector<double> busy = sender_busy_s(ph, per_message_s_, hosts_.size());
     for (const Flow& f : ph.flows) {
       const double lat = topology_ ? topology_->route_latency_s(f.src, f.dst) : simgrid_latency_s(f.src, f.dst);
-      Task& t = tasks[{f.group, lat}];
+      const double wait = busy.empty() ? 0.0 : busy[f.src];
+      Task& t = tasks[{f.group, lat, wait}];
       t.group = f.group;
       t.latency_s = lat;
+      t.busy_s = wait;
       t.flows.push_back(&f);
       if (topology_) {
         if (t.link_bytes.empty()) t.link_bytes.assign(topology_->links.size(), 0.0);
@@ -638,7 +653,7 @@ class PtaskReplay {
     const std::size_t m = load.hosts.size();
     load.bytes.assign(m * m, 0.0);
     for (const auto& [a, b, v] : cells) load.bytes[a * m + b] += v;
-    load.delay_s = std::max(0.0, t.latency_s - link_latency);
+    load.delay_s = t.busy_s + std::max(0.0, t.latency_s - link_latency);
     return load;
   }
 
@@ -650,6 +665,7 @@ class PtaskReplay {
     load.bytes.assign(m * m, 0.0);
     for (const Flow* f : t.flows)
       load.bytes[t.index.at(f->src) * m + t.index.at(f->dst)] += static_cast<double>(f->bytes);
+    load.delay_s = t.busy_s;
     return load;
   }
 
@@ -667,6 +683,7 @@ class PtaskReplay {
   const std::vector<const LayerTraffic*>& layers_;
   const double expert_us_;
   const std::uint32_t groups_;
+  const double per_message_s_;
   const std::vector<sg4::Host*>& hosts_;
   const Topology* topology_;
   const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts_;
@@ -679,8 +696,8 @@ class PtaskReplay {
 }  // namespace
 
 std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
-                                                 std::uint32_t groups) {
-  PtaskReplay ptask(layers, expert_us, groups, impl_->hosts, impl_->topology, impl_->link_hosts,
+                                                 std::uint32_t groups, double per_message_us) {
+  PtaskReplay ptask(layers, expert_us, groups, per_message_us, impl_->hosts, impl_->topology, impl_->link_hosts,
                     impl_->ptask_max_links);
   sg4::Actor::create("ptask-driver", impl_->hosts.front(), [&ptask]() { ptask.drive(); });
   impl_->engine->run();
@@ -699,7 +716,8 @@ std::vector<LayerResult> Simulator::compute(const Topology& topology, const Work
   for (const auto& t : workload.layers) layers.push_back(&t);
   std::vector<ChipId> chips;
   for (const auto& g : workload.groups) chips.insert(chips.end(), g.begin(), g.end());
-  return replay(layers, chips, workload.expert_us, static_cast<std::uint32_t>(workload.groups.size()));
+  return replay(layers, chips, workload.expert_us, static_cast<std::uint32_t>(workload.groups.size()),
+                workload.per_message_us);
 }
 
 namespace {

@@ -1,0 +1,55 @@
+// moesim check: measured points against the model, uncalibrated.
+#include "campaign/check.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "campaign/child_run.hpp"
+#include "campaign/measurements.hpp"
+#include "moesim/error.hpp"
+#include "util/format.hpp"
+
+namespace moesim {
+
+nlohmann::json check_measurements(const CheckOptions& o) {
+  const std::vector<MeasuredPoint> points = load_measurements(o.measurements, o.scenario);
+  TempDir work("moesim-check");
+  nlohmann::json rows = nlohmann::json::array();
+  double abs_sum = 0, abs_max = 0;
+  for (const MeasuredPoint& p : points) {
+    RunRequest run{o.moesim, o.scenario, "", o.sets};
+    run.sets.insert(run.sets.end(), p.overrides.begin(), p.overrides.end());
+    const RunSummary summary = run_and_wait(run, work, o.measurements, p.name);
+    const std::string key = phase_name(p.phase) + "_us";
+    const Stats* column = summary.column(key);
+    if (!column) fail(o.measurements, p.name, "the simulation has no " + key);
+    const double error = column->mean / p.measured_us - 1;
+    abs_sum += std::fabs(error);
+    abs_max = std::max(abs_max, std::fabs(error));
+    rows.push_back({{"name", p.name},
+                    {"phase", phase_name(p.phase)},
+                    {"measured_us", p.measured_us},
+                    {"model_us", column->mean},
+                    {"error", error}});
+  }
+  return {{"scenario", o.scenario},
+          {"measurements", o.measurements},
+          {"sets", o.sets},
+          {"points", rows},
+          {"mean_abs_error", points.empty() ? 0.0 : abs_sum / static_cast<double>(points.size())},
+          {"max_abs_error", abs_max}};
+}
+
+std::string check_table(const nlohmann::json& r) {
+  std::string out = format("%-24s %-9s %12s %12s %9s\n", "point", "phase", "measured_us", "model_us", "error");
+  for (const auto& p : r["points"])
+    out += format("%-24s %-9s %12.3f %12.3f %8.1f%%\n", p["name"].get<std::string>().c_str(),
+                  p["phase"].get<std::string>().c_str(), p["measured_us"].get<double>(),
+                  p["model_us"].get<double>(), 100 * p["error"].get<double>());
+  out += format("mean |error| %.1f%%, largest %.1f%% over %zu points (model / measured - 1; nothing fitted)\n",
+                100 * r["mean_abs_error"].get<double>(), 100 * r["max_abs_error"].get<double>(),
+                r["points"].size());
+  return out;
+}
+
+}  // namespace moesim
