@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <sstream>
 #include <tuple>
 #include <sys/wait.h>
@@ -746,4 +747,46 @@ TEST_CASE("the fast fidelity follows the flow fidelity for every algorithm", "[r
                            one + " --set traffic.routing=zipf --set comm.algorithm=per_expert --set comm.per_message_us=0.02",
                            0.05);
   check_ptask_against_flow("deepseek-v3-decode-sg2262-random", one + " --set comm.algorithm=node_dedup", 0.05);
+}
+
+TEST_CASE("check: each measured point against the model, nothing fitted", "[check][comm]") {
+  // The two-chip dispatch is 1 us + 2,250,000 B / 45 GB/s = 51 us; with 23
+  // messages of 0.5 us, 62.5 us. Measured twice that: error -50%.
+  const std::string scenario = two_chip_scenario();
+  write(tmp_path("measured.csv"), "# two chips\nname,comm.per_message_us,comm.message_bytes,phase,measured_us\n"
+                                  "plain,,,dispatch,102\ncosts,0.5,100000,dispatch,125\n");
+  const std::string out = tmp_path("check.json");
+  REQUIRE(moesim("check " + scenario + " --measurements " + tmp_path("measured.csv") + " --json " + out) == 0);
+  const json j = json::parse(read(out));
+  REQUIRE(j["points"].size() == 2);
+  CHECK(j["points"][0]["model_us"].get<double>() == Approx(51).epsilon(1e-9));
+  CHECK(j["points"][0]["error"].get<double>() == Approx(-0.5).epsilon(1e-9));
+  CHECK(j["points"][1]["model_us"].get<double>() == Approx(62.5).epsilon(1e-9));
+  CHECK(j["mean_abs_error"].get<double>() == Approx(0.5).epsilon(1e-9));
+  // --set applies to every point; the table names each point and its error.
+  REQUIRE(moesim("check " + scenario + " --measurements " + tmp_path("measured.csv") +
+                 " --set comm.per_message_us=1 --set comm.message_bytes=100000") == 0);
+  const std::string table = read(tmp_path("stdout"));
+  CHECK(table.find("plain") != std::string::npos);
+  CHECK(table.find("mean |error|") != std::string::npos);
+  // A bad measurement file is one line naming it.
+  write(tmp_path("bad.csv"), "name,phase,measured_us\nx,dispatch,-3\n");
+  CHECK(moesim("check " + scenario + " --measurements " + tmp_path("bad.csv")) == 2);
+}
+
+TEST_CASE("the pplx-garden decode tables: per_expert follows their shape", "[check][comm]") {
+  const std::string out = tmp_path("pplx.json");
+  for (const char* nic : {"cx7", "efa"}) {
+    INFO(nic);
+    REQUIRE(moesim("check " + kSource + "/examples/pplx-garden-decode.yaml --measurements " + kSource +
+                   "/examples/pplx-garden-decode-" + nic + ".csv --set engine=bound --json " + out) == 0);
+    const json j = json::parse(read(out));
+    REQUIRE(j["points"].size() == 8);
+    std::map<std::string, double> model;
+    for (const auto& p : j["points"]) model[p["name"].get<std::string>()] = p["model_us"].get<double>();
+    // Leaving the node (EP 8 to 16) costs far more than growing beyond it (EP 32 to 64).
+    CHECK(model["ep16-d"] > 3 * model["ep8-d"]);
+    CHECK(model["ep64-d"] < 1.5 * model["ep32-d"]);
+    CHECK(model["ep64-c"] > model["ep64-d"]);  // BF16 combine, FP8 dispatch
+  }
 }

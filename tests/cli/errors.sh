@@ -351,6 +351,25 @@ expect_error "unknown routing model" 2 \
 F=$(scenario routing-no-experts "$V4" '' 'traffic: {routing: random}')
 expect_error "random routing without model.num_experts" 2 \
   "$E$(q "$F"):9: traffic\.routing: 'random' routing needs model\.num_experts" run "$F"
+F=$(scenario comm-ring "$V4" '' 'comm: {algorithm: ring}')
+expect_error "unknown all-to-all algorithm" 2 \
+  "$E$(q "$F"):9: comm\.algorithm: 'ring' is not an all-to-all algorithm \(allowed: direct, node_dedup, per_expert, dimension_ordered\)" run "$F"
+F=$(scenario comm-dedup-uniform "$V4" '' 'comm: {algorithm: node_dedup}')
+expect_error "node_dedup with uniform shares" 2 \
+  "$E$(q "$F"):9: comm\.algorithm: node_dedup needs each token's experts: set traffic\.routing" run "$F"
+F=$(scenario comm-dedup-no-node "$V4" "$NUM" $'traffic: {routing: random}\ncomm: {algorithm: node_dedup}')
+expect_error "node_dedup on a torus without a node size" 2 \
+  "$E$(q "$F"):11: comm\.algorithm: node_dedup needs a node: platform tpu-v4-4x4x4 has no tiers or GPU nodes, so give traffic\.node_chips" run "$F"
+F=$(scenario comm-dim-gpu "$ROOT/platforms/h800-ib-32x8.yaml" '' 'comm: {algorithm: dimension_ordered}')
+expect_error "dimension_ordered on a GPU cluster" 2 \
+  "$E$(q "$F"):9: comm\.algorithm: dimension_ordered needs a torus or mesh platform; h800-ib-32x8 is not one" run "$F"
+F=$(scenario comm-message-bytes "$V4" '' 'comm: {message_bytes: 1.5}')
+expect_error "message_bytes not a whole number" 2 \
+  "$E$(q "$F"):9: comm\.message_bytes: '1\.5' is not a whole number of bytes" run "$F"
+F=$(scenario comm-per-message "$V4" '' 'comm: {per_message_us: -1}')
+expect_error "negative per_message_us" 2 "$E$(q "$F"):9: comm\.per_message_us: " run "$F"
+F=$(scenario comm-typo "$V4" '' 'comm: {algo: direct}')
+expect_error "unknown key in comm" 2 "$E$(q "$F"):9: .*algo" run "$F"
 F=$(scenario hot-share "$V4" "$NUM" 'traffic: {routing: hotspot, hot_experts: [0], hot_share: 1.5}')
 expect_error "hot_share 1.5" 2 "$E$(q "$F"):10: traffic\.hot_share: '1\.5' is not in \(0, 1\]" run "$F"
 F=$(scenario hot-expert "$V4" "$NUM" 'traffic: {routing: hotspot, hot_experts: [99], hot_share: 0.5}')
