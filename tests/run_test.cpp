@@ -790,3 +790,20 @@ TEST_CASE("the pplx-garden decode tables: per_expert follows their shape", "[che
     CHECK(model["ep64-c"] > model["ep64-d"]);  // BF16 combine, FP8 dispatch
   }
 }
+
+TEST_CASE("token_overhead_bytes: every dispatched token carries that many more bytes", "[comm]") {
+  // Routed: a token is 7168 B of FP8, 7168 + 320 with the overhead; the combine is unchanged.
+  const std::string routed = shipped_scenario("deepseek-v3-decode-sg2262-random");
+  const json plain = run(routed, "--engine bound");
+  const json more = run(routed, "--engine bound --set comm.token_overhead_bytes=320");
+  const auto bytes = [](const json& j, const char* key) { return j["layers"][0][key].get<std::uint64_t>(); };
+  CHECK(bytes(more, "dispatch_bytes") == bytes(plain, "dispatch_bytes") / 7168 * (7168 + 320));
+  CHECK(bytes(more, "combine_bytes") == bytes(plain, "combine_bytes"));
+  CHECK(more["bytes"] == plain["bytes"]);  // the specification's byte model is unchanged
+  // Uniform shares: 16 token copies a chip, each 224 B more; each of the 32
+  // chips keeps its own share.
+  const json u = run(shipped_scenario("reference-ep32"), "--engine bound --set comm.token_overhead_bytes=224");
+  const std::uint64_t n = 32, b = 114688 + 16 * 224;
+  CHECK(u["layers"][0]["dispatch_bytes"].get<std::uint64_t>() == n * b - (n * (b / n) + b % n));
+  CHECK(u["comm"]["token_overhead_bytes"] == 224);
+}
