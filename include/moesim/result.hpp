@@ -76,6 +76,10 @@ struct PhaseResult {
   static constexpr std::size_t kMaxFlowSpans = 2048;
 };
 
+// What a phase's traffic says of its result, before any engine: its kind,
+// stage, bytes, flows and messages (engine/report.cpp).
+PhaseResult traffic_result(const Phase& phase);
+
 // "dispatch", or "dispatch/inter-node" for a stage of a multi-stage algorithm.
 inline std::string stage_label(const PhaseResult& p) {
   return phase_name(p.kind) + (p.stage.empty() ? "" : "/" + p.stage);

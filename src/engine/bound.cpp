@@ -19,13 +19,7 @@ std::vector<double> link_loads(const Topology& t, const Phase& phase) {
 }
 
 PhaseResult bound_phase(const Topology& t, const Phase& phase, const std::vector<double>& busy_s) {
-  PhaseResult r;
-  r.kind = phase.kind;
-  r.stage = phase.stage;
-  r.stage_index = phase.stage_index;
-  r.network_bytes = phase.network_bytes;
-  r.flows = phase.flows.size();
-  for (const Flow& f : phase.flows) r.messages += f.messages;
+  PhaseResult r = traffic_result(phase);
   if (phase.flows.empty()) return r;
   r.link_bytes = link_loads(t, phase);  // kept: the report's per-link load
   const std::vector<double>& load = r.link_bytes;

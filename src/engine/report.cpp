@@ -24,6 +24,17 @@ std::uint64_t LayerResult::phase_bytes(PhaseKind k) const {
   return sum;
 }
 
+PhaseResult traffic_result(const Phase& phase) {
+  PhaseResult r;
+  r.kind = phase.kind;
+  r.stage = phase.stage;
+  r.stage_index = phase.stage_index;
+  r.network_bytes = phase.network_bytes;
+  r.flows = phase.flows.size();
+  for (const Flow& f : phase.flows) r.messages += f.messages;
+  return r;
+}
+
 double LayerResult::group_phase_us(PhaseKind k, std::size_t g) const {
   double sum = 0;
   for (const auto& p : phases)

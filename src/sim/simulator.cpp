@@ -293,15 +293,9 @@ void Simulator::build(const Topology& t) {
 
 namespace {
 
-// A phase's result before its replay: what its traffic says.
-PhaseResult traffic_result(const Phase& ph, std::uint32_t groups) {
-  PhaseResult r;
-  r.kind = ph.kind;
-  r.stage = ph.stage;
-  r.stage_index = ph.stage_index;
-  r.network_bytes = ph.network_bytes;
-  r.flows = ph.flows.size();
-  for (const Flow& f : ph.flows) r.messages += f.messages;
+// A phase's result before its replay: what its traffic says, and a time per group.
+PhaseResult replay_result(const Phase& ph, std::uint32_t groups) {
+  PhaseResult r = traffic_result(ph);
   if (groups > 1) r.group_us.assign(groups, 0.0);
   return r;
 }
@@ -362,7 +356,7 @@ class FlowReplay {
     for (std::size_t l = 0; l < layers.size(); ++l) {
       for (const Phase& ph : layers[l]->phases) {
         plan_[l].push_back(chip_phases(ph, actor_of, group.size(), per_message_us * 1e-6));
-        PhaseResult r = traffic_result(ph, groups);
+        PhaseResult r = replay_result(ph, groups);
         r.chip_done_us.assign(num_hosts, -1.0);
         results_[l].phases.push_back(std::move(r));
       }
@@ -559,7 +553,7 @@ class PtaskReplay {
 
  private:
   PhaseResult replay_phase(std::size_t l, const Phase& ph) {
-    PhaseResult r = traffic_result(ph, groups_);
+    PhaseResult r = replay_result(ph, groups_);
     const Tasks tasks = group_flows(ph);
     const double t0 = sg4::Engine::get_clock();
     std::vector<sg4::ExecPtr> execs;
