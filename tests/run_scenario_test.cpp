@@ -144,3 +144,48 @@ TEST_CASE("an XML platform needs a loader; the simgrid engine is not a core engi
   REQUIRE(s.engine == Engine::kSimgrid);
   CHECK_THROWS_AS(make_core_engine(s, load_topology(s.platform, nullptr)), InputError);
 }
+
+TEST_CASE("run_scenario: calibrated link latencies and message costs", "[run]") {
+  // The H100 per_expert scenario under the bound: each flow's latency term is
+  // its route's latency; per_expert makes a message per token copy.
+  Scenario s = load_scenario(kSource + "/scenarios/deepseek-v3-decode-h100-per-expert.yaml",
+                             {"engine=bound", "model.moe_layers=1"});
+  const auto run = [&](const Calibration& c) {
+    Scenario t = s;
+    t.platform.calibration = c;
+    const Topology topo = load_topology(t.platform, nullptr);
+    return run_scenario(t, topo, *make_bound_engine());
+  };
+  const RunReport plain = run({});
+  SECTION("latency_us replaces each link's latency of its class") {
+    Calibration c;
+    c.latency_us["nic"] = 2.0 + 10;  // nominal 2 us: 10 us more on each NIC hop
+    const RunReport slow = run(c);
+    const double d0 = plain.layers[0].phase_us(PhaseKind::kDispatch), d1 = slow.layers[0].phase_us(PhaseKind::kDispatch);
+    // A NIC route crosses the NIC twice (up and down): 20 us more, at most.
+    CHECK(d1 > d0 + 10);
+    CHECK(d1 <= d0 + 20 + 1e-9);
+    Calibration bad;
+    bad.latency_us["ib"] = 1;
+    CHECK_THROWS_WITH(run(bad), Catch::Contains("calibration.latency_us.ib: no link of class 'ib'"));
+  }
+  SECTION("the platform's per-message cost adds to the scenario's") {
+    Calibration c;
+    c.per_message_us = 0.01;
+    const RunReport platform_only = run(c);
+    CHECK(platform_only.comm.per_message_us == Approx(0.01));
+    s.comm.per_message_us = 0.02;
+    const RunReport both = run(c);
+    CHECK(both.comm.per_message_us == Approx(0.03));
+    const double d0 = plain.layers[0].phase_us(PhaseKind::kDispatch);
+    CHECK(platform_only.layers[0].phase_us(PhaseKind::kDispatch) > d0);
+    CHECK(both.layers[0].phase_us(PhaseKind::kDispatch) > platform_only.layers[0].phase_us(PhaseKind::kDispatch));
+  }
+  SECTION("the platform's largest message cuts flows when the scenario's is larger or unset") {
+    Calibration c;
+    c.message_bytes = 4096;
+    CHECK(run(c).comm.message_bytes == 4096);
+    s.comm.message_bytes = 1024;
+    CHECK(run(c).comm.message_bytes == 1024);
+  }
+}

@@ -37,15 +37,23 @@ struct CommParams {
 // Reads the keys of a `comm_params` mapping over `params` (keys it lacks keep their value).
 void read_comm_params(const YamlMap& map, CommParams& params);
 
-// Knobs fitted to measurements (`calibration` in a platform file): the
-// fraction of nominal bandwidth flows get on each link class, and a fixed
-// start-up cost of each phase. Defaults: efficiency 1, start-up 0.
+// Knobs fitted to measurements (`calibration` in a platform file). Defaults
+// change nothing: efficiency 1, the links' own latencies, no start-up, no
+// per-message cost, messages as the scenario makes them.
 struct Calibration {
-  std::map<std::string, double> efficiency;  // link class -> (0, 1]
+  std::map<std::string, double> efficiency;  // link class -> the fraction of nominal bandwidth, (0, 1]
+  std::map<std::string, double> latency_us;  // link class -> each link's latency (replaces the nominal)
   double dispatch_startup_us = 0, combine_startup_us = 0, allgather_startup_us = 0;
-  std::string where;  // "file:line" of the calibration section, for errors
+  // What the platform (NIC, driver) charges a chip per message it sends,
+  // added to the scenario's comm.per_message_us; and its largest message:
+  // flows are cut at the smaller of it and comm.message_bytes (0: no limit).
+  double per_message_us = 0;
+  std::uint64_t message_bytes = 0;
+  std::string fitted;  // what a calibration was fitted on (written by moesim calibrate)
+  std::string where;   // "file:line" of the calibration section, for errors
   bool empty() const {
-    return efficiency.empty() && dispatch_startup_us == 0 && combine_startup_us == 0 && allgather_startup_us == 0;
+    return efficiency.empty() && latency_us.empty() && dispatch_startup_us == 0 && combine_startup_us == 0 &&
+           allgather_startup_us == 0 && per_message_us == 0 && message_bytes == 0;
   }
 };
 
@@ -75,6 +83,11 @@ PlatformSpec load_platform_spec(const std::string& path);
 
 // The chips, links and routes of a generated (YAML) platform.
 Topology build_topology(const PlatformSpec& spec);
+
+// Scales the bandwidth (sets the latency) of every link of each class the
+// calibration names, in a topology built without them; a class no link has
+// is an InputError naming the classes there.
+void apply_link_calibration(Topology& topology, const Calibration& calibration);
 
 // The number of chips of a generated platform, without building it
 // (nullopt for SimGrid XML, which only SimGrid reads).

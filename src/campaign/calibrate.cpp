@@ -4,185 +4,113 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <sstream>
 
-#include "campaign/child_run.hpp"
+#include "campaign/point_model.hpp"
 #include "moesim/error.hpp"
 #include "moesim/platform.hpp"
 #include "moesim/scenario.hpp"
-#include "util/files.hpp"
+#include "util/format.hpp"
+#include "util/least_squares.hpp"
 
 namespace moesim {
 
 namespace {
 
+enum class KnobKind { kEfficiency, kLatency, kStartup, kPerMessage };
+
 struct Knob {
-  std::string name;        // as given: efficiency.nic
-  bool efficiency = true;  // else a start-up
-  std::string what;        // the link class or the phase
+  KnobKind kind = KnobKind::kEfficiency;
+  std::string what;   // the link class or the phase
+  LsqParameter param;  // name as given, bounds, scale
+  double start_lo = 0, start_hi = 1;  // where the extra starts are drawn
 };
 
-// Solves the small system a x = b (Gaussian elimination, partial pivoting).
-std::vector<double> solve(std::vector<std::vector<double>> a, std::vector<double> b) {
-  const std::size_t n = b.size();
-  for (std::size_t c = 0; c < n; ++c) {
-    std::size_t piv = c;
-    for (std::size_t r = c + 1; r < n; ++r)
-      if (std::fabs(a[r][c]) > std::fabs(a[piv][c])) piv = r;
-    std::swap(a[c], a[piv]);
-    std::swap(b[c], b[piv]);
-    if (std::fabs(a[c][c]) < 1e-300) fail("--fit", "", "the knobs cannot be told apart by these points (singular fit)");
-    for (std::size_t r = 0; r < n; ++r) {
-      if (r == c) continue;
-      const double f = a[r][c] / a[c][c];
-      for (std::size_t k = c; k < n; ++k) a[r][k] -= f * a[c][k];
-      b[r] -= f * b[c];
+// The platform's calibration with the knobs at theta.
+Calibration with(Calibration c, const std::vector<Knob>& knobs, const std::vector<double>& theta) {
+  for (std::size_t k = 0; k < knobs.size(); ++k) {
+    const Knob& kn = knobs[k];
+    switch (kn.kind) {
+      case KnobKind::kEfficiency: c.efficiency[kn.what] = theta[k]; break;
+      case KnobKind::kLatency: c.latency_us[kn.what] = theta[k]; break;
+      case KnobKind::kPerMessage: c.per_message_us = theta[k]; break;
+      case KnobKind::kStartup:
+        (kn.what == "dispatch" ? c.dispatch_startup_us : kn.what == "combine" ? c.combine_startup_us
+                                                                              : c.allgather_startup_us) = theta[k];
+        break;
     }
   }
-  std::vector<double> x(n);
-  for (std::size_t i = 0; i < n; ++i) x[i] = b[i] / a[i][i];
-  return x;
+  return c;
 }
 
-std::vector<std::vector<double>> inverse(const std::vector<std::vector<double>>& a) {
-  const std::size_t n = a.size();
-  std::vector<std::vector<double>> inv(n, std::vector<double>(n));
-  for (std::size_t j = 0; j < n; ++j) {
-    std::vector<double> e(n, 0.0);
-    e[j] = 1;
-    const auto col = solve(a, e);
-    for (std::size_t i = 0; i < n; ++i) inv[i][j] = col[i];
-  }
-  return inv;
+// The smallest measured latency of a phase among the points (a start-up cannot exceed it).
+double smallest_measured(const std::vector<MeasuredPoint>& pts, const std::string& phase) {
+  double least = 0;
+  for (const auto& p : pts)
+    if (phase_name(p.phase) == phase && (least == 0 || p.measured_us < least)) least = p.measured_us;
+  return least;
 }
 
-// Simulates the points on the platform with candidate knob values, each
-// point a child `moesim run` on a platform file in a work folder.
-class Evaluator {
- public:
-  Evaluator(const CalibrateOptions& o, std::vector<Knob> knobs, YAML::Node platform)
-      : o_(o), knobs_(std::move(knobs)), platform_(std::move(platform)), work_("moesim-calibrate") {}
-  // The platform with these knob values.
-  YAML::Node with(const std::vector<double>& theta) const {
-    YAML::Node root = YAML::Clone(platform_);
-    for (std::size_t k = 0; k < knobs_.size(); ++k)
-      root["calibration"][knobs_[k].efficiency ? "efficiency" : "startup_us"][knobs_[k].what] = theta[k];
-    return root;
-  }
-  // Each point's simulated phase latency (mean over layers), us.
-  std::vector<double> operator()(const std::vector<double>& theta, const std::vector<MeasuredPoint>& pts) {
-    const std::string platform = work_.file("platform.yaml");
-    YAML::Emitter e;
-    e << with(theta);
-    std::ofstream(platform) << e.c_str() << "\n";
-    std::vector<double> out;
-    for (const auto& p : pts) {
-      RunRequest run{o_.moesim, o_.scenario, "", {"platform=" + platform}};
-      run.sets.insert(run.sets.end(), p.overrides.begin(), p.overrides.end());
-      const RunSummary summary = run_and_wait(run, work_, "calibrate", p.name);
-      ++simulations;
-      const std::string key = phase_name(p.phase) + "_us";
-      const Stats* column = summary.column(key);
-      if (!column) fail(o_.measurements, p.name, "the simulation has no " + key);
-      out.push_back(column->mean);
-    }
-    return out;
-  }
-  std::size_t simulations = 0;
+const char* kKnobHelp =
+    "efficiency.<link class>, latency_us.<link class>, startup_us.<dispatch|combine|allgather> or per_message_us";
 
- private:
-  const CalibrateOptions& o_;
-  std::vector<Knob> knobs_;
-  YAML::Node platform_;
-  TempDir work_;
-};
-
-struct Fit {
-  std::vector<double> theta, stderr_;
-  std::vector<double> model;  // at theta, on the fitted points
-  std::size_t iterations = 0;
-};
-
-Fit fit(Evaluator& eval, const std::vector<Knob>& knobs, std::vector<double> theta,
-        const std::vector<MeasuredPoint>& pts, std::size_t max_iterations) {
-  const std::size_t n = pts.size(), p = knobs.size();
-  Fit f;
-  std::vector<double> model = eval(theta, pts);
-  for (f.iterations = 0; f.iterations < max_iterations; ++f.iterations) {
-    // Relative residuals and their Jacobian by finite differences.
-    std::vector<double> r(n);
-    for (std::size_t i = 0; i < n; ++i) r[i] = model[i] / pts[i].measured_us - 1;
-    std::vector<std::vector<double>> jac(n, std::vector<double>(p));
-    for (std::size_t k = 0; k < p; ++k) {
-      std::vector<double> t = theta;
-      const double h = knobs[k].efficiency ? -0.01 * theta[k] : 1.0;
-      t[k] += h;
-      const auto m2 = eval(t, pts);
-      for (std::size_t i = 0; i < n; ++i) jac[i][k] = (m2[i] - model[i]) / h / pts[i].measured_us;
-    }
-    std::vector<std::vector<double>> jtj(p, std::vector<double>(p, 0.0));
-    std::vector<double> jtr(p, 0.0);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t a = 0; a < p; ++a) {
-        jtr[a] -= jac[i][a] * r[i];
-        for (std::size_t b = 0; b < p; ++b) jtj[a][b] += jac[i][a] * jac[i][b];
-      }
-    const std::vector<double> step = solve(jtj, jtr);
-    double biggest = 0;
-    for (std::size_t k = 0; k < p; ++k) {
-      double next = theta[k] + step[k];
-      if (knobs[k].efficiency) next = std::clamp(next, 0.01, 1.0);
-      else next = std::max(0.0, next);
-      biggest = std::max(biggest, std::fabs(next - theta[k]) / std::max(std::fabs(theta[k]), 1e-3));
-      theta[k] = next;
-    }
-    model = eval(theta, pts);
-    // Standard errors from the last Jacobian.
-    double rss = 0;
-    for (std::size_t i = 0; i < n; ++i) rss += std::pow(model[i] / pts[i].measured_us - 1, 2);
-    f.stderr_.assign(p, 0.0);
-    if (n > p) {
-      const auto cov = inverse(jtj);
-      for (std::size_t k = 0; k < p; ++k) f.stderr_[k] = std::sqrt(std::max(0.0, cov[k][k] * rss / double(n - p)));
-    }
-    if (biggest < 1e-6) {
-      ++f.iterations;
-      break;
-    }
+// A link-class knob: the class must be on the platform; its nominal latency (us).
+double class_latency_us(const Topology& topo, const std::string& knob, const std::string& cls) {
+  std::string classes;
+  for (const auto& l : topo.links) {
+    if (l.link_class == cls) return l.latency_s * 1e6;
+    if (classes.find(l.link_class) == std::string::npos) classes += (classes.empty() ? "" : ", ") + l.link_class;
   }
-  f.theta = theta;
-  f.model = model;
-  return f;
+  fail("--fit", knob, "the platform has no link of class '" + cls + "' (classes here: " + classes + ")");
 }
 
 // The knobs asked for, checked against the platform; theta: their values now.
-std::vector<Knob> read_knobs(const CalibrateOptions& o, const Scenario& s, std::vector<double>& theta) {
+std::vector<Knob> read_knobs(const CalibrateOptions& o, const Scenario& s, const std::vector<MeasuredPoint>& pts,
+                             std::vector<double>& theta) {
   if (o.knobs.empty()) fail("--fit", "", "name the knobs to fit, e.g. --fit efficiency.nic --fit startup_us.dispatch");
-  const Topology topo = build_topology(s.platform);
-  const auto& c = s.platform.calibration;
+  PlatformSpec nominal = s.platform;
+  nominal.calibration.efficiency.clear();
+  nominal.calibration.latency_us.clear();
+  const Topology topo = build_topology(nominal);
+  const Calibration& c = s.platform.calibration;
   std::vector<Knob> knobs;
-  for (const auto& k : o.knobs) {
+  for (const auto& name : o.knobs) {
+    for (const auto& k : knobs)
+      if (k.param.name == name) fail("--fit", name, "a knob named twice");
     Knob kn;
-    kn.name = k;
-    const auto dot = k.find('.');
-    const std::string kind = k.substr(0, dot), what = dot == std::string::npos ? "" : k.substr(dot + 1);
+    const auto dot = name.find('.');
+    const std::string kind = name.substr(0, dot), what = dot == std::string::npos ? "" : name.substr(dot + 1);
+    kn.what = what;
     if (kind == "efficiency" && !what.empty()) {
-      bool found = false;
-      for (const auto& l : topo.links) found = found || l.link_class == what;
-      if (!found) fail("--fit", k, "the platform has no link of class '" + what + "'");
+      class_latency_us(topo, name, what);
+      kn.param = {name, 0.01, 1.0, 1.0};
+      kn.start_lo = 0.3;
+      kn.start_hi = 1.0;
       auto it = c.efficiency.find(what);
       theta.push_back(it == c.efficiency.end() ? 1.0 : it->second);
+    } else if (kind == "latency_us" && !what.empty()) {
+      kn.kind = KnobKind::kLatency;
+      const double nominal_us = class_latency_us(topo, name, what);
+      kn.param = {name, 0.0, 1e4, std::max(nominal_us, 1.0)};
+      kn.start_hi = std::max(4 * nominal_us, 5.0);
+      auto it = c.latency_us.find(what);
+      theta.push_back(it == c.latency_us.end() ? nominal_us : it->second);
     } else if (kind == "startup_us" && (what == "dispatch" || what == "combine" || what == "allgather")) {
-      kn.efficiency = false;
+      kn.kind = KnobKind::kStartup;
+      const double least = smallest_measured(pts, what);
+      kn.param = {name, 0.0, 1e6, least > 0 ? std::max(0.1 * least, 1.0) : 10.0};
+      kn.start_hi = least > 0 ? 0.5 * least : 50.0;
       theta.push_back(what == "dispatch" ? c.dispatch_startup_us : what == "combine" ? c.combine_startup_us
                                                                                       : c.allgather_startup_us);
+    } else if (name == "per_message_us") {
+      kn.kind = KnobKind::kPerMessage;
+      kn.param = {name, 0.0, 1e3, 0.1};
+      kn.start_hi = 0.5;
+      theta.push_back(c.per_message_us);
     } else {
-      fail("--fit", k, "'" + k + "' is not a knob (efficiency.<link class> or startup_us.<dispatch|combine|allgather>)");
+      fail("--fit", name, "'" + name + "' is not a knob (" + kKnobHelp + ")");
     }
-    kn.what = what;
     knobs.push_back(kn);
   }
   return knobs;
@@ -197,20 +125,143 @@ struct Points {
   std::vector<MeasuredPoint> all, train, held;
 };
 
-Points read_points(const CalibrateOptions& o, std::size_t knobs) {
+Points read_points(const CalibrateOptions& o) {
   Points pts;
-  pts.all = load_measurements(o.measurements, o.scenario);
+  pts.all = load_measurements(o.measurements, o.scenario, o.sets);
   for (const auto& h : o.holdout)
     if (std::none_of(pts.all.begin(), pts.all.end(), [&](const MeasuredPoint& p) { return p.name == h; }))
       fail("--holdout", h, "no point named '" + h + "' in " + o.measurements);
   for (const auto& p : pts.all) (held_out(o, p) ? pts.held : pts.train).push_back(p);
-  if (pts.train.size() < knobs)
-    fail("--fit", "", std::to_string(knobs) + " knobs need at least as many fitted points, not " +
-                          std::to_string(pts.train.size()));
+  if (pts.train.empty()) fail("--holdout", "", "every point is held out: none is left to fit");
   return pts;
 }
 
 double relative_error(double model_us, const MeasuredPoint& p) { return model_us / p.measured_us - 1; }
+
+// The fit's view of the points: relative residuals of the knobs `free` (the
+// others at `fixed`).
+class Objective {
+ public:
+  Objective(PointModel& model, const Calibration& base, const std::vector<Knob>& knobs, std::vector<double> fixed,
+            std::vector<std::size_t> free)
+      : model_(model), base_(base), knobs_(knobs), fixed_(std::move(fixed)), free_(std::move(free)) {}
+
+  std::vector<double> full(const std::vector<double>& sub) const {
+    std::vector<double> theta = fixed_;
+    for (std::size_t k = 0; k < free_.size(); ++k) theta[free_[k]] = sub[k];
+    return theta;
+  }
+  std::vector<double> sub(const std::vector<double>& theta) const {
+    std::vector<double> out;
+    for (std::size_t k : free_) out.push_back(theta[k]);
+    return out;
+  }
+  std::vector<LsqParameter> params() const {
+    std::vector<LsqParameter> out;
+    for (std::size_t k : free_) out.push_back(knobs_[k].param);
+    return out;
+  }
+  std::vector<double> latencies(const std::vector<double>& theta, const std::vector<MeasuredPoint>& pts) {
+    const Calibration c = with(base_, knobs_, theta);
+    return model_.latencies(pts, &c);
+  }
+  Residuals residuals(const std::vector<MeasuredPoint>& pts) {
+    return [this, &pts](const std::vector<double>& sub) {
+      const std::vector<double> us = latencies(full(sub), pts);
+      std::vector<double> r;
+      for (std::size_t i = 0; i < pts.size(); ++i) r.push_back(relative_error(us[i], pts[i]));
+      return r;
+    };
+  }
+  // Starts: `theta0`, then `n` more spread over the knobs' start ranges
+  // (a Halton sequence: deterministic, evenly spread).
+  std::vector<std::vector<double>> starts(const std::vector<double>& theta0, std::size_t n) const {
+    static const int kPrimes[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37};
+    std::vector<std::vector<double>> out = {sub(theta0)};
+    for (std::size_t i = 1; i <= n; ++i) {
+      std::vector<double> s;
+      for (std::size_t k = 0; k < free_.size(); ++k) {
+        const int b = kPrimes[k % 12];
+        double f = 1, u = 0;
+        for (std::size_t j = i; j > 0; j /= b) u += (f /= b) * static_cast<double>(j % b);
+        const Knob& kn = knobs_[free_[k]];
+        s.push_back(kn.start_lo + u * (kn.start_hi - kn.start_lo));
+      }
+      out.push_back(s);
+    }
+    return out;
+  }
+
+ private:
+  PointModel& model_;
+  const Calibration& base_;
+  const std::vector<Knob>& knobs_;
+  std::vector<double> fixed_;
+  std::vector<std::size_t> free_;
+};
+
+// What the points can tell apart, at the platform's own values.
+struct Plan {
+  Identifiability id;
+  std::vector<std::string> notes;  // few points, dropped knobs
+};
+
+Plan plan_fit(Objective& all_knobs, const std::vector<Knob>& knobs, const std::vector<double>& theta0,
+              const Points& pts) {
+  Plan plan;
+  std::size_t evaluations = 0;
+  const Residuals f = all_knobs.residuals(pts.train);
+  const std::vector<double> r0 = f(theta0);
+  std::vector<LsqParameter> params;
+  for (const auto& k : knobs) params.push_back(k.param);
+  plan.id = identifiability(jacobian(f, params, theta0, r0, evaluations), params);
+  for (const auto& d : plan.id.dropped)
+    plan.notes.push_back(knobs[d.parameter].param.name + " is not fitted (kept at " +
+                         format("%g", theta0[d.parameter]) + "): it " + d.why);
+  const std::size_t n = pts.train.size(), p = plan.id.kept.size();
+  if (p > 0 && n == p)
+    plan.notes.push_back(format("as many fitted points as knobs (%zu): the fit can match them exactly, and says "
+                                "nothing of its error; add points or hold some out",
+                                n));
+  else if (p > 0 && n < 2 * p + 2)
+    plan.notes.push_back(format("few points: %zu fitted points for %zu knobs leave %zu degree%s of freedom; the "
+                                "standard errors are rough",
+                                n, p, n - p, n - p == 1 ? "" : "s"));
+  return plan;
+}
+
+struct Outcome {
+  std::vector<double> theta;  // every knob
+  LsqFit fit;
+  std::vector<double> stderr_;      // every knob; 0 where not fitted, at a bound or not known
+  std::vector<std::size_t> inside;  // the fitted knobs (indices into the fit) not at a bound
+  Matrix correlation;               // of the estimates of `inside`
+};
+
+Outcome fit_knobs(Objective& objective, const std::vector<double>& theta0, const Points& pts, const Plan& plan,
+                  const CalibrateOptions& o) {
+  Outcome out;
+  LsqOptions lo;
+  lo.max_iterations = o.max_iterations;
+  out.fit = least_squares(objective.residuals(pts.train), objective.params(), objective.starts(theta0, o.starts), lo);
+  out.theta = objective.full(out.fit.x);
+  out.stderr_.assign(theta0.size(), 0.0);
+  // Standard errors and correlations of the knobs inside their bounds (one
+  // at a bound is held there, as the method holds it).
+  const std::vector<LsqParameter> params = objective.params();
+  for (std::size_t k = 0; k < params.size(); ++k)
+    if (out.fit.x[k] > params[k].lo && out.fit.x[k] < params[k].hi) out.inside.push_back(k);
+  const Matrix cov = covariance(out.fit.jacobian, out.inside, out.fit.cost);
+  if (!cov.empty()) {
+    out.correlation.assign(cov.size(), std::vector<double>(cov.size(), 0.0));
+    for (std::size_t a = 0; a < cov.size(); ++a) {
+      out.stderr_[plan.id.kept[out.inside[a]]] = std::sqrt(std::max(0.0, cov[a][a]));
+      for (std::size_t b = 0; b < cov.size(); ++b)
+        out.correlation[a][b] = cov[a][b] / std::sqrt(std::max(cov[a][a] * cov[b][b], 1e-300));
+    }
+  }
+  return out;
+}
 
 nlohmann::json points_json(const CalibrateOptions& o, const Points& pts, const std::vector<double>& before,
                            const std::vector<double>& after) {
@@ -229,10 +280,37 @@ nlohmann::json points_json(const CalibrateOptions& o, const Points& pts, const s
   return out;
 }
 
+// RMS and mean |relative error| of the fitted and held-out points, before and after.
+nlohmann::json residuals_json(const CalibrateOptions& o, const Points& pts, const std::vector<double>& before,
+                              const std::vector<double>& after) {
+  nlohmann::json out;
+  for (const bool held : {false, true}) {
+    double sb = 0, sa = 0, ab = 0, aa = 0;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < pts.all.size(); ++i) {
+      if (held_out(o, pts.all[i]) != held) continue;
+      const double eb = relative_error(before[i], pts.all[i]), ea = relative_error(after[i], pts.all[i]);
+      sb += eb * eb;
+      sa += ea * ea;
+      ab += std::fabs(eb);
+      aa += std::fabs(ea);
+      ++n;
+    }
+    if (n == 0) continue;
+    const double d = static_cast<double>(n);
+    out[held ? "held_out" : "fitted"] = {{"points", n},
+                                         {"rms_before", std::sqrt(sb / d)},
+                                         {"rms_after", std::sqrt(sa / d)},
+                                         {"mean_abs_before", ab / d},
+                                         {"mean_abs_after", aa / d}};
+  }
+  return out;
+}
+
 // Prediction of points the fit did not see: the held-out ones, or each in
-// turn (leave-one-out, a fit of the others each).
-nlohmann::json validation_json(const CalibrateOptions& o, Evaluator& eval, const std::vector<Knob>& knobs,
-                               const Fit& best, const Points& pts, const std::vector<double>& after) {
+// turn (leave-one-out: a fit of the others each, from the fitted knobs).
+nlohmann::json validation_json(const CalibrateOptions& o, Objective& objective, const Outcome& best,
+                               const Plan& plan, const Points& pts, const std::vector<double>& after) {
   nlohmann::json out;
   nlohmann::json pred = nlohmann::json::array();
   double abs_sum = 0;
@@ -244,13 +322,15 @@ nlohmann::json validation_json(const CalibrateOptions& o, Evaluator& eval, const
     out["method"] = "holdout";
     for (std::size_t i = 0; i < pts.all.size(); ++i)
       if (held_out(o, pts.all[i])) predicted(pts.all[i], after[i]);
-  } else if (pts.train.size() > knobs.size()) {
+  } else if (pts.train.size() > plan.id.kept.size()) {
     out["method"] = "leave-one-out";
+    LsqOptions lo;
+    lo.max_iterations = o.max_iterations;
     for (std::size_t i = 0; i < pts.train.size(); ++i) {
       std::vector<MeasuredPoint> rest = pts.train;
       rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
-      const Fit f = fit(eval, knobs, best.theta, rest, o.max_iterations);
-      predicted(pts.train[i], eval(f.theta, {pts.train[i]}).front());
+      const LsqFit f = least_squares(objective.residuals(rest), objective.params(), {best.fit.x}, lo);
+      predicted(pts.train[i], objective.latencies(objective.full(f.x), {pts.train[i]}).front());
     }
   } else {
     out["method"] = "none (as many knobs as points)";
@@ -260,22 +340,53 @@ nlohmann::json validation_json(const CalibrateOptions& o, Evaluator& eval, const
   return out;
 }
 
+nlohmann::json knobs_json(const std::vector<Knob>& knobs, const std::vector<double>& theta0, const Outcome& best,
+                          const Plan& plan) {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t k = 0; k < knobs.size(); ++k) {
+    const LsqParameter& p = knobs[k].param;
+    nlohmann::json j = {{"knob", p.name}, {"before", theta0[k]}, {"value", best.theta[k]}, {"stderr", best.stderr_[k]},
+                        {"lo", p.lo}, {"hi", p.hi}};
+    const bool fitted = std::find(plan.id.kept.begin(), plan.id.kept.end(), k) != plan.id.kept.end();
+    j["fitted"] = fitted;
+    for (const auto& d : plan.id.dropped)
+      if (d.parameter == k) j["not_fitted_because"] = "it " + d.why;
+    if (fitted && (best.theta[k] <= p.lo || best.theta[k] >= p.hi))
+      j["at_bound"] = best.theta[k] <= p.lo ? "lower" : "upper";
+    out.push_back(j);
+  }
+  return out;
+}
+
 // The calibrated platform file: the original, with the knobs set and a note
-// of what they were fitted on.
-std::string platform_text(const CalibrateOptions& o, const Evaluator& eval, const std::vector<Knob>& knobs,
-                          const Fit& best, std::size_t fitted_points, const std::string& original) {
+// of what they were fitted on and how well they predict.
+std::string platform_text(const CalibrateOptions& o, const Scenario& s, const std::vector<Knob>& knobs,
+                          const std::vector<double>& theta, const nlohmann::json& report) {
   const std::time_t now = std::time(nullptr);
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-  YAML::Node out = eval.with(best.theta);
-  out["calibration"]["fitted"] = std::string("by moesim calibrate on ") + when + " from " + o.measurements + " (" +
-                                 std::to_string(fitted_points) + " points)";
+  const nlohmann::json& v = report["validation"];
+  const nlohmann::json& fitted = report["residuals"]["fitted"];
+  std::string knob_list;
+  for (std::size_t k = 0; k < knobs.size(); ++k)
+    if (report["knobs"][k]["fitted"].get<bool>()) knob_list += format(" %s=%g", knobs[k].param.name.c_str(), theta[k]);
+  const std::string fitted_on =
+      format("by moesim calibrate on %s: %zu points of %s (scenario %s); fitted points rms error %.2f%% (was "
+             "%.2f%%); %s: mean |error| %.2f%% over %zu points",
+             when, fitted["points"].get<std::size_t>(), o.measurements.c_str(), o.scenario.c_str(),
+             100 * fitted["rms_after"].get<double>(), 100 * fitted["rms_before"].get<double>(),
+             v["method"].get<std::string>().c_str(), 100 * v["mean_abs_error"].get<double>(), v["points"].size());
+  Calibration c = with(s.platform.calibration, knobs, theta);
+  c.fitted = fitted_on;
+  YAML::Node out = YAML::LoadFile(s.platform_path);
+  out["calibration"] = YAML::Load(calibration_yaml(c));
   YAML::Emitter e;
   e << out;
   std::ostringstream file;
-  file << "# Calibrated by moesim calibrate on " << when << ": knobs";
-  for (std::size_t k = 0; k < knobs.size(); ++k) file << " " << knobs[k].name << "=" << best.theta[k];
-  file << ",\n# fitted on " << o.measurements << " (" << fitted_points << " points) from " << original << ".\n"
+  file << "# Calibrated by moesim calibrate on " << when << ": knobs" << knob_list << ",\n# fitted on "
+       << o.measurements << " (" << fitted["points"].get<std::size_t>() << " points) from " << s.platform_path
+       << "; held-out error (" << v["method"].get<std::string>() << "): "
+       << format("%.2f%%", 100 * v["mean_abs_error"].get<double>()) << ".\n"
        << e.c_str() << "\n";
   return file.str();
 }
@@ -283,62 +394,106 @@ std::string platform_text(const CalibrateOptions& o, const Evaluator& eval, cons
 }  // namespace
 
 CalibrationResult calibrate(const CalibrateOptions& o) {
-  const Scenario s = load_scenario(o.scenario);
+  const Scenario s = load_scenario(o.scenario, o.sets);
   if (s.platform.kind == PlatformSpec::Kind::kXml)
     fail(s.platform_path, "", "a SimGrid XML platform has no calibration knobs (use a moesim platform YAML)");
-  YAML::Node platform = YAML::LoadFile(s.platform_path);
-  if (!platform["topology"]) fail(s.platform_path, "", "not a moesim platform YAML (no topology key) to calibrate");
+  if (!YAML::LoadFile(s.platform_path)["topology"])
+    fail(s.platform_path, "", "not a moesim platform YAML (no topology key) to calibrate");
+  const Points pts = read_points(o);
   std::vector<double> theta0;
-  const std::vector<Knob> knobs = read_knobs(o, s, theta0);
-  const Points pts = read_points(o, knobs.size());
+  const std::vector<Knob> knobs = read_knobs(o, s, pts.train, theta0);
 
-  Evaluator eval(o, knobs, platform);
-  const std::vector<double> before = eval(theta0, pts.all);
-  const Fit best = fit(eval, knobs, theta0, pts.train, o.max_iterations);
-  const std::vector<double> after = eval(best.theta, pts.all);
+  PointModel model(o.scenario, o.sets, o.moesim, o.measurements);
+  std::vector<std::size_t> every(knobs.size());
+  for (std::size_t k = 0; k < every.size(); ++k) every[k] = k;
+  Objective all_knobs(model, s.platform.calibration, knobs, theta0, every);
+  const std::vector<double> before = all_knobs.latencies(theta0, pts.all);
+  const Plan plan = plan_fit(all_knobs, knobs, theta0, pts);
+  if (plan.id.kept.empty())
+    fail("--fit", "", "no knob asked for moves the fitted points: " + plan.notes.front());
+
+  Objective objective(model, s.platform.calibration, knobs, theta0, plan.id.kept);
+  const Outcome best = fit_knobs(objective, theta0, pts, plan, o);
+  if (!(best.fit.cost <= best.fit.cost_start))
+    fail("--fit", "", format("the fit ends worse than the platform as it was (sum of squared relative errors %.4g, "
+                             "was %.4g): not written",
+                             best.fit.cost, best.fit.cost_start));
+  const std::vector<double> after = objective.latencies(best.theta, pts.all);
 
   CalibrationResult result;
   nlohmann::json& report = result.report;
-  report["knobs"] = nlohmann::json::array();
-  for (std::size_t k = 0; k < knobs.size(); ++k)
-    report["knobs"].push_back({{"knob", knobs[k].name}, {"before", theta0[k]}, {"value", best.theta[k]},
-                               {"stderr", best.stderr_[k]}});
+  report["knobs"] = knobs_json(knobs, theta0, best, plan);
+  report["correlation"] = {{"knobs", nlohmann::json::array()}, {"matrix", best.correlation}};
+  for (std::size_t k : best.inside) report["correlation"]["knobs"].push_back(knobs[plan.id.kept[k]].param.name);
+  report["condition"] = plan.id.condition;
+  report["notes"] = plan.notes;
   report["points"] = points_json(o, pts, before, after);
-  report["validation"] = validation_json(o, eval, knobs, best, pts, after);
-  report["iterations"] = best.iterations;
-  report["simulations"] = eval.simulations;
-  report["method"] = "Gauss-Newton on relative error, finite-difference Jacobian, each evaluation a moesim run";
-  result.platform_yaml = platform_text(o, eval, knobs, best, pts.train.size(), s.platform_path);
+  report["residuals"] = residuals_json(o, pts, before, after);
+  report["validation"] = validation_json(o, objective, best, plan, pts, after);
+  report["fit"] = {{"method",
+                    "bounded Levenberg-Marquardt on relative error (projected steps, taken only if they lower it), "
+                    "finite-difference Jacobian"},
+                   {"starts", o.starts + 1},
+                   {"best_start", best.fit.start},
+                   {"iterations", best.fit.iterations},
+                   {"stop", best.fit.stop},
+                   {"cost_before", best.fit.cost_start},
+                   {"cost_after", best.fit.cost},
+                   {"evaluations", best.fit.evaluations}};
+  report["simulations"] = model.simulations();
+  report["in_process"] = model.in_process();
+  result.platform_yaml = platform_text(o, s, knobs, best.theta, report);
   return result;
 }
 
 std::string calibrate_table(const nlohmann::json& r) {
-  std::ostringstream out;
-  char line[256];
-  std::snprintf(line, sizeof line, "%-24s %-9s %12s %12s %8s %12s %8s\n", "point", "phase", "measured_us", "before_us",
-                "error", "after_us", "error");
-  out << line;
-  for (const auto& p : r["points"]) {
-    std::snprintf(line, sizeof line, "%-24s %-9s %12.3f %12.3f %7.2f%% %12.3f %7.2f%%%s\n",
-                  p["name"].get<std::string>().c_str(), p["phase"].get<std::string>().c_str(),
-                  p["measured_us"].get<double>(), p["before_us"].get<double>(), 100 * p["error_before"].get<double>(),
-                  p["after_us"].get<double>(), 100 * p["error_after"].get<double>(),
-                  p["held_out"].get<bool>() ? "  (held out)" : "");
-    out << line;
+  std::string out = format("%-24s %-9s %12s %12s %8s %12s %8s\n", "point", "phase", "measured_us", "before_us",
+                           "error", "after_us", "error");
+  for (const auto& p : r["points"])
+    out += format("%-24s %-9s %12.3f %12.3f %7.2f%% %12.3f %7.2f%%%s\n", p["name"].get<std::string>().c_str(),
+                  p["phase"].get<std::string>().c_str(), p["measured_us"].get<double>(),
+                  p["before_us"].get<double>(), 100 * p["error_before"].get<double>(), p["after_us"].get<double>(),
+                  100 * p["error_after"].get<double>(), p["held_out"].get<bool>() ? "  (held out)" : "");
+  for (const char* which : {"fitted", "held_out"}) {
+    if (!r["residuals"].contains(which)) continue;
+    const auto& x = r["residuals"][which];
+    out += format("%s points (%zu): rms error %.2f%% -> %.2f%%, mean |error| %.2f%% -> %.2f%%\n",
+                  std::string(which) == "fitted" ? "fitted" : "held-out", x["points"].get<std::size_t>(),
+                  100 * x["rms_before"].get<double>(), 100 * x["rms_after"].get<double>(),
+                  100 * x["mean_abs_before"].get<double>(), 100 * x["mean_abs_after"].get<double>());
   }
   for (const auto& k : r["knobs"]) {
-    std::snprintf(line, sizeof line, "knob %s: %.6g (was %.6g), standard error %.3g\n", k["knob"].get<std::string>().c_str(),
-                  k["value"].get<double>(), k["before"].get<double>(), k["stderr"].get<double>());
-    out << line;
+    out += format("knob %s: %.6g (was %.6g)", k["knob"].get<std::string>().c_str(), k["value"].get<double>(),
+                  k["before"].get<double>());
+    if (!k["fitted"].get<bool>())
+      out += ", not fitted";
+    else if (k["stderr"].get<double>() > 0)
+      out += format(", standard error %.3g", k["stderr"].get<double>());
+    if (k.contains("at_bound")) out += format(", at its %s bound", k["at_bound"].get<std::string>().c_str());
+    out += "\n";
   }
-  std::snprintf(line, sizeof line, "validation (%s): mean |error| %.3f%% over %zu points\n",
-                r["validation"]["method"].get<std::string>().c_str(), 100 * r["validation"]["mean_abs_error"].get<double>(),
-                r["validation"]["points"].size());
-  out << line;
-  std::snprintf(line, sizeof line, "%zu Gauss-Newton iterations, %zu simulations\n", r["iterations"].get<std::size_t>(),
-                r["simulations"].get<std::size_t>());
-  out << line;
-  return out.str();
+  const auto& names = r["correlation"]["knobs"];
+  const auto& c = r["correlation"]["matrix"];
+  std::string pairs;
+  for (std::size_t a = 0; a < c.size(); ++a)
+    for (std::size_t b = a + 1; b < c.size(); ++b)
+      if (std::fabs(c[a][b].get<double>()) > 0.9)
+        pairs += format("%s%s ~ %s %.3f", pairs.empty() ? "" : ", ", names[a].get<std::string>().c_str(),
+                        names[b].get<std::string>().c_str(), c[a][b].get<double>());
+  if (!pairs.empty()) out += "correlated estimates (the points trade one knob for the other): " + pairs + "\n";
+  for (const auto& n : r["notes"]) out += "note: " + n.get<std::string>() + "\n";
+  const auto& v = r["validation"];
+  out += format("validation (%s): mean |error| %.3f%% over %zu points\n", v["method"].get<std::string>().c_str(),
+                100 * v["mean_abs_error"].get<double>(), v["points"].size());
+  const auto& f = r["fit"];
+  out += format("fit: best of %zu starts (start %zu%s), %zu iterations, %s; condition number %.3g; %zu "
+                "simulations (%s)\n",
+                f["starts"].get<std::size_t>(), f["best_start"].get<std::size_t>(),
+                f["best_start"].get<std::size_t>() == 0 ? ": the platform's values" : "",
+                f["iterations"].get<std::size_t>(), f["stop"].get<std::string>().c_str(),
+                r["condition"].get<double>(), r["simulations"].get<std::size_t>(),
+                r["in_process"].get<bool>() ? "in process" : "a moesim run each");
+  return out;
 }
 
 }  // namespace moesim

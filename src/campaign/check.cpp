@@ -4,32 +4,28 @@
 #include <algorithm>
 #include <cmath>
 
-#include "campaign/child_run.hpp"
 #include "campaign/measurements.hpp"
+#include "campaign/point_model.hpp"
 #include "moesim/error.hpp"
 #include "util/format.hpp"
 
 namespace moesim {
 
 nlohmann::json check_measurements(const CheckOptions& o) {
-  const std::vector<MeasuredPoint> points = load_measurements(o.measurements, o.scenario);
-  TempDir work("moesim-check");
+  const std::vector<MeasuredPoint> points = load_measurements(o.measurements, o.scenario, o.sets);
+  PointModel model(o.scenario, o.sets, o.moesim, o.measurements);
+  const std::vector<double> model_us = model.latencies(points);
   nlohmann::json rows = nlohmann::json::array();
   double abs_sum = 0, abs_max = 0;
-  for (const MeasuredPoint& p : points) {
-    RunRequest run{o.moesim, o.scenario, "", o.sets};
-    run.sets.insert(run.sets.end(), p.overrides.begin(), p.overrides.end());
-    const RunSummary summary = run_and_wait(run, work, o.measurements, p.name);
-    const std::string key = phase_name(p.phase) + "_us";
-    const Stats* column = summary.column(key);
-    if (!column) fail(o.measurements, p.name, "the simulation has no " + key);
-    const double error = column->mean / p.measured_us - 1;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const MeasuredPoint& p = points[i];
+    const double error = model_us[i] / p.measured_us - 1;
     abs_sum += std::fabs(error);
     abs_max = std::max(abs_max, std::fabs(error));
     rows.push_back({{"name", p.name},
                     {"phase", phase_name(p.phase)},
                     {"measured_us", p.measured_us},
-                    {"model_us", column->mean},
+                    {"model_us", model_us[i]},
                     {"error", error}});
   }
   return {{"scenario", o.scenario},

@@ -47,7 +47,8 @@ std::vector<std::string> split_csv(const std::string& line) {
 
 }  // namespace
 
-std::vector<MeasuredPoint> load_measurements(const std::string& path, const std::string& scenario_path) {
+std::vector<MeasuredPoint> load_measurements(const std::string& path, const std::string& scenario_path,
+                                             const std::vector<std::string>& sets) {
   std::ifstream in(path);
   if (!in) fail(path, "", "cannot open file");
   std::vector<std::string> header;
@@ -99,7 +100,9 @@ std::vector<MeasuredPoint> load_measurements(const std::string& path, const std:
     }
     // The row must describe a scenario, and its group must fit the platform.
     try {
-      const Scenario s = load_scenario(scenario_path, p.overrides);
+      std::vector<std::string> all = sets;
+      all.insert(all.end(), p.overrides.begin(), p.overrides.end());
+      const Scenario s = load_scenario(scenario_path, all);
       const auto chips = platform_chips(s.platform);
       const std::uint64_t need = s.group_chips() * s.deployment.groups;
       if (chips && need > *chips)

@@ -24,10 +24,12 @@ struct MeasuredPoint {
   double measured_us = 0;
 };
 
-// Reads and checks a measurement file against the scenario it describes:
-// every row must load (its keys exist and its values are valid) and its EP
-// group must fit the platform. Throws InputError naming the file, the line,
-// the column and the bad value.
-std::vector<MeasuredPoint> load_measurements(const std::string& path, const std::string& scenario_path);
+// Reads and checks a measurement file against the scenario it describes
+// (with `sets`, key=value, applied before each row's own): every row must
+// load (its keys exist and its values are valid) and its EP group must fit
+// the platform. Throws InputError naming the file, the line, the column and
+// the bad value.
+std::vector<MeasuredPoint> load_measurements(const std::string& path, const std::string& scenario_path,
+                                             const std::vector<std::string>& sets = {});
 
 }  // namespace moesim

@@ -34,8 +34,9 @@ Body setup_calibrate(CLI::App& c) {
       ->required();
   c.add_option("--measurements", calo.measurements, "CSV: scenario keys, phase, measured_us (one row a point)")
       ->required();
-  c.add_option("--fit", calo.knobs, "Knob to fit: efficiency.<link class> or startup_us.<phase> (repeatable)")
+  c.add_option("--fit", calo.knobs, "Knob to fit: efficiency.<link class>, latency_us.<link class>, startup_us.<phase> or per_message_us (repeatable)")
       ->required();
+  c.add_option("--set", calo.sets, "Override a scenario key for every point, key=value (repeatable)");
   c.add_option("--holdout", calo.holdout, "A point kept out of the fit (repeatable; none: leave-one-out)");
   c.add_option("--out", o->out,
                "Write the calibrated platform YAML to this file ('-' for stdout, without the table)")

@@ -51,13 +51,23 @@ std::vector<std::uint32_t> group_nodes(const std::vector<ChipId>& chips, std::ui
   return out;
 }
 
+// The scenario's comm with the platform's calibrated message costs: per-message
+// costs add up; a flow is cut at the smaller message size.
+CommSpec effective_comm(const Scenario& s) {
+  CommSpec c = s.comm;
+  const Calibration& cal = s.platform.calibration;
+  c.per_message_us += cal.per_message_us;
+  if (cal.message_bytes && (!c.message_bytes || cal.message_bytes < c.message_bytes)) c.message_bytes = cal.message_bytes;
+  return c;
+}
+
 // How each group's bytes move: the algorithm and where the group's chips sit.
 std::vector<GroupComm> group_comms(const Scenario& s, const std::vector<std::vector<ChipId>>& groups) {
   std::vector<GroupComm> out;
   for (const auto& chips : groups) {
     GroupComm c;
     c.algorithm = s.comm.algorithm;
-    c.message_bytes = s.comm.message_bytes;
+    c.message_bytes = effective_comm(s).message_bytes;
     if (c.algorithm == CommAlgorithm::kNodeDedup) c.node = group_nodes(chips, node_chips(s));
     if (c.algorithm == CommAlgorithm::kDimensionOrdered) {
       c.dims = s.platform.torus.dims;
@@ -122,7 +132,7 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
   LayerPlan w;
   w.work.groups = groups;
   w.work.expert_us = s.expert_time_us;
-  w.work.per_message_us = s.comm.per_message_us;
+  w.work.per_message_us = effective_comm(s).per_message_us;
   std::map<std::uint64_t, std::vector<std::size_t>> by_fingerprint;
   const auto t0 = std::chrono::steady_clock::now();
   for (std::uint64_t k = 0; k < s.samples; ++k)
@@ -182,7 +192,7 @@ RunReport report_head(const Scenario& s, const Topology& topo, const std::vector
   rep.shared_experts = s.model.shared_experts;
   rep.moe_layers = s.model.moe_layers;
   rep.dedup = s.routing.dedup;
-  rep.comm = s.comm;
+  rep.comm = effective_comm(s);
   rep.platform_name = topo.name;
   rep.platform_path = s.platform_path;
   rep.platform_chips = topo.num_chips();
@@ -310,7 +320,7 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
 
   const LayerPlan plan = plan_layers(s, groups, rep.bytes);
   if (log && info.name == "analytic" &&
-      (s.comm.algorithm != CommAlgorithm::kDirect || s.comm.per_message_us > 0 || s.comm.token_overhead_bytes > 0))
+      (s.comm.algorithm != CommAlgorithm::kDirect || rep.comm.per_message_us > 0 || s.comm.token_overhead_bytes > 0))
     log->warn("the analytic engine is Tier6's closed form: it ignores comm.algorithm {} and the message costs",
               comm_algorithm_name(s.comm.algorithm));
   if (log)

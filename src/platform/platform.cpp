@@ -1,6 +1,7 @@
 // Platform YAML parsing, topology building and SimGrid XML export.
 #include "moesim/platform.hpp"
 
+#include <cmath>
 #include <functional>
 #include <set>
 #include <sstream>
@@ -192,22 +193,36 @@ TiersSpec read_tiers(const YamlMap& topo) {
   return spec;
 }
 
+// A map of link class -> number, each checked by `bad` (which says what is wrong, or "").
+std::map<std::string, double> class_numbers(const YamlMap& m, const std::string& what,
+                                            const std::function<std::string(double)>& bad) {
+  std::map<std::string, double> out;
+  for (const auto& kv : m.self()) {
+    const std::string cls = kv.first.Scalar();
+    const double v = m.number(cls);
+    const std::string why = bad(v);
+    if (!why.empty()) m.fail_at(cls, what + " " + quote(kv.second) + " " + why);
+    out[cls] = v;
+  }
+  return out;
+}
+
 void read_calibration(const YamlMap& cal, const std::string& where, Calibration& c) {
-  cal.allow_only({"efficiency", "startup_us", "fitted"});
+  cal.allow_only({"efficiency", "latency_us", "startup_us", "per_message_us", "message_bytes", "fitted"});
   c.where = where;
   if (auto eff = cal.map_if("efficiency"))
-    for (const auto& kv : eff->self()) {
-      const std::string cls = kv.first.Scalar();
-      const double e = eff->number(cls);
-      if (!(e > 0 && e <= 1)) eff->fail_at(cls, "efficiency " + quote(kv.second) + " is not in (0, 1]");
-      c.efficiency[cls] = e;
-    }
+    c.efficiency = class_numbers(*eff, "efficiency", [](double e) { return e > 0 && e <= 1 ? "" : "is not in (0, 1]"; });
+  if (auto lat = cal.map_if("latency_us"))
+    c.latency_us = class_numbers(*lat, "latency", [](double l) { return l >= 0 && std::isfinite(l) ? "" : "is not 0 us or more"; });
   if (auto st = cal.map_if("startup_us")) {
     st->allow_only({"dispatch", "combine", "allgather"});
     c.dispatch_startup_us = st->non_negative_or("dispatch", c.dispatch_startup_us);
     c.combine_startup_us = st->non_negative_or("combine", c.combine_startup_us);
     c.allgather_startup_us = st->non_negative_or("allgather", c.allgather_startup_us);
   }
+  c.per_message_us = cal.non_negative_or("per_message_us", c.per_message_us);
+  c.message_bytes = cal.positive_or("message_bytes", c.message_bytes);
+  c.fitted = cal.str_or("fitted", c.fitted);
 }
 
 }  // namespace
@@ -289,35 +304,34 @@ PlatformSpec load_platform_spec(const std::string& path) {
   return spec;
 }
 
-namespace {
-
-// Scales the bandwidth of every link of a calibrated class; a class no link has is an error.
-Topology calibrated(Topology t, const Calibration& c) {
-  for (const auto& [cls, e] : c.efficiency) {
+void apply_link_calibration(Topology& t, const Calibration& c) {
+  auto each_link = [&](const std::string& key, const std::string& cls, const std::function<void(Link&)>& set) {
     bool found = false;
     for (Link& l : t.links)
       if (l.link_class == cls) {
-        l.bandwidth_Bps *= e;
+        set(l);
         found = true;
       }
-    if (!found) {
-      std::set<std::string> classes;
-      for (const Link& l : t.links) classes.insert(l.link_class.empty() ? "(none)" : l.link_class);
-      std::string list;
-      for (const auto& k : classes) list += (list.empty() ? "" : ", ") + k;
-      fail(c.where, "calibration.efficiency." + cls, "no link of class '" + cls + "' (classes here: " + list + ")");
-    }
-  }
-  return t;
+    if (found) return;
+    std::set<std::string> classes;
+    for (const Link& l : t.links) classes.insert(l.link_class.empty() ? "(none)" : l.link_class);
+    std::string list;
+    for (const auto& k : classes) list += (list.empty() ? "" : ", ") + k;
+    fail(c.where, "calibration." + key + "." + cls, "no link of class '" + cls + "' (classes here: " + list + ")");
+  };
+  for (const auto& [cls, e] : c.efficiency) each_link("efficiency", cls, [e = e](Link& l) { l.bandwidth_Bps *= e; });
+  for (const auto& [cls, us] : c.latency_us)
+    each_link("latency_us", cls, [us = us](Link& l) { l.latency_s = us * 1e-6; });
 }
 
-}  // namespace
-
 Topology build_topology(const PlatformSpec& spec) {
-  if (!spec.calibration.efficiency.empty()) {
+  if (!spec.calibration.efficiency.empty() || !spec.calibration.latency_us.empty()) {
     PlatformSpec nominal = spec;
     nominal.calibration.efficiency.clear();
-    return calibrated(build_topology(nominal), spec.calibration);
+    nominal.calibration.latency_us.clear();
+    Topology t = build_topology(nominal);
+    apply_link_calibration(t, spec.calibration);
+    return t;
   }
   switch (spec.kind) {
     case PlatformSpec::Kind::kTorus:

@@ -470,6 +470,10 @@ P=$TMP/platform-cal-eff.yaml
 { cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  efficiency: {nic: 1.5}\n'; } >"$P"
 expect_error "calibration efficiency above 1" 2 \
   "$E$(q "$P"):[0-9]+: calibration\.efficiency\.nic: efficiency '1\.5' is not in \(0, 1\]" platform "$P"
+P=$TMP/platform-cal-latency.yaml
+{ cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  latency_us: {nic: -1}\n'; } >"$P"
+expect_error "calibration latency below 0" 2 \
+  "$E$(q "$P"):[0-9]+: calibration\.latency_us\.nic: latency '-1' is not 0 us or more" platform "$P"
 P=$TMP/platform-cal-phase.yaml
 { cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  startup_us: {expert: 3}\n'; } >"$P"
 expect_error "calibration start-up of an unknown phase" 2 \
@@ -483,6 +487,16 @@ expect_error "calibrate: a link class the platform lacks" 2 "$E--fit: efficiency
   calibrate "$HX" --measurements "$HM" --fit efficiency.ici --out "$TMP/cal.yaml"
 expect_error "calibrate: an unknown held-out point" 2 "$E--holdout: nope: no point named 'nope'" \
   calibrate "$HX" --measurements "$HM" --fit startup_us.dispatch --holdout nope --out "$TMP/cal.yaml"
+expect_error "calibrate: a knob named twice" 2 "$E--fit: startup_us\.dispatch: a knob named twice" \
+  calibrate "$HX" --measurements "$HM" --fit startup_us.dispatch --fit startup_us.dispatch --out "$TMP/cal.yaml"
+expect_error "calibrate: a latency of a link class the platform lacks" 2 \
+  "$E--fit: latency_us\.ib: the platform has no link of class 'ib' \(classes here: nvlink, nic\)" \
+  calibrate "$HX" --measurements "$HM" --fit latency_us.ib --out "$TMP/cal.yaml"
+HOLD=(); for n in ep16-t64-d ep16-t64-c ep32-t128-d ep32-t128-c ep64-t128-d ep64-t128-c ep64-t256-d ep64-t256-c; do HOLD+=(--holdout "$n"); done
+expect_error "calibrate: every point held out" 2 "$E--holdout: every point is held out: none is left to fit" \
+  calibrate "$HX" --measurements "$HM" --fit startup_us.dispatch "${HOLD[@]}" --out "$TMP/cal.yaml"
+expect_error "calibrate: no knob moves the points" 2 "$E--fit: no knob asked for moves the fitted points: startup_us\.allgather is not fitted \(kept at 0\): it changes no fitted point" \
+  calibrate "$HX" --measurements "$HM" --fit startup_us.allgather --out "$TMP/cal.yaml"
 printf 'deployment.ep,phase,measured_us\n16,dispatch,abc\n' >"$TMP/m.csv"
 expect_error "calibrate: a non-numeric measurement" 2 "$E$(q "$TMP/m.csv"):2: measured_us: 'abc' is not a positive number" \
   calibrate "$HX" --measurements "$TMP/m.csv" --fit startup_us.dispatch --out "$TMP/cal.yaml"
@@ -582,6 +596,18 @@ check_calibrate() {
 expect_ok "calibrate the shipped H800 example" check_calibrate calibrate examples/deepseek-v3-decode-h800.yaml \
   --measurements examples/h800-measurements.csv --fit efficiency.nic --fit startup_us.dispatch \
   --fit startup_us.combine --holdout ep64-t256-d --holdout ep64-t256-c --out "$TMP/h800-cal.yaml"
+check_pplx_calibrate() {
+  grep -q '^held-out points (4): rms error' "$OUT" || { echo "no held-out residuals"; return; }
+  grep -q '^knob per_message_us: ' "$OUT" || { echo "no per-message knob"; return; }
+  grep -q 'held-out error (holdout)' "$TMP/pplx-cal.yaml" || echo "the platform does not state its held-out error"
+}
+expect_ok "calibrate pplx-garden's CX7 table (README)" check_pplx_calibrate calibrate examples/pplx-garden-decode.yaml \
+  --set engine=bound --measurements examples/pplx-garden-decode-cx7.csv --fit per_message_us \
+  --fit startup_us.dispatch --fit startup_us.combine --holdout ep8-d --holdout ep8-c --holdout ep32-d \
+  --holdout ep32-c --out "$TMP/pplx-cal.yaml"
+check_deepep() { grep -q '^ep256-c ' "$OUT" || echo "no EP 256 row"; }
+expect_ok "check DeepEP's low-latency table" check_deepep check examples/deepseek-v3-decode-h800.yaml \
+  --measurements examples/deepep-low-latency-h800.csv
 check_dot() { grep -q '^graph G {' "$OUT" || echo "no DOT graph on stdout"; }
 expect_ok "platform --dot -" check_dot platform "$V4" --dot -
 check_tier6() { grep -q '^platform P1-R1-B4-C32: 32 chips, 118 links' "$OUT" || echo "not the 32-chip platform"; }
