@@ -638,6 +638,23 @@ TEST_CASE("calibrate recovers known knobs from measurements moesim made itself",
   CHECK(piped.find("fit: best of") == std::string::npos);
 }
 
+TEST_CASE("calibrate under the SimGrid engine: each point a child run on a candidate platform", "[calibration]") {
+  // Two chips, 45 GB/s, 1 us: 2,250,000 B of dispatch each way, 50 us + 1 us
+  // on the nominal platform; the combine twice the bytes.
+  const std::string s = two_chip_scenario("simgrid: {fidelity: flow}\n");
+  write(tmp_path("two-points.csv"), "name,phase,measured_us\nd,dispatch,109\nc,combine,201\n");
+  const std::string report = tmp_path("two-cal.json");
+  REQUIRE(moesim("calibrate " + s + " --measurements " + tmp_path("two-points.csv") +
+                 " --fit efficiency.ici --fit startup_us.dispatch --out " + tmp_path("two-cal.yaml") + " --json " +
+                 report) == 0);
+  const json r = json::parse(read(report));
+  CHECK_FALSE(r["in_process"].get<bool>());
+  // combine: 100 / e + 1 = 201 -> e = 0.5; dispatch: 50 / e + 1 + startup = 109 -> 8 us.
+  CHECK(r["knobs"][0]["value"].get<double>() == Approx(0.5).epsilon(1e-4));
+  CHECK(r["knobs"][1]["value"].get<double>() == Approx(8).epsilon(1e-3));
+  CHECK(std::fabs(r["points"][0]["error_after"].get<double>()) < 1e-4);
+}
+
 // ---------------------------------------------------------------------------
 // All-to-all algorithms (comm.algorithm) and message costs.
 
