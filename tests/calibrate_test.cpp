@@ -62,14 +62,15 @@ std::string scenario_on(const std::string& name, const std::string& calibration)
   return scenario;
 }
 
-// Measurements moesim makes itself: 12 points (EP 16, 32, 64 x 64 and 256
-// tokens x both phases) on the platform with `calibration`, times `factor`.
-std::string made_measurements(const std::string& name, const std::string& calibration, double factor) {
-  auto rows = [](const std::vector<double>& us) {
+// Measurements moesim makes itself: 12 points (EP 16, 32, 64 x two token
+// counts x both phases) on the platform with `calibration`, times `factor`.
+std::string made_measurements(const std::string& name, const std::string& calibration, double factor,
+                              const std::vector<int>& token_counts = {64, 256}) {
+  auto rows = [&](const std::vector<double>& us) {
     std::string csv = "name,deployment.ep,deployment.tokens_per_chip,phase,measured_us\n";
     std::size_t i = 0;
     for (int ep : {16, 32, 64})
-      for (int tokens : {64, 256})
+      for (int tokens : token_counts)
         for (const char* phase : {"dispatch", "combine"}) {
           csv += "ep" + std::to_string(ep) + "-t" + std::to_string(tokens) + "-" + phase + "," + std::to_string(ep) +
                  "," + std::to_string(tokens) + "," + phase + "," + std::to_string(us.empty() ? 1.0 : us[i]) + "\n";
@@ -188,4 +189,35 @@ TEST_CASE("calibrate: an optimum on a bound stays on it", "[calibrate]") {
     CHECK(j["validation"]["method"] == "leave-one-out");
     CHECK(j["validation"]["mean_abs_error"].get<double>() < 1e-3);
   }
+}
+
+TEST_CASE("calibrate searches the platform's message size with its per-message cost", "[calibrate]") {
+  CalibrateOptions o;
+  o.measurements = made_measurements("messages", "{per_message_us: 0.5, message_bytes: 8192}", 1.0);
+  o.scenario = scenario_on("messages-fit", "{}");
+  o.knobs = {"per_message_us", "message_bytes"};
+  const nlohmann::json j = calibrate(o).report;
+  // Flows here are many messages long: only the cost per byte shows, and the fit says so.
+  const double per_byte = knob(j, "per_message_us")["value"].get<double>() /
+                          static_cast<double>(knob(j, "message_bytes")["value"].get<std::uint64_t>());
+  CHECK(per_byte == Approx(0.5 / 8192).epsilon(2e-3));
+  CHECK(knob(j, "message_bytes")["searched"].size() == 13);
+  CHECK(j["residuals"]["fitted"]["rms_after"].get<double>() < 2e-3);
+  CHECK(calibrate_table(j).find("only the cost per byte (per_message_us / message_bytes) shows") != std::string::npos);
+
+  // One token a chip: flows of one to a few 7 KB copies, shorter than a
+  // message: the size itself shows (8 KB, not 4 or 16).
+  CalibrateOptions small = o;
+  small.measurements = made_measurements("messages-small", "{per_message_us: 0.5, message_bytes: 8192}", 1.0, {1, 3});
+  const nlohmann::json m = calibrate(small).report;
+  CHECK(knob(m, "message_bytes")["value"].get<std::uint64_t>() == 8192);
+  CHECK(knob(m, "per_message_us")["value"].get<double>() == Approx(0.5).epsilon(1e-3));
+
+  // Without a per-message cost, no message size changes anything: said, and kept.
+  o.knobs = {"startup_us.dispatch", "message_bytes"};
+  o.measurements = made_measurements("no-messages", "{startup_us: {dispatch: 4}}", 1.0);
+  const nlohmann::json k = calibrate(o).report;
+  CHECK_FALSE(knob(k, "message_bytes")["fitted"].get<bool>());
+  CHECK(knob(k, "startup_us.dispatch")["value"].get<double>() == Approx(4).epsilon(1e-4));
+  CHECK(calibrate_table(k).find("note: message_bytes is not fitted (kept at 0)") != std::string::npos);
 }

@@ -53,7 +53,8 @@ double smallest_measured(const std::vector<MeasuredPoint>& pts, const std::strin
 }
 
 const char* kKnobHelp =
-    "efficiency.<link class>, latency_us.<link class>, startup_us.<dispatch|combine|allgather> or per_message_us";
+    "efficiency.<link class>, latency_us.<link class>, startup_us.<dispatch|combine|allgather>, per_message_us or "
+    "message_bytes";
 
 // A link-class knob: the class must be on the platform; its nominal latency (us).
 double class_latency_us(const Topology& topo, const std::string& knob, const std::string& cls) {
@@ -67,7 +68,7 @@ double class_latency_us(const Topology& topo, const std::string& knob, const std
 
 // The knobs asked for, checked against the platform; theta: their values now.
 std::vector<Knob> read_knobs(const CalibrateOptions& o, const Scenario& s, const std::vector<MeasuredPoint>& pts,
-                             std::vector<double>& theta) {
+                             std::vector<double>& theta, bool& message_bytes) {
   if (o.knobs.empty()) fail("--fit", "", "name the knobs to fit, e.g. --fit efficiency.nic --fit startup_us.dispatch");
   PlatformSpec nominal = s.platform;
   nominal.calibration.efficiency.clear();
@@ -103,6 +104,10 @@ std::vector<Knob> read_knobs(const CalibrateOptions& o, const Scenario& s, const
       kn.start_hi = least > 0 ? 0.5 * least : 50.0;
       theta.push_back(what == "dispatch" ? c.dispatch_startup_us : what == "combine" ? c.combine_startup_us
                                                                                       : c.allgather_startup_us);
+    } else if (name == "message_bytes") {
+      if (message_bytes) fail("--fit", name, "a knob named twice");
+      message_bytes = true;  // searched, not a continuous knob
+      continue;
     } else if (name == "per_message_us") {
       kn.kind = KnobKind::kPerMessage;
       kn.param = {name, 0.0, 1e3, 0.1};
@@ -360,8 +365,9 @@ nlohmann::json knobs_json(const std::vector<Knob>& knobs, const std::vector<doub
 
 // The calibrated platform file: the original, with the knobs set and a note
 // of what they were fitted on and how well they predict.
-std::string platform_text(const CalibrateOptions& o, const Scenario& s, const std::vector<Knob>& knobs,
-                          const std::vector<double>& theta, const nlohmann::json& report) {
+std::string platform_text(const CalibrateOptions& o, const Scenario& s, const Calibration& base,
+                          const std::vector<Knob>& knobs, const std::vector<double>& theta,
+                          const nlohmann::json& report) {
   const std::time_t now = std::time(nullptr);
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
@@ -370,13 +376,14 @@ std::string platform_text(const CalibrateOptions& o, const Scenario& s, const st
   std::string knob_list;
   for (std::size_t k = 0; k < knobs.size(); ++k)
     if (report["knobs"][k]["fitted"].get<bool>()) knob_list += format(" %s=%g", knobs[k].param.name.c_str(), theta[k]);
+  if (base.message_bytes) knob_list += format(" message_bytes=%llu", static_cast<unsigned long long>(base.message_bytes));
   const std::string fitted_on =
       format("by moesim calibrate on %s: %zu points of %s (scenario %s); fitted points rms error %.2f%% (was "
              "%.2f%%); %s: mean |error| %.2f%% over %zu points",
              when, fitted["points"].get<std::size_t>(), o.measurements.c_str(), o.scenario.c_str(),
              100 * fitted["rms_after"].get<double>(), 100 * fitted["rms_before"].get<double>(),
              v["method"].get<std::string>().c_str(), 100 * v["mean_abs_error"].get<double>(), v["points"].size());
-  Calibration c = with(s.platform.calibration, knobs, theta);
+  Calibration c = with(base, knobs, theta);
   c.fitted = fitted_on;
   YAML::Node out = YAML::LoadFile(s.platform_path);
   out["calibration"] = YAML::Load(calibration_yaml(c));
@@ -391,6 +398,44 @@ std::string platform_text(const CalibrateOptions& o, const Scenario& s, const st
   return file.str();
 }
 
+// The continuous knobs fitted with the platform's calibration `base`.
+struct Trial {
+  Calibration base;
+  Plan plan;
+  Outcome best;
+};
+
+Trial fit_with(PointModel& model, const Calibration& base, const std::vector<Knob>& knobs,
+               const std::vector<double>& theta0, const Points& pts, const CalibrateOptions& o) {
+  Trial t{base, {}, {}};
+  std::vector<std::size_t> every(knobs.size());
+  for (std::size_t k = 0; k < every.size(); ++k) every[k] = k;
+  Objective all_knobs(model, t.base, knobs, theta0, every);
+  if (!knobs.empty()) t.plan = plan_fit(all_knobs, knobs, theta0, pts);
+  if (t.plan.id.kept.empty()) {  // nothing continuous to fit: the cost where it stands
+    t.best.theta = theta0;
+    t.best.stderr_.assign(theta0.size(), 0.0);
+    t.best.fit.cost = t.best.fit.cost_start = sum_of_squares(all_knobs.residuals(pts.train)(theta0));
+    t.best.fit.stop = "nothing to fit";
+    return t;
+  }
+  Objective objective(model, t.base, knobs, theta0, t.plan.id.kept);
+  t.best = fit_knobs(objective, theta0, pts, t.plan, o);
+  return t;
+}
+
+// The platform's largest message, searched: no limit, then powers of two
+// from 512 B to 1 MiB (message counts are whole numbers: no derivative).
+std::vector<std::uint64_t> message_sizes(std::uint64_t own, bool search) {
+  std::vector<std::uint64_t> out = {own};
+  if (!search) return out;
+  for (std::uint64_t b : {std::uint64_t{0}, std::uint64_t{512}})
+    if (b != own) out.push_back(b);
+  for (std::uint64_t b = 1024; b <= (1u << 20); b *= 2)
+    if (b != own) out.push_back(b);
+  return out;
+}
+
 }  // namespace
 
 CalibrationResult calibrate(const CalibrateOptions& o) {
@@ -401,28 +446,67 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
     fail(s.platform_path, "", "not a moesim platform YAML (no topology key) to calibrate");
   const Points pts = read_points(o);
   std::vector<double> theta0;
-  const std::vector<Knob> knobs = read_knobs(o, s, pts.train, theta0);
+  bool search = false;
+  const std::vector<Knob> knobs = read_knobs(o, s, pts.train, theta0, search);
 
   PointModel model(o.scenario, o.sets, o.moesim, o.measurements);
-  std::vector<std::size_t> every(knobs.size());
-  for (std::size_t k = 0; k < every.size(); ++k) every[k] = k;
-  Objective all_knobs(model, s.platform.calibration, knobs, theta0, every);
-  const std::vector<double> before = all_knobs.latencies(theta0, pts.all);
-  const Plan plan = plan_fit(all_knobs, knobs, theta0, pts);
-  if (plan.id.kept.empty())
-    fail("--fit", "", "no knob asked for moves the fitted points: " + plan.notes.front());
-
-  Objective objective(model, s.platform.calibration, knobs, theta0, plan.id.kept);
-  const Outcome best = fit_knobs(objective, theta0, pts, plan, o);
-  if (!(best.fit.cost <= best.fit.cost_start))
+  const Calibration& own = s.platform.calibration;
+  std::vector<Trial> trials;
+  nlohmann::json searched = nlohmann::json::array();
+  for (std::uint64_t bytes : message_sizes(own.message_bytes, search)) {
+    Calibration base = own;
+    base.message_bytes = bytes;
+    trials.push_back(fit_with(model, base, knobs, theta0, pts, o));
+    searched.push_back({{"message_bytes", bytes}, {"cost", trials.back().best.fit.cost}});
+  }
+  // The best size; the platform's own (first) or a smaller count of
+  // messages wins a near tie (within 0.1% of the cost).
+  std::size_t pick = 0;
+  for (std::size_t i = 1; i < trials.size(); ++i)
+    if (trials[i].best.fit.cost < trials[pick].best.fit.cost * (1 - 1e-3) - 1e-15) pick = i;
+  Trial& chosen = trials[pick];
+  std::string ties;
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    if (i != pick && trials[i].base.message_bytes && trials[i].best.fit.cost <= chosen.best.fit.cost * (1 + 1e-3) + 1e-15)
+      ties += format("%s%llu", ties.empty() ? "" : ", ", static_cast<unsigned long long>(trials[i].base.message_bytes));
+  if (search && !ties.empty())
+    chosen.plan.notes.push_back(
+        "message_bytes " + std::to_string(chosen.base.message_bytes) + " fits as well as " + ties +
+        ": where flows are many messages long, only the cost per byte (per_message_us / message_bytes) shows");
+  const bool sizes_matter = std::any_of(trials.begin(), trials.end(), [&](const Trial& t) {
+    return std::fabs(t.best.fit.cost - trials.front().best.fit.cost) > 1e-9 * trials.front().best.fit.cost;
+  });
+  if (search && !sizes_matter)
+    chosen.plan.notes.push_back(format("message_bytes is not fitted (kept at %llu): no size from 512 B to 1 MiB "
+                                       "changes the fitted points (is there a per-message cost?)",
+                                       static_cast<unsigned long long>(own.message_bytes)));
+  if (chosen.plan.id.kept.empty() && !sizes_matter)
+    fail("--fit", "", "no knob asked for moves the fitted points: " + chosen.plan.notes.front());
+  const double cost_start = trials.front().best.fit.cost_start;  // the platform as it was
+  if (!(chosen.best.fit.cost <= cost_start))
     fail("--fit", "", format("the fit ends worse than the platform as it was (sum of squared relative errors %.4g, "
                              "was %.4g): not written",
-                             best.fit.cost, best.fit.cost_start));
-  const std::vector<double> after = objective.latencies(best.theta, pts.all);
+                             chosen.best.fit.cost, cost_start));
+
+  std::vector<std::size_t> every(knobs.size());
+  for (std::size_t k = 0; k < every.size(); ++k) every[k] = k;
+  Objective before_model(model, own, knobs, theta0, every), objective(model, chosen.base, knobs, theta0,
+                                                                          chosen.plan.id.kept);
+  const std::vector<double> before = before_model.latencies(theta0, pts.all);
+  const std::vector<double> after = objective.latencies(chosen.best.theta, pts.all);
+  const Outcome& best = chosen.best;
+  const Plan& plan = chosen.plan;
 
   CalibrationResult result;
   nlohmann::json& report = result.report;
   report["knobs"] = knobs_json(knobs, theta0, best, plan);
+  if (search)
+    report["knobs"].push_back({{"knob", "message_bytes"},
+                               {"before", own.message_bytes},
+                               {"value", chosen.base.message_bytes},
+                               {"stderr", 0.0},
+                               {"fitted", sizes_matter},
+                               {"searched", searched}});
   report["correlation"] = {{"knobs", nlohmann::json::array()}, {"matrix", best.correlation}};
   for (std::size_t k : best.inside) report["correlation"]["knobs"].push_back(knobs[plan.id.kept[k]].param.name);
   report["condition"] = plan.id.condition;
@@ -437,12 +521,12 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
                    {"best_start", best.fit.start},
                    {"iterations", best.fit.iterations},
                    {"stop", best.fit.stop},
-                   {"cost_before", best.fit.cost_start},
+                   {"cost_before", cost_start},
                    {"cost_after", best.fit.cost},
                    {"evaluations", best.fit.evaluations}};
   report["simulations"] = model.simulations();
   report["in_process"] = model.in_process();
-  result.platform_yaml = platform_text(o, s, knobs, best.theta, report);
+  result.platform_yaml = platform_text(o, s, chosen.base, knobs, best.theta, report);
   return result;
 }
 
@@ -470,6 +554,7 @@ std::string calibrate_table(const nlohmann::json& r) {
     else if (k["stderr"].get<double>() > 0)
       out += format(", standard error %.3g", k["stderr"].get<double>());
     if (k.contains("at_bound")) out += format(", at its %s bound", k["at_bound"].get<std::string>().c_str());
+    if (k.contains("searched")) out += format(", the best of %zu sizes (0: no limit)", k["searched"].size());
     out += "\n";
   }
   const auto& names = r["correlation"]["knobs"];
