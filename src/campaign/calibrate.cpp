@@ -436,6 +436,44 @@ std::vector<std::uint64_t> message_sizes(std::uint64_t own, bool search) {
   return out;
 }
 
+// Fits the continuous knobs at each message size (one, the platform's own,
+// unless `search`) and keeps the best; `searched` gets each size's cost.
+Trial best_trial(PointModel& model, const Calibration& own, const std::vector<Knob>& knobs,
+                 const std::vector<double>& theta0, const Points& pts, const CalibrateOptions& o, bool search,
+                 nlohmann::json& searched) {
+  std::vector<Trial> trials;
+  for (std::uint64_t bytes : message_sizes(own.message_bytes, search)) {
+    Calibration base = own;
+    base.message_bytes = bytes;
+    trials.push_back(fit_with(model, base, knobs, theta0, pts, o));
+    searched.push_back({{"message_bytes", bytes},
+                        {"cost", trials.back().best.fit.cost},
+                        {"cost_start", trials.back().best.fit.cost_start}});
+  }
+  // The best size; the platform's own (first) or a smaller count of
+  // messages wins a near tie (within 0.1% of the cost).
+  std::size_t pick = 0;
+  for (std::size_t i = 1; i < trials.size(); ++i)
+    if (trials[i].best.fit.cost < trials[pick].best.fit.cost * (1 - 1e-3) - 1e-15) pick = i;
+  Trial chosen = trials[pick];
+  std::string ties;
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    if (i != pick && trials[i].base.message_bytes && trials[i].best.fit.cost <= chosen.best.fit.cost * (1 + 1e-3) + 1e-15)
+      ties += format("%s%llu", ties.empty() ? "" : ", ", static_cast<unsigned long long>(trials[i].base.message_bytes));
+  const bool flat = std::all_of(trials.begin(), trials.end(), [&](const Trial& t) {
+    return std::fabs(t.best.fit.cost - trials.front().best.fit.cost) <= 1e-9 * trials.front().best.fit.cost;
+  });
+  if (search && flat)
+    chosen.plan.notes.push_back(format("message_bytes is not fitted (kept at %llu): no size from 512 B to 1 MiB "
+                                       "changes the fitted points (is there a per-message cost?)",
+                                       static_cast<unsigned long long>(own.message_bytes)));
+  else if (search && !ties.empty())
+    chosen.plan.notes.push_back(
+        "message_bytes " + std::to_string(chosen.base.message_bytes) + " fits as well as " + ties +
+        ": where flows are many messages long, only the cost per byte (per_message_us / message_bytes) shows");
+  return chosen;
+}
+
 }  // namespace
 
 CalibrationResult calibrate(const CalibrateOptions& o) {
@@ -451,38 +489,15 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
 
   PointModel model(o.scenario, o.sets, o.moesim, o.measurements);
   const Calibration& own = s.platform.calibration;
-  std::vector<Trial> trials;
   nlohmann::json searched = nlohmann::json::array();
-  for (std::uint64_t bytes : message_sizes(own.message_bytes, search)) {
-    Calibration base = own;
-    base.message_bytes = bytes;
-    trials.push_back(fit_with(model, base, knobs, theta0, pts, o));
-    searched.push_back({{"message_bytes", bytes}, {"cost", trials.back().best.fit.cost}});
-  }
-  // The best size; the platform's own (first) or a smaller count of
-  // messages wins a near tie (within 0.1% of the cost).
-  std::size_t pick = 0;
-  for (std::size_t i = 1; i < trials.size(); ++i)
-    if (trials[i].best.fit.cost < trials[pick].best.fit.cost * (1 - 1e-3) - 1e-15) pick = i;
-  Trial& chosen = trials[pick];
-  std::string ties;
-  for (std::size_t i = 0; i < trials.size(); ++i)
-    if (i != pick && trials[i].base.message_bytes && trials[i].best.fit.cost <= chosen.best.fit.cost * (1 + 1e-3) + 1e-15)
-      ties += format("%s%llu", ties.empty() ? "" : ", ", static_cast<unsigned long long>(trials[i].base.message_bytes));
-  if (search && !ties.empty())
-    chosen.plan.notes.push_back(
-        "message_bytes " + std::to_string(chosen.base.message_bytes) + " fits as well as " + ties +
-        ": where flows are many messages long, only the cost per byte (per_message_us / message_bytes) shows");
-  const bool sizes_matter = std::any_of(trials.begin(), trials.end(), [&](const Trial& t) {
-    return std::fabs(t.best.fit.cost - trials.front().best.fit.cost) > 1e-9 * trials.front().best.fit.cost;
-  });
-  if (search && !sizes_matter)
-    chosen.plan.notes.push_back(format("message_bytes is not fitted (kept at %llu): no size from 512 B to 1 MiB "
-                                       "changes the fitted points (is there a per-message cost?)",
-                                       static_cast<unsigned long long>(own.message_bytes)));
+  Trial chosen = best_trial(model, own, knobs, theta0, pts, o, search, searched);
+  const bool sizes_matter = search && std::any_of(searched.begin(), searched.end(), [&](const nlohmann::json& t) {
+                              return std::fabs(t["cost"].get<double>() - searched[0]["cost"].get<double>()) >
+                                     1e-9 * searched[0]["cost"].get<double>();
+                            });
   if (chosen.plan.id.kept.empty() && !sizes_matter)
     fail("--fit", "", "no knob asked for moves the fitted points: " + chosen.plan.notes.front());
-  const double cost_start = trials.front().best.fit.cost_start;  // the platform as it was
+  const double cost_start = searched[0]["cost_start"].get<double>();  // the platform as it was
   if (!(chosen.best.fit.cost <= cost_start))
     fail("--fit", "", format("the fit ends worse than the platform as it was (sum of squared relative errors %.4g, "
                              "was %.4g): not written",
