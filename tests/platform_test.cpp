@@ -48,7 +48,7 @@ TEST_CASE("sg2262 carries Tier6's comm params", "[platform]") {
   Topology t = build_topology(spec);
   CommParams c = resolved_comm_params(spec, t);
   CHECK(c.bandwidth_utilization == Approx(0.95));
-  CHECK(c.c2c_latency_us == Approx(0.15));
+  CHECK(*c.c2c_latency_us == Approx(0.2));  // the c2c link's, as Tier6 takes it
   CHECK(c.memory_read_latency_us == Approx(0.15));
   CHECK(c.memory_write_latency_us == Approx(0.01));
   CHECK(c.noc_latency_us == Approx(0.05));
@@ -58,6 +58,36 @@ TEST_CASE("sg2262 carries Tier6's comm params", "[platform]") {
   CHECK(c.cpu_fetch_delay_us == 0);
   CHECK(c.inter_bw_Bps == Approx(450e9));  // the b2b class
   CHECK(c.c2c_bw_Bps == Approx(400e9));
+}
+
+TEST_CASE("the start latency's c2c term: the c2c link's latency unless comm_params gives one", "[platform]") {
+  const std::string tiers =
+      "topology:\n  kind: tiers\n  levels:\n"
+      "  - {name: board, link_class: c2c, count: 4, bandwidth: 400GBps, latency: 0.2us}\n"
+      "  - {name: rack, link_class: b2b, count: 2, bandwidth: 450GBps, latency: 0.35us}\n"
+      "comm_params: {memory_read_latency_us: 0.15, switch_latency_us: 1}\n";
+  struct Row {
+    const char* name;
+    std::string text;
+    double c2c_latency_us, start_us, dispatch_start_us;
+  };
+  for (const Row& r : {
+           Row{"from the c2c link", tiers, 0.2, 0.55, 2.55},
+           Row{"explicit", std::string(tiers).insert(tiers.find("{memory") + 1, "c2c_latency_us: 0.15, "), 0.15, 0.45,
+               2.45},
+           Row{"explicit zero", std::string(tiers).insert(tiers.find("{memory") + 1, "c2c_latency_us: 0, "), 0, 0.15,
+               2.15},
+           Row{"no c2c class", "topology: {kind: torus, dims: [4], bandwidth: 45GBps, latency: 1us}\n", 0, 0, 0},
+       }) {
+    INFO(r.name);
+    const std::string path = temp_platform("c2c", r.text);
+    const PlatformSpec spec = load_platform_spec(path);
+    const CommParams c = resolved_comm_params(spec, build_topology(spec));
+    CHECK(*c.c2c_latency_us == Approx(r.c2c_latency_us).margin(1e-12));
+    CHECK(start_latency_us(c) == Approx(r.start_us).margin(1e-12));
+    CHECK(dispatch_start_latency_us(c) == Approx(r.dispatch_start_us).margin(1e-12));
+    std::remove(path.c_str());
+  }
 }
 
 TEST_CASE("a torus's analytic bandwidth defaults to its link bandwidth", "[platform]") {

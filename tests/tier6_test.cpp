@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/analytic.hpp"
 #include "moesim/error.hpp"
 #include "moesim/platform.hpp"
 
@@ -55,7 +56,8 @@ TEST_CASE("Tier6 P1-R1-B4-C32 is the shipped sg2262-p1r1b4c32", "[tier6]") {
   // And the same closed-form parameters.
   const CommParams ca = resolved_comm_params(tier6, ta), cb = resolved_comm_params(shipped, tb);
   CHECK(ca.bandwidth_utilization == cb.bandwidth_utilization);
-  CHECK(ca.c2c_latency_us == cb.c2c_latency_us);
+  CHECK(*ca.c2c_latency_us == 0.2);  // links.c2c.latency_us: Tier6 writes no c2c_latency_us
+  CHECK(*ca.c2c_latency_us == Approx(*cb.c2c_latency_us));
   CHECK(ca.memory_read_latency_us == cb.memory_read_latency_us);
   CHECK(ca.memory_write_latency_us == cb.memory_write_latency_us);
   CHECK(ca.noc_latency_us == cb.noc_latency_us);
@@ -64,6 +66,30 @@ TEST_CASE("Tier6 P1-R1-B4-C32 is the shipped sg2262-p1r1b4c32", "[tier6]") {
   CHECK(ca.cable_latency_us == cb.cable_latency_us);
   CHECK(ca.inter_bw_Bps == cb.inter_bw_Bps);
   CHECK(ca.c2c_bw_Bps == cb.c2c_bw_Bps);
+}
+
+TEST_CASE("Tier6's file gives Tier6's closed form: 11.32 us dispatch, 19.91 us combine", "[tier6][analytic]") {
+  // Tier6-Model's regression (docs/TODO/regression-test-findings.md): DeepSeek-V3
+  // decode, B2048, EP32, W8A8 on P1-R1-B4-C32: 11.32 us and 19.91 us a layer.
+  const PlatformSpec spec = load_platform_spec(source("tests/fixtures/tier6/P1-R1-B4-C32.yaml"));
+  const CommParams c = resolved_comm_params(spec, build_topology(spec));
+  CHECK(start_latency_us(c) == Approx(0.69));           // 2*0.2 + 0.15 + 0.01 + 0.05 + 2*0.04
+  CHECK(dispatch_start_latency_us(c) == Approx(2.74));  // + 2*1 + 2*0.025
+  CHECK(alltoall_us(3670016, c) == Approx(11.3248).epsilon(1e-5));
+  CHECK(alltoall_us(7340032, c) == Approx(19.9097).epsilon(1e-5));
+}
+
+TEST_CASE("Tier6's c2c latency holds where a board has one chip", "[tier6][analytic]") {
+  // No c2c link is built, but Tier6 still reads links.c2c.latency_us.
+  std::string text = read(source("tests/fixtures/tier6/P1-R1-B4-C32.yaml"));
+  text.replace(text.find("        count: 8\n"), 17, "        count: 1\n");
+  text.erase(text.find("connections:\n"));
+  const std::string path = temp_file("one-chip.yaml", text);
+  const PlatformSpec spec = load_platform_spec(path);
+  const Topology t = build_topology(spec);
+  CHECK(t.num_chips() == 4);
+  CHECK(*resolved_comm_params(spec, t).c2c_latency_us == 0.2);
+  std::remove(path.c_str());
 }
 
 TEST_CASE("Tier6 P1-R1-B1-C8: one board, a full mesh of c2c links", "[tier6]") {

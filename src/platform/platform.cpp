@@ -221,7 +221,7 @@ void read_comm_params(const YamlMap& m, CommParams& p) {
   p.bandwidth_utilization = m.number_or("bandwidth_utilization", p.bandwidth_utilization);
   if (!(p.bandwidth_utilization > 0 && p.bandwidth_utilization <= 1))
     m.fail_at("bandwidth_utilization", "must be in (0, 1], got " + quote(m.node("bandwidth_utilization")));
-  p.c2c_latency_us = m.non_negative_or("c2c_latency_us", p.c2c_latency_us);
+  if (m.has("c2c_latency_us")) p.c2c_latency_us = m.non_negative_or("c2c_latency_us", 0);
   p.memory_read_latency_us = m.non_negative_or("memory_read_latency_us", p.memory_read_latency_us);
   p.memory_write_latency_us = m.non_negative_or("memory_write_latency_us", p.memory_write_latency_us);
   p.noc_latency_us = m.non_negative_or("noc_latency_us", p.noc_latency_us);
@@ -365,12 +365,16 @@ CommParams resolved_comm_params(const PlatformSpec& spec, const Topology& topolo
     if (!r.empty()) chip_bw = topology.links[*r.begin()].bandwidth_Bps;
   }
   double b2b_bw = 0, c2c_bw = 0;
+  const Link* c2c = nullptr;
   for (const auto& l : topology.links) {
     if (l.link_class == "b2b" && b2b_bw == 0) b2b_bw = l.bandwidth_Bps;
-    if (l.link_class == "c2c" && c2c_bw == 0) c2c_bw = l.bandwidth_Bps;
+    if (l.link_class == "c2c" && !c2c) c2c = &l;
   }
+  if (c2c) c2c_bw = c2c->bandwidth_Bps;
   if (p.inter_bw_Bps == 0) p.inter_bw_Bps = b2b_bw > 0 ? b2b_bw : chip_bw;
   if (p.c2c_bw_Bps == 0) p.c2c_bw_Bps = c2c_bw > 0 ? c2c_bw : chip_bw;
+  // Tier6: start_lat's c2c term is interconnect.links.c2c.latency_us, the c2c link's latency.
+  if (!p.c2c_latency_us) p.c2c_latency_us = c2c ? c2c->latency_s * 1e6 : 0;
   return p;
 }
 

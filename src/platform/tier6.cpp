@@ -208,6 +208,10 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
   std::optional<YamlMap> comm = interconnect.map_if("comm_params");
   if (!comm) comm = root.map_if("comm_params");
   if (comm) read_comm_params(*comm, spec.comm);
+  // Tier6's start latency takes its c2c term from links.c2c.latency_us, even
+  // where a board has one chip and so no c2c link; comm_params may override it.
+  if (!spec.comm.c2c_latency_us && links && links->has("c2c"))
+    spec.comm.c2c_latency_us = links->map("c2c").non_negative_or("latency_us", 0);
 }
 
 }  // namespace moesim
