@@ -90,6 +90,27 @@ TEST_CASE("the start latency's c2c term: the c2c link's latency unless comm_para
   }
 }
 
+TEST_CASE("comm_params: Tier6's keys, its older names, and typos", "[platform]") {
+  const std::string base = "topology: {kind: torus, dims: [4], bandwidth: 45GBps, latency: 1us}\ncomm_params: {";
+  // Keys Tier6 writes that the closed form does not use are accepted.
+  PlatformSpec spec = load_platform_spec(temp_platform(
+      "tier6-keys", base + "sync_latency_us: 0, allreduce_algorithm: ring, alltoall_algorithm: pairwise, "
+                           "enable_compute_comm_overlap: true, network_efficiency: 0.85, rtt_tp_us: 0.35}\n"));
+  CHECK(spec.comm.switch_latency_us == 0);
+  // Tier6-Model before v2.2.5 wrote switch_delay_us and cable_delay_us.
+  spec = load_platform_spec(temp_platform("older", base + "switch_delay_us: 1, cable_delay_us: 0.025}\n"));
+  CHECK(spec.comm.switch_latency_us == 1);
+  CHECK(spec.comm.cable_latency_us == 0.025);
+  CHECK_THROWS_WITH(load_platform_spec(temp_platform("both", base + "switch_latency_us: 1, switch_delay_us: 1}\n")),
+                    Catch::EndsWith("comm_params.switch_delay_us: gives the same latency as switch_latency_us; keep one"));
+  CHECK_THROWS_WITH(load_platform_spec(temp_platform("typo", base + "c2c_latncy_us: 0.2}\n")),
+                    Catch::Contains("comm_params.c2c_latncy_us: unknown key"));
+  CHECK_THROWS_WITH(load_platform_spec(temp_platform("negative", base + "c2c_latency_us: -1}\n")),
+                    Catch::EndsWith("comm_params.c2c_latency_us: '-1' must be zero or more"));
+  for (const char* n : {"tier6-keys", "older", "both", "typo", "negative"})
+    std::remove(("/tmp/moesim-platform-" + std::to_string(getpid()) + "-" + n + ".yaml").c_str());
+}
+
 TEST_CASE("a torus's analytic bandwidth defaults to its link bandwidth", "[platform]") {
   PlatformSpec spec = load_platform_spec(shipped("tpu-v5e-16x16.yaml"));
   CommParams c = resolved_comm_params(spec, build_topology(spec));

@@ -210,14 +210,22 @@ void read_calibration(const YamlMap& cal, const std::string& where, Calibration&
   }
 }
 
+// A latency under its name or under the older name Tier6 once wrote for it
+// (Tier6-Model before v2.2.5: switch_delay_us, cable_delay_us).
+double latency_or_older(const YamlMap& m, const char* key, const char* older, double fallback) {
+  if (m.has(key) && m.has(older)) m.fail_at(older, std::string("gives the same latency as ") + key + "; keep one");
+  return m.non_negative_or(m.has(older) ? older : key, fallback);
+}
+
 }  // namespace
 
 void read_comm_params(const YamlMap& m, CommParams& p) {
-  m.allow_only({"bandwidth_utilization", "c2c_latency_us", "memory_read_latency_us",
-                "memory_write_latency_us", "noc_latency_us", "die_to_die_latency_us",
-                "switch_latency_us", "cable_latency_us", "cpu_fetch_delay_us", "inter_bw", "c2c_bw",
+  m.allow_only({"bandwidth_utilization", "c2c_latency_us", "memory_read_latency_us", "memory_write_latency_us",
+                "noc_latency_us", "die_to_die_latency_us", "switch_latency_us", "cable_latency_us",
+                "cpu_fetch_delay_us", "inter_bw", "c2c_bw", "switch_delay_us", "cable_delay_us",
                 // Tier6 writes these too; the closed form does not use them.
-                "sync_latency_us", "rtt_tp_us", "rtt_ep_us"});
+                "sync_latency_us", "rtt_tp_us", "rtt_ep_us", "allreduce_algorithm", "alltoall_algorithm",
+                "enable_compute_comm_overlap", "network_efficiency"});
   p.bandwidth_utilization = m.number_or("bandwidth_utilization", p.bandwidth_utilization);
   if (!(p.bandwidth_utilization > 0 && p.bandwidth_utilization <= 1))
     m.fail_at("bandwidth_utilization", "must be in (0, 1], got " + quote(m.node("bandwidth_utilization")));
@@ -226,8 +234,8 @@ void read_comm_params(const YamlMap& m, CommParams& p) {
   p.memory_write_latency_us = m.non_negative_or("memory_write_latency_us", p.memory_write_latency_us);
   p.noc_latency_us = m.non_negative_or("noc_latency_us", p.noc_latency_us);
   p.die_to_die_latency_us = m.non_negative_or("die_to_die_latency_us", p.die_to_die_latency_us);
-  p.switch_latency_us = m.non_negative_or("switch_latency_us", p.switch_latency_us);
-  p.cable_latency_us = m.non_negative_or("cable_latency_us", p.cable_latency_us);
+  p.switch_latency_us = latency_or_older(m, "switch_latency_us", "switch_delay_us", p.switch_latency_us);
+  p.cable_latency_us = latency_or_older(m, "cable_latency_us", "cable_delay_us", p.cable_latency_us);
   p.cpu_fetch_delay_us = m.non_negative_or("cpu_fetch_delay_us", p.cpu_fetch_delay_us);
   if (m.has("inter_bw")) p.inter_bw_Bps = m.bandwidth_Bps("inter_bw");
   if (m.has("c2c_bw")) p.c2c_bw_Bps = m.bandwidth_Bps("c2c_bw");
