@@ -48,7 +48,7 @@ TEST_CASE("sg2262 carries Tier6's comm params", "[platform]") {
   Topology t = build_topology(spec);
   CommParams c = resolved_comm_params(spec, t);
   CHECK(c.bandwidth_utilization == Approx(0.95));
-  CHECK(c.c2c_latency_us == Approx(0.15));
+  CHECK(*c.c2c_latency_us == Approx(0.2));  // the c2c link's, as Tier6 takes it
   CHECK(c.memory_read_latency_us == Approx(0.15));
   CHECK(c.memory_write_latency_us == Approx(0.01));
   CHECK(c.noc_latency_us == Approx(0.05));
@@ -58,6 +58,57 @@ TEST_CASE("sg2262 carries Tier6's comm params", "[platform]") {
   CHECK(c.cpu_fetch_delay_us == 0);
   CHECK(c.inter_bw_Bps == Approx(450e9));  // the b2b class
   CHECK(c.c2c_bw_Bps == Approx(400e9));
+}
+
+TEST_CASE("the start latency's c2c term: the c2c link's latency unless comm_params gives one", "[platform]") {
+  const std::string tiers =
+      "topology:\n  kind: tiers\n  levels:\n"
+      "  - {name: board, link_class: c2c, count: 4, bandwidth: 400GBps, latency: 0.2us}\n"
+      "  - {name: rack, link_class: b2b, count: 2, bandwidth: 450GBps, latency: 0.35us}\n"
+      "comm_params: {memory_read_latency_us: 0.15, switch_latency_us: 1}\n";
+  struct Row {
+    const char* name;
+    std::string text;
+    double c2c_latency_us, start_us, dispatch_start_us;
+  };
+  for (const Row& r : {
+           Row{"from the c2c link", tiers, 0.2, 0.55, 2.55},
+           Row{"explicit", std::string(tiers).insert(tiers.find("{memory") + 1, "c2c_latency_us: 0.15, "), 0.15, 0.45,
+               2.45},
+           Row{"explicit zero", std::string(tiers).insert(tiers.find("{memory") + 1, "c2c_latency_us: 0, "), 0, 0.15,
+               2.15},
+           Row{"no c2c class", "topology: {kind: torus, dims: [4], bandwidth: 45GBps, latency: 1us}\n", 0, 0, 0},
+       }) {
+    INFO(r.name);
+    const std::string path = temp_platform("c2c", r.text);
+    const PlatformSpec spec = load_platform_spec(path);
+    const CommParams c = resolved_comm_params(spec, build_topology(spec));
+    CHECK(*c.c2c_latency_us == Approx(r.c2c_latency_us).margin(1e-12));
+    CHECK(start_latency_us(c) == Approx(r.start_us).margin(1e-12));
+    CHECK(dispatch_start_latency_us(c) == Approx(r.dispatch_start_us).margin(1e-12));
+    std::remove(path.c_str());
+  }
+}
+
+TEST_CASE("comm_params: Tier6's keys, its older names, and typos", "[platform]") {
+  const std::string base = "topology: {kind: torus, dims: [4], bandwidth: 45GBps, latency: 1us}\ncomm_params: {";
+  // Keys Tier6 writes that the closed form does not use are accepted.
+  PlatformSpec spec = load_platform_spec(temp_platform(
+      "tier6-keys", base + "sync_latency_us: 0, allreduce_algorithm: ring, alltoall_algorithm: pairwise, "
+                           "enable_compute_comm_overlap: true, network_efficiency: 0.85, rtt_tp_us: 0.35}\n"));
+  CHECK(spec.comm.switch_latency_us == 0);
+  // Tier6-Model before v2.2.5 wrote switch_delay_us and cable_delay_us.
+  spec = load_platform_spec(temp_platform("older", base + "switch_delay_us: 1, cable_delay_us: 0.025}\n"));
+  CHECK(spec.comm.switch_latency_us == 1);
+  CHECK(spec.comm.cable_latency_us == 0.025);
+  CHECK_THROWS_WITH(load_platform_spec(temp_platform("both", base + "switch_latency_us: 1, switch_delay_us: 1}\n")),
+                    Catch::EndsWith("comm_params.switch_delay_us: gives the same latency as switch_latency_us; keep one"));
+  CHECK_THROWS_WITH(load_platform_spec(temp_platform("typo", base + "c2c_latncy_us: 0.2}\n")),
+                    Catch::Contains("comm_params.c2c_latncy_us: unknown key"));
+  CHECK_THROWS_WITH(load_platform_spec(temp_platform("negative", base + "c2c_latency_us: -1}\n")),
+                    Catch::EndsWith("comm_params.c2c_latency_us: '-1' must be zero or more"));
+  for (const char* n : {"tier6-keys", "older", "both", "typo", "negative"})
+    std::remove(("/tmp/moesim-platform-" + std::to_string(getpid()) + "-" + n + ".yaml").c_str());
 }
 
 TEST_CASE("a torus's analytic bandwidth defaults to its link bandwidth", "[platform]") {

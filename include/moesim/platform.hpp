@@ -19,7 +19,10 @@ class YamlMap;
 // Used by the analytic engine only.
 struct CommParams {
   double bandwidth_utilization = 1.0;
-  double c2c_latency_us = 0;
+  // The chip-to-chip latency of the start latency. Unset = the latency of the
+  // platform's c2c link class (Tier6 reads interconnect.links.c2c.latency_us),
+  // 0 if it has none; `c2c_latency_us` in comm_params overrides it.
+  std::optional<double> c2c_latency_us;
   double memory_read_latency_us = 0;
   double memory_write_latency_us = 0;
   double noc_latency_us = 0;
@@ -93,7 +96,8 @@ void apply_link_calibration(Topology& topology, const Calibration& calibration);
 // (nullopt for SimGrid XML, which only SimGrid reads).
 std::optional<std::uint64_t> platform_chips(const PlatformSpec& spec);
 
-// The bandwidths the analytic engine uses, with topology defaults filled in.
+// The parameters the analytic engine uses, with topology defaults filled in:
+// both bandwidths and the c2c latency.
 CommParams resolved_comm_params(const PlatformSpec& spec, const Topology& topology);
 
 // A SimGrid XML platform (version 4.1) with the same hosts, links and routes:

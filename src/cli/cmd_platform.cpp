@@ -6,6 +6,7 @@
 #include "cli/command.hpp"
 #include "cli/output.hpp"
 #include "cli/picture.hpp"
+#include "engine/analytic.hpp"
 #include "moesim/platform.hpp"
 #include "moesim/simulator.hpp"
 #include "platform/graph_io.hpp"
@@ -30,7 +31,9 @@ int platform(const PlatformOptions& o) {
     std::cout << "platform " << spec.name << ": " << t.num_chips() << " chips, " << t.num_physical_links()
               << " links (" << t.links.size() << " directed)\n"
               << "analytic: inter_bw " << c.inter_bw_Bps / 1e9 << " GB/s, c2c_bw " << c.c2c_bw_Bps / 1e9
-              << " GB/s, bandwidth_utilization " << c.bandwidth_utilization << "\n";
+              << " GB/s, bandwidth_utilization " << c.bandwidth_utilization << ", start_lat "
+              << start_latency_us(c) << " us (c2c " << *c.c2c_latency_us << " us), dispatch_start_lat "
+              << dispatch_start_latency_us(c) << " us\n";
   }
   return 0;
 }

@@ -1,12 +1,16 @@
-// The Tier6 / DS_TPU closed form (Tier6 backend/llm_simulator/layers/moe.py).
+// The Tier6 / DS_TPU closed form (Tier6-Model's CommProtocolCostModel in
+// backend/perf_model/L4_evaluation/common/cost_models/comm_protocol.py).
 #include "engine/analytic.hpp"
+
+#include <cassert>
 
 #include "moesim/engine.hpp"
 
 namespace moesim {
 
 double start_latency_us(const CommParams& p) {
-  return 2 * p.c2c_latency_us + p.memory_read_latency_us + p.memory_write_latency_us + p.noc_latency_us +
+  assert(p.c2c_latency_us && "resolve the comm params first (resolved_comm_params)");
+  return 2 * *p.c2c_latency_us + p.memory_read_latency_us + p.memory_write_latency_us + p.noc_latency_us +
          2 * p.die_to_die_latency_us;
 }
 

@@ -8,7 +8,8 @@
 namespace moesim {
 
 // Tier6: start_lat = 2*c2c_latency + memory_read_latency + memory_write_latency
-//                    + noc_latency + 2*die_to_die_latency (us)
+//                    + noc_latency + 2*die_to_die_latency (us), c2c_latency
+// being the c2c link's latency unless comm_params overrides it (p resolved).
 double start_latency_us(const CommParams& p);
 // Tier6: dispatch_start_lat = start_lat + 2*switch_latency + 2*cable_latency (us)
 double dispatch_start_latency_us(const CommParams& p);

@@ -225,24 +225,32 @@ void read_calibration(const YamlMap& cal, const std::string& where, Calibration&
   c.fitted = cal.str_or("fitted", c.fitted);
 }
 
+// A latency under its name or under the older name Tier6 once wrote for it
+// (Tier6-Model before v2.2.5: switch_delay_us, cable_delay_us).
+double latency_or_older(const YamlMap& m, const char* key, const char* older, double fallback) {
+  if (m.has(key) && m.has(older)) m.fail_at(older, std::string("gives the same latency as ") + key + "; keep one");
+  return m.non_negative_or(m.has(older) ? older : key, fallback);
+}
+
 }  // namespace
 
 void read_comm_params(const YamlMap& m, CommParams& p) {
-  m.allow_only({"bandwidth_utilization", "c2c_latency_us", "memory_read_latency_us",
-                "memory_write_latency_us", "noc_latency_us", "die_to_die_latency_us",
-                "switch_latency_us", "cable_latency_us", "cpu_fetch_delay_us", "inter_bw", "c2c_bw",
+  m.allow_only({"bandwidth_utilization", "c2c_latency_us", "memory_read_latency_us", "memory_write_latency_us",
+                "noc_latency_us", "die_to_die_latency_us", "switch_latency_us", "cable_latency_us",
+                "cpu_fetch_delay_us", "inter_bw", "c2c_bw", "switch_delay_us", "cable_delay_us",
                 // Tier6 writes these too; the closed form does not use them.
-                "sync_latency_us", "rtt_tp_us", "rtt_ep_us"});
+                "sync_latency_us", "rtt_tp_us", "rtt_ep_us", "allreduce_algorithm", "alltoall_algorithm",
+                "enable_compute_comm_overlap", "network_efficiency"});
   p.bandwidth_utilization = m.number_or("bandwidth_utilization", p.bandwidth_utilization);
   if (!(p.bandwidth_utilization > 0 && p.bandwidth_utilization <= 1))
     m.fail_at("bandwidth_utilization", "must be in (0, 1], got " + quote(m.node("bandwidth_utilization")));
-  p.c2c_latency_us = m.non_negative_or("c2c_latency_us", p.c2c_latency_us);
+  if (m.has("c2c_latency_us")) p.c2c_latency_us = m.non_negative_or("c2c_latency_us", 0);
   p.memory_read_latency_us = m.non_negative_or("memory_read_latency_us", p.memory_read_latency_us);
   p.memory_write_latency_us = m.non_negative_or("memory_write_latency_us", p.memory_write_latency_us);
   p.noc_latency_us = m.non_negative_or("noc_latency_us", p.noc_latency_us);
   p.die_to_die_latency_us = m.non_negative_or("die_to_die_latency_us", p.die_to_die_latency_us);
-  p.switch_latency_us = m.non_negative_or("switch_latency_us", p.switch_latency_us);
-  p.cable_latency_us = m.non_negative_or("cable_latency_us", p.cable_latency_us);
+  p.switch_latency_us = latency_or_older(m, "switch_latency_us", "switch_delay_us", p.switch_latency_us);
+  p.cable_latency_us = latency_or_older(m, "cable_latency_us", "cable_delay_us", p.cable_latency_us);
   p.cpu_fetch_delay_us = m.non_negative_or("cpu_fetch_delay_us", p.cpu_fetch_delay_us);
   if (m.has("inter_bw")) p.inter_bw_Bps = m.bandwidth_Bps("inter_bw");
   if (m.has("c2c_bw")) p.c2c_bw_Bps = m.bandwidth_Bps("c2c_bw");
@@ -379,12 +387,16 @@ CommParams resolved_comm_params(const PlatformSpec& spec, const Topology& topolo
     if (!r.empty()) chip_bw = topology.links[*r.begin()].bandwidth_Bps;
   }
   double b2b_bw = 0, c2c_bw = 0;
+  const Link* c2c = nullptr;
   for (const auto& l : topology.links) {
     if (l.link_class == "b2b" && b2b_bw == 0) b2b_bw = l.bandwidth_Bps;
-    if (l.link_class == "c2c" && c2c_bw == 0) c2c_bw = l.bandwidth_Bps;
+    if (l.link_class == "c2c" && !c2c) c2c = &l;
   }
+  if (c2c) c2c_bw = c2c->bandwidth_Bps;
   if (p.inter_bw_Bps == 0) p.inter_bw_Bps = b2b_bw > 0 ? b2b_bw : chip_bw;
   if (p.c2c_bw_Bps == 0) p.c2c_bw_Bps = c2c_bw > 0 ? c2c_bw : chip_bw;
+  // Tier6: start_lat's c2c term is interconnect.links.c2c.latency_us, the c2c link's latency.
+  if (!p.c2c_latency_us) p.c2c_latency_us = c2c ? c2c->latency_s * 1e6 : 0;
   return p;
 }
 

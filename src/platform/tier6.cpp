@@ -66,11 +66,15 @@ using Pairs = std::map<std::string, std::map<std::string, std::set<std::pair<std
 
 // The member count of every level, from the pods / racks / boards / chips lists.
 void read_hierarchy(const YamlMap& root, Levels& levels) {
+  // The keys of Tier6's grouped pods; ids, names and rack units are not modelled.
   YamlMap pods = only_entry(root, "pods");
+  pods.allow_only({"count", "racks"});
   levels[3].count = pods.positive_or("count", levels[3].count);
   YamlMap racks = only_entry(pods, "racks");
+  racks.allow_only({"count", "total_u", "boards"});
   levels[2].count = racks.positive_or("count", levels[2].count);
   YamlMap boards = only_entry(racks, "boards");
+  boards.allow_only({"id", "name", "u_height", "count", "chips"});
   levels[1].count = boards.positive_or("count", levels[1].count);
   YAML::Node chips = boards.node("chips");
   if (!chips.IsDefined() || !chips.IsSequence() || chips.size() == 0)
@@ -78,6 +82,7 @@ void read_hierarchy(const YamlMap& root, Levels& levels) {
   for (std::size_t i = 0; i < chips.size(); ++i) {
     if (!chips[i].IsMap()) boards.fail_at("chips", "entry " + std::to_string(i) + " is not a mapping");
     YamlMap c(root.doc(), chips[i], boards.key_path("chips[" + std::to_string(i) + "]"));
+    c.allow_only({"name", "preset_id", "count"});
     // A chip entry without a count is one chip.
     levels[0].count = (i == 0 ? 0 : levels[0].count) + c.positive_or("count", 1);
   }
@@ -93,6 +98,14 @@ Pairs read_connections(const YamlMap& root, const Levels& levels) {
   if (conns.IsDefined() && !conns.IsSequence()) root.fail_at("connections", "expected a list of connections");
   for (std::size_t i = 0; conns.IsDefined() && i < conns.size(); ++i) {
     YamlMap c(root.doc(), conns[i], "connections[" + std::to_string(i) + "]");
+    // A typed link's bandwidth and latency are interconnect.links.<type>'s; Tier6
+    // writes its own only for 'custom' links.
+    c.allow_only({"source", "target", "type", "bandwidth", "latency", "connection_role", "is_manual"});
+    // A switch's links: the switch itself comes from switch_config.
+    if (c.str("type") == "switch") continue;
+    if (c.str("type") == "custom")
+      c.fail_at("type", "'custom' (a link with its own bandwidth) is not imported; moesim imports levels whose "
+                        "links are alike (c2c, b2b, r2r, p2p)");
     const Connection connection = c.enum_value("type", kConnectionNames, "a connection type");
     const std::string type = enum_name(kConnectionNames, connection);
     int level = 0;
@@ -156,6 +169,31 @@ void read_fabric(const YamlMap& root, const std::optional<YamlMap>& switches, co
   }
 }
 
+// The keys of Tier6's interconnect, its links and its switch_config. Of the
+// switches moesim reads whether a level has one and the first type's ports;
+// layers, redundancy and rack placement are not modelled.
+void check_tier6_keys(const YamlMap& interconnect, const std::optional<YamlMap>& links,
+                      const std::optional<YamlMap>& switches) {
+  interconnect.allow_only({"links", "comm_params"});
+  if (links) {
+    links->allow_only({"c2c", "b2b", "r2r", "p2p"});
+    for (const char* type : {"c2c", "b2b", "r2r", "p2p"})
+      if (auto link = links->map_if(type)) link->allow_only({"bandwidth_gbps", "latency_us"});
+  }
+  if (!switches) return;
+  switches->allow_only({"switch_types", "inter_pod", "inter_rack", "inter_board", "inter_chip"});
+  for (const char* level : {"inter_pod", "inter_rack", "inter_board", "inter_chip"})
+    if (auto sw = switches->map_if(level))
+      sw->allow_only({"enabled", "layers", "downlink_redundancy", "connect_to_upper_level", "direct_topology",
+                      "keep_direct_topology", "connection_mode", "custom_connections", "switch_position",
+                      "switch_u_height"});
+  YAML::Node types = switches->node("switch_types");
+  for (std::size_t i = 0; types.IsSequence() && i < types.size(); ++i)
+    if (types[i].IsMap())
+      YamlMap(switches->doc(), types[i], switches->key_path("switch_types[" + std::to_string(i) + "]"))
+          .allow_only({"id", "name", "port_count"});
+}
+
 // A level's link parameters: interconnect.links.<type> (Tier6 writes GB/s as bandwidth_gbps).
 void read_link(const YamlMap& interconnect, const std::optional<YamlMap>& links, const Level& lv, TierLevel& t) {
   if (!links || !links->has(lv.link_class()))
@@ -176,6 +214,11 @@ bool is_tier6_topology(const YAML::Node& root) {
 
 void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
   YamlMap root(doc, doc.root(), "");
+  // Every key Tier6 writes at the top. Not modelled: the chips' compute,
+  // memory and DMA (`chips`), and the editor's manual_connections and
+  // generated_topology (the connections already hold what they add).
+  root.allow_only({"name", "description", "pods", "chips", "interconnect", "switch_config", "connections",
+                   "manual_connections", "generated_topology", "comm_params"});
   Levels levels = {{{Connection::kC2c, "board", "chip", "inter_chip"},
                     {Connection::kB2b, "rack", "board", "inter_board"},
                     {Connection::kR2r, "pod", "rack", "inter_rack"},
@@ -184,6 +227,7 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
   YamlMap interconnect = root.map("interconnect");
   std::optional<YamlMap> links = interconnect.map_if("links");
   std::optional<YamlMap> switches = root.map_if("switch_config");
+  check_tier6_keys(interconnect, links, switches);
   const Pairs pairs = read_connections(root, levels);
 
   // The highest level with more than one member ends the hierarchy.
@@ -208,6 +252,10 @@ void read_tier6_topology(const YamlDoc& doc, PlatformSpec& spec) {
   std::optional<YamlMap> comm = interconnect.map_if("comm_params");
   if (!comm) comm = root.map_if("comm_params");
   if (comm) read_comm_params(*comm, spec.comm);
+  // Tier6's start latency takes its c2c term from links.c2c.latency_us, even
+  // where a board has one chip and so no c2c link; comm_params may override it.
+  if (!spec.comm.c2c_latency_us && links && links->has("c2c"))
+    spec.comm.c2c_latency_us = links->map("c2c").non_negative_or("latency_us", 0);
 }
 
 }  // namespace moesim

@@ -12,7 +12,11 @@
 // Tier6's default direct topology), a switch when `switch_config.inter_*`
 // enables one. Board-to-board links are ports every chip of the board
 // reaches directly (tiers' `uplink: direct`). Groups must be alike: one
-// entry with a count in each list. Keys about chips' compute are ignored.
+// entry with a count in each list. Every key Tier6 writes is accepted, any
+// other is an error; what moesim does not model is ignored: the `chips`
+// section (compute, memory, DMA), ids, names and rack units, switch layers,
+// `switch` connections (the switch comes from switch_config). The analytic
+// engine's c2c latency is links.c2c.latency_us, as in Tier6's cost model.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

@@ -434,8 +434,15 @@ P=$TMP/tier6-type.yaml
 sed 's/  type: b2b/  type: x2x/' "$T6" >"$P"
 expect_error "Tier6 connection type x2x" 2 "$E$(q "$P"):[0-9]+: connections\[112\]\.type: 'x2x' is not a connection type" topo "$P"
 P=$TMP/tier6-bw.yaml
-sed 's/c2c: {bandwidth_gbps: 400/c2c: {bandwidth_gbps: fast/' "$T6" >"$P"
+sed 's/bandwidth_gbps: 400$/bandwidth_gbps: fast/' "$T6" >"$P"
 expect_error "Tier6 c2c bandwidth fast" 2 "$E$(q "$P"):[0-9]+: interconnect\.links\.c2c\.bandwidth_gbps: 'fast' is not a number" platform "$P"
+P=$TMP/tier6-key.yaml
+sed 's/^switch_config:/switch_confg:/' "$T6" >"$P"
+expect_error "Tier6 unknown key" 2 "$E$(q "$P"):[0-9]+: switch_confg: unknown key \(allowed here: name, description, pods," platform "$P"
+P=$TMP/tier6-c2c-latency.yaml
+sed 's/^    bandwidth_utilization: 0.95$/    bandwidth_utilization: 0.95\n    c2c_latency_us: -0.15/' "$T6" >"$P"
+expect_error "Tier6 c2c_latency_us -0.15" 2 \
+  "$E$(q "$P"):[0-9]+: interconnect\.comm_params\.c2c_latency_us: '-0\.15' must be zero or more" platform "$P"
 P=$TMP/graph-bw.dot
 printf 'graph g {\n  a -- b [bandwidth=fast];\n}\n' >"$P"
 expect_error "DOT edge bandwidth fast" 2 "$E$(q "$P"): edge a -- b: bandwidth: 'fast' is not a positive bandwidth" topo "$P"
