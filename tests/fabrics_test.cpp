@@ -108,6 +108,40 @@ TEST_CASE("twisted 4x4x8: shorter diameter, twice the bisection, a lower all-to-
   CHECK(to["ici-z-112_UP"] == "chip-0");  // z wraps plainly
 }
 
+TEST_CASE("torus shortest-path routes are translations of chip 0's: every link of a kind loaded alike", "[fabrics]") {
+  for (bool twisted : {true, false}) {
+    INFO("twisted " << twisted);
+    PlatformSpec p = torus({4, 4, 8}, twisted, true);
+    const Topology t = build_topology(p);
+    check_routes_are_paths(t);
+    // The same hop counts as Dijkstra from every chip (every route shortest).
+    const Topology every = route_shortest_paths("every", torus_graph(p.torus), "every source");
+    for (ChipId s = 0; s < 128; ++s) {
+      std::set<std::size_t> image;
+      for (ChipId c = 0; c < 128; ++c) {
+        const std::size_t d = torus_translate(p.torus, s, c);
+        image.insert(d);
+        if (c == 0) CHECK(d == s);
+        if (c == 0 || s == d) continue;
+        CHECK(t.route(s, static_cast<ChipId>(d)).size() == t.route(0, c).size());
+        CHECK(t.route(s, static_cast<ChipId>(d)).size() == every.route(s, static_cast<ChipId>(d)).size());
+      }
+      CHECK(image.size() == 128);  // a translation is a bijection
+    }
+    // Uniform traffic: every link of one dimension and direction carries the same bytes.
+    const std::vector<double> loads = link_loads(t, uniform_dispatch(128));
+    std::map<std::string, std::set<double>> by_kind;  // "x_UP" -> the bytes its links carry
+    for (LinkId l = 0; l < t.links.size(); ++l) {
+      const std::string& name = t.links[l].name;  // ici-x-12_UP
+      by_kind[name.substr(4, 1) + name.substr(name.rfind('_'))].insert(loads[l]);
+    }
+    for (const auto& [kind, bytes] : by_kind) {
+      INFO(kind);
+      CHECK(bytes.size() == 1);
+    }
+  }
+}
+
 TEST_CASE("torus bisection by minimum cut equals the closed form", "[fabrics]") {
   for (auto dims : {std::vector<std::uint64_t>{8}, std::vector<std::uint64_t>{4, 4, 8},
                     std::vector<std::uint64_t>{16, 16}, std::vector<std::uint64_t>{6, 4}}) {

@@ -14,6 +14,9 @@ namespace moesim {
 // The graph of a torus or mesh, twisted or not (see TorusSpec), with the
 // same chip and link names as make_torus.
 NetGraph torus_graph(const TorusSpec& spec);
+// Chip c moved by chip s's coordinates on a torus (wraparound, twisted or
+// not): a translation, which maps the torus's links onto its links.
+std::size_t torus_translate(const TorusSpec& spec, std::size_t s, std::size_t c);
 // Whether dims can be twisted: every dimension n or 2n, with both present.
 bool twistable(const std::vector<std::uint64_t>& dims);
 

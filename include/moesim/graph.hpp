@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,17 @@ struct NetGraph {
 // routing does: deterministic, and even over parallel paths for all-to-all. Every edge becomes a split-duplex
 // link. Throws InputError naming the pair when a chip cannot reach another.
 Topology route_shortest_paths(const std::string& name, const NetGraph& graph, const std::string& routing_name);
+
+// The same routes for a graph whose chips are a group that moves it onto
+// itself (a torus: translate(s, c) is chip c moved by chip s's coordinates,
+// translate(s, 0) == s): the shortest routes from chip 0, and every other
+// chip's routes those moved by it. Uniform traffic then loads every link of
+// a kind alike, as real torus routing does. Graphs with switches or parallel
+// links fall back to route_shortest_paths.
+Topology route_translated(const std::string& name, const NetGraph& graph, const std::string& routing_name,
+                          const std::function<std::size_t(std::size_t s, std::size_t c)>& translate);
+// How a torus's shortest-path routes are chosen (route_translated).
+extern const char* const kTranslatedShortestPathRouting;
 extern const char* const kShortestPathRouting;
 
 // Gives a topology read from SimGrid XML (links without endpoints) the

@@ -65,6 +65,34 @@ NetGraph torus_graph(const TorusSpec& spec) {
   return g;
 }
 
+std::size_t torus_translate(const TorusSpec& spec, std::size_t s, std::size_t c) {
+  assert(spec.wraparound);
+  const std::size_t nd = spec.dims.size();
+  const std::uint64_t shortest = *std::min_element(spec.dims.begin(), spec.dims.end());
+  std::vector<std::uint64_t> v(nd);
+  std::size_t stride = 1;
+  for (std::size_t d = 0; d < nd; ++d) {
+    v[d] = s / stride % spec.dims[d] + c / stride % spec.dims[d];
+    stride *= spec.dims[d];
+  }
+  // Twisted: going round a short dimension moves every long one by its half.
+  if (spec.twisted)
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (spec.dims[d] != shortest) continue;
+      const std::uint64_t rounds = v[d] / shortest;
+      v[d] %= shortest;
+      for (std::size_t e = 0; e < nd; ++e)
+        if (spec.dims[e] == 2 * shortest) v[e] += rounds * shortest;
+    }
+  std::size_t out = 0;
+  stride = 1;
+  for (std::size_t d = 0; d < nd; ++d) {
+    out += v[d] % spec.dims[d] * stride;
+    stride *= spec.dims[d];
+  }
+  return out;
+}
+
 NetGraph fat_tree_graph(const FatTreeSpec& spec) {
   assert(spec.k >= 1 && spec.levels >= 1);
   NetGraph g;

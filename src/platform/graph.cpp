@@ -6,6 +6,7 @@
 #include <boost/graph/push_relabel_max_flow.hpp>
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <unordered_map>
@@ -16,6 +17,9 @@ namespace moesim {
 
 const char* const kShortestPathRouting =
     "shortest paths (fewest links, then least latency), equal-cost ties spread by source digits (S-mod-k)";
+const char* const kTranslatedShortestPathRouting =
+    "shortest paths (fewest links, then least latency) from chip 0, equal-cost ties spread by destination, moved "
+    "to every chip by the torus's translations";
 
 std::size_t NetGraph::add_switch(const std::string& name) {
   switches.push_back(name);
@@ -36,49 +40,51 @@ using WeightedGraph =
 
 }  // namespace
 
-Topology route_shortest_paths(const std::string& name, const NetGraph& g, const std::string& routing_name) {
-  Topology t;
-  t.name = name;
-  t.routing = routing_name;
-  t.chips = g.chips;
-  t.switches = g.switches;
-  const std::size_t nv = g.num_nodes(), n = g.chips.size();
-  WeightedGraph wg(nv);
-  // A hop costs 1 plus its latency in seconds: fewest hops first (latencies
-  // of a path sum far below 1 s), then least latency.
-  for (std::size_t e = 0; e < g.edges.size(); ++e) {
-    const NetEdge& edge = g.edges[e];
-    t.add_duplex(edge.name, g.node_name(edge.a), g.node_name(edge.b), edge.bandwidth_Bps, edge.latency_s,
-                 edge.link_class);
-    boost::add_edge(edge.a, edge.b, {1.0 + edge.latency_s, e}, wg);
-  }
-  auto weight = boost::get(boost::edge_weight, wg);
-  auto index = boost::get(boost::edge_index, wg);
+namespace {
 
-  // One Dijkstra per source; each route is walked back from its destination,
-  // choosing among the equal-cost predecessors of every node by the source's
-  // digits (the i-th choice by digit i of s in the base of the choices, as
-  // S-mod-k routing in fat-trees), offset by the destination: sources spread
-  // evenly over parallel paths, and so do destinations.
-  std::vector<double> dist(nv);
-  std::vector<LinkId> route;
-  std::vector<std::pair<std::size_t, LinkId>> ties;  // (previous node, link)
-  for (std::size_t s = 0; s < n; ++s) {
-    boost::dijkstra_shortest_paths(wg, s, boost::distance_map(dist.data()));
+// Shortest routes over a graph: its links added to `t` (link 2e is edge e
+// from a to b, 2e + 1 back), then routes from one source at a time.
+class RouteFinder {
+ public:
+  RouteFinder(const std::string& name, const NetGraph& g, Topology& t) : name_(name), g_(g), wg_(g.num_nodes()) {
+    // A hop costs 1 plus its latency in seconds: fewest hops first (latencies
+    // of a path sum far below 1 s), then least latency.
+    for (std::size_t e = 0; e < g.edges.size(); ++e) {
+      const NetEdge& edge = g.edges[e];
+      t.add_duplex(edge.name, g.node_name(edge.a), g.node_name(edge.b), edge.bandwidth_Bps, edge.latency_s,
+                   edge.link_class);
+      boost::add_edge(edge.a, edge.b, {1.0 + edge.latency_s, e}, wg_);
+    }
+    dist_.resize(g.num_nodes());
+  }
+
+  // Every route from chip s, routes[d] (empty for d == s). Each is walked
+  // back from its destination, choosing among the equal-cost predecessors of
+  // every node by the source's digits (the i-th choice by digit i of s in the
+  // base of the choices, as S-mod-k routing in fat-trees), offset by the
+  // destination: sources spread evenly over parallel paths, and so do
+  // destinations.
+  std::vector<std::vector<LinkId>> from(std::size_t s) {
+    auto weight = boost::get(boost::edge_weight, wg_);
+    auto index = boost::get(boost::edge_index, wg_);
+    const std::size_t n = g_.chips.size();
+    boost::dijkstra_shortest_paths(wg_, s, boost::distance_map(dist_.data()));
+    std::vector<std::vector<LinkId>> routes(n);
+    std::vector<std::pair<std::size_t, LinkId>> ties;  // (previous node, link)
     for (std::size_t d = 0; d < n; ++d) {
       if (s == d) continue;
-      if (dist[d] == std::numeric_limits<double>::max())
-        throw InputError(name + ": chip " + g.chips[s] + " cannot reach chip " + g.chips[d] +
+      if (dist_[d] == std::numeric_limits<double>::max())
+        throw InputError(name_ + ": chip " + g_.chips[s] + " cannot reach chip " + g_.chips[d] +
                          " (the graph is not connected)");
-      route.clear();
+      std::vector<LinkId>& route = routes[d];
       std::size_t u = d, spread = 1;
       while (u != s) {
         ties.clear();
-        for (auto [it, end] = boost::out_edges(u, wg); it != end; ++it) {
-          const std::size_t v = boost::target(*it, wg);
-          if (std::fabs(dist[v] + weight[*it] - dist[u]) <= 1e-12 * dist[u]) {
+        for (auto [it, end] = boost::out_edges(u, wg_); it != end; ++it) {
+          const std::size_t v = boost::target(*it, wg_);
+          if (std::fabs(dist_[v] + weight[*it] - dist_[u]) <= 1e-12 * dist_[u]) {
             const std::size_t e = index[*it];
-            ties.emplace_back(v, static_cast<LinkId>(2 * e + (g.edges[e].a == v ? 0 : 1)));
+            ties.emplace_back(v, static_cast<LinkId>(2 * e + (g_.edges[e].a == v ? 0 : 1)));
           }
         }
         const auto& pick = ties[(s / spread + d) % ties.size()];
@@ -87,8 +93,69 @@ Topology route_shortest_paths(const std::string& name, const NetGraph& g, const 
         u = pick.first;
       }
       std::reverse(route.begin(), route.end());
-      t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(d), route);
     }
+    return routes;
+  }
+
+ private:
+  const std::string& name_;
+  const NetGraph& g_;
+  WeightedGraph wg_;
+  std::vector<double> dist_;
+};
+
+}  // namespace
+
+Topology route_shortest_paths(const std::string& name, const NetGraph& g, const std::string& routing_name) {
+  Topology t;
+  t.name = name;
+  t.routing = routing_name;
+  t.chips = g.chips;
+  t.switches = g.switches;
+  RouteFinder finder(name, g, t);
+  for (std::size_t s = 0; s < g.chips.size(); ++s) {
+    const auto routes = finder.from(s);
+    for (std::size_t d = 0; d < routes.size(); ++d)
+      if (d != s) t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(d), routes[d]);
+  }
+  return t;
+}
+
+Topology route_translated(const std::string& name, const NetGraph& g, const std::string& routing_name,
+                          const std::function<std::size_t(std::size_t, std::size_t)>& translate) {
+  const std::size_t n = g.chips.size();
+  // Each link by its ends (chips only); parallel links have no single image.
+  std::unordered_map<std::uint64_t, LinkId> by_ends;
+  bool parallel = !g.switches.empty();
+  for (std::size_t e = 0; e < g.edges.size() && !parallel; ++e) {
+    const std::uint64_t a = g.edges[e].a, b = g.edges[e].b;
+    parallel = !by_ends.emplace(a << 32 | b, static_cast<LinkId>(2 * e)).second ||
+               !by_ends.emplace(b << 32 | a, static_cast<LinkId>(2 * e + 1)).second;
+  }
+  if (parallel) return route_shortest_paths(name, g, routing_name);
+  Topology t;
+  t.name = name;
+  t.routing = routing_name;
+  t.chips = g.chips;
+  t.switches = g.switches;
+  RouteFinder finder(name, g, t);
+  const std::vector<std::vector<LinkId>> base = finder.from(0);
+  std::vector<std::vector<LinkId>> routes(n);
+  std::vector<std::size_t> image(n);
+  for (std::size_t s = 0; s < n; ++s) {
+    for (std::size_t c = 0; c < n; ++c) image[c] = translate(s, c);
+    // route(s, s + c) is route(0, c) moved by s.
+    for (std::size_t c = 1; c < n; ++c) {
+      std::vector<LinkId>& r = routes[image[c]];
+      r.clear();
+      for (LinkId l : base[c]) {
+        const NetEdge& e = g.edges[l / 2];
+        const std::uint64_t from = image[l % 2 ? e.b : e.a], to = image[l % 2 ? e.a : e.b];
+        r.push_back(by_ends.at(from << 32 | to));
+      }
+    }
+    for (std::size_t d = 0; d < n; ++d)
+      if (d != s) t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(d), routes[d]);
   }
   return t;
 }

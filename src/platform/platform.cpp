@@ -344,7 +344,10 @@ Topology build_topology(const PlatformSpec& spec) {
   switch (spec.kind) {
     case PlatformSpec::Kind::kTorus:
       if (spec.torus.routing == TorusSpec::Routing::kShortestPath)
-        return route_shortest_paths(spec.name, torus_graph(spec.torus), kShortestPathRouting);
+        return spec.torus.wraparound
+                   ? route_translated(spec.name, torus_graph(spec.torus), kTranslatedShortestPathRouting,
+                                      [&](std::size_t s, std::size_t c) { return torus_translate(spec.torus, s, c); })
+                   : route_shortest_paths(spec.name, torus_graph(spec.torus), kShortestPathRouting);
       return make_torus(spec.name, spec.torus);
     case PlatformSpec::Kind::kFatTree:
       return route_shortest_paths(spec.name, fat_tree_graph(spec.fat_tree), kShortestPathRouting);
