@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "moesim/error.hpp"
 #include "platform/graph_io.hpp"
 #include "platform/tier6.hpp"
@@ -332,7 +334,46 @@ void apply_link_calibration(Topology& t, const Calibration& c) {
     each_link("latency_us", cls, [us = us](Link& l) { l.latency_s = us * 1e-6; });
 }
 
+namespace {
+
+// Bytes the routes of every ordered pair of chips take (8 B of offset and 4 B
+// a link each, at the platform's average route length), estimated from its
+// sizes before anything is built.
+double route_table_bytes(const PlatformSpec& spec) {
+  double chips = 1, hops = 4;
+  if (spec.kind == PlatformSpec::Kind::kTorus) {
+    hops = 0;
+    for (auto k : spec.torus.dims) {
+      chips *= static_cast<double>(k);
+      hops += static_cast<double>(k) / (spec.torus.wraparound ? 4.0 : 3.0);
+    }
+    hops = std::max(hops, 1.0);
+  } else if (auto n = platform_chips(spec)) {
+    chips = static_cast<double>(*n);
+  } else {
+    return 0;
+  }
+  return chips * chips * (8 + 4 * hops);
+}
+
+// Refuses, in one line, a platform whose routes cannot fit in this machine's memory.
+void check_route_memory(const PlatformSpec& spec) {
+  const double need = route_table_bytes(spec);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return;
+  const double have = static_cast<double>(pages) * static_cast<double>(page);
+  if (need <= have) return;
+  std::ostringstream why;
+  why.precision(3);
+  why << "the routes of every ordered pair of its chips need about " << need / 1e9
+      << " GB, more than this machine's " << have / 1e9 << " GB of memory (use a smaller platform)";
+  fail(spec.path, "topology", why.str());
+}
+
+}  // namespace
+
 Topology build_topology(const PlatformSpec& spec) {
+  check_route_memory(spec);
   if (!spec.calibration.efficiency.empty() || !spec.calibration.latency_us.empty()) {
     PlatformSpec nominal = spec;
     nominal.calibration.efficiency.clear();

@@ -468,6 +468,11 @@ expect_error "--heatmap .jpg" 2 "$E--heatmap: '$(q "$TMP/h.jpg")' does not end i
   run "$REF" --engine bound --heatmap "$TMP/h.jpg"
 expect_error "--links into a missing folder" 2 "$E--links: cannot write '$(q "$TMP/none/l.csv")'" \
   run "$REF" --engine bound --links "$TMP/none/l.csv"
+P=$TMP/platform-huge.yaml
+printf 'name: huge\ntopology: {kind: torus, dims: [1000, 1000, 1000], bandwidth: 45GBps, latency: 1us}\n' >"$P"
+expect_error "a platform whose routes cannot fit in memory" 2 \
+  "$E$(q "$P"): topology: the routes of every ordered pair of its chips need about 3\.01e\+12 GB, more than this machine's [0-9.]+ GB of memory" \
+  platform "$P"
 # Calibration knobs in a platform file.
 P=$TMP/platform-cal-class.yaml
 { cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  efficiency: {ici: 0.8}\n'; } >"$P"
