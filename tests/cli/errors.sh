@@ -617,6 +617,10 @@ expect_ok "calibrate pplx-garden's CX7 table (README)" check_pplx_calibrate cali
   --set engine=bound --measurements examples/pplx-garden-decode-cx7.csv --fit per_message_us \
   --fit startup_us.dispatch --fit startup_us.combine --holdout ep8-d --holdout ep8-c --holdout ep32-d \
   --holdout ep32-c --out "$TMP/pplx-cal.yaml"
+check_twisted() { grep -Eq '^ +0 +7\.610 +14\.221 ' "$OUT" || echo "not the twisted torus's 7.610 / 14.221 us (README)"; }
+expect_ok "the twisted torus bound (README)" check_twisted run scenarios/deepseek-v3-decode-v4-4x4x4.yaml --engine bound \
+  --set platform=platforms/tpu-v4-4x4x8-twisted.yaml --set deployment.ep=128 --set deployment.global_batch=1024 \
+  --set model.moe_layers=1
 check_deepep() { grep -q '^ep256-c ' "$OUT" || echo "no EP 256 row"; }
 expect_ok "check DeepEP's low-latency table" check_deepep check examples/deepseek-v3-decode-h800.yaml \
   --measurements examples/deepep-low-latency-h800.csv
