@@ -104,14 +104,20 @@ class RouteFinder {
   std::vector<double> dist_;
 };
 
-}  // namespace
-
-Topology route_shortest_paths(const std::string& name, const NetGraph& g, const std::string& routing_name) {
+// A topology of the graph's chips and switches, no links or routes yet.
+Topology unrouted(const std::string& name, const NetGraph& g, const std::string& routing_name) {
   Topology t;
   t.name = name;
   t.routing = routing_name;
   t.chips = g.chips;
   t.switches = g.switches;
+  return t;
+}
+
+}  // namespace
+
+Topology route_shortest_paths(const std::string& name, const NetGraph& g, const std::string& routing_name) {
+  Topology t = unrouted(name, g, routing_name);
   RouteFinder finder(name, g, t);
   for (std::size_t s = 0; s < g.chips.size(); ++s) {
     const auto routes = finder.from(s);
@@ -133,11 +139,7 @@ Topology route_translated(const std::string& name, const NetGraph& g, const std:
                !by_ends.emplace(b << 32 | a, static_cast<LinkId>(2 * e + 1)).second;
   }
   if (parallel) return route_shortest_paths(name, g, routing_name);
-  Topology t;
-  t.name = name;
-  t.routing = routing_name;
-  t.chips = g.chips;
-  t.switches = g.switches;
+  Topology t = unrouted(name, g, routing_name);
   RouteFinder finder(name, g, t);
   const std::vector<std::vector<LinkId>> base = finder.from(0);
   std::vector<std::vector<LinkId>> routes(n);
