@@ -398,6 +398,13 @@ std::string platform_text(const CalibrateOptions& o, const Scenario& s, const Ca
   return file.str();
 }
 
+// 0, 1, ..., knobs - 1: every knob free.
+std::vector<std::size_t> every_knob(const std::vector<Knob>& knobs) {
+  std::vector<std::size_t> all(knobs.size());
+  for (std::size_t k = 0; k < all.size(); ++k) all[k] = k;
+  return all;
+}
+
 // The continuous knobs fitted with the platform's calibration `base`.
 struct Trial {
   Calibration base;
@@ -408,9 +415,7 @@ struct Trial {
 Trial fit_with(PointModel& model, const Calibration& base, const std::vector<Knob>& knobs,
                const std::vector<double>& theta0, const Points& pts, const CalibrateOptions& o) {
   Trial t{base, {}, {}};
-  std::vector<std::size_t> every(knobs.size());
-  for (std::size_t k = 0; k < every.size(); ++k) every[k] = k;
-  Objective all_knobs(model, t.base, knobs, theta0, every);
+  Objective all_knobs(model, t.base, knobs, theta0, every_knob(knobs));
   if (!knobs.empty()) t.plan = plan_fit(all_knobs, knobs, theta0, pts);
   if (t.plan.id.kept.empty()) {  // nothing continuous to fit: the cost where it stands
     t.best.theta = theta0;
@@ -503,9 +508,7 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
                              "was %.4g): not written",
                              chosen.best.fit.cost, cost_start));
 
-  std::vector<std::size_t> every(knobs.size());
-  for (std::size_t k = 0; k < every.size(); ++k) every[k] = k;
-  Objective before_model(model, own, knobs, theta0, every), objective(model, chosen.base, knobs, theta0,
+  Objective before_model(model, own, knobs, theta0, every_knob(knobs)), objective(model, chosen.base, knobs, theta0,
                                                                           chosen.plan.id.kept);
   const std::vector<double> before = before_model.latencies(theta0, pts.all);
   const std::vector<double> after = objective.latencies(chosen.best.theta, pts.all);

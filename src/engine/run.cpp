@@ -64,10 +64,11 @@ CommSpec effective_comm(const Scenario& s) {
 // How each group's bytes move: the algorithm and where the group's chips sit.
 std::vector<GroupComm> group_comms(const Scenario& s, const std::vector<std::vector<ChipId>>& groups) {
   std::vector<GroupComm> out;
+  const std::uint64_t message_bytes = effective_comm(s).message_bytes;
   for (const auto& chips : groups) {
     GroupComm c;
     c.algorithm = s.comm.algorithm;
-    c.message_bytes = effective_comm(s).message_bytes;
+    c.message_bytes = message_bytes;
     if (c.algorithm == CommAlgorithm::kNodeDedup) c.node = group_nodes(chips, node_chips(s));
     if (c.algorithm == CommAlgorithm::kDimensionOrdered) {
       c.dims = s.platform.torus.dims;
