@@ -97,3 +97,28 @@ TEST_CASE("per-dimension bandwidth and the most loaded links", "[analysis]") {
   CHECK(top[0].drain_us >= top[1].drain_us);
   CHECK(bound_phase(t, d).critical_link.rfind("ici-y-", 0) == 0);
 }
+
+TEST_CASE("groups whose routes share no link are independent", "[analysis]") {
+  const Topology t = make_torus("t", TorusSpec{{4, 4, 4}, 50e9, 1e-6});
+  auto block = [](ChipId first, ChipId n) {
+    std::vector<ChipId> g;
+    for (ChipId c = first; c < first + n; ++c) g.push_back(c);
+    return g;
+  };
+  // z-planes (16 consecutive chips): dimension order keeps their routes in the plane.
+  const auto planes = independent_groups(t, {block(0, 16), block(16, 16), block(32, 16), block(48, 16)});
+  CHECK(planes == std::vector<std::vector<std::uint32_t>>{{0}, {1}, {2}, {3}});
+  // Halves of two planes each: z = 0, 1 and z = 2, 3 use different z links.
+  CHECK(independent_groups(t, {block(0, 32), block(32, 32)}) == std::vector<std::vector<std::uint32_t>>{{0}, {1}});
+  // Every fourth chip (one x coordinate each): routes stay in their y-z plane.
+  std::vector<std::vector<ChipId>> strided(4);
+  for (ChipId c = 0; c < 64; ++c) strided[c % 4].push_back(c);
+  CHECK(independent_groups(t, strided).size() == 4);
+  // Even and odd x: x = 0 -> 2 and x = 1 -> 3 both cross the link from x = 1 to x = 2.
+  std::vector<std::vector<ChipId>> interleaved(2);
+  for (ChipId c = 0; c < 64; ++c) interleaved[c % 2].push_back(c);
+  CHECK(independent_groups(t, interleaved) == std::vector<std::vector<std::uint32_t>>{{0, 1}});
+  // Sets keep the order of their first group.
+  std::vector<std::vector<ChipId>> mixed = {block(0, 16), interleaved[0], block(16, 16), interleaved[1]};
+  CHECK(independent_groups(t, mixed) == std::vector<std::vector<std::uint32_t>>{{0, 1, 2, 3}});
+}

@@ -104,3 +104,45 @@ TEST_CASE("children: started with their files, waited for, their last line of st
   CHECK_THROWS_WITH(run_program({"sh", "-c", "cat >/dev/null; echo 'bad input' >&2; exit 1"}, "x", "--out", ""),
                     "--out: sh failed: bad input");
 }
+
+TEST_CASE("forked workers hand back every unit, whatever the number at once", "[process]") {
+  for (std::size_t jobs : {1, 2, 5}) {
+    std::vector<std::string> got(7);
+    std::size_t calls = 0;
+    int parent_state = 0;
+    run_forked(
+        7, jobs,
+        [&](std::size_t i) {
+          parent_state += 100;  // a child's change stays in the child
+          return std::string(i * 40000, static_cast<char>('a' + i)) + std::to_string(parent_state);
+        },
+        [&](std::size_t i, std::string&& bytes) {
+          got[i] = std::move(bytes);
+          ++calls;
+        },
+        "unit");
+    CHECK(calls == 7);
+    CHECK(parent_state == 0);
+    for (std::size_t i = 0; i < 7; ++i) CHECK(got[i] == std::string(i * 40000, static_cast<char>('a' + i)) + "100");
+  }
+}
+
+TEST_CASE("a worker's error or death reaches the parent as one message", "[process]") {
+  auto none = [](std::size_t, std::string&&) {};
+  CHECK_THROWS_MATCHES(run_forked(
+                           3, 2,
+                           [](std::size_t i) -> std::string {
+                             if (i == 1) throw InputError("bad input");
+                             return "ok";
+                           },
+                           none, "layer"),
+                       InputError, Catch::Matchers::Message("bad input (layer 1)"));
+  CHECK_THROWS_MATCHES(run_forked(
+                           2, 1,
+                           [](std::size_t i) -> std::string {
+                             if (i == 0) _exit(7);
+                             return "ok";
+                           },
+                           none, "layer"),
+                       std::runtime_error, Catch::Matchers::Message("the worker of layer 0 died"));
+}

@@ -831,3 +831,35 @@ TEST_CASE("token_overhead_bytes: every dispatched token carries that many more b
   CHECK(u["layers"][0]["dispatch_bytes"].get<std::uint64_t>() == n * b - (n * (b / n) + b % n));
   CHECK(u["comm"]["token_overhead_bytes"] == 224);
 }
+
+TEST_CASE("layer workers give byte-identical reports whatever their number", "[replay][jobs]") {
+  const std::string scenario = shipped_scenario("deepseek-v3-decode-sg2262-random") + " --set model.moe_layers=5";
+  std::string reports[3];
+  int i = 0;
+  for (const char* jobs : {"1", "2", "3"}) {
+    const std::string out = tmp_path(std::string("jobs") + jobs + ".json");
+    REQUIRE(moesim("run " + scenario + " -j " + jobs + " --json " + out) == 0);
+    reports[i++] = read(out);
+  }
+  REQUIRE(json::parse(reports[0])["layers"].size() == 5);
+  CHECK(reports[0] == reports[1]);
+  CHECK(reports[0] == reports[2]);
+}
+
+TEST_CASE("groups on disjoint links replayed apart give the joint replay's times", "[replay][groups]") {
+  // Four contiguous 16x4 blocks of the 16x16 torus: their routes stay in their block.
+  const std::string scenario = shipped_scenario("four-groups-of-64-v5e-16x16") + " --set model.moe_layers=2";
+  for (const char* fidelity : {"ptask", "flow"}) {
+    INFO(fidelity);
+    json apart = run(scenario, std::string("--fidelity ") + fidelity);
+    // SimGrid's own trace keeps every layer and group in one simulation.
+    json joint = run(scenario, std::string("--fidelity ") + fidelity + " --simgrid-trace " + tmp_path("paje.trace"));
+    for (std::size_t l = 0; l < 2; ++l)
+      for (const char* key : {"dispatch_us", "combine_us"}) {
+        CHECK(apart["layers"][l][key].get<double>() == Approx(joint["layers"][l][key].get<double>()).epsilon(1e-9));
+        for (std::size_t g = 0; g < 4; ++g)
+          CHECK(apart["layers"][l]["groups"][g][key].get<double>() ==
+                Approx(joint["layers"][l]["groups"][g][key].get<double>()).epsilon(1e-9));
+      }
+  }
+}

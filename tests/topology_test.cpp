@@ -69,7 +69,7 @@ TEST_CASE("torus: the antipodal hop goes the positive way and directions are spl
   auto r = t.route(0, 2);
   REQUIRE(r.size() == 2);
   CHECK(t.links[*r.begin()].name == "ici-x-0_UP");
-  CHECK(t.links[*(r.begin() + 1)].name == "ici-x-1_UP");
+  CHECK(t.links[*std::next(r.begin())].name == "ici-x-1_UP");
   // 0 -> 3 goes backward over 3's link, DOWN side.
   auto back = t.route(0, 3);
   REQUIRE(back.size() == 1);
@@ -117,7 +117,7 @@ TEST_CASE("tiers: Tier6 P1-R1-B4-C32", "[topology]") {
     auto r = t.route(3, 17);
     REQUIRE(r.size() == 2);
     CHECK(t.links[*r.begin()].name == "rack-0-0-sw_UP");
-    CHECK(t.links[*(r.begin() + 1)].name == "rack-0-2-sw_DOWN");
+    CHECK(t.links[*std::next(r.begin())].name == "rack-0-2-sw_DOWN");
   }
 }
 

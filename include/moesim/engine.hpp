@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,11 @@ struct Workload {
   std::vector<std::vector<ChipId>> groups;  // the chips of each EP group, in group order
   double expert_us = 0;                     // the expert phase between dispatch and combine
   double per_message_us = 0;                // what a chip pays per message it sends (comm.per_message_us)
+  // Sets of groups (indices into `groups`) whose traffic loads no common
+  // link, which an engine may compute apart; empty: not known.
+  std::vector<std::vector<std::uint32_t>> independent;
+  // Called as parts of the work finish (done of total), when set.
+  std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
 // What the report says about the engine that ran.

@@ -30,9 +30,16 @@ Topology load_topology(const PlatformSpec& spec, const XmlLoader& xml);
 // Throws InputError for the simgrid engine, which lives in src/sim/.
 std::unique_ptr<LayerEngine> make_core_engine(const Scenario& scenario, const Topology& topology);
 
+// How a run is carried out, which never changes its results.
+struct RunControl {
+  std::size_t jobs = 1;   // replay workers at once (the simgrid engine)
+  bool progress = false;  // a progress line on stderr when it is a terminal
+};
+
 // Runs every layer (and sample) of the scenario on `topology`, which must be
 // its platform's, through `engine`.
-RunReport run_scenario(const Scenario& scenario, const Topology& topology, LayerEngine& engine);
+RunReport run_scenario(const Scenario& scenario, const Topology& topology, LayerEngine& engine,
+                       const RunControl& control = {});
 
 // The traffic of a scenario's first MoE layer (first sample) on a topology,
 // every group's flows together.

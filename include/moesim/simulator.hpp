@@ -41,22 +41,32 @@ class Simulator final : public LayerEngine {
 
   EngineInfo info() const override;
 
+  // How many replay workers compute runs at once (1 by default).
+  void set_jobs(std::size_t jobs);
+
   // Replays the workload's layers on the chips of all its groups; builds
-  // `topology` first unless it came from load_xml or build.
+  // `topology` first unless it came from load_xml or build. Each layer (and
+  // each set of the workload's independent groups) is replayed in a worker
+  // process forked from the built platform, at simulated time 0, so results
+  // do not depend on the number of workers. With SimGrid's tracing on, one
+  // replay of every layer runs here instead (SimGrid writes its trace as it
+  // ends).
   std::vector<LayerResult> compute(const Topology& topology, const Workload& workload) override;
 
-  // Replays every layer in turn, phases (and stages) separated by a barrier
-  // and the expert phase between dispatch and combine; actors run on the
-  // `chips` of every group. A chip's flows of a phase start once it has
-  // issued their messages (per_message_us each). With groups > 1, each phase
-  // also reports when each group's last flow arrived.
-  std::vector<LayerResult> replay(const std::vector<const LayerTraffic*>& layers,
-                                  const std::vector<ChipId>& chips, double expert_us, std::uint32_t groups = 1,
-                                  double per_message_us = 0);
-
  private:
+  // Replays every layer in turn, phases (and stages) separated by a barrier
+  // and the expert phase between dispatch and combine; actors run on `chips`.
+  // A chip's flows of a phase start once it has issued their messages
+  // (per_message_us each). With groups > 1, each phase also reports when
+  // each group's last flow arrived. Only the flows of the groups `only`
+  // marks (index: group; empty for all).
+  using GroupFilter = std::vector<char>;
+  std::vector<LayerResult> replay_groups(const std::vector<const LayerTraffic*>& layers,
+                                         const std::vector<ChipId>& chips, double expert_us, std::uint32_t groups,
+                                         double per_message_us, const GroupFilter& only);
   std::vector<LayerResult> replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
-                                        std::uint32_t groups, double per_message_us);
+                                        std::uint32_t groups, double per_message_us, const GroupFilter& only);
+  bool in_process() const;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -64,7 +74,7 @@ class Simulator final : public LayerEngine {
 
 // Runs a scenario file's scenario end to end with the engine it names:
 // SimGrid replays it, or SimGrid only reads its XML platform for a core engine.
-RunReport run_scenario_with_simgrid(const Scenario& scenario);
+RunReport run_scenario_with_simgrid(const Scenario& scenario, const RunControl& control = {});
 
 // A platform as a topology; SimGrid reads an XML one.
 Topology load_any_topology(const PlatformSpec& spec);

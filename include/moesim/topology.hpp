@@ -2,7 +2,10 @@
 // engine reasons about and what the SimGrid replay is built from.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,13 +64,66 @@ class Topology {
   // Optional, before the first add_route: the total links of all routes.
   void reserve_routes(std::uint64_t total_links);
 
-  struct Route {
-    const LinkId* begin_;
-    const LinkId* end_;
-    const LinkId* begin() const { return begin_; }
-    const LinkId* end() const { return end_; }
-    std::size_t size() const { return static_cast<std::size_t>(end_ - begin_); }
-    bool empty() const { return begin_ == end_; }
+  // A route's links: up to kMaxRuns runs of consecutive entries of a table.
+  class Route {
+   public:
+    static constexpr int kMaxRuns = 4;
+    class iterator {
+     public:
+      using value_type = LinkId;
+      using difference_type = std::ptrdiff_t;
+      using reference = const LinkId&;
+      using pointer = const LinkId*;
+      using iterator_category = std::forward_iterator_tag;
+      iterator() = default;
+      iterator(const Route* r, int run, const LinkId* at) : r_(r), run_(run), at_(at) {}
+      const LinkId& operator*() const { return *at_; }
+      iterator& operator++() {
+        if (++at_ == r_->end_[run_] && run_ + 1 < r_->runs_) at_ = r_->begin_[++run_];
+        return *this;
+      }
+      iterator operator++(int) {
+        iterator old = *this;
+        ++*this;
+        return old;
+      }
+      bool operator==(const iterator& o) const { return at_ == o.at_ && run_ == o.run_; }
+      bool operator!=(const iterator& o) const { return !(*this == o); }
+
+     private:
+      const Route* r_ = nullptr;
+      int run_ = 0;
+      const LinkId* at_ = nullptr;
+    };
+    Route() = default;
+    Route(const LinkId* begin, const LinkId* end) { add(begin, end); }
+    // Appends a run; empty runs are dropped.
+    void add(const LinkId* begin, const LinkId* end) {
+      if (begin == end) return;
+      begin_[runs_] = begin;
+      end_[runs_++] = end;
+      size_ += static_cast<std::size_t>(end - begin);
+    }
+    iterator begin() const { return runs_ ? iterator(this, 0, begin_[0]) : iterator(); }
+    iterator end() const { return runs_ ? iterator(this, runs_ - 1, end_[runs_ - 1]) : iterator(); }
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    // The i-th link (i < size()).
+    LinkId operator[](std::size_t i) const {
+      int run = 0;
+      for (auto len = static_cast<std::size_t>(end_[0] - begin_[0]); i >= len;
+           len = static_cast<std::size_t>(end_[run] - begin_[run])) {
+        i -= len;
+        ++run;
+      }
+      return begin_[run][i];
+    }
+
+   private:
+    const LinkId* begin_[kMaxRuns] = {};
+    const LinkId* end_[kMaxRuns] = {};
+    int runs_ = 0;
+    std::size_t size_ = 0;
   };
   Route route(ChipId src, ChipId dst) const;
   double route_latency_s(ChipId src, ChipId dst) const;
@@ -75,7 +131,23 @@ class Topology {
   // Index of a chip by name, or -1.
   long chip_index(const std::string& name) const;
 
+  // Dimension-order routes of a torus, computed when asked instead of
+  // stored for every pair: chip c sits at c / stride[d] % dims[d]; the route
+  // from s to d is, for each dimension in turn where they differ, the run
+  // of links from the chip reached so far to d's coordinate, which starts
+  // at links[begin[(chip * dims + dim) * kmax + coordinate]] and ends at the
+  // next entry's start.
+  struct DimensionRoutes {
+    std::vector<std::uint64_t> dims, stride;
+    std::size_t kmax = 0;
+    std::vector<std::uint32_t> begin;
+    std::vector<LinkId> links;
+  };
+  // Instead of add_route: every pair's route from the table.
+  void set_dimension_routes(std::shared_ptr<const DimensionRoutes> routes);
+
  private:
+  std::shared_ptr<const DimensionRoutes> dimension_routes_;
   std::vector<std::uint64_t> route_offset_;  // n*n+1 entries once complete
   std::vector<LinkId> route_links_;
   std::size_t next_pair_ = 0;

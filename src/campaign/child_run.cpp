@@ -15,7 +15,8 @@ ChildRun start_run(const RunRequest& r, const TempDir& folder, const std::string
   ChildRun child;
   child.json_path = folder.file(tag + ".json");
   child.err_path = folder.file(tag + ".err");
-  std::vector<std::string> args = {r.binary, "run", r.scenario, "--json", child.json_path};
+  // A campaign keeps one core per run: its runs are its parallelism.
+  std::vector<std::string> args = {r.binary, "run", r.scenario, "--json", child.json_path, "--jobs", "1"};
   if (!r.engine.empty()) args.insert(args.end(), {"--engine", r.engine});
   for (const auto& s : r.sets) args.insert(args.end(), {"--set", s});
   ChildFiles files;

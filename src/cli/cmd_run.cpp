@@ -1,7 +1,9 @@
 // moesim run: a scenario file through its engine, a table on stdout and the
 // outputs asked for (JSON, CSV, links, trace, heatmap, SimGrid's Paje trace).
+#include <algorithm>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "campaign/plot.hpp"
 #include "cli/command.hpp"
@@ -18,6 +20,7 @@ struct RunOptions {
   std::string scenario, engine, fidelity, seed, samples;
   std::vector<std::string> sets;
   std::string json, csv, links, trace, heatmap, paje;
+  std::size_t jobs = std::max(1u, std::thread::hardware_concurrency());
 };
 
 // The scenario with the command line's edits, checked before any work.
@@ -46,7 +49,7 @@ Scenario scenario_of(const RunOptions& o) {
 int run(const RunOptions& o) {
   const bool piped = claims_stdout({{"--json", o.json}, {"--csv", o.csv}, {"--links", o.links}, {"--trace", o.trace}});
   const Scenario s = scenario_of(o);
-  const RunReport r = run_scenario_with_simgrid(s);
+  const RunReport r = run_scenario_with_simgrid(s, RunControl{o.jobs, true});
   if (!piped) std::cout << to_table(r);
   if (!o.json.empty()) write_output(o.json, to_json(r).dump(2) + "\n", "--json");
   if (!o.csv.empty()) write_output(o.csv, to_csv(r), "--csv");
@@ -66,6 +69,10 @@ Body setup_run(CLI::App& c) {
   c.add_option("--seed", o->seed, "Seed of the routing models (same as --set seed=N)");
   c.add_option("--fidelity", o->fidelity,
                "flow (one comm per flow, the default) or ptask (fast; same as --set simgrid.fidelity=...)");
+  c.add_option("-j,--jobs", o->jobs,
+               "Layers replayed at once, each in a worker process (default: the number of cores); "
+               "the results do not depend on it")
+      ->check(kPositive);
   c.add_option("--samples", o->samples, "Repeat the run with K seeds and report the spread (same as --set samples=K)");
   c.add_option("--json", o->json, "Write the full report as JSON to this file ('-' for stdout, without the table)");
   c.add_option("--csv", o->csv, "Write per-layer rows as CSV to this file ('-' for stdout)");

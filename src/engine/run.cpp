@@ -12,6 +12,8 @@
 #include "engine/explain.hpp"
 #include "moesim/error.hpp"
 #include "moesim/routing.hpp"
+#include "platform/analysis.hpp"
+#include "util/progress.hpp"
 
 namespace moesim {
 namespace {
@@ -304,7 +306,7 @@ LayerTraffic first_layer_traffic(const Scenario& scenario, const Topology& topol
   return std::move(plan.work.layers.front());
 }
 
-RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& engine) {
+RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& engine, const RunControl& control) {
   const auto wall0 = std::chrono::steady_clock::now();
   auto log = spdlog::get("run");
   const std::vector<std::vector<ChipId>> groups = group_chips(s, topo);
@@ -319,7 +321,20 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
               topo.num_chips(), topo.num_physical_links(), groups.size(), rep.group_chips, rep.bytes.dispatch_bytes,
               rep.bytes.combine_bytes);
 
-  const LayerPlan plan = plan_layers(s, groups, rep.bytes);
+  LayerPlan plan = plan_layers(s, groups, rep.bytes);
+  if (groups.size() > 1) {
+    plan.work.independent = independent_groups(topo, groups);
+    if (log)
+      log->info("{} set(s) of groups load no common link: each replayed apart", plan.work.independent.size());
+  }
+  std::unique_ptr<ProgressLine> progress;
+  if (control.progress) {
+    const std::size_t layers = plan.work.layers.size();
+    progress = std::make_unique<ProgressLine>("simulated layer", layers);
+    plan.work.progress = [&progress, layers](std::size_t done, std::size_t total) {
+      progress->update(done * layers / total);
+    };
+  }
   if (log && info.name == "analytic" &&
       (s.comm.algorithm != CommAlgorithm::kDirect || rep.comm.per_message_us > 0 || s.comm.token_overhead_bytes > 0))
     log->warn("the analytic engine is Tier6's closed form: it ignores comm.algorithm {} and the message costs",
@@ -328,6 +343,7 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
     log->info("computing {} distinct layer(s) of {} with the {} engine", plan.work.layers.size(),
               s.samples * s.model.moe_layers, info.name);
   std::vector<LayerResult> computed = engine.compute(topo, plan.work);
+  progress.reset();
   // Simulated and bound phases pay the calibrated start-ups; the analytic
   // engine keeps Tier6's own start latencies.
   const Calibration& cal = s.platform.calibration;

@@ -1,6 +1,8 @@
 // Topology analysis without simulation.
 #include "platform/analysis.hpp"
 
+#include <boost/pending/disjoint_sets.hpp>
+
 #include <algorithm>
 #include <limits>
 #include <unordered_map>
@@ -113,6 +115,34 @@ TopologySummary summarize(const PlatformSpec& spec, const Topology& t) {
     s.bisection_method = "no links";
   }
   return s;
+}
+
+
+std::vector<std::vector<std::uint32_t>> independent_groups(const Topology& topology,
+                                                           const std::vector<std::vector<ChipId>>& groups) {
+  const std::size_t n = groups.size();
+  boost::disjoint_sets_with_storage<> sets(n);
+  constexpr std::uint32_t kFree = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> owner(topology.links.size(), kFree);  // the first group to load each link
+  for (std::uint32_t g = 0; g < n; ++g)
+    for (ChipId s : groups[g])
+      for (ChipId d : groups[g]) {
+        if (s == d) continue;
+        for (LinkId l : topology.route(s, d)) {
+          if (owner[l] == kFree)
+            owner[l] = g;
+          else if (owner[l] != g)
+            sets.union_set(owner[l], g);
+        }
+      }
+  std::vector<std::vector<std::uint32_t>> out;
+  std::unordered_map<std::size_t, std::size_t> index;  // by a set's representative
+  for (std::uint32_t g = 0; g < n; ++g) {
+    auto [it, fresh] = index.emplace(sets.find_set(g), out.size());
+    if (fresh) out.emplace_back();
+    out[it->second].push_back(g);
+  }
+  return out;
 }
 
 }  // namespace moesim

@@ -41,3 +41,15 @@ std::vector<std::vector<int>> torus_halvings(const std::vector<std::uint64_t>& d
 double torus_bisection_Bps(const TorusSpec& spec);
 
 }  // namespace moesim
+
+namespace moesim {
+
+// The groups (of chips; index: group) whose routes between their own chips
+// share no link with another's, as sets of group indices in order of their
+// first group: groups in different sets never load a common link, so their
+// traffic can be replayed apart. One set of every group when any route of
+// one group shares a link with another's.
+std::vector<std::vector<std::uint32_t>> independent_groups(const Topology& topology,
+                                                           const std::vector<std::vector<ChipId>>& groups);
+
+}  // namespace moesim

@@ -189,8 +189,12 @@ void infer_endpoints(Topology& t) {
       auto r = t.route(s, d);
       if (r.empty()) continue;
       at_chip.emplace_back(2 * *r.begin(), s);
-      for (std::size_t i = 0; i + 1 < r.size(); ++i) unite(2 * r.begin()[i] + 1, 2 * r.begin()[i + 1]);
-      at_chip.emplace_back(2 * r.begin()[r.size() - 1] + 1, d);
+      LinkId last = *r.begin();
+      for (auto it = std::next(r.begin()); it != r.end(); ++it) {
+        unite(2 * std::size_t{last} + 1, 2 * std::size_t{*it});
+        last = *it;
+      }
+      at_chip.emplace_back(2 * std::size_t{last} + 1, d);
     }
   // A node where routes of one chip start or end is that chip; of several
   // chips, ports those chips share (tiers' direct uplinks): a node of its

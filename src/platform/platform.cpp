@@ -340,14 +340,18 @@ namespace {
 // a link each, at the platform's average route length), estimated from its
 // sizes before anything is built.
 double route_table_bytes(const PlatformSpec& spec) {
-  double chips = 1, hops = 4;
+  double chips = 1, hops = 4, kmax = 1;
   if (spec.kind == PlatformSpec::Kind::kTorus) {
     hops = 0;
     for (auto k : spec.torus.dims) {
       chips *= static_cast<double>(k);
+      kmax = std::max(kmax, static_cast<double>(k));
       hops += static_cast<double>(k) / (spec.torus.wraparound ? 4.0 : 3.0);
     }
     hops = std::max(hops, 1.0);
+    // Dimension order: runs of links per (chip, dimension, coordinate), not per pair.
+    if (spec.torus.routing == TorusSpec::Routing::kDimensionOrder)
+      return chips * static_cast<double>(spec.torus.dims.size()) * kmax * (4 + 4 * kmax / 4);
   } else if (auto n = platform_chips(spec)) {
     chips = static_cast<double>(*n);
   } else {
@@ -365,7 +369,7 @@ void check_route_memory(const PlatformSpec& spec) {
   if (need <= have) return;
   std::ostringstream why;
   why.precision(3);
-  why << "the routes of every ordered pair of its chips need about " << need / 1e9
+  why << "its route table needs about " << need / 1e9
       << " GB, more than this machine's " << have / 1e9 << " GB of memory (use a smaller platform)";
   fail(spec.path, "topology", why.str());
 }

@@ -4,7 +4,9 @@
 #include <cassert>
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <set>
+#include <stdexcept>
 
 namespace moesim {
 
@@ -39,7 +41,25 @@ void Topology::add_route(ChipId src, ChipId dst, const std::vector<LinkId>& rout
   }
 }
 
+void Topology::set_dimension_routes(std::shared_ptr<const DimensionRoutes> routes) {
+  assert(routes && routes->dims.size() < Route::kMaxRuns);
+  dimension_routes_ = std::move(routes);
+}
+
 Topology::Route Topology::route(ChipId src, ChipId dst) const {
+  if (const DimensionRoutes* t = dimension_routes_.get()) {
+    Route r;
+    const std::size_t nd = t->dims.size();
+    std::size_t cur = src;
+    for (std::size_t d = 0; d < nd; ++d) {
+      const std::uint64_t a = cur / t->stride[d] % t->dims[d], b = dst / t->stride[d] % t->dims[d];
+      if (a == b) continue;
+      const std::size_t i = (cur * nd + d) * t->kmax + b;
+      r.add(t->links.data() + t->begin[i], t->links.data() + t->begin[i + 1]);
+      cur = cur - a * t->stride[d] + b * t->stride[d];
+    }
+    return r;
+  }
   const std::size_t pair = static_cast<std::size_t>(src) * chips.size() + dst;
   assert(pair + 1 < route_offset_.size());
   return Route{route_links_.data() + route_offset_[pair], route_links_.data() + route_offset_[pair + 1]};
@@ -140,15 +160,15 @@ bool goes_forward(const TorusSpec& spec, std::uint64_t k, std::uint64_t a, std::
 }
 
 // The links from chip c along dimension d to coordinate b, for every (c, d,
-// b): a route is then one such segment per dimension, in order.
-struct TorusSegments {
-  std::vector<std::uint32_t> begin;  // [(c * nd + d) * kmax + b], and one past the last
-  std::vector<LinkId> links;
-};
-
-TorusSegments torus_segments(const TorusSpec& spec, const TorusGrid& grid, const std::vector<LinkId>& link_of) {
+// b): a route is then one such run per dimension, in order.
+std::shared_ptr<const Topology::DimensionRoutes> torus_segments(const TorusSpec& spec, const TorusGrid& grid,
+                                                               const std::vector<LinkId>& link_of) {
   const std::size_t nd = grid.nd(), kmax = grid.kmax;
-  TorusSegments seg;
+  auto table = std::make_shared<Topology::DimensionRoutes>();
+  table->dims = grid.dims;
+  table->stride.assign(grid.stride.begin(), grid.stride.end());
+  table->kmax = kmax;
+  Topology::DimensionRoutes& seg = *table;
   seg.begin.assign(grid.n * nd * kmax + 1, 0);
   for (std::size_t c = 0; c < grid.n; ++c)
     for (std::size_t d = 0; d < nd; ++d)
@@ -175,37 +195,10 @@ TorusSegments torus_segments(const TorusSpec& spec, const TorusGrid& grid, const
           cur = next_chip;
         }
       }
+  if (seg.links.size() > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("a torus route table of more than 2^32 links");
   seg.begin.back() = static_cast<std::uint32_t>(seg.links.size());
-  return seg;
-}
-
-void add_torus_routes(Topology& t, const TorusGrid& grid, const TorusSegments& seg) {
-  const std::size_t n = grid.n, nd = grid.nd(), kmax = grid.kmax;
-  auto seg_end = [&](std::size_t i) { return seg.begin[i + 1]; };
-  // Every route's length first, so the table is allocated once.
-  std::uint64_t total = 0;
-  for (std::size_t s = 0; s < n; ++s)
-    for (std::size_t d = 0; d < nd; ++d)
-      for (std::uint64_t b = 0; b < grid.dims[d]; ++b) {
-        const std::size_t i = (s * nd + d) * kmax + b;
-        total += static_cast<std::uint64_t>(seg_end(i) - seg.begin[i]) * (n / grid.dims[d]);
-      }
-  t.reserve_routes(total);
-  std::vector<LinkId> route;
-  for (std::size_t s = 0; s < n; ++s)
-    for (std::size_t dst = 0; dst < n; ++dst) {
-      if (s == dst) continue;
-      route.clear();
-      std::size_t cur = s;
-      for (std::size_t d = 0; d < nd; ++d) {
-        const std::uint64_t a = grid.coord[cur * nd + d], b = grid.coord[dst * nd + d];
-        if (a == b) continue;
-        const std::size_t i = (cur * nd + d) * kmax + b;
-        route.insert(route.end(), seg.links.begin() + seg.begin[i], seg.links.begin() + seg_end(i));
-        cur = cur - a * grid.stride[d] + b * grid.stride[d];
-      }
-      t.add_route(static_cast<ChipId>(s), static_cast<ChipId>(dst), route);
-    }
+  return table;
 }
 
 }  // namespace
@@ -218,7 +211,7 @@ Topology make_torus(const std::string& name, const TorusSpec& spec) {
   const TorusGrid grid(spec.dims);
   t.chips = chip_names(grid.n);
   const std::vector<LinkId> link_of = add_torus_links(t, spec, grid);
-  add_torus_routes(t, grid, torus_segments(spec, grid, link_of));
+  t.set_dimension_routes(torus_segments(spec, grid, link_of));
   return t;
 }
 

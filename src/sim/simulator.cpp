@@ -17,8 +17,10 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "engine/replay_codec.hpp"
 #include "moesim/error.hpp"
 #include "util/natural_sort.hpp"
+#include "util/process.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -47,6 +49,7 @@ struct Simulator::Impl {
   bool platform_ready = false;  // loaded from XML or built
   Fidelity fidelity = Fidelity::kFlow;
   std::size_t ptask_max_links = 1024;
+  std::size_t jobs = 1;  // replay workers at once
   std::vector<std::string> args;
   std::vector<char*> argv;
   int argc = 0;
@@ -293,15 +296,21 @@ void Simulator::build(const Topology& t) {
 
 namespace {
 
-// A phase's result before its replay: what its traffic says, and a time per group.
+// A phase's result before its replay: which it is, and a time per group.
 PhaseResult replay_result(const Phase& ph, std::uint32_t groups) {
-  PhaseResult r = traffic_result(ph);
+  PhaseResult r;
+  r.kind = ph.kind;
+  r.stage = ph.stage;
+  r.stage_index = ph.stage_index;
   if (groups > 1) r.group_us.assign(groups, 0.0);
   return r;
 }
 
 // The flow fidelity: one actor per chip of the groups, one mailbox comm per
 // flow, phases separated by a barrier.
+
+// Which groups a replay takes (index: group); empty for all.
+using GroupFilter = std::vector<char>;  // Simulator::GroupFilter
 
 // What one chip does in one phase: its outgoing flows, how many come in,
 // and how long it issues its messages before its flows start.
@@ -312,10 +321,12 @@ struct ChipPhase {
 };
 
 // Each chip's part of a phase (index: actor).
+// Only the flows of the groups `only` marks (all without it).
 std::vector<ChipPhase> chip_phases(const Phase& ph, const std::unordered_map<ChipId, std::size_t>& actor_of,
-                                   std::size_t actors, double per_message_s) {
+                                   std::size_t actors, double per_message_s, const GroupFilter& only) {
   std::vector<ChipPhase> per(actors);
   for (const Flow& f : ph.flows) {
+    if (!only.empty() && !only[f.group]) continue;
     const std::size_t s = actor_of.at(f.src), d = actor_of.at(f.dst);
     per[s].out.emplace_back(d, &f);
     per[s].busy_s += f.messages * per_message_s;
@@ -348,14 +359,14 @@ class FlowReplay {
   // result; the chips' actors run in `group` order.
   FlowReplay(const std::vector<const LayerTraffic*>& layers, const std::vector<ChipId>& group, double expert_us,
              std::uint32_t groups, double per_message_us, std::size_t num_hosts,
-             const std::vector<const sg4::Link*>& links)
+             const std::vector<const sg4::Link*>& links, const GroupFilter& only)
       : layers_(layers), group_(group), expert_us_(expert_us), groups_(groups), links_(links),
         plan_(layers.size()), results_(layers.size()) {
     std::unordered_map<ChipId, std::size_t> actor_of;
     for (std::size_t i = 0; i < group.size(); ++i) actor_of[group[i]] = i;
     for (std::size_t l = 0; l < layers.size(); ++l) {
       for (const Phase& ph : layers[l]->phases) {
-        plan_[l].push_back(chip_phases(ph, actor_of, group.size(), per_message_us * 1e-6));
+        plan_[l].push_back(chip_phases(ph, actor_of, group.size(), per_message_us * 1e-6, only));
         PhaseResult r = replay_result(ph, groups);
         r.chip_done_us.assign(num_hosts, -1.0);
         results_[l].phases.push_back(std::move(r));
@@ -458,11 +469,11 @@ class FlowReplay {
 
 }  // namespace
 
-std::vector<LayerResult> Simulator::replay(const std::vector<const LayerTraffic*>& layers,
-                                           const std::vector<ChipId>& group, double expert_us,
-                                           std::uint32_t groups, double per_message_us) {
-  if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups, per_message_us);
-  FlowReplay flow(layers, group, expert_us, groups, per_message_us, impl_->hosts.size(), impl_->links);
+std::vector<LayerResult> Simulator::replay_groups(const std::vector<const LayerTraffic*>& layers,
+                                                  const std::vector<ChipId>& chips, double expert_us,
+                                                  std::uint32_t groups, double per_message_us, const GroupFilter& only) {
+  if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups, per_message_us, only);
+  FlowReplay flow(layers, chips, expert_us, groups, per_message_us, impl_->hosts.size(), impl_->links, only);
   flow.spawn(impl_->hosts);
   impl_->engine->run();
   return flow.take_results();
@@ -532,9 +543,10 @@ class PtaskReplay {
   // platform's links and their port pairs; null and empty on an XML platform.
   PtaskReplay(const std::vector<const LayerTraffic*>& layers, double expert_us, std::uint32_t groups,
               double per_message_us, const std::vector<sg4::Host*>& hosts, const Topology* topology,
-              const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts, std::size_t max_links)
+              const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts, std::size_t max_links,
+              const GroupFilter& only)
       : layers_(layers), expert_us_(expert_us), groups_(groups), per_message_s_(per_message_us * 1e-6), hosts_(hosts),
-        topology_(topology), link_hosts_(link_hosts), max_links_(max_links), results_(layers.size()) {}
+        topology_(topology), link_hosts_(link_hosts), max_links_(max_links), only_(only), results_(layers.size()) {}
 
   // The driver actor: every phase of every layer in turn, the expert phase
   // before each combine.
@@ -592,6 +604,7 @@ class PtaskReplay {
     Tasks tasks;
     const std::vector<double> busy = sender_busy_s(ph, per_message_s_, hosts_.size());
     for (const Flow& f : ph.flows) {
+      if (!only_.empty() && !only_[f.group]) continue;
       const double lat = topology_ ? topology_->route_latency_s(f.src, f.dst) : simgrid_latency_s(f.src, f.dst);
       const double wait = busy.empty() ? 0.0 : busy[f.src];
       Task& t = tasks[{f.group, lat, wait}];
@@ -682,6 +695,7 @@ class PtaskReplay {
   const Topology* topology_;
   const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts_;
   const std::size_t max_links_;
+  const GroupFilter& only_;
   std::vector<LayerResult> results_;
   std::unordered_map<std::uint64_t, double> latency_of_;  // by (src << 32 | dst)
   std::shared_ptr<spdlog::logger> log_ = spdlog::get("replay");
@@ -690,9 +704,9 @@ class PtaskReplay {
 }  // namespace
 
 std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
-                                                 std::uint32_t groups, double per_message_us) {
+                                                 std::uint32_t groups, double per_message_us, const GroupFilter& only) {
   PtaskReplay ptask(layers, expert_us, groups, per_message_us, impl_->hosts, impl_->topology, impl_->link_hosts,
-                    impl_->ptask_max_links);
+                    impl_->ptask_max_links, only);
   sg4::Actor::create("ptask-driver", impl_->hosts.front(), [&ptask]() { ptask.drive(); });
   impl_->engine->run();
   return ptask.take_results();
@@ -704,14 +718,107 @@ EngineInfo Simulator::info() const {
                     simgrid_options(impl_->spec)};
 }
 
+namespace {
+
+// A layer's phase results before any replay: what its traffic says (latencies
+// 0, no slowest flow), and a time per group.
+LayerResult unreplayed(const LayerTraffic& t, std::uint32_t groups) {
+  LayerResult r;
+  for (const Phase& ph : t.phases) {
+    r.phases.push_back(traffic_result(ph));
+    if (groups > 1) r.phases.back().group_us.assign(groups, 0.0);
+  }
+  return r;
+}
+
+// A replay worker's unit: of one layer, the flows of some sets of independent groups.
+struct Unit {
+  std::size_t layer;
+  std::vector<std::size_t> parts;
+};
+
+// Each layer a unit, its sets of groups replayed in turn; the sets of a
+// single layer their own units, to be replayed at once.
+std::vector<Unit> units_of(std::size_t layers, std::size_t parts) {
+  std::vector<Unit> units;
+  for (std::size_t l = 0; l < layers; ++l) {
+    if (layers == 1)
+      for (std::size_t p = 0; p < parts; ++p) units.push_back({l, {p}});
+    else
+      units.push_back({l, {}});
+    for (std::size_t p = 0; layers > 1 && p < parts; ++p) units.back().parts.push_back(p);
+  }
+  return units;
+}
+
+}  // namespace
+
+void Simulator::set_jobs(std::size_t jobs) { impl_->jobs = std::max<std::size_t>(1, jobs); }
+
+bool Simulator::in_process() const {
+  // SimGrid writes its Paje trace as the simulation ends: one simulation, here.
+  const auto& cfg = impl_->spec.cfg;
+  return std::find(cfg.begin(), cfg.end(), "tracing:yes") != cfg.end();
+}
+
 std::vector<LayerResult> Simulator::compute(const Topology& topology, const Workload& workload) {
   if (!impl_->platform_ready) build(topology);
-  std::vector<const LayerTraffic*> layers;
-  for (const auto& t : workload.layers) layers.push_back(&t);
-  std::vector<ChipId> chips;
-  for (const auto& g : workload.groups) chips.insert(chips.end(), g.begin(), g.end());
-  return replay(layers, chips, workload.expert_us, static_cast<std::uint32_t>(workload.groups.size()),
-                workload.per_message_us);
+  const auto groups = static_cast<std::uint32_t>(workload.groups.size());
+  std::vector<std::vector<std::uint32_t>> parts = workload.independent;
+  if (parts.empty() || in_process()) {
+    parts.assign(1, {});
+    for (std::uint32_t g = 0; g < groups; ++g) parts[0].push_back(g);
+  }
+  // The replay of some layers, the flows of one set of groups.
+  auto replay_part = [&](const std::vector<const LayerTraffic*>& layers, const std::vector<std::uint32_t>& part) {
+    std::vector<ChipId> chips;
+    GroupFilter only;
+    if (parts.size() > 1) only.assign(groups, 0);
+    for (std::uint32_t g : part) {
+      chips.insert(chips.end(), workload.groups[g].begin(), workload.groups[g].end());
+      if (!only.empty()) only[g] = 1;
+    }
+    return replay_groups(layers, chips, workload.expert_us, groups, workload.per_message_us, only);
+  };
+  std::vector<LayerResult> out;
+  for (const auto& t : workload.layers) out.push_back(unreplayed(t, groups));
+  auto add = [](LayerResult& into, const LayerResult& part) {
+    into.expert_us = part.expert_us;
+    merge_replayed(into, part);
+  };
+  if (in_process()) {
+    std::vector<const LayerTraffic*> layers;
+    for (const auto& t : workload.layers) layers.push_back(&t);
+    const std::vector<LayerResult> replayed = replay_part(layers, parts[0]);
+    for (std::size_t l = 0; l < out.size(); ++l) add(out[l], replayed[l]);
+    return out;
+  }
+  // Every unit in a worker forked from the built, never-run engine: each
+  // starts at simulated time 0, so its result is the same whatever the
+  // number of workers or the order they finish in.
+  const std::vector<Unit> units = units_of(workload.layers.size(), parts.size());
+  std::vector<std::string> got(units.size());
+  std::size_t done = 0;
+  run_forked(
+      units.size(), impl_->jobs,
+      [&](std::size_t u) {
+        const Unit& unit = units[u];
+        std::vector<LayerResult> merged(1);
+        for (std::size_t p : unit.parts) add(merged[0], replay_part({&workload.layers[unit.layer]}, parts[p]).front());
+        return encode_replayed(merged);
+      },
+      [&](std::size_t u, std::string&& bytes) {
+        got[u] = std::move(bytes);
+        if (workload.progress) workload.progress(++done, units.size());
+      },
+      "layer replay");
+  for (std::size_t u = 0; u < units.size(); ++u) {
+    std::vector<LayerResult> one(1);
+    one[0].phases.resize(workload.layers[units[u].layer].phases.size());
+    decode_replayed(got[u], one);
+    add(out[units[u].layer], one[0]);
+  }
+  return out;
 }
 
 namespace {
@@ -723,7 +830,7 @@ bool debug_logging() {
 
 }  // namespace
 
-RunReport run_scenario_with_simgrid(const Scenario& s) {
+RunReport run_scenario_with_simgrid(const Scenario& s, const RunControl& control) {
   auto log = spdlog::get("run");
   if (s.engine == Engine::kSimgrid && s.simgrid.network_model != "CM02" && log)
     log->warn("the bound engine's lower bound holds for CM02; {} scales bandwidth and latency by its own factors",
@@ -744,8 +851,11 @@ RunReport run_scenario_with_simgrid(const Scenario& s) {
     if (!xml) throw;
     throw InputError(std::string(e.what()) + " (platform of " + s.where_platform + ")");
   }
-  if (s.engine == Engine::kSimgrid) return run_scenario(s, topo, *sim);
-  return run_scenario(s, topo, *make_core_engine(s, topo));
+  if (s.engine == Engine::kSimgrid) {
+    sim->set_jobs(control.jobs);
+    return run_scenario(s, topo, *sim, control);
+  }
+  return run_scenario(s, topo, *make_core_engine(s, topo), control);
 }
 
 Topology load_any_topology(const PlatformSpec& spec) {

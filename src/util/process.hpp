@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,5 +46,15 @@ std::string run_program(const std::vector<std::string>& argv, const std::string&
 // The path of the running executable (/proc/self/exe), to start children
 // of the same binary. Throws InputError if it cannot be read.
 std::string self_executable();
+
+// Runs work(i) for every i in [0, units) in forked children of this process,
+// at most `jobs` at once (at least one), and hands what each returned to
+// done(i, bytes) in the parent, as the children finish. A child starts
+// from this process's state at the fork, so units never see each other's.
+// A child's InputError is rethrown in the parent as an InputError, any other
+// exception or a child's death as a std::runtime_error naming the unit
+// (`unit_name`, e.g. "layer"), once the running children are reaped.
+void run_forked(std::size_t units, std::size_t jobs, const std::function<std::string(std::size_t)>& work,
+                const std::function<void(std::size_t, std::string&&)>& done, const std::string& unit_name);
 
 }  // namespace moesim
