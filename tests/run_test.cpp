@@ -115,16 +115,37 @@ void check_not_below_bound(const std::string& scenario, const std::string& extra
 }  // namespace
 
 TEST_CASE("one flow on one idle link takes latency + bytes / bandwidth exactly", "[replay]") {
-  json j = run(two_chip_scenario());
-  // dispatch: 2,250,000 B each way on separate directions: 1 us + 50 us
-  CHECK(layer0(j, "dispatch_us") == Approx(51.0).epsilon(1e-9));
-  // combine: BF16, 4,500,000 B each way: 1 us + 100 us
-  CHECK(layer0(j, "combine_us") == Approx(101.0).epsilon(1e-9));
-  CHECK(j["layers"].size() == 3);
-  CHECK(j["summary"]["distinct_layers"] == 1);
-  CHECK(j["simgrid"]["network_model"] == "CM02");
-  CHECK(j["layers"][0]["phases"][0]["slowest_flow"]["bytes"] == 2250000);
-  CHECK(j["layers"][0]["phases"][0]["slowest_flow"]["finish_us"].get<double>() == Approx(51.0));
+  // The default fidelity is ptask; flow is the reference.
+  for (const auto& [option, model] : {std::pair{"", "ptask_L07"}, std::pair{"--fidelity flow", "CM02"}}) {
+    INFO(option);
+    json j = run(two_chip_scenario(), option);
+    // dispatch: 2,250,000 B each way on separate directions: 1 us + 50 us
+    CHECK(layer0(j, "dispatch_us") == Approx(51.0).epsilon(1e-9));
+    // combine: BF16, 4,500,000 B each way: 1 us + 100 us
+    CHECK(layer0(j, "combine_us") == Approx(101.0).epsilon(1e-9));
+    CHECK(j["layers"].size() == 3);
+    CHECK(j["summary"]["distinct_layers"] == 1);
+    CHECK(j["simgrid"]["network_model"] == model);
+    CHECK(j["layers"][0]["phases"][0]["slowest_flow"]["bytes"] == 2250000);
+    CHECK(j["layers"][0]["phases"][0]["slowest_flow"]["finish_us"].get<double>() == Approx(51.0));
+  }
+}
+
+TEST_CASE("the report says what is known of the fast fidelity's error", "[replay][ptask]") {
+  json measured = run(two_chip_scenario());
+  CHECK(measured["simgrid"]["fidelity_error"]["measured"] == true);
+  CHECK(measured["simgrid"]["fidelity_error"]["note"].get<std::string>().find("uniform routing, direct") !=
+        std::string::npos);
+  json hotspot = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"),
+                     "--set model.moe_layers=1 --set traffic.routing=hotspot --set traffic.hot_experts=[0] "
+                     "--set traffic.hot_share=0.2");
+  CHECK(hotspot["simgrid"]["fidelity_error"]["measured"] == false);
+  CHECK(hotspot["simgrid"]["fidelity_error"]["note"].get<std::string>().find("not measured for hotspot routing") !=
+        std::string::npos);
+  CHECK(read(tmp_path("stdout")).find("\nfidelity: ptask's error against the flow fidelity is not measured for hotspot") !=
+        std::string::npos);
+  json flow = run(two_chip_scenario(), "--fidelity flow");
+  CHECK(!flow["simgrid"].contains("fidelity_error"));
 }
 
 TEST_CASE("the expert phase sits between dispatch and combine", "[replay]") {
@@ -494,7 +515,7 @@ TEST_CASE("per-link bytes: the routes' count, and SimGrid's own within a few per
   const std::string csv = tmp_path("links.csv");
   std::remove(csv.c_str());
   REQUIRE(moesim("run " + shipped_scenario("deepseek-v3-decode-v4-4x4x4") +
-                 " --set model.moe_layers=1 --set traffic.routing=random --links " + csv) == 0);
+                 " --set model.moe_layers=1 --set traffic.routing=random --fidelity flow --links " + csv) == 0);
   std::istringstream in(read(csv));
   std::string line;
   std::getline(in, line);
@@ -529,7 +550,7 @@ TEST_CASE("the --trace option writes a Perfetto trace with phases, chips, flows 
   const std::string path = tmp_path("trace.json");
   std::remove(path.c_str());
   REQUIRE(moesim("run " + shipped_scenario("deepseek-v3-decode-v4-4x4x4") +
-                 " --set model.moe_layers=2 --set expert_time_us=5 --trace " + path) == 0);
+                 " --set model.moe_layers=2 --set expert_time_us=5 --fidelity flow --trace " + path) == 0);
   const json t = json::parse(read(path));
   REQUIRE(t["traceEvents"].is_array());
   std::size_t phases = 0, experts = 0, chips = 0, flows = 0, counters = 0;

@@ -116,6 +116,8 @@ struct RunReport {
   std::string engine;
   std::string network_model;  // simgrid only
   std::string fidelity;       // simgrid only: flow or ptask
+  std::string fidelity_note;  // ptask only: its measured error for this traffic, or that none is measured
+  bool fidelity_error_measured = false;
   std::vector<std::string> simgrid_cfg;
   ByteModelInput input;
   LayerBytes bytes;

@@ -58,7 +58,7 @@ inline constexpr EnumTable<DeploymentSpec::GroupPlacement, 2> kGroupPlacementNam
 // The scenario's `simgrid` section: how the SimGrid engine replays.
 struct SimgridSpec {
   std::string network_model = "CM02";  // kFlow: CM02, LV08, SMPI or IB
-  Fidelity fidelity = Fidelity::kFlow;
+  Fidelity fidelity = Fidelity::kPtask;
   // kPtask on a generated platform: the most links one task loads; a longer
   // task is cut into blocks of consecutive links (docs/design.md: SimGrid's
   // selective update is quadratic in a task's links).

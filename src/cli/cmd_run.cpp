@@ -68,7 +68,8 @@ Body setup_run(CLI::App& c) {
   c.add_option("--set", o->sets, "Edit the scenario before validation: key=value, e.g. deployment.ep=64");
   c.add_option("--seed", o->seed, "Seed of the routing models (same as --set seed=N)");
   c.add_option("--fidelity", o->fidelity,
-               "flow (one comm per flow, the default) or ptask (fast; same as --set simgrid.fidelity=...)");
+               "ptask (fast, the default; its error against flow is measured) or flow (one comm per flow, the "
+               "reference); same as --set simgrid.fidelity=...");
   c.add_option("-j,--jobs", o->jobs,
                "Layers replayed at once, each in a worker process (default: the number of cores); "
                "the results do not depend on it")

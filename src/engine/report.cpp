@@ -234,8 +234,11 @@ nlohmann::json to_json(const RunReport& r) {
                    {"links", r.platform_links},
                    {"group_chips", r.group_chips}};
   j["engine"] = r.engine;
-  if (!r.network_model.empty())
+  if (!r.network_model.empty()) {
     j["simgrid"] = {{"network_model", r.network_model}, {"fidelity", r.fidelity}, {"cfg", r.simgrid_cfg}};
+    if (!r.fidelity_note.empty())
+      j["simgrid"]["fidelity_error"] = {{"measured", r.fidelity_error_measured}, {"note", r.fidelity_note}};
+  }
   j["bytes"] = bytes_json(r.bytes);
   j["comm"] = {{"algorithm", comm_algorithm_name(r.comm.algorithm)},
                {"token_overhead_bytes", r.comm.token_overhead_bytes},
@@ -274,6 +277,7 @@ void table_head(const RunReport& r, bool routed, std::ostream& out) {
                                   : r.network_model + ", one comm per flow")
         << ")";
   out << "\n";
+  if (!r.fidelity_note.empty()) out << "fidelity: " << r.fidelity_note << "\n";
   out << format("bytes per chip: tokens_per_ep_group %llu, dispatch %llu B (%s), combine %llu B (%s)\n",
                 static_cast<unsigned long long>(r.bytes.tokens_per_ep_group),
                 static_cast<unsigned long long>(r.bytes.dispatch_bytes),

@@ -3,13 +3,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <sstream>
 #include <map>
 #include <memory>
 
 #include "engine/analytic.hpp"
 #include "engine/bound.hpp"
 #include "engine/explain.hpp"
+#include "engine/fidelity_error.hpp"
 #include "moesim/error.hpp"
 #include "moesim/routing.hpp"
 #include "platform/analysis.hpp"
@@ -140,6 +144,11 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
   const auto t0 = std::chrono::steady_clock::now();
   for (std::uint64_t k = 0; k < s.samples; ++k)
     for (std::uint64_t l = 0; l < layers; ++l) {
+      if (!routed && !w.work.layers.empty()) {  // uniform shares: every layer is the first
+        w.stats.push_back(w.stats.front());
+        w.to_distinct.push_back(0);
+        continue;
+      }
       std::vector<LayerTraffic> parts;
       LayerStats stats;
       for (std::size_t g = 0; g < groups.size(); ++g) {
@@ -274,6 +283,36 @@ void fill_layers(const Scenario& s, const LayerPlan& plan, const std::vector<Lay
   rep.distinct_layers = plan.work.layers.size();
 }
 
+// What a run will need, from its sizes alone: refuses one whose per-layer
+// results cannot fit in this machine's memory, and warns of one that will
+// take long (an estimate from the flows to simulate).
+void check_run_size(const Scenario& s, const Topology& topo, const std::vector<std::vector<ChipId>>& groups,
+                    const EngineInfo& info) {
+  const double layers = static_cast<double>(s.samples) * static_cast<double>(s.model.moe_layers);
+  // A layer's results: two phases' bytes per link (and per chip) at least.
+  const double per_layer = 2.0 * 8.0 * static_cast<double>(2 * topo.links.size() + topo.num_chips()) + 1024;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const double have = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
+  if (have > 0 && layers * per_layer > have) {
+    std::ostringstream why;
+    why.precision(3);
+    why << s.model.moe_layers << " layers x " << s.samples << " sample(s) need about " << layers * per_layer / 1e9
+        << " GB for their results, more than this machine's " << have / 1e9 << " GB of memory";
+    fail(s.path, "model.moe_layers", why.str());
+  }
+  // Flows of the distinct layers (uniform shares: one), at a rough cost each
+  // (measured on the 2-core reference machine: ptask about 1 us a flow, flow
+  // about 100 us, the bound 0.2 us).
+  double pairs = 0;
+  for (const auto& g : groups) pairs += static_cast<double>(g.size()) * static_cast<double>(g.size() - 1);
+  const double distinct = s.routing.model == RoutingSpec::Model::kUniform ? 1 : layers;
+  const double cost = info.name == "analytic" ? 0 : info.name == "bound" ? 0.2e-6 : info.fidelity == "flow" ? 1e-4 : 1e-6;
+  const double estimate_s = 2 * pairs * distinct * cost;
+  if (auto log = spdlog::get("run"); log && estimate_s > 60)
+    log->warn("this run simulates {:.3g} layer(s) of up to {:.3g} flows each: expect roughly {} (an estimate)",
+              distinct, 2 * pairs, duration(estimate_s));
+}
+
 }  // namespace
 
 Topology load_topology(const PlatformSpec& spec, const XmlLoader& xml) {
@@ -316,11 +355,17 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
   rep.network_model = info.network_model;
   rep.fidelity = info.fidelity;
   rep.simgrid_cfg = info.simgrid_cfg;
+  if (info.fidelity == "ptask") {
+    const FidelityError e = ptask_error(rep.routing, s.comm.algorithm, rep.group_chips);
+    rep.fidelity_note = e.note;
+    rep.fidelity_error_measured = e.measured && rep.group_chips <= e.max_chips;
+  }
   if (log)
     log->info("{}: {} chips, {} links; {} group(s) of {} chips; dispatch {} B, combine {} B per chip", topo.name,
               topo.num_chips(), topo.num_physical_links(), groups.size(), rep.group_chips, rep.bytes.dispatch_bytes,
               rep.bytes.combine_bytes);
 
+  check_run_size(s, topo, groups, info);
   LayerPlan plan = plan_layers(s, groups, rep.bytes);
   if (groups.size() > 1) {
     plan.work.independent = independent_groups(topo, groups);

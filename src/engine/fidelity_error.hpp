@@ -1,0 +1,27 @@
+// What is known of the fast fidelity's error: ptask against the flow
+// fidelity (the reference), as bench/results.md measured it, by kind of
+// traffic (routing model and all-to-all algorithm) and group size.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "moesim/comm.hpp"
+
+namespace moesim {
+
+struct FidelityError {
+  bool measured = false;      // for this kind of traffic
+  double max_error = 0;       // the largest relative difference seen (0.01 = 1%)
+  std::size_t min_chips = 0;  // the group sizes it was measured at
+  std::size_t max_chips = 0;
+  std::string note;           // one line for the report
+};
+
+// ptask's measured error for a run's traffic: routing model name ("uniform",
+// "random", ...), algorithm and chips per group. Not measured for a kind of
+// traffic no benchmark compared; measured but only at smaller groups when
+// group_chips is above them (the note says so).
+FidelityError ptask_error(const std::string& routing, CommAlgorithm algorithm, std::size_t group_chips);
+
+}  // namespace moesim
