@@ -139,6 +139,7 @@ class Topology {
   // next entry's start.
   struct DimensionRoutes {
     std::vector<std::uint64_t> dims, stride;
+    std::vector<std::uint32_t> coord;  // [chip * dims + dim]
     std::size_t kmax = 0;
     std::vector<std::uint32_t> begin;
     std::vector<LinkId> links;

@@ -46,6 +46,10 @@ Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipI
   assert(group.size() == m.n);
   Phase p;
   p.kind = kind;
+  std::size_t flows = 0;
+  for (std::size_t s = 0; s < m.n; ++s)
+    for (std::size_t d = 0; d < m.n; ++d) flows += s != d && m.at(s, d) != 0;
+  p.flows.reserve(flows);
   for (std::size_t s = 0; s < m.n; ++s)
     for (std::size_t d = 0; d < m.n; ++d) {
       const std::uint64_t b = m.at(s, d);

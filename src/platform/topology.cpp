@@ -51,8 +51,11 @@ Topology::Route Topology::route(ChipId src, ChipId dst) const {
     Route r;
     const std::size_t nd = t->dims.size();
     std::size_t cur = src;
+    const std::uint32_t* from = &t->coord[src * nd];
+    const std::uint32_t* to = &t->coord[dst * nd];
     for (std::size_t d = 0; d < nd; ++d) {
-      const std::uint64_t a = cur / t->stride[d] % t->dims[d], b = dst / t->stride[d] % t->dims[d];
+      // The chip reached so far has dst's coordinates below d, src's from d.
+      const std::uint64_t a = from[d], b = to[d];
       if (a == b) continue;
       const std::size_t i = (cur * nd + d) * t->kmax + b;
       r.add(t->links.data() + t->begin[i], t->links.data() + t->begin[i + 1]);
@@ -167,6 +170,7 @@ std::shared_ptr<const Topology::DimensionRoutes> torus_segments(const TorusSpec&
   auto table = std::make_shared<Topology::DimensionRoutes>();
   table->dims = grid.dims;
   table->stride.assign(grid.stride.begin(), grid.stride.end());
+  table->coord.assign(grid.coord.begin(), grid.coord.end());
   table->kmax = kmax;
   Topology::DimensionRoutes& seg = *table;
   seg.begin.assign(grid.n * nd * kmax + 1, 0);

@@ -546,7 +546,11 @@ class PtaskReplay {
               const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts, std::size_t max_links,
               const GroupFilter& only)
       : layers_(layers), expert_us_(expert_us), groups_(groups), per_message_s_(per_message_us * 1e-6), hosts_(hosts),
-        topology_(topology), link_hosts_(link_hosts), max_links_(max_links), only_(only), results_(layers.size()) {}
+        topology_(topology), link_hosts_(link_hosts), max_links_(max_links), only_(only), results_(layers.size()) {
+    // Dense, for the per-flow loop (a Link is a few cache lines).
+    if (topology_)
+      for (const Link& l : topology_->links) link_latency_s_.push_back(l.latency_s);
+  }
 
   // The driver actor: every phase of every layer in turn, the expert phase
   // before each combine.
@@ -603,18 +607,29 @@ class PtaskReplay {
   Tasks group_flows(const Phase& ph) {
     Tasks tasks;
     const std::vector<double> busy = sender_busy_s(ph, per_message_s_, hosts_.size());
+    Task* last = nullptr;  // consecutive flows often share a task: no lookup then
     for (const Flow& f : ph.flows) {
       if (!only_.empty() && !only_[f.group]) continue;
-      const double lat = topology_ ? topology_->route_latency_s(f.src, f.dst) : simgrid_latency_s(f.src, f.dst);
+      Topology::Route route;
+      double lat = 0;
+      if (topology_) {
+        route = topology_->route(f.src, f.dst);
+        for (LinkId id : route) lat += link_latency_s_[id];
+      } else {
+        lat = simgrid_latency_s(f.src, f.dst);
+      }
       const double wait = busy.empty() ? 0.0 : busy[f.src];
-      Task& t = tasks[{f.group, lat, wait}];
-      t.group = f.group;
-      t.latency_s = lat;
-      t.busy_s = wait;
+      if (!last || last->group != f.group || last->latency_s != lat || last->busy_s != wait) {
+        last = &tasks[{f.group, lat, wait}];
+        last->group = f.group;
+        last->latency_s = lat;
+        last->busy_s = wait;
+      }
+      Task& t = *last;
       t.flows.push_back(&f);
       if (topology_) {
         if (t.link_bytes.empty()) t.link_bytes.assign(topology_->links.size(), 0.0);
-        for (LinkId id : topology_->route(f.src, f.dst)) t.link_bytes[id] += static_cast<double>(f.bytes);
+        for (LinkId id : route) t.link_bytes[id] += static_cast<double>(f.bytes);
         continue;
       }
       for (ChipId c : {f.src, f.dst})
@@ -696,6 +711,7 @@ class PtaskReplay {
   const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts_;
   const std::size_t max_links_;
   const GroupFilter& only_;
+  std::vector<double> link_latency_s_;  // by LinkId, on a generated platform
   std::vector<LayerResult> results_;
   std::unordered_map<std::uint64_t, double> latency_of_;  // by (src << 32 | dst)
   std::shared_ptr<spdlog::logger> log_ = spdlog::get("replay");
