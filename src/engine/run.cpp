@@ -122,7 +122,9 @@ std::vector<std::unique_ptr<Router>> make_routers(const Scenario& s, const std::
   return routers;
 }
 
-LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>& groups, const LayerBytes& bytes) {
+// show_progress: a progress line on a terminal while the traffic is built.
+LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>& groups, const LayerBytes& bytes,
+                      bool show_progress = false) {
   auto log = spdlog::get("run");
   const std::uint64_t tp = s.deployment.moe_tp, layers = s.model.moe_layers;
   std::unique_ptr<RoutingTrace> trace;
@@ -142,8 +144,11 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
   w.work.per_message_us = effective_comm(s).per_message_us;
   std::map<std::uint64_t, std::vector<std::size_t>> by_fingerprint;
   const auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<ProgressLine> progress;
+  if (show_progress && routed) progress = std::make_unique<ProgressLine>("built the traffic of layer", s.samples * layers);
   for (std::uint64_t k = 0; k < s.samples; ++k)
     for (std::uint64_t l = 0; l < layers; ++l) {
+      if (progress) progress->update(k * layers + l);
       if (!routed && !w.work.layers.empty()) {  // uniform shares: every layer is the first
         w.stats.push_back(w.stats.front());
         w.to_distinct.push_back(0);
@@ -366,7 +371,7 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
               rep.bytes.combine_bytes);
 
   check_run_size(s, topo, groups, info);
-  LayerPlan plan = plan_layers(s, groups, rep.bytes);
+  LayerPlan plan = plan_layers(s, groups, rep.bytes, control.progress);
   if (groups.size() > 1) {
     plan.work.independent = independent_groups(topo, groups);
     if (log)
