@@ -41,6 +41,9 @@ class Simulator final : public LayerEngine {
 
   EngineInfo info() const override;
 
+  // Which groups a replay takes (index: group); empty for all.
+  using GroupFilter = std::vector<char>;
+
   // How many replay workers compute runs at once (1 by default).
   void set_jobs(std::size_t jobs);
 
@@ -60,7 +63,6 @@ class Simulator final : public LayerEngine {
   // (per_message_us each). With groups > 1, each phase also reports when
   // each group's last flow arrived. Only the flows of the groups `only`
   // marks (index: group; empty for all).
-  using GroupFilter = std::vector<char>;
   std::vector<LayerResult> replay_groups(const std::vector<const LayerTraffic*>& layers,
                                          const std::vector<ChipId>& chips, double expert_us, std::uint32_t groups,
                                          double per_message_us, const GroupFilter& only);

@@ -61,8 +61,6 @@ class Topology {
   // Routes are added for every ordered pair of distinct chips, in order
   // (src-major, then dst), before any is read.
   void add_route(ChipId src, ChipId dst, const std::vector<LinkId>& route);
-  // Optional, before the first add_route: the total links of all routes.
-  void reserve_routes(std::uint64_t total_links);
 
   // A route's links: up to kMaxRuns runs of consecutive entries of a table.
   class Route {

@@ -29,9 +29,12 @@ PhaseResult bound_phase(const Topology& t, const Phase& phase, const std::vector
   std::vector<double> first_s(t.links.size(), std::numeric_limits<double>::infinity());
   double bound_s = 0;
   for (const Flow& f : phase.flows) {
-    const double lat = t.route_latency_s(f.src, f.dst) + (busy_s.empty() ? 0.0 : busy_s[f.src]);
+    const Topology::Route route = t.route(f.src, f.dst);
+    double path_s = 0;  // as route_latency_s sums it
+    for (LinkId l : route) path_s += t.links[l].latency_s;
+    const double lat = path_s + (busy_s.empty() ? 0.0 : busy_s[f.src]);
     double slowest_bw = std::numeric_limits<double>::infinity();
-    for (LinkId l : t.route(f.src, f.dst)) {
+    for (LinkId l : route) {
       first_s[l] = std::min(first_s[l], lat);
       slowest_bw = std::min(slowest_bw, t.links[l].bandwidth_Bps);
     }

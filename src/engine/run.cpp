@@ -3,10 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <unistd.h>
-
 #include <chrono>
-#include <sstream>
 #include <map>
 #include <memory>
 
@@ -17,6 +14,7 @@
 #include "moesim/error.hpp"
 #include "moesim/routing.hpp"
 #include "platform/analysis.hpp"
+#include "util/process.hpp"
 #include "util/progress.hpp"
 
 namespace moesim {
@@ -296,15 +294,11 @@ void check_run_size(const Scenario& s, const Topology& topo, const std::vector<s
   const double layers = static_cast<double>(s.samples) * static_cast<double>(s.model.moe_layers);
   // A layer's results: two phases' bytes per link (and per chip) at least.
   const double per_layer = 2.0 * 8.0 * static_cast<double>(2 * topo.links.size() + topo.num_chips()) + 1024;
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  const double have = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
-  if (have > 0 && layers * per_layer > have) {
-    std::ostringstream why;
-    why.precision(3);
-    why << s.model.moe_layers << " layers x " << s.samples << " sample(s) need about " << layers * per_layer / 1e9
-        << " GB for their results, more than this machine's " << have / 1e9 << " GB of memory";
-    fail(s.path, "model.moe_layers", why.str());
-  }
+  const std::string beyond = beyond_memory(layers * per_layer);
+  if (!beyond.empty())
+    fail(s.path, "model.moe_layers",
+         std::to_string(s.model.moe_layers) + " layers x " + std::to_string(s.samples) +
+             " sample(s): their results need " + beyond);
   // Flows of the distinct layers (uniform shares: one), at a rough cost each
   // (measured on the 2-core reference machine: ptask about 1 us a flow, flow
   // about 100 us, the bound 0.2 us).

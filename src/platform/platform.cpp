@@ -6,11 +6,10 @@
 #include <set>
 #include <sstream>
 
-#include <unistd.h>
-
 #include "moesim/error.hpp"
 #include "platform/graph_io.hpp"
 #include "platform/tier6.hpp"
+#include "util/process.hpp"
 #include "util/units.hpp"
 #include "util/yaml_util.hpp"
 
@@ -362,16 +361,8 @@ double route_table_bytes(const PlatformSpec& spec) {
 
 // Refuses, in one line, a platform whose routes cannot fit in this machine's memory.
 void check_route_memory(const PlatformSpec& spec) {
-  const double need = route_table_bytes(spec);
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || page <= 0) return;
-  const double have = static_cast<double>(pages) * static_cast<double>(page);
-  if (need <= have) return;
-  std::ostringstream why;
-  why.precision(3);
-  why << "its route table needs about " << need / 1e9
-      << " GB, more than this machine's " << have / 1e9 << " GB of memory (use a smaller platform)";
-  fail(spec.path, "topology", why.str());
+  const std::string beyond = beyond_memory(route_table_bytes(spec));
+  if (!beyond.empty()) fail(spec.path, "topology", "its route table needs " + beyond + " (use a smaller platform)");
 }
 
 }  // namespace

@@ -17,11 +17,6 @@ std::size_t Topology::num_physical_links() const {
   return n;
 }
 
-void Topology::reserve_routes(std::uint64_t total_links) {
-  route_offset_.reserve(chips.size() * chips.size() + 1);
-  route_links_.reserve(total_links);
-}
-
 void Topology::add_route(ChipId src, ChipId dst, const std::vector<LinkId>& route) {
   const std::size_t n = chips.size();
   if (route_offset_.empty()) route_offset_.assign(1, 0);

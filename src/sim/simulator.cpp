@@ -309,8 +309,7 @@ PhaseResult replay_result(const Phase& ph, std::uint32_t groups) {
 // The flow fidelity: one actor per chip of the groups, one mailbox comm per
 // flow, phases separated by a barrier.
 
-// Which groups a replay takes (index: group); empty for all.
-using GroupFilter = std::vector<char>;  // Simulator::GroupFilter
+using GroupFilter = Simulator::GroupFilter;
 
 // What one chip does in one phase: its outgoing flows, how many come in,
 // and how long it issues its messages before its flows start.
@@ -757,13 +756,13 @@ struct Unit {
 // single layer their own units, to be replayed at once.
 std::vector<Unit> units_of(std::size_t layers, std::size_t parts) {
   std::vector<Unit> units;
-  for (std::size_t l = 0; l < layers; ++l) {
-    if (layers == 1)
-      for (std::size_t p = 0; p < parts; ++p) units.push_back({l, {p}});
-    else
-      units.push_back({l, {}});
-    for (std::size_t p = 0; layers > 1 && p < parts; ++p) units.back().parts.push_back(p);
+  if (layers == 1) {
+    for (std::size_t p = 0; p < parts; ++p) units.push_back({0, {p}});
+    return units;
   }
+  std::vector<std::size_t> every(parts);
+  for (std::size_t p = 0; p < parts; ++p) every[p] = p;
+  for (std::size_t l = 0; l < layers; ++l) units.push_back({l, every});
   return units;
 }
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include "moesim/error.hpp"
@@ -97,6 +98,17 @@ std::string self_executable() {
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) fail("/proc/self/exe", "", "cannot find the moesim binary to start runs with");
   return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::string beyond_memory(double need) {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return "";
+  const double have = static_cast<double>(pages) * static_cast<double>(page);
+  if (need <= have) return "";
+  std::ostringstream why;
+  why.precision(3);
+  why << "about " << need / 1e9 << " GB, more than this machine's " << have / 1e9 << " GB of memory";
+  return why.str();
 }
 
 namespace {

@@ -47,6 +47,11 @@ std::string run_program(const std::vector<std::string>& argv, const std::string&
 // of the same binary. Throws InputError if it cannot be read.
 std::string self_executable();
 
+// When `need_bytes` is more than this machine's physical memory: "about N
+// GB, more than this machine's M GB of memory"; empty when it fits (or the
+// memory cannot be read).
+std::string beyond_memory(double need_bytes);
+
 // Runs work(i) for every i in [0, units) in forked children of this process,
 // at most `jobs` at once (at least one), and hands what each returned to
 // done(i, bytes) in the parent, as the children finish. A child starts

@@ -108,7 +108,8 @@ sed "s|^platform: \.\./|platform: $ROOT/|" "$ROOT/scenarios/deepseek-v3-decode-v
 cat >slow.yaml <<EOF
 name: slow
 base: $TMP/slow-base.yaml
-set: {model.moe_layers: 1, platform: $ROOT/platforms/tpu-v4-4x4x8.yaml, deployment.ep: 128, deployment.global_batch: 1024}
+set: {model.moe_layers: 1, platform: $ROOT/platforms/tpu-v4-4x4x8.yaml, deployment.ep: 128, deployment.global_batch: 1024,
+     simgrid.fidelity: flow}
 grid:
   seed: [1, 2, 3, 4, 5, 6]
   traffic.routing: [random]

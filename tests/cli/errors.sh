@@ -474,7 +474,7 @@ expect_error "a platform whose routes cannot fit in memory" 2 \
   "$E$(q "$P"): topology: its route table needs about 3\.01e\+06 GB, more than this machine's [0-9.]+ GB of memory" \
   platform "$P"
 expect_error "more layers than the machine can hold the results of" 2 \
-  "${E}scenarios/deepseek-v3-decode-v5e-16x16\.yaml: model\.moe_layers: 100000000 layers x 1 sample\(s\) need about [0-9.e+]+ GB for their results, more than this machine's [0-9.]+ GB of memory" \
+  "${E}scenarios/deepseek-v3-decode-v5e-16x16\.yaml: model\.moe_layers: 100000000 layers x 1 sample\(s\): their results need about [0-9.e+]+ GB, more than this machine's [0-9.]+ GB of memory" \
   run scenarios/deepseek-v3-decode-v5e-16x16.yaml --set model.moe_layers=100000000
 # Calibration knobs in a platform file.
 P=$TMP/platform-cal-class.yaml
