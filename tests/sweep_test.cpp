@@ -111,8 +111,8 @@ TEST_CASE("ranges, platform paths and clashing short names", "[sweep]") {
                                       "  deployment.tokens_per_chip: {from: 16, to: 256, factor: 2}\n"
                                       "  expert_time_us: {from: 0, to: 1, step: 0.5}\n"
                                       "  platform: [../platforms/a.yaml, /abs/b.yaml]\n"
-                                      "  model.seed: [1]\n"
-                                      "  seed: [2]\n");
+                                      "  model.name: [m]\n"
+                                      "  name: [n]\n");
   const Sweep s = load_sweep(path);
   REQUIRE(s.runs.size() == 5 * 3 * 2);
   CHECK(s.runs[0].params[0].value == "16");
@@ -124,7 +124,7 @@ TEST_CASE("ranges, platform paths and clashing short names", "[sweep]") {
   CHECK(s.runs[3].params[2].label == "b");
   CHECK(s.runs[5].params[1].value == "1");
   CHECK(s.name == "range");
-  CHECK(s.runs[0].name == "tokens_per_chip=16,expert_time_us=0,platform=a,model.seed=1,seed=2");
+  CHECK(s.runs[0].name == "tokens_per_chip=16,expert_time_us=0,platform=a,model.name=m,name=n");
   std::remove(path.c_str());
 }
 
@@ -144,6 +144,11 @@ TEST_CASE("bad sweep files are named", "[sweep]") {
            Case{"gird: {seed: [1]}\n", "gird: unknown key"},
            Case{"name: x\n", "a sweep needs a grid or a zip"},
            Case{"grid: {seed: [1]}\nunfit: drop\n", "unfit: 'drop' is not one of: fail, skip"},
+           // Keys the base scenario does not have, at their line, before any run.
+           Case{"grid:\n  seed: [1]\n  deployment.epp: [8, 16]\n",
+                ":4: grid.deployment.epp: not a key of the base scenario"},
+           Case{"set: {deploymnt.ep: 8}\ngrid: {seed: [1]}\n", ":2: set.deploymnt.ep: not a key of the base scenario"},
+           Case{"grid: {seed: [1]}\nzip: {traffic.routng: [random]}\n", ":3: zip.traffic.routng: not a key"},
        }) {
     INFO(c.body);
     const std::string path = temp_sweep("bad.yaml", c.body);

@@ -105,7 +105,8 @@ std::vector<const PreparedRun*> runs_to_do(const std::vector<PreparedRun>& prepa
 }
 
 // --dry-run: every run and what is known of it, then the counts.
-void list_runs(const std::vector<PreparedRun>& prepared, const std::map<std::string, RunStatus>& recorded,
+// Lists the runs; returns how many of those to do fail before they start.
+std::size_t list_runs(const std::vector<PreparedRun>& prepared, const std::map<std::string, RunStatus>& recorded,
                std::size_t todo, const std::string& db_path) {
   for (const auto& p : prepared) {
     auto it = recorded.find(p.key);
@@ -114,8 +115,14 @@ void list_runs(const std::vector<PreparedRun>& prepared, const std::map<std::str
                                                    : enum_name(kRunStatusNames, *p.status) + ": " + p.error;
     std::cout << p.run.index << "\t" << p.run.name << "\t" << state << "\n";
   }
+  std::size_t failing = 0;
+  for (const auto& p : prepared)
+    failing += !recorded.count(p.key) && p.status == RunStatus::kFailed;
   std::cout << prepared.size() << " runs (" << todo << " to do, " << prepared.size() - todo << " already in "
-            << db_path << ")\n";
+            << db_path << ")";
+  if (failing) std::cout << "; " << failing << " of those to do will fail as written (\"failed:\" above)";
+  std::cout << "\n";
+  return failing;
 }
 
 // The runs of a campaign, `jobs` child processes at a time, each result
@@ -291,7 +298,7 @@ CampaignTally run_campaign(const Sweep& sweep, const CampaignOptions& options) {
   tally.total = prepared.size();
   tally.recorded = prepared.size() - todo.size();
   if (options.dry_run) {
-    list_runs(prepared, recorded, todo.size(), options.db_path);
+    tally.failed = list_runs(prepared, recorded, todo.size(), options.db_path);
     return tally;
   }
   Workers(sweep, options, *db, tally).run(todo);

@@ -35,9 +35,16 @@ nlohmann::json column_json(const std::string& label, const std::vector<std::stri
   nlohmann::json hottest;  // the bound's critical link of layer 0's first phase
   if (!bound.per_layer.empty() && !bound.per_layer[0].phases.empty() && bound.per_layer[0].phases[0].critical_link)
     hottest = critical_link_json(*bound.per_layer[0].phases[0].critical_link);
+  nlohmann::json tokens;
+  if (main.tokens)
+    tokens = {{"global_batch", main.tokens->global_batch},
+              {"seq_len", main.tokens->seq_len},
+              {"ep", main.tokens->ep},
+              {"tokens_per_chip", main.tokens->tokens_per_chip}};
   return {{"label", label},
           {"sets", sets},
           {"platform", platform_json(*main.platform)},
+          {"tokens", tokens},
           {"summary", summary_json(main)},
           {"bound_summary", summary_json(bound)},
           {"analytic_summary", summary_json(analytic)},
@@ -59,7 +66,8 @@ nlohmann::json compare(const CompareOptions& o) {
   }
   for (const auto& s : o.sets) columns.push_back({s, split_commas(s)});
   if (columns.empty()) columns.push_back({"as written", {}});
-  nlohmann::json out = {{"scenario", o.scenario}, {"engine", o.engine}, {"columns", nlohmann::json::array()}};
+  nlohmann::json out = {
+      {"scenario", o.scenario}, {"engine", o.engine}, {"all", o.common}, {"columns", nlohmann::json::array()}};
   const TempDir work("moesim-compare");
   double first_total_us = 0;
   for (auto& c : columns) {
@@ -96,12 +104,30 @@ std::string compare_table(const nlohmann::json& r) {
     std::snprintf(b, sizeof b, "%.3f", v);
     return std::string(b);
   };
-  out << "compare " << r["scenario"].get<std::string>() << " (engine " << r["engine"].get<std::string>() << ")\n";
+  out << "compare " << r["scenario"].get<std::string>() << " (engine " << r["engine"].get<std::string>();
+  if (r.contains("all") && !r["all"].empty()) {
+    out << "; in every column:";
+    for (const auto& edit : r["all"]) out << " " << edit.get<std::string>();
+  }
+  out << ")\n";
   row("", [](const nlohmann::json& c) {
     std::string l = c["label"].get<std::string>();
     return l.size() > 24 ? "..." + l.substr(l.size() - 21) : l;
   });
-  row("chips", [](const nlohmann::json& c) { return std::to_string(c["platform"]["chips"].get<long>()); });
+  row("chips (group of platform)", [](const nlohmann::json& c) {
+    return std::to_string(c["platform"]["group_chips"].get<long>()) + " of " +
+           std::to_string(c["platform"]["chips"].get<long>());
+  });
+  auto tokens = [](const char* key) {
+    return [key](const nlohmann::json& c) {
+      if (c["tokens"].is_null()) return std::string("-");
+      char b[64];
+      std::snprintf(b, sizeof b, "%g", c["tokens"][key].get<double>());
+      return std::string(b);
+    };
+  };
+  row("global_batch (a group)", tokens("global_batch"));
+  row("tokens_per_chip", tokens("tokens_per_chip"));
   row("dispatch_us mean", [&](const nlohmann::json& c) { return num(c["summary"]["dispatch_us"]["mean"]); });
   row("dispatch_us max", [&](const nlohmann::json& c) { return num(c["summary"]["dispatch_us"]["max"]); });
   row("combine_us mean", [&](const nlohmann::json& c) { return num(c["summary"]["combine_us"]["mean"]); });

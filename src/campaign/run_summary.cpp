@@ -121,6 +121,12 @@ RunSummary read_run_summary(const nlohmann::json& report, const std::string& whe
     out.platform = PlatformSummary{p.text("name"), p.text("path"), p.count("chips"), p.count("links"),
                                    p.count("group_chips")};
   }
+  if (r.has("scenario")) {
+    const Reader sc = r.object("scenario");
+    TokenSummary t{sc.count("global_batch"), sc.count("seq_len"), sc.count("ep"), 0};
+    t.tokens_per_chip = t.ep ? static_cast<double>(t.global_batch * t.seq_len) / static_cast<double>(t.ep) : 0.0;
+    out.tokens = t;
+  }
   const Reader b = r.object("bytes");
   out.bytes.tokens_per_ep_group = b.count("tokens_per_ep_group");
   out.bytes.dispatch_bytes = b.count("dispatch_bytes");

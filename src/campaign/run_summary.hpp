@@ -43,12 +43,19 @@ struct PlatformSummary {
   std::uint64_t chips = 0, links = 0, group_chips = 0;
 };
 
+// What the scenario held: the tokens of a group and of a chip.
+struct TokenSummary {
+  std::uint64_t global_batch = 0, seq_len = 1, ep = 0;
+  double tokens_per_chip = 0;  // global_batch x seq_len / ep
+};
+
 struct RunSummary {
   // What a report names about itself (a trimmed report, as the golden files,
   // may leave these out).
   std::optional<std::string> engine;
   std::optional<std::string> fidelity;  // the simgrid engine's
   std::optional<PlatformSummary> platform;
+  std::optional<TokenSummary> tokens;
 
   LayerBytes bytes;
   std::uint64_t layers = 0, distinct_layers = 0;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "moesim/error.hpp"
+#include "moesim/scenario.hpp"
 #include "util/yaml_util.hpp"
 
 namespace moesim {
@@ -94,7 +95,7 @@ std::map<std::string, std::string> short_names(const std::vector<std::string>& a
 }
 
 // `set`: overrides of every run; paths relative to the sweep's folder.
-std::vector<std::string> read_set(const YamlMap& root, const std::string& folder) {
+std::vector<std::string> read_set(const YamlMap& root, const std::string& folder, Sweep& sweep) {
   std::vector<std::string> set;
   if (auto s = root.map_if("set")) {
     for (const auto& kv : s->self()) {
@@ -104,9 +105,25 @@ std::vector<std::string> read_set(const YamlMap& root, const std::string& folder
           kv.second.Scalar().front() != '/')
         value = folder + kv.second.Scalar();
       set.push_back(key + "=" + value);
+      sweep.keys.push_back({key, value, s->where(key), "set"});
     }
   }
   return set;
+}
+
+// A key no scenario has fails at its line in the sweep file. Other errors
+// (a value this base rejects alone) are left to the runs, where other axes'
+// values may make them valid.
+void check_keys(const Sweep& sweep) {
+  for (const SweepKey& k : sweep.keys) {
+    try {
+      load_scenario(sweep.base, {k.key + "=" + k.value});
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      if (what.find(": unknown key") != std::string::npos)
+        fail(k.where, k.section + "." + k.key, "not a key of the base scenario " + sweep.base + ": " + what);
+    }
+  }
 }
 
 // The axes' values: the grid's, then the zip's (lists of one length).
@@ -120,6 +137,7 @@ Axes read_axes(const YamlMap& root, const std::string& folder, Sweep& sweep) {
     for (const auto& kv : g->self()) {
       sweep.axes.push_back(kv.first.Scalar());
       axes.grid.push_back(read_axis(*g, kv.first.Scalar(), folder));
+      sweep.keys.push_back({kv.first.Scalar(), axes.grid.back().front().value, g->where(kv.first.Scalar()), "grid"});
     }
   }
   if (auto z = root.map_if("zip")) {
@@ -131,6 +149,7 @@ Axes read_axes(const YamlMap& root, const std::string& folder, Sweep& sweep) {
       sweep.axes.push_back(key);
       auto& zip = axes.zip;
       zip.push_back(read_axis(*z, key, folder));
+      sweep.keys.push_back({key, zip.back().front().value, z->where(key), "zip"});
       if (zip.size() == 1) first = key;
       if (zip.back().size() != zip.front().size())
         z->fail_at(key, std::to_string(zip.back().size()) + " values where " + first + " has " +
@@ -193,11 +212,12 @@ Sweep load_sweep(const std::string& path) {
   sweep.where_base = root.where("base");
   if (base.empty()) root.fail_at("base", "an empty path");
   sweep.base = base.front() == '/' ? base : folder + base;
-  const std::vector<std::string> set = read_set(root, folder);
+  const std::vector<std::string> set = read_set(root, folder, sweep);
   const std::string unfit = root.str_or("unfit", "fail");
   if (unfit != "fail" && unfit != "skip") root.fail_at("unfit", "'" + unfit + "' is not one of: fail, skip");
   sweep.skip_unfit = unfit == "skip";
   expand_runs(read_axes(root, folder, sweep), set, sweep);
+  check_keys(sweep);
   return sweep;
 }
 

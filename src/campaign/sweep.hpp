@@ -38,6 +38,13 @@ struct SweepRun {
   std::vector<std::string> set;
 };
 
+// A key the sweep edits, where it is written and a value it takes: what
+// load_sweep checks against the base scenario before any run.
+struct SweepKey {
+  std::string key, value, where;  // where: "file:line"
+  std::string section;             // set, grid or zip
+};
+
 struct Sweep {
   std::string path;  // the sweep file
   std::string name;
@@ -46,10 +53,14 @@ struct Sweep {
   std::vector<std::string> axes;  // parameter keys, in order
   bool skip_unfit = false;
   std::vector<SweepRun> runs;
+  std::vector<SweepKey> keys;  // of set, grid and zip, in file order
 };
 
-// Parses and expands a sweep file. Throws InputError naming the file, the
-// line, the key and the bad value.
+// Parses and expands a sweep file, and checks that every key of its set,
+// grid and zip is a key of the base scenario (by loading the base with the
+// key's first value): a misspelt key fails here, naming the sweep file's
+// line, not in every run. Throws InputError naming the file, the line, the
+// key and the bad value.
 Sweep load_sweep(const std::string& path);
 
 // "i/N" (0 <= i < N): the runs with index % N == i. Throws InputError.

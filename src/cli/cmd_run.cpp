@@ -21,6 +21,7 @@ struct RunOptions {
   std::vector<std::string> sets;
   std::string json, csv, links, trace, heatmap, paje;
   std::size_t jobs = std::max(1u, std::thread::hardware_concurrency());
+  bool quiet = false;
 };
 
 // The scenario with the command line's edits, checked before any work.
@@ -50,7 +51,7 @@ int run(const RunOptions& o) {
   const bool piped = claims_stdout({{"--json", o.json}, {"--csv", o.csv}, {"--links", o.links}, {"--trace", o.trace}});
   const Scenario s = scenario_of(o);
   const RunReport r = run_scenario_with_simgrid(s, RunControl{o.jobs, true});
-  if (!piped) std::cout << to_table(r);
+  if (!piped) std::cout << to_table(r, TableOptions{!o.quiet});
   if (!o.json.empty()) write_output(o.json, to_json(r).dump(2) + "\n", "--json");
   if (!o.csv.empty()) write_output(o.csv, to_csv(r), "--csv");
   if (!o.links.empty()) write_output(o.links, links_csv(r), "--links");
@@ -74,6 +75,8 @@ Body setup_run(CLI::App& c) {
                "Layers replayed at once, each in a worker process (default: the number of cores); "
                "the results do not depend on it")
       ->check(kPositive);
+  c.add_flag("-q,--quiet", o->quiet,
+             "Print the header and the summary only: no row per layer, no explanation of the slowest layer");
   c.add_option("--samples", o->samples, "Repeat the run with K seeds and report the spread (same as --set samples=K)");
   c.add_option("--json", o->json, "Write the full report as JSON to this file ('-' for stdout, without the table)");
   c.add_option("--csv", o->csv, "Write per-layer rows as CSV to this file ('-' for stdout)");

@@ -42,7 +42,7 @@ int sweep(SweepOptions so) {
     return run_slurm_campaign(sweep, slurm, std::cout, std::cerr);
   }
   const CampaignTally t = run_campaign(sweep, o);
-  if (o.dry_run) return 0;
+  if (o.dry_run) return t.failed ? 1 : 0;
   return report_campaign(sweep, o, t, std::cout, std::cerr);
 }
 

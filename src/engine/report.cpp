@@ -102,7 +102,60 @@ nlohmann::json spread_json(const std::vector<double>& sums) {
 
 bool has_allgather(const RunReport& r) { return r.input.moe_tp > 1; }
 
+// Layer i's total_us over the samples: min, mean, max.
+struct Spread {
+  double min = 0, mean = 0, max = 0;
+};
+Spread sample_spread(const RunReport& r, std::size_t i) {
+  std::vector<double> v;
+  for (const auto& sample : r.sample_layers) v.push_back(sample.at(i).total_us());
+  const Stats s = stats(v);
+  return {*std::min_element(v.begin(), v.end()), s.mean, s.max};
+}
+
+
 }  // namespace
+
+namespace {
+
+// Bytes over a time in microseconds, in GB/s; 0 for no time.
+double GBps(double bytes, double us) { return us > 0 ? bytes / us / 1e3 : 0.0; }
+
+// Chips of the EP groups: what per-chip bandwidths divide by.
+double group_chips_all(const RunReport& r) {
+  return static_cast<double>(std::max<std::size_t>(1, r.group_chips * std::max<std::size_t>(1, r.groups)));
+}
+
+}  // namespace
+
+double algbw_GBps(const RunReport& r, const LayerResult& l, PhaseKind k) {
+  double bytes = 0;  // the byte model's, per chip
+  if (k == PhaseKind::kDispatch) bytes = static_cast<double>(r.bytes.dispatch_bytes);
+  if (k == PhaseKind::kCombine) bytes = static_cast<double>(r.bytes.combine_bytes);
+  if (k == PhaseKind::kAllgather)
+    bytes = static_cast<double>(r.input.moe_tp > 0 ? r.input.moe_tp - 1 : 0) * static_cast<double>(r.bytes.combine_bytes);
+  return GBps(bytes, l.phase_us(k));
+}
+
+double busbw_GBps(const RunReport& r, const LayerResult& l, PhaseKind k) {
+  return GBps(static_cast<double>(l.phase_bytes(k)) / group_chips_all(r), l.phase_us(k));
+}
+
+std::vector<LinkClassSummary> link_classes(const std::vector<Link>& links) {
+  std::vector<LinkClassSummary> out;
+  for (const Link& l : links) {
+    if (!l.duplex.empty() && !l.up) continue;  // a split-duplex link counts once
+    auto same = [&](const LinkClassSummary& c) {
+      return c.link_class == l.link_class && c.bandwidth_Bps == l.bandwidth_Bps && c.latency_s == l.latency_s;
+    };
+    auto it = std::find_if(out.begin(), out.end(), same);
+    if (it == out.end())
+      out.push_back({l.link_class, l.bandwidth_Bps, l.latency_s, 1});
+    else
+      ++it->links;
+  }
+  return out;
+}
 
 nlohmann::json bytes_json(const LayerBytes& b) {
   return {{"tokens_per_ep_group", b.tokens_per_ep_group},
@@ -111,6 +164,12 @@ nlohmann::json bytes_json(const LayerBytes& b) {
 }
 
 namespace {
+
+// global_batch x seq_len / ep: the scenario's tokens_per_chip.
+double tokens_per_chip(const RunReport& r) {
+  return r.input.ep ? static_cast<double>(r.input.global_batch * r.input.seq_len) / static_cast<double>(r.input.ep)
+                    : 0.0;
+}
 
 nlohmann::json scenario_json(const RunReport& r) {
   return {{"name", r.scenario_name},
@@ -122,6 +181,7 @@ nlohmann::json scenario_json(const RunReport& r) {
           {"topk", r.input.topk},
           {"global_batch", r.input.global_batch},
           {"seq_len", r.input.seq_len},
+          {"tokens_per_chip", tokens_per_chip(r)},
           {"ep", r.input.ep},
           {"moe_tp", r.input.moe_tp},
           {"precision",
@@ -130,10 +190,11 @@ nlohmann::json scenario_json(const RunReport& r) {
             {"combine", dtype_name(r.input.precision.combine)}}}};
 }
 
-nlohmann::json phase_json(const PhaseResult& p) {
+nlohmann::json phase_json(const PhaseResult& p, double chips) {
   nlohmann::json pj = {{"phase", phase_name(p.kind)},
                        {"latency_us", p.latency_us},
                        {"network_bytes", p.network_bytes},
+                       {"busbw_GBps", GBps(static_cast<double>(p.network_bytes) / chips, p.latency_us)},
                        {"flows", p.flows},
                        {"messages", p.messages}};
   if (!p.stage.empty()) pj["stage"] = p.stage;
@@ -179,6 +240,10 @@ nlohmann::json layer_json(const RunReport& r, const LayerResult& l) {
                        {"dispatch_bytes", l.phase_bytes(PhaseKind::kDispatch)},
                        {"combine_bytes", l.phase_bytes(PhaseKind::kCombine)},
                        {"simulated_as", l.simulated_as}};
+  for (PhaseKind k : {PhaseKind::kDispatch, PhaseKind::kCombine}) {
+    lj[phase_name(k) + "_algbw_GBps"] = algbw_GBps(r, l, k);
+    lj[phase_name(k) + "_busbw_GBps"] = busbw_GBps(r, l, k);
+  }
   if (has_allgather(r)) {
     lj["allgather_us"] = l.phase_us(PhaseKind::kAllgather);
     lj["allgather_bytes"] = l.phase_bytes(PhaseKind::kAllgather);
@@ -204,7 +269,7 @@ nlohmann::json layer_json(const RunReport& r, const LayerResult& l) {
     lj["groups"] = groups;
   }
   nlohmann::json phases = nlohmann::json::array();
-  for (const auto& p : l.phases) phases.push_back(phase_json(p));
+  for (const auto& p : l.phases) phases.push_back(phase_json(p, group_chips_all(r)));
   lj["phases"] = phases;
   return lj;
 }
@@ -232,7 +297,13 @@ nlohmann::json to_json(const RunReport& r) {
                    {"path", r.platform_path},
                    {"chips", r.platform_chips},
                    {"links", r.platform_links},
-                   {"group_chips", r.group_chips}};
+                   {"group_chips", r.group_chips},
+                   {"link_classes", nlohmann::json::array()}};
+  for (const LinkClassSummary& c : link_classes(r.links))
+    j["platform"]["link_classes"].push_back({{"class", c.link_class},
+                                             {"bandwidth_GBps", c.bandwidth_Bps / 1e9},
+                                             {"latency_us", c.latency_s * 1e6},
+                                             {"links", c.links}});
   j["engine"] = r.engine;
   if (!r.network_model.empty()) {
     j["simgrid"] = {{"network_model", r.network_model}, {"fidelity", r.fidelity}, {"cfg", r.simgrid_cfg}};
@@ -262,23 +333,43 @@ nlohmann::json to_json(const RunReport& r) {
     }
     j["samples"] = samples;
     j["spread"] = spread_json(sums);
+    for (std::size_t i = 0; i < r.layers.size(); ++i) {
+      const Spread sp = sample_spread(r, i);
+      j["layers"][i]["total_us_samples"] = {{"min", sp.min}, {"mean", sp.mean}, {"max", sp.max}};
+    }
   }
   return j;
 }
 
 namespace {
 
-void table_head(const RunReport& r, bool routed, std::ostream& out) {
-  out << "scenario " << r.scenario_name << " on " << r.platform_name << " (" << r.group_chips << " of "
-      << r.platform_chips << " chips), engine " << r.engine;
-  if (!r.network_model.empty())
-    out << " ("
-        << (r.fidelity == "ptask" ? "ptask_L07, one task per phase, group and route latency"
-                                  : r.network_model + ", one comm per flow")
-        << ")";
+// "c2c 400 GB/s (3200 Gb/s), 0.2 us, 112 links": bytes and bits, so that
+// a platform's 45Gbps is not taken for 45GBps.
+std::string link_class_text(const LinkClassSummary& c) {
+  return format("%s%g GB/s (%g Gb/s), %g us, %s", c.link_class.empty() ? "" : (c.link_class + " ").c_str(),
+                c.bandwidth_Bps / 1e9, c.bandwidth_Bps * 8 / 1e9, c.latency_s * 1e6,
+                plural(c.links, "link").c_str());
+}
+
+void head_links(const RunReport& r, std::ostream& out) {
+  const std::vector<LinkClassSummary> classes = link_classes(r.links);
+  if (classes.empty()) return;
+  constexpr std::size_t kShown = 6;
+  out << "links, each way:";
+  for (std::size_t i = 0; i < classes.size() && i < kShown; ++i)
+    out << (i ? "; " : " ") << link_class_text(classes[i]);
+  if (classes.size() > kShown) out << "; and " << classes.size() - kShown << " more (the JSON's platform.link_classes)";
   out << "\n";
-  if (!r.fidelity_note.empty()) out << "fidelity: " << r.fidelity_note << "\n";
-  out << format("bytes per chip: tokens_per_ep_group %llu, dispatch %llu B (%s), combine %llu B (%s)\n",
+}
+
+void head_traffic(const RunReport& r, bool routed, std::ostream& out) {
+  const std::uint64_t tokens = r.input.global_batch * r.input.seq_len;
+  out << format("tokens: global_batch %llu x seq_len %llu = %llu per EP group; tokens_per_chip %g (over ep %llu)\n",
+                static_cast<unsigned long long>(r.input.global_batch),
+                static_cast<unsigned long long>(r.input.seq_len), static_cast<unsigned long long>(tokens),
+                tokens_per_chip(r), static_cast<unsigned long long>(r.input.ep));
+  out << format("byte model, per chip: receives %llu token copies (tokens_per_ep_group), dispatch %llu B (%s), "
+                "combine %llu B (%s)\n",
                 static_cast<unsigned long long>(r.bytes.tokens_per_ep_group),
                 static_cast<unsigned long long>(r.bytes.dispatch_bytes),
                 dtype_name(r.input.precision.dispatch).c_str(),
@@ -286,46 +377,100 @@ void table_head(const RunReport& r, bool routed, std::ostream& out) {
                 dtype_name(r.input.precision.combine).c_str());
   if (r.routing != "uniform" || r.groups > 1)
     out << "traffic: " << r.routing << " routing"
-        << (routed ? (r.dedup ? ", a token once per rank" : ", every expert copy counted") : "") << ", " << r.groups
-        << " EP group" << (r.groups > 1 ? "s" : "") << ", seed "
-        << (r.sample_seeds.empty() ? 0 : r.sample_seeds.front()) << "\n";
-  const CommSpec& c = r.comm;
-  if (c.algorithm != CommAlgorithm::kDirect || c.token_overhead_bytes || c.message_bytes || c.per_message_us > 0) {
-    out << "all-to-all: " << comm_algorithm_name(c.algorithm);
-    if (c.token_overhead_bytes)
-      out << format(", %llu B more a dispatched token", static_cast<unsigned long long>(c.token_overhead_bytes));
-    if (c.message_bytes) out << format(", messages of %llu B", static_cast<unsigned long long>(c.message_bytes));
-    if (c.per_message_us > 0)
-      out << format(", %.3f us a message (%s)", c.per_message_us,
-                    c.message_bytes ? "ceil(flow bytes / message bytes) messages a flow"
-                    : c.algorithm == CommAlgorithm::kPerExpert ? "a message a token copy"
-                                                               : "a message a flow");
-    out << "\n";
-  }
+        << (routed ? (r.dedup ? ", a token once per rank" : ", every expert copy counted") : "") << ", "
+        << plural(r.groups, "EP group") << ", seed " << (r.sample_seeds.empty() ? 0 : r.sample_seeds.front())
+        << "\n";
 }
 
-void table_rows(const RunReport& r, bool routed, std::ostream& out) {
-  const bool ag = has_allgather(r);
-  out << format("%6s %14s %14s %s%14s %16s %16s%s\n", "layer", "dispatch_us", "combine_us",
-                ag ? "  allgather_us " : "", "total_us", "dispatch_bytes", "combine_bytes",
-                routed ? "  imbalance  max_experts  busiest_chip" : "");
-  for (const auto& l : r.layers) {
-    const std::string ag_col = ag ? format("%14.3f ", l.phase_us(PhaseKind::kAllgather)) : "";
-    out << format("%6zu %14.3f %14.3f %s%14.3f %16llu %16llu", l.layer, l.phase_us(PhaseKind::kDispatch),
-                  l.phase_us(PhaseKind::kCombine), ag_col.c_str(), l.total_us(),
-                  static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kDispatch)),
-                  static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kCombine)));
-    if (routed)
-      out << format("  %9.3f  %11u  %s", l.stats.imbalance, l.stats.max_experts,
-                    chip_name(r, l.stats.busiest_chip).c_str());
-    out << "\n";
+void head_comm(const RunReport& r, std::ostream& out) {
+  const CommSpec& c = r.comm;
+  if (c.algorithm == CommAlgorithm::kDirect && !c.token_overhead_bytes && !c.message_bytes && c.per_message_us <= 0)
+    return;
+  out << "all-to-all: " << comm_algorithm_name(c.algorithm);
+  if (c.token_overhead_bytes)
+    out << format(", %llu B more a dispatched token", static_cast<unsigned long long>(c.token_overhead_bytes));
+  if (c.message_bytes) out << format(", messages of %llu B", static_cast<unsigned long long>(c.message_bytes));
+  if (c.per_message_us > 0)
+    out << format(", %.3f us a message (%s)", c.per_message_us,
+                  c.message_bytes ? "ceil(flow bytes / message bytes) messages a flow"
+                  : c.algorithm == CommAlgorithm::kPerExpert ? "a message a token copy"
+                                                             : "a message a flow");
+  out << "\n";
+}
+
+void table_head(const RunReport& r, bool routed, std::ostream& out) {
+  out << "scenario " << r.scenario_name << " on " << r.platform_name << " (" << r.group_chips << " of "
+      << plural(r.platform_chips, "chip") << "), engine " << r.engine;
+  if (!r.network_model.empty())
+    out << " ("
+        << (r.fidelity == "ptask" ? "ptask_L07, one task per phase, group and route latency"
+                                  : r.network_model + ", one comm per flow")
+        << ")";
+  out << "\n";
+  if (!r.fidelity_note.empty()) out << "fidelity: " << r.fidelity_note << "\n";
+  head_links(r, out);
+  head_traffic(r, routed, out);
+  head_comm(r, out);
+}
+
+// A layer's row without its label.
+std::string row_text(const RunReport& r, const LayerResult& l, std::size_t i, bool routed) {
+  std::string row = format("%12.3f %12.3f ", l.phase_us(PhaseKind::kDispatch), l.phase_us(PhaseKind::kCombine));
+  if (has_allgather(r)) row += format("%12.3f ", l.phase_us(PhaseKind::kAllgather));
+  row += format("%12.3f %8.2f %8.2f %8.2f %8.2f %16llu %16llu", l.total_us(), algbw_GBps(r, l, PhaseKind::kDispatch),
+                busbw_GBps(r, l, PhaseKind::kDispatch), algbw_GBps(r, l, PhaseKind::kCombine),
+                busbw_GBps(r, l, PhaseKind::kCombine),
+                static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kDispatch)),
+                static_cast<unsigned long long>(l.phase_bytes(PhaseKind::kCombine)));
+  if (r.sample_layers.size() > 1) {
+    const Spread sp = sample_spread(r, i);
+    row += format(" %12.3f %12.3f %12.3f", sp.min, sp.mean, sp.max);
   }
+  if (routed)
+    row += format("  %9.3f  %11u  %s", l.stats.imbalance, l.stats.max_experts, chip_name(r, l.stats.busiest_chip).c_str());
+  return row;
+}
+
+// A row per layer; consecutive layers with the same row are one row,
+// labelled with their range ("0-57") and "(58 identical)".
+void table_rows(const RunReport& r, bool routed, std::ostream& out) {
+  out << format("%9s %12s %12s %s%12s %8s %8s %8s %8s %16s %16s%s%s\n", "layer", "dispatch_us", "combine_us",
+                has_allgather(r) ? "allgather_us " : "", "total_us", "algbw_d", "busbw_d", "algbw_c", "busbw_c",
+                "dispatch_net_B", "combine_net_B",
+                r.sample_layers.size() > 1 ? "  total_us_min total_us_mean total_us_max" : "",
+                routed ? "  imbalance  max_experts  busiest_chip" : "");
+  for (std::size_t i = 0; i < r.layers.size();) {
+    const std::string row = row_text(r, r.layers[i], i, routed);
+    std::size_t j = i + 1;
+    while (j < r.layers.size() && row_text(r, r.layers[j], j, routed) == row) ++j;
+    const std::size_t first = r.layers[i].layer, last = r.layers[j - 1].layer;
+    const std::string label = j - i == 1 ? std::to_string(first) : format("%zu-%zu", first, last);
+    out << format("%9s ", label.c_str()) << row << (j - i > 1 ? format("  (%zu identical)", j - i) : "") << "\n";
+    i = j;
+  }
+  out << "          (algbw, busbw: GB/s per chip, _d dispatch, _c combine; *_net_B: bytes all groups put on the "
+         "network)\n";
+}
+
+void table_samples(const RunReport& r, std::ostream& out) {
+  if (r.sample_layers.size() < 2) return;
+  std::vector<double> sums;
+  for (std::size_t k = 0; k < r.sample_layers.size(); ++k) {
+    const Stats s = stats(totals(r.sample_layers[k]));
+    sums.push_back(s.sum);
+    out << format("sample seed %llu: sum %.3f  mean %.3f  p99 %.3f  max %.3f\n",
+                  static_cast<unsigned long long>(r.sample_seeds[k]), s.sum, s.mean, s.p99, s.max);
+  }
+  const nlohmann::json sp = spread_json(sums);
+  out << format("spread over %zu samples of the sum: mean %.3f  min %.3f  max %.3f  stddev %.3f us\n", sums.size(),
+                sp["mean_sum_us"].get<double>(), sp["min_sum_us"].get<double>(), sp["max_sum_us"].get<double>(),
+                sp["stddev_sum_us"].get<double>());
 }
 
 void table_summary(const RunReport& r, std::ostream& out) {
   const Stats t = stats(totals(r));
-  out << format("summary over %zu layers (total_us): sum %.3f  mean %.3f  p50 %.3f  p99 %.3f  max %.3f\n",
-                r.layers.size(), t.sum, t.mean, t.p50, t.p99, t.max);
+  out << format("summary over %s (total_us): sum %.3f  mean %.3f  p50 %.3f  p99 %.3f  max %.3f\n",
+                plural(r.layers.size(), "layer").c_str(), t.sum, t.mean, t.p50, t.p99, t.max);
   for (std::size_t g = 0; r.groups > 1 && g < r.groups; ++g) {
     std::vector<double> d, c;
     for (const auto& l : r.layers) {
@@ -335,24 +480,24 @@ void table_summary(const RunReport& r, std::ostream& out) {
     out << format("group %zu: dispatch mean %.3f us, max %.3f us; combine mean %.3f us, max %.3f us\n", g,
                   stats(d).mean, stats(d).max, stats(c).mean, stats(c).max);
   }
-  if (r.sample_layers.size() > 1) {
-    std::vector<double> sums;
-    for (std::size_t k = 0; k < r.sample_layers.size(); ++k) {
-      const Stats s = stats(totals(r.sample_layers[k]));
-      sums.push_back(s.sum);
-      out << format("sample seed %llu: sum %.3f  mean %.3f  p99 %.3f  max %.3f\n",
-                    static_cast<unsigned long long>(r.sample_seeds[k]), s.sum, s.mean, s.p99, s.max);
-    }
-    const nlohmann::json sp = spread_json(sums);
-    out << format("spread over %zu samples of the sum: mean %.3f  min %.3f  max %.3f  stddev %.3f us\n", sums.size(),
-                  sp["mean_sum_us"].get<double>(), sp["min_sum_us"].get<double>(), sp["max_sum_us"].get<double>(),
-                  sp["stddev_sum_us"].get<double>());
-  }
+  table_samples(r, out);
   const std::size_t all_layers = r.sample_layers.empty() ? r.layers.size() : r.sample_layers.size() * r.layers.size();
   if (r.distinct_layers < all_layers)
     out << r.distinct_layers << " distinct traffic matri" << (r.distinct_layers == 1 ? "x" : "ces")
-        << " computed; the other " << all_layers - r.distinct_layers
-        << " layers have identical traffic and reuse the result\n";
+        << " computed; the other " << plural(all_layers - r.distinct_layers, "layer") << " "
+        << (all_layers - r.distinct_layers == 1 ? "has" : "have") << " identical traffic and reuse the result\n";
+}
+
+// "why layer 3 (the slowest) takes", or, when every layer takes as long,
+// "why each of the 58 layers takes".
+std::string why_title(const RunReport& r, const LayerResult& slow) {
+  const bool alike = std::all_of(r.layers.begin(), r.layers.end(),
+                                 [&](const LayerResult& l) { return l.total_us() == slow.total_us(); });
+  if (r.layers.size() == 1) return format("why layer %zu takes %.3f us:\n", slow.layer, slow.total_us());
+  if (alike)
+    return format("why each of the %zu layers takes %.3f us (they all take as long; layer %zu shown):\n",
+                  r.layers.size(), slow.total_us(), slow.layer);
+  return format("why layer %zu (the slowest) takes %.3f us:\n", slow.layer, slow.total_us());
 }
 
 // Why the slowest layer is slow: each phase against its bound, its bottleneck, its busiest links.
@@ -363,7 +508,7 @@ void table_why(const RunReport& r, std::ostream& out) {
   if (!slow || std::none_of(slow->phases.begin(), slow->phases.end(),
                             [](const PhaseResult& p) { return p.has_bottleneck; }))
     return;
-  out << format("why layer %zu (the slowest) takes %.3f us:\n", slow->layer, slow->total_us());
+  out << why_title(r, *slow);
   int width = 9;  // the longest label: "allgather", or a stage's
   for (const auto& p : slow->phases) width = std::max(width, static_cast<int>(stage_label(p).size()));
   for (const auto& p : slow->phases) {
@@ -375,7 +520,7 @@ void table_why(const RunReport& r, std::ostream& out) {
                   b.where.c_str(), b.link_bytes);
     if (p.has_slowest)
       out << "; slowest flow " << chip_name(r, p.slowest.src) << " -> " << chip_name(r, p.slowest.dst) << " ("
-          << b.slowest_path.size() << " links)";
+          << plural(b.slowest_path.size(), "link") << ")";
     out << "\n";
     if (p.top_links.empty()) continue;
     out << "            busiest links:";
@@ -390,13 +535,13 @@ void table_why(const RunReport& r, std::ostream& out) {
 
 }  // namespace
 
-std::string to_table(const RunReport& r) {
+std::string to_table(const RunReport& r, const TableOptions& options) {
   std::ostringstream out;
   const bool routed = !r.layers.empty() && r.layers.front().stats.routed;
   table_head(r, routed, out);
-  table_rows(r, routed, out);
+  if (options.rows) table_rows(r, routed, out);
   table_summary(r, out);
-  table_why(r, out);
+  if (options.rows) table_why(r, out);
   return out.str();
 }
 
@@ -404,14 +549,15 @@ std::string to_csv(const RunReport& r) {
   std::ostringstream out;
   out << "seed,layer,dispatch_us,combine_us,allgather_us,expert_us,total_us,dispatch_bytes,combine_bytes,"
          "allgather_bytes,imbalance,max_experts,busiest_chip,busiest_bytes,dispatch_bytes_dedup,"
-         "dispatch_bytes_all_copies,simulated_as\n";
+         "dispatch_bytes_all_copies,simulated_as,dispatch_algbw_GBps,dispatch_busbw_GBps,combine_algbw_GBps,"
+         "combine_busbw_GBps\n";
   char line[512];
   const std::vector<std::vector<LayerResult>> one = {r.layers};
   const auto& samples = r.sample_layers.empty() ? one : r.sample_layers;
   for (std::size_t k = 0; k < samples.size(); ++k)
     for (const auto& l : samples[k]) {
       const LayerStats& st = l.stats;
-      std::snprintf(line, sizeof line, "%llu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%.6f,%u,%s,%llu,%llu,%llu,%zu\n",
+      std::snprintf(line, sizeof line, "%llu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%.6f,%u,%s,%llu,%llu,%llu,%zu",
                     static_cast<unsigned long long>(k < r.sample_seeds.size() ? r.sample_seeds[k] : 0), l.layer,
                     l.phase_us(PhaseKind::kDispatch), l.phase_us(PhaseKind::kCombine),
                     l.phase_us(PhaseKind::kAllgather), l.expert_us, l.total_us(),
@@ -422,7 +568,10 @@ std::string to_csv(const RunReport& r) {
                     static_cast<unsigned long long>(st.busiest_bytes),
                     static_cast<unsigned long long>(st.dispatch_bytes_dedup),
                     static_cast<unsigned long long>(st.dispatch_bytes_all), l.simulated_as);
-      out << line;
+      out << line
+          << format(",%.6f,%.6f,%.6f,%.6f\n", algbw_GBps(r, l, PhaseKind::kDispatch),
+                    busbw_GBps(r, l, PhaseKind::kDispatch), algbw_GBps(r, l, PhaseKind::kCombine),
+                    busbw_GBps(r, l, PhaseKind::kCombine));
     }
   return out.str();
 }

@@ -14,6 +14,7 @@
 #include "moesim/error.hpp"
 #include "moesim/routing.hpp"
 #include "platform/analysis.hpp"
+#include "util/format.hpp"
 #include "util/process.hpp"
 #include "util/progress.hpp"
 
@@ -190,7 +191,7 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
       }
     }
   if (log)
-    log->info("traffic of {} layer(s) built in {:.3f} s, {} distinct", s.samples * layers,
+    log->info("traffic of {} built in {:.3f} s, {} distinct", plural(s.samples * layers, "layer"),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), w.work.layers.size());
   return w;
 }
@@ -297,8 +298,8 @@ void check_run_size(const Scenario& s, const Topology& topo, const std::vector<s
   const std::string beyond = beyond_memory(layers * per_layer);
   if (!beyond.empty())
     fail(s.path, "model.moe_layers",
-         std::to_string(s.model.moe_layers) + " layers x " + std::to_string(s.samples) +
-             " sample(s): their results need " + beyond);
+         plural(s.model.moe_layers, "layer") + " x " + plural(s.samples, "sample") + ": their results need " +
+             beyond);
   // Flows of the distinct layers (uniform shares: one), at a rough cost each
   // (measured on the 2-core reference machine: ptask about 1 us a flow, flow
   // about 100 us, the bound 0.2 us).
@@ -308,8 +309,8 @@ void check_run_size(const Scenario& s, const Topology& topo, const std::vector<s
   const double cost = info.name == "analytic" ? 0 : info.name == "bound" ? 0.2e-6 : info.fidelity == "flow" ? 1e-4 : 1e-6;
   const double estimate_s = 2 * pairs * distinct * cost;
   if (auto log = spdlog::get("run"); log && estimate_s > 60)
-    log->warn("this run simulates {:.3g} layer(s) of up to {:.3g} flows each: expect roughly {} (an estimate)",
-              distinct, 2 * pairs, duration(estimate_s));
+    log->warn("this run simulates {:.3g} distinct {} of up to {:.3g} flows each: expect roughly {} (an estimate)",
+              distinct, distinct == 1 ? "layer" : "layers", 2 * pairs, duration(estimate_s));
 }
 
 }  // namespace
@@ -360,16 +361,17 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
     rep.fidelity_error_measured = e.measured && rep.group_chips <= e.max_chips;
   }
   if (log)
-    log->info("{}: {} chips, {} links; {} group(s) of {} chips; dispatch {} B, combine {} B per chip", topo.name,
-              topo.num_chips(), topo.num_physical_links(), groups.size(), rep.group_chips, rep.bytes.dispatch_bytes,
-              rep.bytes.combine_bytes);
+    log->info("{}: {} chips, {} links; {} of {} chips; dispatch {} B, combine {} B per chip", topo.name,
+              topo.num_chips(), topo.num_physical_links(), plural(groups.size(), "EP group"), rep.group_chips,
+              rep.bytes.dispatch_bytes, rep.bytes.combine_bytes);
 
   check_run_size(s, topo, groups, info);
   LayerPlan plan = plan_layers(s, groups, rep.bytes, control.progress);
   if (groups.size() > 1) {
     plan.work.independent = independent_groups(topo, groups);
     if (log)
-      log->info("{} set(s) of groups load no common link: each replayed apart", plan.work.independent.size());
+      log->info("{} of groups load no common link: each replayed apart",
+                plural(plan.work.independent.size(), "set"));
   }
   std::unique_ptr<ProgressLine> progress;
   if (control.progress) {
@@ -384,8 +386,8 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
     log->warn("the analytic engine is Tier6's closed form: it ignores comm.algorithm {} and the message costs",
               comm_algorithm_name(s.comm.algorithm));
   if (log)
-    log->info("computing {} distinct layer(s) of {} with the {} engine", plan.work.layers.size(),
-              s.samples * s.model.moe_layers, info.name);
+    log->info("computing {} distinct of {} with the {} engine", plan.work.layers.size(),
+              plural(s.samples * s.model.moe_layers, "layer"), info.name);
   std::vector<LayerResult> computed = engine.compute(topo, plan.work);
   progress.reset();
   // Simulated and bound phases pay the calibrated start-ups; the analytic

@@ -16,3 +16,13 @@ std::string format(const char* fmt, Args... args) {
 }
 
 }  // namespace moesim
+
+namespace moesim {
+
+// "1 layer", "58 layers": a count and its noun, plural when it is not 1
+// (the noun's plural is noun + "s" unless given).
+inline std::string plural(std::size_t n, const std::string& noun, const std::string& nouns = "") {
+  return std::to_string(n) + " " + (n == 1 ? noun : nouns.empty() ? noun + "s" : nouns);
+}
+
+}  // namespace moesim

@@ -44,7 +44,10 @@ distinct() { "$MOESIM" results "$1" --csv - | awk 'NR > 1' | cut -d'"' -f2 | sor
 Q=$ROOT/tests/fixtures/sweep-quick.yaml  # 16 runs: 10 ok, 4 failed, 2 skipped
 
 "$MOESIM" sweep "$Q" --dry-run >dry.txt 2>dry.err
-check "dry run lists 16 runs" "$(grep -q '^16 runs (16 to do, 0 already in quick.db)$' dry.txt || echo "$(tail -n 1 dry.txt)")"
+dry_rc=$?
+check "dry run lists 16 runs, 4 of which will fail" \
+  "$(grep -q '^16 runs (16 to do, 0 already in quick.db); 4 of those to do will fail as written ("failed:" above)$' dry.txt || echo "$(tail -n 1 dry.txt)")"
+check "a dry run with runs that will fail exits 1" "$([[ $dry_rc == 1 ]] || echo "exit $dry_rc")"
 check "dry run names runs by their parameters" \
   "$(grep -q $'^5\tep=8,precision=W8A8,platform=tpu-v4-4x4x4\tto run$' dry.txt || echo 'no line for run 5')"
 check "dry run shows the unfit runs" \

@@ -474,7 +474,7 @@ expect_error "a platform whose routes cannot fit in memory" 2 \
   "$E$(q "$P"): topology: its route table needs about 3\.01e\+06 GB, more than this machine's [0-9.]+ GB of memory" \
   platform "$P"
 expect_error "more layers than the machine can hold the results of" 2 \
-  "${E}scenarios/deepseek-v3-decode-v5e-16x16\.yaml: model\.moe_layers: 100000000 layers x 1 sample\(s\): their results need about [0-9.e+]+ GB, more than this machine's [0-9.]+ GB of memory" \
+  "${E}scenarios/deepseek-v3-decode-v5e-16x16\.yaml: model\.moe_layers: 100000000 layers x 1 sample: their results need about [0-9.e+]+ GB, more than this machine's [0-9.]+ GB of memory" \
   run scenarios/deepseek-v3-decode-v5e-16x16.yaml --set model.moe_layers=100000000
 # Calibration knobs in a platform file.
 P=$TMP/platform-cal-class.yaml
@@ -525,6 +525,18 @@ expect_error "sweep: zip lists of two lengths" 2 "$E$(q "$S"):4: zip\.deployment
 S=$TMP/sweep-range.yaml
 printf 'base: %s\ngrid:\n  deployment.ep: {from: 8, to: 64}\n' "$REF" >"$S"
 expect_error "sweep: a range without a step" 2 "$E$(q "$S"):3: grid\.deployment\.ep\.from: a range needs one of step and factor" sweep "$S" --dry-run
+S=$TMP/sweep-grid-key.yaml
+printf 'base: %s\ngrid:\n  seed: [1, 2]\n  deployment.epp: [8]\n' "$ROOT/$REF" >"$S"
+expect_error "sweep: a grid key no scenario has, before any run" 2 "$E$(q "$S"):4: grid\.deployment\.epp: not a key of the base scenario .*deployment\.epp: unknown key" sweep "$S" --db "$TMP/grid-key.db"
+[[ ! -e $TMP/grid-key.db ]] && pass "sweep: a bad key creates no database" || fail "sweep: a bad key creates no database" "it did"
+S=$TMP/sweep-will-fail.yaml
+printf 'base: %s\ngrid:\n  traffic.routing: [uniform, hotspot]\n' "$ROOT/$REF" >"$S"
+run_moesim sweep "$S" --dry-run --db "$TMP/will-fail.db"
+if [[ $rc == 1 ]] && grep -q "1 of those to do will fail as written" "$OUT"; then
+  pass "sweep --dry-run: runs that will fail are counted, exit 1"
+else
+  fail "sweep --dry-run: runs that will fail are counted, exit 1" "exit $rc: $(tail -n 1 "$OUT")"
+fi
 S=$TMP/sweep-base.yaml
 printf 'base: none.yaml\ngrid:\n  seed: [1]\n' >"$S"
 expect_error "sweep: a missing base" 2 "$E$(q "$TMP/none.yaml"): cannot open file \(the base of $(q "$S"):1\)" sweep "$S"
@@ -564,8 +576,8 @@ expect_ok() {
 
 check_table() {
   grep -Eq '^ *layer +dispatch_us +combine_us +total_us' "$OUT" || { echo "no table header"; return; }
-  grep -Eq '^ +0 +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+' "$OUT" || { echo "no row for layer 0"; return; }
-  grep -Eq '^summary over [0-9]+ layers' "$OUT" || echo "no summary line"
+  grep -Eq '^ +0(-[0-9]+)? +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+' "$OUT" || { echo "no row for layer 0"; return; }
+  grep -Eq '^summary over [0-9]+ layers? ' "$OUT" || echo "no summary line"
 }
 
 for s in scenarios/*.yaml; do
