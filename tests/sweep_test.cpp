@@ -249,8 +249,13 @@ TEST_CASE("plot scripts: one line per --by value, and varying parameters refused
   o.by = {"precision"};
   const std::string script = plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.png");
   CHECK(script.find("set terminal pngcairo") != std::string::npos);
-  CHECK(script.find("title \"precision=W8A8\"") != std::string::npos);
-  CHECK(script.find("title \"precision=W16A16\"") != std::string::npos);
+  CHECK(script.find("title \"W8A8\"") != std::string::npos);  // the --by key names the legend
+  CHECK(script.find("title \"precision:\"") != std::string::npos);
+  CHECK(script.find("title \"W16A16\"") != std::string::npos);
+  CHECK(script.find("set xlabel \"EP size (chips)\"") != std::string::npos);
+  CHECK(script.find("set ylabel \"MoE layer time (dispatch + experts + combine), mean over layers (us)\"") !=
+        std::string::npos);
+  CHECK(script.find("set xtics (\"8\" 8, \"16\" 16, \"32\" 32)") != std::string::npos);
   CHECK(script.find("8 16\n16 32\n32 64\n") != std::string::npos);  // W16A16: y = 2 ep, in x order
   o.by.clear();
   CHECK_THROWS_WITH(plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.png"),
@@ -268,9 +273,97 @@ TEST_CASE("plot scripts: one line per --by value, and varying parameters refused
   layers.layers_of = "ep=8,W8A8";
   const std::string bars = plot_script(db.runs(), db.layers(), db.param_columns(), layers, "/tmp/l.png");
   CHECK(bars.find("0 1 2\n1 1.5 2.5\n") != std::string::npos);
+  CHECK(bars.find("set key outside right") != std::string::npos);  // not behind the bars
+  CHECK(bars.find("title \"dispatch") != std::string::npos);
+  CHECK(bars.find("title \"combine") != std::string::npos);
   layers.layers_of = "missing";
   CHECK_THROWS_WITH(plot_script(db.runs(), db.layers(), db.param_columns(), layers, "/tmp/l.png"),
                     Catch::Contains("no run named 'missing'"));
+}
+
+TEST_CASE("plot scripts: categorical x values are grouped bars", "[sweep][plot]") {
+  TempDb t("bars.db");
+  ResultsDb db(t.path);
+  for (int ep : {8, 16})
+    for (const char* p : {"../platforms/tpu-v5e-16x16.yaml", "../platforms/sg2262-p1r1b4c32.yaml"})
+      db.record(ok_run(std::to_string(ep) + p, std::string("ep=") + std::to_string(ep) + "," + p,
+                       {{"deployment.ep", std::to_string(ep), std::to_string(ep)}, {"platform", p, p}}, ep));
+  PlotOptions o;
+  o.x = "platform";
+  o.by = {"deployment.ep"};
+  o.y = "dispatch_us_mean";
+  const std::string script = plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.png");
+  CHECK(script.find("set style histogram clustered") != std::string::npos);
+  CHECK(script.find("\"sg2262-p1r1b4c32\" ") != std::string::npos);  // a platform by its name, not its path
+  CHECK(script.find("using 2:xtic(1) title \"8\"") != std::string::npos);
+  CHECK(script.find("using 3 title \"16\"") != std::string::npos);
+  CHECK(script.find("set ylabel \"dispatch latency, mean over layers (us)\"") != std::string::npos);
+  CHECK(script.find("title \"EP size:\"") != std::string::npos);
+  CHECK(script.find("linespoints") == std::string::npos);
+}
+
+namespace {
+
+// Two chips on one switch (class "nic"), and a link between them ("c2c"),
+// busy half of a 10 us dispatch.
+RunReport small_report() {
+  RunReport r;
+  r.scenario_name = "s";
+  r.platform_name = "p";
+  r.chip_names = {"chip-0", "chip-1"};
+  auto link = [&](const std::string& name, const std::string& from, const std::string& to, const std::string& c) {
+    Link l;
+    l.name = name;
+    l.bandwidth_Bps = 1e9;
+    l.from = from;
+    l.to = to;
+    l.link_class = c;
+    r.links.push_back(l);
+  };
+  link("nic-0_UP", "chip-0", "sw", "nic");
+  link("nic-0_DOWN", "sw", "chip-0", "nic");
+  link("nic-1_UP", "chip-1", "sw", "nic");
+  link("nic-1_DOWN", "sw", "chip-1", "nic");
+  link("c2c_UP", "chip-0", "chip-1", "c2c");
+  link("c2c_DOWN", "chip-1", "chip-0", "c2c");
+  PhaseResult p;
+  p.latency_us = 10;
+  p.link_bytes = {5000, 0, 0, 5000, 0, 0};
+  LayerResult l;
+  l.phases = {p};
+  r.layers = {l};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("heatmaps of a switched platform: labelled bars and matrices, no empty panel", "[sweep][plot]") {
+  const std::string s = heatmap_script(small_report(), "/tmp/h.png");
+  CHECK(s.find("set multiplot layout 1,2") != std::string::npos);
+  CHECK(s.find("dispatch: nic links\"") != std::string::npos);
+  CHECK(s.find("dispatch: c2c links (idle in this phase), grey: no link") != std::string::npos);
+  CHECK(s.find("title \"chip to sw\"") != std::string::npos);
+  CHECK(s.find("title \"sw to chip\"") != std::string::npos);
+  CHECK(s.find("0 50 0\n1 0 50\n") != std::string::npos);  // chip, % up, % down
+  CHECK(s.find("set xlabel \"chip id\"") != std::string::npos);
+  CHECK(s.find("set ylabel \"utilisation, %\"") != std::string::npos);
+  CHECK(s.find("set cblabel \"utilisation, %\"") != std::string::npos);
+  CHECK(s.find("NaN 0\n0 NaN\n") != std::string::npos);  // from x to chip matrix, no self links
+  CHECK(s.find("set ylabel \"from chip\"") != std::string::npos);
+}
+
+TEST_CASE("torus heatmaps have whole-number ticks and a labelled colour bar", "[sweep][plot]") {
+  RunReport r = small_report();
+  r.torus_dims = {2, 1};
+  r.links.resize(2);
+  r.links[0].name = "ici-x-0_UP";
+  r.links[1].name = "ici-x-0_DOWN";
+  r.layers[0].phases[0].link_bytes = {5000, 0};
+  const std::string s = heatmap_script(r, "/tmp/h.png");
+  CHECK(s.find("set xtics 0,1,1 format \"%.0f\"") != std::string::npos);
+  CHECK(s.find("set cblabel \"utilisation, %\"") != std::string::npos);
+  CHECK(s.find("set xlabel \"chip's x\"") != std::string::npos);
+  CHECK(s.find("50 0\n") != std::string::npos);
 }
 
 TEST_CASE("a run report read back: a golden file, and a missing key named", "[sweep][summary]") {

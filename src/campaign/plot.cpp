@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -16,6 +17,11 @@ namespace moesim {
 
 namespace {
 
+// Colours told apart by colour-blind readers (Paul Tol's bright scheme).
+constexpr const char* kColour[] = {"#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb"};
+constexpr std::size_t kColours = 7;
+std::string colour(std::size_t i) { return std::string("lc rgb \"") + kColour[i % kColours] + "\""; }
+
 std::string text_of(const nlohmann::json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
@@ -27,27 +33,79 @@ std::string text_of(const nlohmann::json& v) {
   return v.dump();
 }
 
+// A value as a reader wants it: a platform file as its name
+// ("../platforms/tpu-v5e-16x16.yaml" -> "tpu-v5e-16x16").
+std::string shown_value(const nlohmann::json& v) {
+  std::string s = text_of(v);
+  const auto slash = s.find_last_of('/');
+  const auto dot = s.find_last_of('.');
+  if (slash != std::string::npos && dot != std::string::npos && dot > slash) s = s.substr(slash + 1, dot - slash - 1);
+  return s;
+}
+
 // A string as a gnuplot double-quoted string.
 std::string gq(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";  // a line break inside gnuplot's double quotes
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
   return out + "\"";
 }
 
-std::string terminal_for(const std::string& output, const std::string& flag = "--out") {
+std::string terminal_for(const std::string& output, const std::string& flag = "--out", int width = 960,
+                         int height = 600) {
   const auto dot = output.find_last_of('.');
   const std::string ext = dot == std::string::npos ? "" : output.substr(dot + 1);
-  if (ext == "png") return "set terminal pngcairo size 960,600 font \"sans,11\"";
-  if (ext == "svg") return "set terminal svg size 960,600 dynamic font \"sans,11\"";
+  const std::string size = " size " + std::to_string(width) + "," + std::to_string(height);
+  if (ext == "png") return "set terminal pngcairo" + size + " font \"sans,11\"";
+  if (ext == "svg") return "set terminal svg" + size + " dynamic font \"sans,11\"";
   fail(flag, "", "'" + output + "' does not end in .png or .svg");
 }
 
+// Words for the columns people plot; any other column is shown as it is,
+// with "(us)" when its name says microseconds.
 std::string axis_label(const std::string& column) {
+  static const std::map<std::string, std::string> kLabels = {
+      {"deployment.ep", "EP size (chips)"},
+      {"deployment.tokens_per_chip", "tokens per chip"},
+      {"deployment.moe_tp", "MoE TP size"},
+      {"model.moe_layers", "MoE layers"},
+      {"comm.algorithm", "all-to-all algorithm"},
+      {"platform", "platform"},
+      {"precision", "precision"},
+      {"chips", "chips"},
+      {"group_chips", "chips per EP group"},
+      {"wall_s", "simulation wall time (s)"},
+      {"dispatch_bytes", "dispatch bytes per layer"},
+      {"combine_bytes", "combine bytes per layer"},
+      {"dispatch_us_mean", "dispatch latency, mean over layers (us)"},
+      {"dispatch_us_max", "dispatch latency, slowest layer (us)"},
+      {"dispatch_us_sum", "dispatch latency, sum over layers (us)"},
+      {"combine_us_mean", "combine latency, mean over layers (us)"},
+      {"combine_us_max", "combine latency, slowest layer (us)"},
+      {"combine_us_sum", "combine latency, sum over layers (us)"},
+      {"total_us_mean", "MoE layer time (dispatch + experts + combine), mean over layers (us)"},
+      {"total_us_max", "MoE layer time (dispatch + experts + combine), slowest layer (us)"},
+      {"total_us_sum", "MoE time (dispatch + experts + combine), sum over layers (us)"},
+      {"total_us_p50", "MoE layer time (dispatch + experts + combine), median layer (us)"},
+      {"total_us_p99", "MoE layer time (dispatch + experts + combine), 99th percentile layer (us)"},
+  };
+  const auto it = kLabels.find(column);
+  if (it != kLabels.end()) return it->second;
   if (column.size() > 3 && column.find("_us") != std::string::npos) return column + " (us)";
   return column;
+}
+
+// The label without its unit: "dispatch latency, mean over layers".
+std::string quantity(const std::string& column) {
+  const std::string label = axis_label(column);
+  const auto paren = label.rfind(" (");
+  return paren == std::string::npos ? label : label.substr(0, paren);
 }
 
 std::string layers_script(const nlohmann::json& runs, const nlohmann::json& layers, const PlotOptions& o,
@@ -70,14 +128,18 @@ std::string layers_script(const nlohmann::json& runs, const nlohmann::json& laye
     }
   if (n == 0) fail("--layers", "", "run '" + o.layers_of + "' has no layers recorded");
   std::ostringstream s;
+  // The key beside the plot, where no bar can hide it.
   s << terminal_for(output) << "\nset output " << gq(output) << "\n"
-    << "set title " << gq(o.title.empty() ? "per-layer latency: " + o.layers_of : o.title) << " noenhanced\n"
-    << "set style data histograms\nset style histogram rowstacked\nset style fill solid 0.85 border -1\n"
-    << "set boxwidth 0.8\nset key top left\nset grid ytics\nset xlabel \"MoE layer\"\n"
-    << "set ylabel \"latency (us)\"\nset yrange [0:*]\n"
-    << "$layers << EOD\n" << data.str() << "EOD\n"
-    << "plot $layers using 2:xtic(int($0) % " << (n > 20 ? 5 : 1) << " == 0 ? stringcolumn(1) : \"\") title \"dispatch\" "
-       "lc rgb \"#4477aa\", '' using 3 title \"combine\" lc rgb \"#ee6677\"\n";
+    << "set title " << gq(o.title.empty() ? "dispatch and combine time of each MoE layer\nrun " + o.layers_of : o.title)
+    << " noenhanced\n"
+    << "set style data histograms\nset style histogram rowstacked\nset style fill solid 0.9 border rgb \"white\"\n"
+    << "set boxwidth 0.8\nset key outside right top vertical Left reverse noenhanced\nset grid ytics\n"
+    << "set xlabel \"MoE layer\"\nset ylabel \"time (us)\"\nset yrange [0:*]\n"
+    << "$layers << EOD\n"
+    << data.str() << "EOD\n"
+    << "plot $layers using 2:xtic(int($0) % " << (n > 20 ? 5 : 1) << " == 0 ? stringcolumn(1) : \"\") title "
+    << "\"dispatch\" " << colour(0) << ", '' using 3 title "
+    << "\"combine (on top)\" " << colour(1) << "\n";
   return s.str();
 }
 
@@ -124,6 +186,97 @@ std::vector<const nlohmann::json*> plotted_rows(const nlohmann::json& runs, cons
   return rows;
 }
 
+// What is drawn: a y per (series, x), x as its text. Series are the --by
+// tuples; x is numeric when every value is a number, else categories.
+struct Series {
+  std::vector<std::string> labels;                         // in natural order
+  std::vector<std::string> xs;                             // every x, in natural (numeric: value) order
+  std::map<std::string, std::map<std::string, double>> y;  // label -> x -> y
+  std::map<std::string, double> x_value;                   // x -> its number (numeric x)
+  bool numeric_x = true;
+};
+
+Series series_of(const std::vector<const nlohmann::json*>& rows, const PlotOptions& o) {
+  Series s;
+  std::set<std::string> labels, xs;
+  for (const auto* r : rows)
+    if (!(*r)[o.x].is_number()) s.numeric_x = false;
+  for (const auto* r : rows) {
+    std::string label;
+    for (const auto& b : o.by)
+      label += (label.empty() ? "" : ", ") + (o.by.size() > 1 ? quantity(b) + " " : "") + shown_value((*r)[b]);
+    if (o.by.empty()) label = quantity(o.y);
+    const nlohmann::json& yv = (*r)[o.y];
+    if (!yv.is_number()) continue;
+    const std::string x = shown_value((*r)[o.x]);
+    if (s.numeric_x) s.x_value[x] = (*r)[o.x].get<double>();
+    s.y[label][x] = yv.get<double>();
+    labels.insert(label);
+    xs.insert(x);
+  }
+  auto natural = [](const std::string& a, const std::string& b) { return natural_less(a, b); };
+  s.labels.assign(labels.begin(), labels.end());
+  std::sort(s.labels.begin(), s.labels.end(), natural);
+  s.xs.assign(xs.begin(), xs.end());
+  if (s.numeric_x)
+    std::sort(s.xs.begin(), s.xs.end(),
+              [&](const std::string& a, const std::string& b) { return s.x_value[a] < s.x_value[b]; });
+  else
+    std::sort(s.xs.begin(), s.xs.end(), natural);
+  return s;
+}
+
+// Numbers on the x axis: a line per series, a tick at every x (when few).
+void line_plot(std::ostringstream& out, Series& s, const PlotOptions& o) {
+  out << "set style data linespoints\n";
+  const double lo = s.x_value[s.xs.front()], hi = s.x_value[s.xs.back()];
+  if (o.logx && lo > 0) {
+    out << "set logscale x 2\nset xrange [" << lo / 1.25 << ":" << hi * 1.25 << "]\n";
+  } else {
+    const double pad = hi > lo ? (hi - lo) * 0.05 : 1;
+    out << "set xrange [" << lo - pad << ":" << hi + pad << "]\n";
+  }
+  if (s.xs.size() <= 12) {
+    std::string tics;
+    for (const auto& x : s.xs) tics += (tics.empty() ? "" : ", ") + gq(x) + " " + text_of(s.x_value[x]);
+    out << "set xtics (" << tics << ")\n";
+  }
+  std::string plot_cmd = "plot ";
+  for (std::size_t i = 0; i < s.labels.size(); ++i) {
+    std::vector<std::pair<double, double>> pts;
+    for (const auto& [x, y] : s.y[s.labels[i]]) pts.emplace_back(s.x_value[x], y);
+    std::sort(pts.begin(), pts.end());
+    out << "$line" << i << " << EOD\n";
+    for (const auto& [x, y] : pts) out << x << " " << y << "\n";
+    out << "EOD\n";
+    plot_cmd += (i ? ", " : "") + std::string("$line") + std::to_string(i) + " using 1:2 title " + gq(s.labels[i]) +
+                " lw 2 pt 7 ps 1.2 " + colour(i);
+  }
+  out << plot_cmd << "\n";
+}
+
+// Categories on the x axis (platform names): a group of bars per category,
+// a bar per series; "?" where a series has no run.
+void bar_plot(std::ostringstream& out, Series& s) {
+  out << "set style data histograms\nset style histogram clustered gap 1\n"
+      << "set style fill solid 0.9 border rgb \"white\"\nset boxwidth 0.9\nset datafile missing \"?\"\n"
+      << "set xtics nomirror\nset grid noxtics\n$bars << EOD\n";
+  for (const auto& x : s.xs) {
+    out << gq(x);
+    for (const auto& label : s.labels) {
+      const auto& ys = s.y[label];
+      const auto it = ys.find(x);
+      out << " " << (it == ys.end() ? std::string("?") : text_of(it->second));
+    }
+    out << "\n";
+  }
+  out << "EOD\nplot ";
+  for (std::size_t i = 0; i < s.labels.size(); ++i)
+    out << (i ? ", " : "") << "$bars using " << i + 2 << (i ? "" : ":xtic(1)") << " title " << gq(s.labels[i]) << " "
+        << colour(i);
+  out << "\n";
+}
+
 }  // namespace
 
 std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers,
@@ -140,42 +293,26 @@ std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers
     if (!param_set.count(b)) fail("--by", "", "'" + b + "' is not a parameter of the database");
   if (!runs.empty() && !runs.front().contains(o.y)) fail("--y", "", "'" + o.y + "' is not a column of the runs");
   const Filters filters = where_filters(runs, param_set, o);
-  // One line per --by tuple, points in x order.
-  auto natural = [](const std::string& a, const std::string& b) { return natural_less(a, b); };
-  std::map<std::string, std::vector<std::pair<double, double>>, decltype(natural)> lines(natural);
-  for (const auto* r : plotted_rows(runs, params, filters, o)) {
-    std::string label;
-    for (const auto& b : o.by) label += (label.empty() ? "" : ", ") + b + "=" + text_of((*r)[b]);
-    const nlohmann::json& xv = (*r)[o.x];
-    const nlohmann::json& yv = (*r)[o.y];
-    if (!xv.is_number()) fail("--x", "", "'" + o.x + "' has a value that is not a number: " + text_of(xv));
-    if (!yv.is_number()) continue;
-    lines[label.empty() ? o.y : label].emplace_back(xv.get<double>(), yv.get<double>());
-  }
-  std::ostringstream s;
-  s << terminal_for(output) << "\nset output " << gq(output) << "\n";
+  Series series = series_of(plotted_rows(runs, params, filters, o), o);
+  if (series.xs.empty()) fail("--y", "", "'" + o.y + "' has no number in these runs (nothing to plot)");
   std::string title = o.title;
   if (title.empty()) {
-    title = o.y + " against " + o.x;
-    for (const auto& [k, v] : filters) title += ", " + k + "=" + v;
+    title = quantity(o.y) + ", by " + quantity(o.x);
+    std::string where;
+    for (const auto& [k, v] : filters) where += (where.empty() ? "" : ", ") + quantity(k) + " = " + v;
+    if (!where.empty()) title += "\n" + where;
   }
-  s << "set title " << gq(title) << " noenhanced\n"
-    << "set xlabel " << gq(o.x) << " noenhanced\nset ylabel " << gq(axis_label(o.y)) << " noenhanced\n"
-    << "set key outside right top noenhanced\nset grid\nset yrange [0:*]\n"
-    << "set style data linespoints\n";
-  if (o.logx) s << "set logscale x 2\n";
-  std::size_t i = 0;
-  std::string plot_cmd = "plot ";
-  for (auto& [label, pts] : lines) {
-    std::sort(pts.begin(), pts.end());
-    s << "$line" << i << " << EOD\n";
-    for (const auto& [x, y] : pts) s << x << " " << y << "\n";
-    s << "EOD\n";
-    plot_cmd += (i ? ", " : "") + std::string("$line") + std::to_string(i) + " using 1:2 title " + gq(label) +
-                " lw 2 pt 7";
-    ++i;
-  }
-  s << plot_cmd << "\n";
+  std::ostringstream s;
+  s << terminal_for(output) << "\nset output " << gq(output) << "\n"
+    << "set title " << gq(title) << " noenhanced\n"
+    << "set xlabel " << gq(axis_label(o.x)) << " noenhanced\nset ylabel " << gq(axis_label(o.y)) << " noenhanced\n"
+    << "set key outside right top vertical Left reverse noenhanced";
+  if (o.by.size() == 1) s << " title " << gq(quantity(o.by.front()) + ":");
+  s << "\nset grid\nset yrange [0:*]\n";
+  if (series.numeric_x)
+    line_plot(s, series, o);
+  else
+    bar_plot(s, series);
   return s.str();
 }
 
@@ -196,17 +333,22 @@ void plot(const nlohmann::json& runs, const nlohmann::json& layers, const std::v
 
 namespace {
 
-// A heatmap panel: its title and its matrix of link utilisation.
+// A heatmap panel: link utilisation in % as a matrix (NaN: no link) or as bars.
 struct Panel {
-  std::string title;
+  std::string title, xlabel, ylabel;
+  bool bars = false;
+  // Matrix: cells [row][column]. Bars: a row per bar group, its x then a
+  // value per series.
   std::vector<std::vector<double>> rows;
+  std::vector<std::string> row_names, col_names;  // matrix tick labels (empty: numbers)
+  std::vector<std::string> series;                // bars: the title of each series
 };
 
-// A link's utilisation in a phase: its busy time over the phase's latency.
+// A link's utilisation in a phase, in %: its busy time over the phase's latency.
 double utilisation(const RunReport& r, const PhaseResult& p, std::size_t id) {
   const Link& l = r.links[id];
   const double busy = l.bandwidth_Bps > 0 ? p.link_bytes[id] / l.bandwidth_Bps * 1e6 : 0;
-  return p.latency_us > 0 ? busy / p.latency_us : 0;
+  return p.latency_us > 0 ? 100 * busy / p.latency_us : 0;
 }
 
 // A torus: a panel per dimension, each chip's link along it (the busier
@@ -220,7 +362,10 @@ std::vector<Panel> torus_panels(const RunReport& r, const PhaseResult& p) {
   std::vector<Panel> panels;
   for (std::size_t d = 0; d < dims.size() && d < 6; ++d) {
     Panel panel;
-    panel.title = phase_name(p.kind) + ", dimension " + kDim[d];
+    panel.title = stage_label(p) + ": " + kDim[d] + " links, each chip's to its " + kDim[d] + " + 1 neighbour";
+    panel.xlabel = "chip's x";
+    if (dims.size() == 2) panel.ylabel = "chip's y";
+    if (dims.size() == 3) panel.ylabel = "chip's y + " + std::to_string(dims[1]) + "\u00b7z";
     panel.rows.assign(height, std::vector<double>(width, 0.0));
     const std::string prefix = std::string("ici-") + kDim[d] + "-";
     for (std::size_t id = 0; id < r.links.size(); ++id) {
@@ -236,32 +381,163 @@ std::vector<Panel> torus_panels(const RunReport& r, const PhaseResult& p) {
   return panels;
 }
 
-// Any other platform: a panel per link class, its links in order in a square.
+// Links between a chip and a switch: bars by chip, one series per direction.
+Panel access_panel(const RunReport& r, const PhaseResult& p, const std::vector<std::size_t>& ids,
+                   const std::map<std::string, std::size_t>& chip) {
+  std::map<std::size_t, std::pair<double, double>> by_chip;  // chip -> (from it, to it)
+  std::string other;                                         // the switch end, for the legend
+  for (std::size_t id : ids) {
+    const Link& l = r.links[id];
+    const bool from_chip = chip.count(l.from) > 0;
+    auto& cell = by_chip[chip.at(from_chip ? l.from : l.to)];
+    (from_chip ? cell.first : cell.second) = utilisation(r, p, id);
+    if (other.empty()) other = from_chip ? l.to : l.from;
+  }
+  Panel panel;
+  panel.bars = true;
+  panel.xlabel = "chip id";
+  const std::string sw = other.substr(0, other.find_last_of('-'));  // "rail-3" -> "rail"
+  panel.series = {"chip to " + sw, sw + " to chip"};
+  for (const auto& [c, u] : by_chip) panel.rows.push_back({static_cast<double>(c), u.first, u.second});
+  return panel;
+}
+
+// Links between any nodes: a matrix, a row per node they leave, a column per
+// node they enter.
+Panel matrix_panel(const RunReport& r, const PhaseResult& p, const std::vector<std::size_t>& ids,
+                   const std::map<std::string, std::size_t>& chip) {
+  std::set<std::string> names;
+  bool all_chips = true;
+  for (std::size_t id : ids)
+    for (const std::string& end : {r.links[id].from, r.links[id].to}) {
+      names.insert(end);
+      all_chips = all_chips && chip.count(end);
+    }
+  std::vector<std::string> order(names.begin(), names.end());
+  std::sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+    return all_chips ? chip.at(a) < chip.at(b) : natural_less(a, b);
+  });
+  std::map<std::string, std::size_t> at;
+  for (std::size_t i = 0; i < order.size(); ++i) at[order[i]] = i;
+  Panel panel;
+  panel.rows.assign(order.size(), std::vector<double>(order.size(), std::numeric_limits<double>::quiet_NaN()));
+  for (std::size_t id : ids) panel.rows[at[r.links[id].from]][at[r.links[id].to]] = utilisation(r, p, id);
+  for (const auto& n : order) panel.row_names.push_back(all_chips ? std::to_string(chip.at(n)) : n);
+  panel.col_names = panel.row_names;
+  panel.xlabel = all_chips ? "to chip" : "to";
+  panel.ylabel = all_chips ? "from chip" : "from";
+  return panel;
+}
+
+// Any other platform: a panel per link class. Links between a chip and a
+// switch as bars by chip; links between other nodes as a from x to matrix;
+// links with unknown ends (SimGrid XML) as bars by link id.
 std::vector<Panel> class_panels(const RunReport& r, const PhaseResult& p) {
+  std::map<std::string, std::size_t> chip;
+  for (std::size_t c = 0; c < r.chip_names.size(); ++c) chip.emplace(r.chip_names[c], c);
   std::vector<std::string> classes;
-  std::map<std::string, std::vector<double>> by_class;
+  std::map<std::string, std::vector<std::size_t>> by_class;
   for (std::size_t id = 0; id < r.links.size(); ++id) {
-    const std::string c = r.links[id].link_class.empty() ? "link" : r.links[id].link_class;
+    const std::string c = r.links[id].link_class.empty() ? "unnamed" : r.links[id].link_class;
     if (!by_class.count(c)) classes.push_back(c);
-    by_class[c].push_back(utilisation(r, p, id));
+    by_class[c].push_back(id);
   }
   std::vector<Panel> panels;
   for (const auto& c : classes) {
+    const auto& ids = by_class[c];
+    bool ends = true, access = true;
+    double busiest = 0;
+    for (std::size_t id : ids) {
+      const Link& l = r.links[id];
+      ends = ends && !l.from.empty() && !l.to.empty();
+      access = access && (chip.count(l.from) + chip.count(l.to) == 1);
+      busiest = std::max(busiest, utilisation(r, p, id));
+    }
     Panel panel;
-    panel.title = phase_name(p.kind) + ", " + c + " links";
-    const auto& v = by_class[c];
-    const std::size_t width = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(std::sqrt(v.size()))));
-    panel.rows.assign((v.size() + width - 1) / width, std::vector<double>(width, 0.0));
-    for (std::size_t i = 0; i < v.size(); ++i) panel.rows[i / width][i % width] = v[i];
+    if (ends && access) {
+      panel = access_panel(r, p, ids, chip);
+    } else if (ends) {
+      panel = matrix_panel(r, p, ids, chip);
+    } else {
+      panel.bars = true;
+      panel.xlabel = "link id";
+      panel.series = {c + " links"};
+      for (std::size_t i = 0; i < ids.size(); ++i)
+        panel.rows.push_back({static_cast<double>(ids[i]), utilisation(r, p, ids[i])});
+    }
+    panel.title = stage_label(p) + ": " + c + " links" + (busiest > 0 ? "" : " (idle in this phase)") +
+                  (ends && !access ? ", grey: no link" : "");
     panels.push_back(std::move(panel));
   }
   return panels;
 }
 
+// Ticks at whole numbers, about `most` of them at most, from 0 to n - 1.
+std::string integer_tics(const std::string& axis, std::size_t n, std::size_t most = 16) {
+  const std::size_t step = std::max<std::size_t>(1, (n + most - 1) / most);
+  return "set " + axis + "tics 0," + std::to_string(step) + "," + std::to_string(n ? n - 1 : 0) + " format \"%.0f\"\n";
+}
+
+// Ticks named, every k-th of them when there are many.
+std::string named_tics(const std::string& axis, const std::vector<std::string>& names) {
+  const std::size_t step = std::max<std::size_t>(1, (names.size() + 31) / 32);
+  std::string tics;
+  for (std::size_t i = 0; i < names.size(); i += step)
+    tics += (tics.empty() ? "" : ", ") + gq(names[i]) + " " + std::to_string(i);
+  return "set " + axis + "tics (" + tics + ")" + (axis == "x" ? " rotate by 90 right" : "") + "\n";
+}
+
+void matrix_commands(std::ostringstream& s, const Panel& panel, std::size_t k) {
+  const std::size_t w = panel.rows.empty() ? 1 : panel.rows.front().size(), h = panel.rows.size();
+  s << "$m" << k << " << EOD\n";
+  for (const auto& row : panel.rows) {
+    for (std::size_t i = 0; i < row.size(); ++i)
+      s << (i ? " " : "") << (std::isnan(row[i]) ? std::string("NaN") : text_of(row[i]));
+    s << "\n";
+  }
+  // Row 0 at the top, as in the platform's picture; grey shows through
+  // the cells of no link (NaN).
+  s << "EOD\n";
+  bool holes = false;
+  for (const auto& row : panel.rows)
+    for (double v : row) holes = holes || std::isnan(v);
+  if (holes)
+    s << "set object 1 rectangle from graph 0,0 to graph 1,1 behind fillcolor rgb \"#bbbbbb\" fillstyle solid\n";
+  else
+    s << "unset object 1\n";
+  s << "unset key\nset colorbox\nset cblabel \"utilisation, %\"\n"
+    << "set xrange [-0.5:" << w - 0.5 << "]\nset yrange [" << h - 0.5 << ":-0.5]\n"
+    << (panel.col_names.empty() ? integer_tics("x", w) : named_tics("x", panel.col_names))
+    << (panel.row_names.empty() ? integer_tics("y", h) : named_tics("y", panel.row_names)) << "plot $m" << k
+    << " matrix with image\n";
+}
+
+void bar_commands(std::ostringstream& s, const Panel& panel, std::size_t k) {
+  double lo = 0, hi = 0;
+  s << "$m" << k << " << EOD\n";
+  for (const auto& row : panel.rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) s << (i ? " " : "") << text_of(row[i]);
+    s << "\n";
+    lo = std::min(lo, row[0]);
+    hi = std::max(hi, row[0]);
+  }
+  const double width = 0.8 / panel.series.size();
+  // The key in the room above 100 %, where no bar reaches.
+  s << "EOD\nunset object 1\nset key inside top center horizontal noenhanced\nunset colorbox\n"
+    << "set style fill solid 0.9 noborder\nset boxwidth " << width << " absolute\nset xrange [" << lo - 1 << ":"
+    << hi + 1 << "]\nset yrange [0:122]\nset ylabel \"utilisation, %\"\n"
+    << integer_tics("x", static_cast<std::size_t>(hi) + 1) << "set ytics 0,20,100 format \"%g\"\nplot ";
+  for (std::size_t i = 0; i < panel.series.size(); ++i) {
+    const double shift = (i - (panel.series.size() - 1) / 2.0) * width;
+    s << (i ? ", " : "") << "$m" << k << " using ($1 + " << shift << "):" << i + 2 << " with boxes title "
+      << gq(panel.series[i]) << " " << colour(i);
+  }
+  s << "\n";
+}
+
 }  // namespace
 
 std::string heatmap_script(const RunReport& r, const std::string& output) {
-  const std::string terminal = terminal_for(output, "--heatmap");
   const LayerResult* slow = nullptr;
   for (const auto& l : r.layers)
     if (!slow || l.total_us() > slow->total_us()) slow = &l;
@@ -272,28 +548,25 @@ std::string heatmap_script(const RunReport& r, const std::string& output) {
   for (const auto& p : slow->phases) grid.push_back(torus ? torus_panels(r, p) : class_panels(r, p));
   std::size_t cols = 0;
   for (const auto& g : grid) cols = std::max(cols, g.size());
+  const int width = static_cast<int>(std::min<std::size_t>(2400, 80 + 540 * cols));
+  const int height = static_cast<int>(std::min<std::size_t>(2400, 90 + 430 * grid.size()));
   std::ostringstream s;
-  s << terminal << "\nset output " << gq(output) << "\n"
+  s << terminal_for(output, "--heatmap", width, height) << "\nset output " << gq(output) << "\n"
     << "set multiplot layout " << grid.size() << "," << cols << " title "
-    << gq("link utilisation, layer " + std::to_string(slow->layer) + " of " + r.scenario_name + " on " + r.platform_name +
-          (torus ? " (busier direction)" : ""))
+    << gq("link utilisation (busy time / phase time) in layer " + std::to_string(slow->layer) + ", the slowest, of " +
+          r.scenario_name + " on " + r.platform_name + (torus ? "; each cell the busier direction" : ""))
     << " noenhanced\n"
-    << "set cbrange [0:1]\nset palette defined (0 '#f7fbff', 0.5 '#6baed6', 0.8 '#fd8d3c', 1 '#bd0026')\n"
-    << "set view map\nunset key\nset tics out\n"
-    << (torus ? "set xlabel \"x\"\nset ylabel \"chip row (y, z, ...)\"\n" : "set xlabel \"\"\nset ylabel \"\"\n");
+    << "set cbrange [0:100]\nset palette defined (0 '#f7fbff', 50 '#6baed6', 80 '#fd8d3c', 100 '#bd0026')\n"
+    << "set tics out\nset tics nomirror\n";
   std::size_t k = 0;
   for (const auto& g : grid) {
     for (const auto& panel : g) {
-      s << "$m" << k << " << EOD\n";
-      for (const auto& row : panel.rows) {
-        for (std::size_t i = 0; i < row.size(); ++i) s << (i ? " " : "") << row[i];
-        s << "\n";
-      }
-      const std::size_t w = panel.rows.empty() ? 1 : panel.rows.front().size();
-      s << "EOD\nset title " << gq(panel.title) << " noenhanced\n"
-        << "set xrange [-0.5:" << w - 0.5 << "]\nset yrange [-0.5:" << panel.rows.size() - 0.5 << "]\n"
-        << "plot $m" << k << " matrix with image\n";
-      ++k;
+      s << "set title " << gq(panel.title) << " noenhanced\nset xlabel " << gq(panel.xlabel)
+        << " noenhanced\nset ylabel " << gq(panel.ylabel) << " noenhanced\n";
+      if (panel.bars)
+        bar_commands(s, panel, k++);
+      else
+        matrix_commands(s, panel, k++);
     }
     for (std::size_t i = g.size(); i < cols; ++i) s << "set multiplot next\n";
   }

@@ -23,7 +23,9 @@ struct PlotOptions {
 };
 
 // The gnuplot script of a plot over the database's rows (`runs` and
-// `layers` from ResultsDb) for one output file. Throws InputError naming the
+// `layers` from ResultsDb) for one output file: a line per --by value over
+// a numeric x, grouped bars over categories (platform names); known columns
+// get words and units on the axes. Throws InputError naming the
 // option at fault: an unknown column, a parameter that varies but is neither
 // the x axis, a --by nor fixed by --where, no run left.
 std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers,
@@ -35,11 +37,13 @@ void check_image_name(const std::string& path, const std::string& flag);
 // Throws InputError unless every output ends in .png or .svg.
 void check_plot_outputs(const PlotOptions& options);
 
-// A heatmap of link utilisation in the slowest layer, one row of panels per
-// phase: for a torus one panel per dimension (each chip's link along it, the
-// busier direction; chips as x across, the other dimensions down), else one
-// panel per link class (its links in order). Throws InputError for a bad
-// output name or a run without per-link bytes.
+// A heatmap of link utilisation (%) in the slowest layer, one row of panels
+// per phase: for a torus one panel per dimension (each chip's link along it,
+// the busier direction; chips as x across, the other dimensions down), else
+// one panel per link class: chip-to-switch links as bars by chip (a bar per
+// direction), links between other nodes as a from x to matrix with the
+// nodes named. Throws InputError for a bad output name or a run without
+// per-link bytes.
 std::string heatmap_script(const RunReport& report, const std::string& output);
 void write_heatmap(const RunReport& report, const std::string& output);
 

@@ -25,7 +25,7 @@ int platform(const PlatformOptions& o) {
   if (!o.xml.empty()) write_output(o.xml, to_simgrid_xml(t), "--xml");
   if (!o.dot.empty()) write_output(o.dot, write_dot(t), "--dot");
   if (!o.graphml.empty()) write_output(o.graphml, write_graphml(t), "--graphml");
-  if (!o.picture.empty()) render_picture(t, o.picture);
+  if (!o.picture.empty()) render_picture(t, spec, o.picture);
   if (!piped) {
     const CommParams c = resolved_comm_params(spec, t);
     std::cout << "platform " << spec.name << ": " << t.num_chips() << " chips, " << t.num_physical_links()

@@ -3,13 +3,15 @@
 
 #include <string>
 
+#include "moesim/platform.hpp"
 #include "moesim/topology.hpp"
 
 namespace moesim {
 
-// Renders the topology to `path` (.svg, .png or .pdf) with Graphviz: `dot`
-// for switched fabrics, `neato` for direct networks. Throws InputError if the
-// format is unknown, Graphviz is missing or fails.
-void render_picture(const Topology& topology, const std::string& path);
+// Renders the platform to `path` (.svg, .png or .pdf) with Graphviz (see
+// platform/picture_dot.hpp for what it draws); logs at info on the "moesim"
+// logger before and after. Throws InputError if the format is unknown,
+// Graphviz is missing or fails.
+void render_picture(const Topology& topology, const PlatformSpec& spec, const std::string& path);
 
 }  // namespace moesim

@@ -200,7 +200,7 @@ std::string write_graphml(const Topology& t) {
   return out.str();
 }
 
-std::string picture_dot(const Topology& t) {
+std::string plain_picture_dot(const Topology& t) {
   IoGraph g = io_graph(t);
   for (auto [it, end] = boost::vertices(g); it != end; ++it) {
     VertexProps& p = g[*it];

@@ -25,8 +25,9 @@ NetGraph read_graphml(const std::string& path);
 std::string write_dot(const Topology& topology);
 std::string write_graphml(const Topology& topology);
 
-// DOT for a picture: chips as boxes, switches as ellipses, links labelled
-// with their bandwidth; tori get their grid positions.
-std::string picture_dot(const Topology& topology);
+// DOT for a picture with no positions (Graphviz lays it out): chips as
+// boxes, switches as ellipses, links labelled with their bandwidth, member
+// edges dashed. platform/picture_dot.hpp adds titles and layouts.
+std::string plain_picture_dot(const Topology& topology);
 
 }  // namespace moesim
