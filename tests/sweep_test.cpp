@@ -341,7 +341,7 @@ TEST_CASE("heatmaps of a switched platform: labelled bars and matrices, no empty
   const std::string s = heatmap_script(small_report(), "/tmp/h.png");
   CHECK(s.find("set multiplot layout 1,2") != std::string::npos);
   CHECK(s.find("dispatch: nic links\"") != std::string::npos);
-  CHECK(s.find("dispatch: c2c links (idle in this phase), grey: no link") != std::string::npos);
+  CHECK(s.find("dispatch: c2c links (idle in this phase), hatched: no link") != std::string::npos);
   CHECK(s.find("title \"chip to sw\"") != std::string::npos);
   CHECK(s.find("title \"sw to chip\"") != std::string::npos);
   CHECK(s.find("0 50 0\n1 0 50\n") != std::string::npos);  // chip, % up, % down

@@ -466,7 +466,7 @@ std::vector<Panel> class_panels(const RunReport& r, const PhaseResult& p) {
         panel.rows.push_back({static_cast<double>(ids[i]), utilisation(r, p, ids[i])});
     }
     panel.title = stage_label(p) + ": " + c + " links" + (busiest > 0 ? "" : " (idle in this phase)") +
-                  (ends && !access ? ", grey: no link" : "");
+                  (ends && !access ? ", hatched: no link" : "");
     panels.push_back(std::move(panel));
   }
   return panels;
@@ -495,14 +495,14 @@ void matrix_commands(std::ostringstream& s, const Panel& panel, std::size_t k) {
       s << (i ? " " : "") << (std::isnan(row[i]) ? std::string("NaN") : text_of(row[i]));
     s << "\n";
   }
-  // Row 0 at the top, as in the platform's picture; grey shows through
+  // Row 0 at the top, as in the platform's picture; the hatching shows through
   // the cells of no link (NaN).
   s << "EOD\n";
   bool holes = false;
   for (const auto& row : panel.rows)
     for (double v : row) holes = holes || std::isnan(v);
   if (holes)
-    s << "set object 1 rectangle from graph 0,0 to graph 1,1 behind fillcolor rgb \"#bbbbbb\" fillstyle solid\n";
+    s << "set object 1 rectangle from graph 0,0 to graph 1,1 behind fillcolor rgb \"#777777\" fillstyle pattern 2\n";
   else
     s << "unset object 1\n";
   s << "unset key\nset colorbox\nset cblabel \"utilisation, %\"\n"
