@@ -184,3 +184,29 @@ TEST_CASE("a torus routes by dimension order unless twisted", "[platform]") {
                                     "shortest_path)"));
   for (const auto& path : {plain, twisted, ordered}) std::remove(path.c_str());
 }
+
+TEST_CASE("a one-node gpu_cluster needs no nic; more nodes do", "[platform]") {
+  const std::string box = "topology:\n  kind: gpu_cluster\n  nodes: 1\n  gpus_per_node: 8\n"
+                          "  nvlink: {bandwidth: 450GBps, latency: 1us}\n";
+  const std::string one = temp_platform("one-node", box);
+  const PlatformSpec spec = load_platform_spec(one);
+  const Topology t = build_topology(spec);
+  CHECK(t.num_chips() == 8);
+  CHECK(t.num_physical_links() == 8);  // NVLink only: no NIC links
+  CHECK(t.switches == std::vector<std::string>{"nvswitch-0"});  // and no rails
+  for (std::size_t s = 0; s < 8; ++s)
+    for (std::size_t d = 0; d < 8; ++d)
+      if (s != d) CHECK(t.route(static_cast<ChipId>(s), static_cast<ChipId>(d)).size() == 2);
+  const CommParams c = resolved_comm_params(spec, t);
+  CHECK(c.inter_bw_Bps == Approx(450e9));  // no board-to-board class: the NVLink
+  CHECK(c.c2c_bw_Bps == Approx(450e9));
+  // A nic on one node is still accepted, and still built (a calibration may name it).
+  const std::string with_nic = temp_platform("one-node-nic", box + "  nic: {bandwidth: 50GBps, latency: 2us}\n");
+  CHECK(build_topology(load_platform_spec(with_nic)).num_physical_links() == 16);
+  const std::string two = temp_platform("two-nodes", std::string(box).replace(box.find("nodes: 1"), 8, "nodes: 2"));
+  CHECK_THROWS_WITH(load_platform_spec(two),
+                    Catch::EndsWith("topology.nic: missing key: 2 nodes talk through their NICs (give nic: "
+                                    "{bandwidth, latency}; only nodes: 1 may leave it out)"));
+  CHECK_THROWS_WITH(load_platform_spec(two), Catch::StartsWith(two + ":"));
+  for (const auto& path : {one, with_nic, two}) std::remove(path.c_str());
+}

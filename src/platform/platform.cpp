@@ -92,13 +92,15 @@ GpuClusterSpec read_gpu_cluster(const YamlMap& topo) {
   GpuClusterSpec spec;
   spec.nodes = topo.positive("nodes");
   spec.gpus = topo.positive("gpus_per_node");
-  YamlMap nvlink = topo.map("nvlink"), nic = topo.map("nic");
-  nvlink.allow_only({"bandwidth", "latency"});
-  nic.allow_only({"bandwidth", "latency"});
-  spec.nvlink_Bps = nvlink.bandwidth_Bps("bandwidth");
-  spec.nvlink_latency_s = nvlink.time_s_or("latency", spec.nvlink_latency_s);
-  spec.nic_Bps = nic.bandwidth_Bps("bandwidth");
-  spec.nic_latency_s = nic.time_s_or("latency", spec.nic_latency_s);
+  read_link(topo, "nvlink", spec.nvlink_Bps, spec.nvlink_latency_s);
+  // One node (an 8-GPU NVLink box) has no traffic between nodes: its NICs may be left out.
+  if (topo.has("nic") || spec.nodes > 1) {
+    if (!topo.has("nic"))
+      topo.fail_at("nic", "missing key: " + std::to_string(spec.nodes) +
+                              " nodes talk through their NICs (give nic: {bandwidth, latency}; only nodes: 1 may "
+                              "leave it out)");
+    read_link(topo, "nic", spec.nic_Bps, spec.nic_latency_s);
+  }
   if (spec.nodes * spec.gpus > 65536) topo.fail_at("nodes", "nodes x gpus_per_node is more than 65536 chips");
   return spec;
 }

@@ -270,6 +270,13 @@ expect_error "unknown topology kind hypercube (run)" 2 \
   "$E$(q "$P"):3: topology\.kind: 'hypercube' is not a topology kind.*\(platform of $(q "$F"):2\)" \
   run "$F" --engine bound
 
+# A one-node gpu_cluster may leave out its nic; two nodes may not.
+P=$TMP/platform-two-nodes.yaml
+printf 'name: two-nodes\ntopology:\n  kind: gpu_cluster\n  nodes: 2\n  gpus_per_node: 8\n  nvlink: {bandwidth: 450GBps}\n' >"$P"
+expect_error "gpu_cluster of 2 nodes without a nic" 2 \
+  "$E$(q "$P"):3: topology\.nic: missing key: 2 nodes talk through their NICs \(give nic: \{bandwidth, latency\}; only nodes: 1 may leave it out\)$" \
+  platform "$P"
+
 # ---------------------------------------------------------------------------
 # Platforms: SimGrid XML.
 
