@@ -210,3 +210,77 @@ TEST_CASE("a one-node gpu_cluster needs no nic; more nodes do", "[platform]") {
   CHECK_THROWS_WITH(load_platform_spec(two), Catch::StartsWith(two + ":"));
   for (const auto& path : {one, with_nic, two}) std::remove(path.c_str());
 }
+
+TEST_CASE("a platform string is the torus its YAML would give", "[platform]") {
+  struct Row {
+    const char* text;
+    std::vector<std::uint64_t> dims;
+    double bandwidth_Bps, latency_s;
+    bool wraparound;
+  };
+  for (const Row& r : {Row{"torus:4x4x8:45GBps:1us", {4, 4, 8}, 45e9, 1e-6, true},
+                       Row{"torus:8x8x16:90GBps", {8, 8, 16}, 90e9, 1e-6, true},  // latency 1us if left out
+                       Row{"torus:16x16:400Gbps:0.5us", {16, 16}, 50e9, 0.5e-6, true},
+                       Row{"mesh:4x4:45GBps:0", {4, 4}, 45e9, 0, false},
+                       Row{"ring:8:1.5GBps:2ns", {8}, 1.5e9, 2e-9, true}}) {
+    INFO(r.text);
+    CHECK(is_platform_string(r.text));
+    const PlatformSpec spec = load_platform_spec(r.text);
+    CHECK(spec.kind == PlatformSpec::Kind::kTorus);
+    CHECK(spec.path == r.text);
+    CHECK(spec.torus.dims == r.dims);
+    CHECK(spec.torus.bandwidth_Bps == Approx(r.bandwidth_Bps));
+    CHECK(spec.torus.latency_s == Approx(r.latency_s).margin(1e-15));
+    CHECK(spec.torus.wraparound == r.wraparound);
+  }
+  // The same routes and links as the shipped file with the same numbers.
+  const Topology file = build_topology(load_platform_spec(shipped("tpu-v4-4x4x8.yaml")));
+  const Topology text = build_topology(load_platform_spec("torus:4x4x8:45GBps:1us"));
+  CHECK(text.name == "torus-4x4x8");
+  REQUIRE(text.links.size() == file.links.size());
+  for (std::size_t l = 0; l < text.links.size(); ++l) {
+    CHECK(text.links[l].name == file.links[l].name);
+    CHECK(text.links[l].bandwidth_Bps == file.links[l].bandwidth_Bps);
+    CHECK(text.links[l].latency_s == file.links[l].latency_s);
+  }
+  for (ChipId s = 0; s < 128; s += 7)
+    for (ChipId d = 0; d < 128; d += 5)
+      if (s != d) {
+        const auto a = text.route(s, d), b = file.route(s, d);
+        CHECK(std::vector<LinkId>(a.begin(), a.end()) == std::vector<LinkId>(b.begin(), b.end()));
+      }
+  for (const char* file_name : {"platforms/tpu-v4-4x4x4.yaml", "/abs/torus:4.yaml", "torus.yaml", "torus", "tiers:4",
+                                "fat_tree:4:1GBps", "a/torus:4x4:1GBps"})
+    CHECK_FALSE(is_platform_string(file_name));
+}
+
+TEST_CASE("a bad platform string names itself and the form in one line", "[platform]") {
+  const std::string form =
+      "; expected KIND:XxYxZ:BANDWIDTH[:LATENCY] (KIND torus, mesh or ring; 1 to 3 dimensions; a bandwidth with its "
+      "unit such as 90GBps; LATENCY a time such as 1us, 1us if left out), e.g. torus:8x8x16:90GBps:1us";
+  struct Row {
+    const char* text;
+    const char* message;
+  };
+  for (const Row& r : {Row{"torus:8x0:45GBps", "'torus:8x0:45GBps': dimension '0' is not a positive integer"},
+                       Row{"torus:8x8x16", "'torus:8x8x16': no link bandwidth"},
+                       Row{"torus:8x8:45", "'torus:8x8:45': link bandwidth '45' is not a positive bandwidth with a "
+                                           "unit (Bps, kBps, MBps, GBps, TBps, KiBps, MiBps, GiBps, TiBps, bps, kbps, "
+                                           "Mbps, Gbps, Tbps)"},
+                       Row{"torus:8x8:0GBps", "'torus:8x8:0GBps': link bandwidth '0GBps' is not a positive bandwidth "
+                                              "with a unit (Bps, kBps, MBps, GBps, TBps, KiBps, MiBps, GiBps, TiBps, "
+                                              "bps, kbps, Mbps, Gbps, Tbps)"},
+                       Row{"torus:8x8:45GBps:1", "'torus:8x8:45GBps:1': link latency '1' is not a "
+                                                 "non-negative time with a unit (s, ms, us, ns, ps)"},
+                       Row{"torus:8x8:45GBps:-1us", "'torus:8x8:45GBps:-1us': link latency '-1us' is not a "
+                                                    "non-negative time with a unit (s, ms, us, ns, ps)"},
+                       Row{"torus:8x8:45GBps:1us:x", "'torus:8x8:45GBps:1us:x': too many fields"},
+                       Row{"torus:2x2x2x2:45GBps", "'torus:2x2x2x2:45GBps': 4 dimensions"},
+                       Row{"torus:x8:45GBps", "'torus:x8:45GBps': dimension '' is not a positive integer"},
+                       Row{"ring:4x4:45GBps", "'ring:4x4:45GBps': a ring has one dimension, got 2"},
+                       Row{"mesh:512x512:45GBps", "'mesh:512x512:45GBps': more than 65536 chips"},
+                       Row{"tours:8x8:45GBps", "'tours:8x8:45GBps': no such file, nor a platform string"}}) {
+    INFO(r.text);
+    CHECK_THROWS_WITH(load_platform_spec(r.text), "platform: " + std::string(r.message) + form);
+  }
+}
