@@ -3,7 +3,9 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <unistd.h>
 
 #include "engine/analytic.hpp"
@@ -31,7 +33,10 @@ TEST_CASE("every shipped platform builds with its chip and link counts", "[platf
                        Row{"tpu-v5p-8x8x8.yaml", 512, 1536, 90e9}, Row{"tpu-v6e-16x16.yaml", 256, 512, 90e9},
                        Row{"sg2262-p1r1b4c32.yaml", 32, 118, 400e9}, Row{"h800-ib-32x8.yaml", 256, 512, 160e9},
                        Row{"tpu-v4-4x4x8.yaml", 128, 384, 45e9}, Row{"tpu-v4-4x4x8-twisted.yaml", 128, 384, 45e9},
-                       Row{"fat-tree-4ary3-50g.yaml", 64, 192, 50e9}, Row{"dragonfly-9x4x2.yaml", 72, 162, 100e9}}) {
+                       Row{"fat-tree-4ary3-50g.yaml", 64, 192, 50e9}, Row{"dragonfly-9x4x2.yaml", 72, 162, 100e9},
+                       Row{"h100-ib-8x8.yaml", 64, 128, 450e9}, Row{"dgx-h100.yaml", 8, 8, 450e9},
+                       Row{"dgx-h200.yaml", 8, 8, 450e9}, Row{"gb200-nvl72.yaml", 72, 72, 900e9},
+                       Row{"tpu-7x-4x4x4.yaml", 64, 192, 100e9}}) {
     INFO(r.file);
     PlatformSpec spec = load_platform_spec(shipped(r.file));
     Topology t = build_topology(spec);
@@ -183,6 +188,17 @@ TEST_CASE("a torus routes by dimension order unless twisted", "[platform]") {
                     Catch::EndsWith("topology.routing: dimension order is not defined on a twisted torus (use "
                                     "shortest_path)"));
   for (const auto& path : {plain, twisted, ordered}) std::remove(path.c_str());
+}
+
+TEST_CASE("every shipped platform YAML is in the table above", "[platform]") {
+  // A new file in platforms/ must get its row (chips, links, bandwidth) there.
+  const std::set<std::string> listed = {"tpu-v4-4x4x4.yaml", "tpu-v5e-16x16.yaml", "tpu-v5p-8x8x8.yaml",
+                                        "tpu-v6e-16x16.yaml", "sg2262-p1r1b4c32.yaml", "h800-ib-32x8.yaml",
+                                        "tpu-v4-4x4x8.yaml", "tpu-v4-4x4x8-twisted.yaml", "fat-tree-4ary3-50g.yaml",
+                                        "dragonfly-9x4x2.yaml", "h100-ib-8x8.yaml", "dgx-h100.yaml", "dgx-h200.yaml",
+                                        "gb200-nvl72.yaml", "tpu-7x-4x4x4.yaml"};
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(MOESIM_SOURCE_DIR) + "/platforms"))
+    if (entry.path().extension() == ".yaml") CHECK(listed.count(entry.path().filename().string()) == 1);
 }
 
 TEST_CASE("a one-node gpu_cluster needs no nic; more nodes do", "[platform]") {

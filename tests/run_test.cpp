@@ -191,6 +191,28 @@ TEST_CASE("simgrid is never below the bound", "[replay][bound]") {
   for (const Row& r : rows) check_not_below_bound(r.scenario, r.extra);
 }
 
+TEST_CASE("the shipped machines run a scenario under every engine", "[replay][platform]") {
+  struct Row {
+    const char* scenario;
+    std::string extra;
+    int chips;
+  };
+  const std::string one = " --set model.moe_layers=1";
+  const Row rows[] = {
+      {"mixtral-8x7b-dgx-h100", one, 8},
+      {"mixtral-8x7b-dgx-h100", "--set platform=" + kSource + "/platforms/dgx-h200.yaml" + one, 8},
+      {"deepseek-v3-decode-v4-4x4x4",
+       "--set platform=" + kSource + "/platforms/gb200-nvl72.yaml --set deployment.ep=64" + one, 72},  // 64 of 72
+      {"deepseek-v3-decode-v4-4x4x4", "--set platform=" + kSource + "/platforms/tpu-7x-4x4x4.yaml" + one, 64},
+  };
+  for (const Row& r : rows) {
+    check_not_below_bound(r.scenario, r.extra);
+    json analytic = run(shipped_scenario(r.scenario), r.extra + " --engine analytic");
+    CHECK(analytic["platform"]["chips"] == r.chips);
+    CHECK(layer0(analytic, "dispatch_us") > 0);
+  }
+}
+
 TEST_CASE("a platform string runs as the platform YAML with the same numbers", "[replay][platform]") {
   const std::string one = " --set model.moe_layers=1";
   for (const char* engine : {"simgrid", "bound", "analytic"}) {

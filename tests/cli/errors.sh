@@ -663,7 +663,9 @@ check_topo() {
   grep -Eq '^dispatch of .*lower bound [0-9.]+ us' "$OUT" || echo "no dispatch bound line"
 }
 for PLATFORM in platforms/*.yaml platforms/*.xml; do
-  expect_ok "topo $PLATFORM --scenario reference-ep32" check_topo topo "$PLATFORM" --scenario scenarios/reference-ep32.yaml
+  SCENARIO=scenarios/reference-ep32.yaml  # EP 32
+  [[ $PLATFORM == platforms/dgx-h*.yaml ]] && SCENARIO=scenarios/mixtral-8x7b-dgx-h100.yaml  # 8 GPUs: EP 8
+  expect_ok "topo $PLATFORM --scenario ${SCENARIO#scenarios/}" check_topo topo "$PLATFORM" --scenario "$SCENARIO"
 done
 expect_ok "topo torus:4x4x2:45GBps --scenario reference-ep32.yaml (a platform string)" check_topo \
   topo torus:4x4x2:45GBps --scenario scenarios/reference-ep32.yaml
