@@ -3,7 +3,9 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <unistd.h>
 
 #include "engine/analytic.hpp"
@@ -31,7 +33,10 @@ TEST_CASE("every shipped platform builds with its chip and link counts", "[platf
                        Row{"tpu-v5p-8x8x8.yaml", 512, 1536, 90e9}, Row{"tpu-v6e-16x16.yaml", 256, 512, 90e9},
                        Row{"sg2262-p1r1b4c32.yaml", 32, 118, 400e9}, Row{"h800-ib-32x8.yaml", 256, 512, 160e9},
                        Row{"tpu-v4-4x4x8.yaml", 128, 384, 45e9}, Row{"tpu-v4-4x4x8-twisted.yaml", 128, 384, 45e9},
-                       Row{"fat-tree-4ary3-50g.yaml", 64, 192, 50e9}, Row{"dragonfly-9x4x2.yaml", 72, 162, 100e9}}) {
+                       Row{"fat-tree-4ary3-50g.yaml", 64, 192, 50e9}, Row{"dragonfly-9x4x2.yaml", 72, 162, 100e9},
+                       Row{"h100-ib-8x8.yaml", 64, 128, 450e9}, Row{"dgx-h100.yaml", 8, 8, 450e9},
+                       Row{"dgx-h200.yaml", 8, 8, 450e9}, Row{"gb200-nvl72.yaml", 72, 72, 900e9},
+                       Row{"tpu-7x-4x4x4.yaml", 64, 192, 100e9}}) {
     INFO(r.file);
     PlatformSpec spec = load_platform_spec(shipped(r.file));
     Topology t = build_topology(spec);
@@ -183,4 +188,115 @@ TEST_CASE("a torus routes by dimension order unless twisted", "[platform]") {
                     Catch::EndsWith("topology.routing: dimension order is not defined on a twisted torus (use "
                                     "shortest_path)"));
   for (const auto& path : {plain, twisted, ordered}) std::remove(path.c_str());
+}
+
+TEST_CASE("every shipped platform YAML is in the table above", "[platform]") {
+  // A new file in platforms/ must get its row (chips, links, bandwidth) there.
+  const std::set<std::string> listed = {"tpu-v4-4x4x4.yaml", "tpu-v5e-16x16.yaml", "tpu-v5p-8x8x8.yaml",
+                                        "tpu-v6e-16x16.yaml", "sg2262-p1r1b4c32.yaml", "h800-ib-32x8.yaml",
+                                        "tpu-v4-4x4x8.yaml", "tpu-v4-4x4x8-twisted.yaml", "fat-tree-4ary3-50g.yaml",
+                                        "dragonfly-9x4x2.yaml", "h100-ib-8x8.yaml", "dgx-h100.yaml", "dgx-h200.yaml",
+                                        "gb200-nvl72.yaml", "tpu-7x-4x4x4.yaml"};
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(MOESIM_SOURCE_DIR) + "/platforms"))
+    if (entry.path().extension() == ".yaml") CHECK(listed.count(entry.path().filename().string()) == 1);
+}
+
+TEST_CASE("a one-node gpu_cluster needs no nic; more nodes do", "[platform]") {
+  const std::string box = "topology:\n  kind: gpu_cluster\n  nodes: 1\n  gpus_per_node: 8\n"
+                          "  nvlink: {bandwidth: 450GBps, latency: 1us}\n";
+  const std::string one = temp_platform("one-node", box);
+  const PlatformSpec spec = load_platform_spec(one);
+  const Topology t = build_topology(spec);
+  CHECK(t.num_chips() == 8);
+  CHECK(t.num_physical_links() == 8);  // NVLink only: no NIC links
+  CHECK(t.switches == std::vector<std::string>{"nvswitch-0"});  // and no rails
+  for (std::size_t s = 0; s < 8; ++s)
+    for (std::size_t d = 0; d < 8; ++d)
+      if (s != d) CHECK(t.route(static_cast<ChipId>(s), static_cast<ChipId>(d)).size() == 2);
+  const CommParams c = resolved_comm_params(spec, t);
+  CHECK(c.inter_bw_Bps == Approx(450e9));  // no board-to-board class: the NVLink
+  CHECK(c.c2c_bw_Bps == Approx(450e9));
+  // A nic on one node is still accepted, and still built (a calibration may name it).
+  const std::string with_nic = temp_platform("one-node-nic", box + "  nic: {bandwidth: 50GBps, latency: 2us}\n");
+  CHECK(build_topology(load_platform_spec(with_nic)).num_physical_links() == 16);
+  const std::string two = temp_platform("two-nodes", std::string(box).replace(box.find("nodes: 1"), 8, "nodes: 2"));
+  CHECK_THROWS_WITH(load_platform_spec(two),
+                    Catch::EndsWith("topology.nic: missing key: 2 nodes talk through their NICs (give nic: "
+                                    "{bandwidth, latency}; only nodes: 1 may leave it out)"));
+  CHECK_THROWS_WITH(load_platform_spec(two), Catch::StartsWith(two + ":"));
+  for (const auto& path : {one, with_nic, two}) std::remove(path.c_str());
+}
+
+TEST_CASE("a platform string is the torus its YAML would give", "[platform]") {
+  struct Row {
+    const char* text;
+    std::vector<std::uint64_t> dims;
+    double bandwidth_Bps, latency_s;
+    bool wraparound;
+  };
+  for (const Row& r : {Row{"torus:4x4x8:45GBps:1us", {4, 4, 8}, 45e9, 1e-6, true},
+                       Row{"torus:8x8x16:90GBps", {8, 8, 16}, 90e9, 1e-6, true},  // latency 1us if left out
+                       Row{"torus:16x16:400Gbps:0.5us", {16, 16}, 50e9, 0.5e-6, true},
+                       Row{"mesh:4x4:45GBps:0", {4, 4}, 45e9, 0, false},
+                       Row{"ring:8:1.5GBps:2ns", {8}, 1.5e9, 2e-9, true}}) {
+    INFO(r.text);
+    CHECK(is_platform_string(r.text));
+    const PlatformSpec spec = load_platform_spec(r.text);
+    CHECK(spec.kind == PlatformSpec::Kind::kTorus);
+    CHECK(spec.path == r.text);
+    CHECK(spec.torus.dims == r.dims);
+    CHECK(spec.torus.bandwidth_Bps == Approx(r.bandwidth_Bps));
+    CHECK(spec.torus.latency_s == Approx(r.latency_s).margin(1e-15));
+    CHECK(spec.torus.wraparound == r.wraparound);
+  }
+  // The same routes and links as the shipped file with the same numbers.
+  const Topology file = build_topology(load_platform_spec(shipped("tpu-v4-4x4x8.yaml")));
+  const Topology text = build_topology(load_platform_spec("torus:4x4x8:45GBps:1us"));
+  CHECK(text.name == "torus-4x4x8");
+  REQUIRE(text.links.size() == file.links.size());
+  for (std::size_t l = 0; l < text.links.size(); ++l) {
+    CHECK(text.links[l].name == file.links[l].name);
+    CHECK(text.links[l].bandwidth_Bps == file.links[l].bandwidth_Bps);
+    CHECK(text.links[l].latency_s == file.links[l].latency_s);
+  }
+  for (ChipId s = 0; s < 128; s += 7)
+    for (ChipId d = 0; d < 128; d += 5)
+      if (s != d) {
+        const auto a = text.route(s, d), b = file.route(s, d);
+        CHECK(std::vector<LinkId>(a.begin(), a.end()) == std::vector<LinkId>(b.begin(), b.end()));
+      }
+  for (const char* file_name : {"platforms/tpu-v4-4x4x4.yaml", "/abs/torus:4.yaml", "torus.yaml", "torus", "tiers:4",
+                                "fat_tree:4:1GBps", "a/torus:4x4:1GBps"})
+    CHECK_FALSE(is_platform_string(file_name));
+}
+
+TEST_CASE("a bad platform string names itself and the form in one line", "[platform]") {
+  const std::string form =
+      "; expected KIND:XxYxZ:BANDWIDTH[:LATENCY] (KIND torus, mesh or ring; 1 to 3 dimensions; a bandwidth with its "
+      "unit such as 90GBps; LATENCY a time such as 1us, 1us if left out), e.g. torus:8x8x16:90GBps:1us";
+  struct Row {
+    const char* text;
+    const char* message;
+  };
+  for (const Row& r : {Row{"torus:8x0:45GBps", "'torus:8x0:45GBps': dimension '0' is not a positive integer"},
+                       Row{"torus:8x8x16", "'torus:8x8x16': no link bandwidth"},
+                       Row{"torus:8x8:45", "'torus:8x8:45': link bandwidth '45' is not a positive bandwidth with a "
+                                           "unit (Bps, kBps, MBps, GBps, TBps, KiBps, MiBps, GiBps, TiBps, bps, kbps, "
+                                           "Mbps, Gbps, Tbps)"},
+                       Row{"torus:8x8:0GBps", "'torus:8x8:0GBps': link bandwidth '0GBps' is not a positive bandwidth "
+                                              "with a unit (Bps, kBps, MBps, GBps, TBps, KiBps, MiBps, GiBps, TiBps, "
+                                              "bps, kbps, Mbps, Gbps, Tbps)"},
+                       Row{"torus:8x8:45GBps:1", "'torus:8x8:45GBps:1': link latency '1' is not a "
+                                                 "non-negative time with a unit (s, ms, us, ns, ps)"},
+                       Row{"torus:8x8:45GBps:-1us", "'torus:8x8:45GBps:-1us': link latency '-1us' is not a "
+                                                    "non-negative time with a unit (s, ms, us, ns, ps)"},
+                       Row{"torus:8x8:45GBps:1us:x", "'torus:8x8:45GBps:1us:x': too many fields"},
+                       Row{"torus:2x2x2x2:45GBps", "'torus:2x2x2x2:45GBps': 4 dimensions"},
+                       Row{"torus:x8:45GBps", "'torus:x8:45GBps': dimension '' is not a positive integer"},
+                       Row{"ring:4x4:45GBps", "'ring:4x4:45GBps': a ring has one dimension, got 2"},
+                       Row{"mesh:512x512:45GBps", "'mesh:512x512:45GBps': more than 65536 chips"},
+                       Row{"tours:8x8:45GBps", "'tours:8x8:45GBps': no such file, nor a platform string"}}) {
+    INFO(r.text);
+    CHECK_THROWS_WITH(load_platform_spec(r.text), "platform: " + std::string(r.message) + form);
+  }
 }

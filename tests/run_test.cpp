@@ -191,6 +191,57 @@ TEST_CASE("simgrid is never below the bound", "[replay][bound]") {
   for (const Row& r : rows) check_not_below_bound(r.scenario, r.extra);
 }
 
+TEST_CASE("the shipped machines run a scenario under every engine", "[replay][platform]") {
+  struct Row {
+    const char* scenario;
+    std::string extra;
+    int chips;
+  };
+  const std::string one = " --set model.moe_layers=1";
+  const Row rows[] = {
+      {"mixtral-8x7b-dgx-h100", one, 8},
+      {"mixtral-8x7b-dgx-h100", "--set platform=" + kSource + "/platforms/dgx-h200.yaml" + one, 8},
+      {"deepseek-v3-decode-v4-4x4x4",
+       "--set platform=" + kSource + "/platforms/gb200-nvl72.yaml --set deployment.ep=64" + one, 72},  // 64 of 72
+      {"deepseek-v3-decode-v4-4x4x4", "--set platform=" + kSource + "/platforms/tpu-7x-4x4x4.yaml" + one, 64},
+  };
+  for (const Row& r : rows) {
+    check_not_below_bound(r.scenario, r.extra);
+    json analytic = run(shipped_scenario(r.scenario), r.extra + " --engine analytic");
+    CHECK(analytic["platform"]["chips"] == r.chips);
+    CHECK(layer0(analytic, "dispatch_us") > 0);
+  }
+}
+
+TEST_CASE("a platform string runs as the platform YAML with the same numbers", "[replay][platform]") {
+  const std::string one = " --set model.moe_layers=1";
+  for (const char* engine : {"simgrid", "bound", "analytic"}) {
+    INFO(engine);
+    const std::string extra = std::string(" --engine ") + engine + one;
+    json file = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), extra);
+    json text = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), extra + " --set platform=torus:4x4x4:45GBps:1us");
+    CHECK(text["platform"]["path"] == "torus:4x4x4:45GBps:1us");
+    CHECK(text["platform"]["chips"] == 64);
+    for (const char* key : {"dispatch_us", "combine_us"})
+      CHECK(layer0(text, key) == Approx(layer0(file, key)).epsilon(1e-12));
+  }
+  // In a scenario file the string is not made a path relative to the file's folder.
+  write(tmp_path("string-scenario.yaml"), "platform: mesh:2x4:45GBps\n"
+                                          "model: {hidden_dim: 7168, topk: 2, moe_layers: 1}\n"
+                                          "deployment: {global_batch: 64, ep: 8}\n");
+  json mesh = run(tmp_path("string-scenario.yaml"), "--engine bound");
+  CHECK(mesh["platform"]["name"] == "mesh-2x4");
+  CHECK(mesh["platform"]["links"] == 10);  // 2x4 without wraparound: 1 x 4 + 2 x 3
+  // moesim platform takes one too.
+  REQUIRE(moesim("platform torus:4x4x8:45GBps --xml -") == 0);
+  const std::string xml = read(tmp_path("stdout"));
+  std::size_t hosts = 0;
+  for (auto at = xml.find("<host "); at != std::string::npos; at = xml.find("<host ", at + 1)) ++hosts;
+  CHECK(hosts == 128);
+  REQUIRE(moesim("platform ring:4:400Gbps") == 0);
+  CHECK(read(tmp_path("stdout")).find("platform ring-4: 4 chips, 4 links (8 directed)") == 0);
+}
+
 TEST_CASE("the 256-chip scenario under bound and analytic", "[replay][bound]") {
   for (const char* e : {"bound", "analytic"}) {
     json j = run(shipped_scenario("deepseek-v3-decode-v5e-16x16"), std::string("--engine ") + e);

@@ -38,8 +38,13 @@ TEST_CASE("every shipped scenario loads", "[scenario]") {
     if (entry.path().extension() != ".yaml") continue;
     INFO(entry.path());
     Scenario s = load_scenario(entry.path().string());
-    CHECK(s.model.hidden_dim == 7168);
-    CHECK(s.precision.name == "W8A8");
+    if (s.model.name == "Mixtral-8x7B") {
+      CHECK(s.model.hidden_dim == 4096);
+      CHECK(s.precision.name == "W16A16");
+    } else {
+      CHECK(s.model.hidden_dim == 7168);
+      CHECK(s.precision.name == "W8A8");
+    }
     CHECK(s.engine == Engine::kSimgrid);
     CHECK(s.name + ".yaml" == entry.path().filename().string());
     Topology t = build_topology(s.platform);
@@ -52,6 +57,13 @@ TEST_CASE("every shipped scenario loads", "[scenario]") {
   CHECK(ds.model.moe_layers == 58);
   CHECK(ds.deployment.ep == 256);
   CHECK(ds.deployment.global_batch / ds.deployment.ep == 128);  // tokens a chip
+  Scenario mixtral = load_scenario(shipped("mixtral-8x7b-dgx-h100.yaml"));
+  CHECK(mixtral.model.num_experts == 8);
+  CHECK(mixtral.model.topk == 2);
+  CHECK(mixtral.model.moe_layers == 32);
+  CHECK(mixtral.deployment.ep == 8);
+  CHECK(mixtral.deployment.global_batch == 1024);  // 128 tokens on each of 8 GPUs
+  CHECK(mixtral.platform.name == "dgx-h100");
 }
 
 TEST_CASE("defaults and overrides", "[scenario]") {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "campaign/campaign.hpp"
 #include "campaign/plot.hpp"
 #include "campaign/results_db.hpp"
 #include "campaign/run_summary.hpp"
@@ -125,6 +126,30 @@ TEST_CASE("ranges, platform paths and clashing short names", "[sweep]") {
   CHECK(s.runs[5].params[1].value == "1");
   CHECK(s.name == "range");
   CHECK(s.runs[0].name == "tokens_per_chip=16,expert_time_us=0,platform=a,model.name=m,name=n");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("a platform string in a sweep is no path: kept as written, its own label and key", "[sweep]") {
+  const std::string path = temp_sweep("strings.yaml",
+                                      "set: {platform: 'torus:4x4x2:45GBps'}\n"
+                                      "grid:\n"
+                                      "  platform: ['torus:4x4x2:45.5GBps:1us', 'mesh:8x4:45GBps', ../platforms/a.yaml]\n");
+  const Sweep s = load_sweep(path);
+  REQUIRE(s.runs.size() == 3);
+  CHECK(s.runs[0].params[0].value == "torus:4x4x2:45.5GBps:1us");
+  CHECK(s.runs[0].params[0].label == "torus:4x4x2:45.5GBps:1us");  // not cut at its '.'
+  CHECK(s.runs[0].name == "platform=torus:4x4x2:45.5GBps:1us");
+  CHECK(s.runs[2].params[0].value == temp_path("../platforms/a.yaml"));
+  CHECK(s.runs[0].overrides().front() == "platform=torus:4x4x2:45GBps");  // `set` is not made a path either
+  // Both strings load (no file to read), and their keys differ by the string alone.
+  const std::vector<PreparedRun> prepared = prepare_runs(s, {s.runs[0], s.runs[1]});
+  REQUIRE(prepared.size() == 2);
+  for (const PreparedRun& p : prepared) {
+    INFO(p.run.name << ": " << p.error);
+    CHECK_FALSE(p.status.has_value());
+  }
+  CHECK(prepared[0].key != prepared[1].key);
+  CHECK(prepared[0].key == prepare_runs(s, {s.runs[0]}).front().key);
   std::remove(path.c_str());
 }
 

@@ -64,7 +64,7 @@ struct PlatformSpec {
   // kGraph: a graph read from DOT or GraphML, routed by shortest paths.
   enum class Kind { kTorus, kTiers, kGpuCluster, kFatTree, kDragonfly, kGraph, kXml };
   std::string name;
-  std::string path;  // the file it came from
+  std::string path;  // the file it came from, or the platform string
   Kind kind = Kind::kTorus;
   TorusSpec torus;
   TiersSpec tiers;
@@ -80,8 +80,15 @@ struct PlatformSpec {
 // members in two layers (leaf/spine).
 void check_switch_ports(const TierLevel& level, const std::function<void(const std::string&)>& fail_with);
 
+// Whether `text` is a platform written as a string rather than a file name:
+// KIND:XxYxZ:BANDWIDTH[:LATENCY] with KIND torus, mesh or ring, e.g.
+// "torus:8x8x16:90GBps:1us" (latency 1us if left out). It names no file, so
+// it is never resolved against a folder and is its own key.
+bool is_platform_string(const std::string& text);
+
 // Loads a platform file: "*.xml" is a SimGrid platform (loaded by SimGrid in
-// the replay), anything else a moesim platform YAML. Throws InputError.
+// the replay), anything else a moesim platform YAML; or a platform string
+// (is_platform_string), the torus its YAML would give. Throws InputError.
 PlatformSpec load_platform_spec(const std::string& path);
 
 // The chips, links and routes of a generated (YAML) platform.

@@ -225,7 +225,8 @@ bool leaf_spine(const TierLevel& level);
 // NVLink down. Between nodes on the same rail: NIC up, NIC down. Between
 // nodes and rails (as NCCL's PXN does): NVLink to the chip of the
 // destination's rail in the source node, then that chip's NIC. Switches are
-// non-blocking, so no spine carries all-to-all traffic.
+// non-blocking, so no spine carries all-to-all traffic. One node may have no
+// NICs (nic_Bps 0): then there are no rails and no NIC links.
 struct GpuClusterSpec {
   std::uint64_t nodes = 1;
   std::uint64_t gpus = 8;

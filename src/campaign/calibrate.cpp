@@ -485,6 +485,9 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
   const Scenario s = load_scenario(o.scenario, o.sets);
   if (s.platform.kind == PlatformSpec::Kind::kXml)
     fail(s.platform_path, "", "a SimGrid XML platform has no calibration knobs (use a moesim platform YAML)");
+  if (is_platform_string(s.platform_path))
+    fail(s.platform_path, "", "a platform string has no file to hold calibration knobs (write the torus as a "
+                              "platform YAML: topology: {kind: torus, dims: [...], bandwidth: ..., latency: ...})");
   if (!YAML::LoadFile(s.platform_path)["topology"])
     fail(s.platform_path, "", "not a moesim platform YAML (no topology key) to calibrate");
   const Points pts = read_points(o);

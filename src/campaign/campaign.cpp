@@ -268,7 +268,8 @@ std::vector<PreparedRun> prepare_runs(const Sweep& sweep, const std::vector<Swee
       e << doc.root();
       p.scenario_yaml = e.c_str();
       const Scenario s = load_scenario(sweep.base, run.overrides());
-      file_texts.push_back(contents(s.platform_path));
+      // A platform string is in the scenario's text already: it is its own key.
+      if (!is_platform_string(s.platform_path)) file_texts.push_back(contents(s.platform_path));
       if (!s.trace_path.empty()) file_texts.push_back(contents(s.trace_path));
       const auto chips = platform_chips(s.platform);
       const std::uint64_t need = s.group_chips() * s.deployment.groups;

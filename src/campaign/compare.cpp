@@ -6,6 +6,7 @@
 
 #include "campaign/child_run.hpp"
 #include "moesim/error.hpp"
+#include "moesim/platform.hpp"
 #include "util/files.hpp"
 
 namespace moesim {
@@ -62,7 +63,7 @@ nlohmann::json compare(const CompareOptions& o) {
   std::vector<Column> columns;
   for (const auto& p : o.platforms) {
     std::string stem = p.substr(p.find_last_of('/') + 1);
-    columns.push_back({stem.substr(0, stem.find_last_of('.')), {"platform=" + p}});
+    columns.push_back({is_platform_string(p) ? p : stem.substr(0, stem.find_last_of('.')), {"platform=" + p}});
   }
   for (const auto& s : o.sets) columns.push_back({s, split_commas(s)});
   if (columns.empty()) columns.push_back({"as written", {}});

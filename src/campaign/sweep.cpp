@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "moesim/error.hpp"
+#include "moesim/platform.hpp"
 #include "moesim/scenario.hpp"
 #include "util/yaml_util.hpp"
 
@@ -30,8 +31,12 @@ std::string stem(const std::string& path) {
   return name.substr(0, name.find('.'));
 }
 
-// Keys whose values are file paths, relative to the sweep's folder.
+// Keys whose values are file paths, relative to the sweep's folder (a
+// platform string, "torus:8x8:45GBps", names no file).
 bool is_path_key(const std::string& key) { return key == "platform" || key == "traffic.trace"; }
+bool is_relative_path(const std::string& key, const std::string& value) {
+  return is_path_key(key) && !value.empty() && value.front() != '/' && !is_platform_string(value);
+}
 
 std::string number_text(double v) {
   if (v == std::floor(v) && std::fabs(v) < 9.0e15) return std::to_string(static_cast<long long>(v));
@@ -55,8 +60,8 @@ std::vector<SweepParam> read_axis(const YamlMap& section, const std::string& key
     if (is_path_key(key)) {
       if (!v.IsScalar() || v.Scalar().empty()) section.fail_at(key, "expected file paths, got " + quote(v));
       const std::string& path = v.Scalar();
-      p.value = path.front() == '/' ? path : folder + path;
-      p.label = stem(path);
+      p.value = is_relative_path(key, path) ? folder + path : path;
+      p.label = is_platform_string(path) ? path : stem(path);
     }
     values.push_back(p);
   };
@@ -101,9 +106,7 @@ std::vector<std::string> read_set(const YamlMap& root, const std::string& folder
     for (const auto& kv : s->self()) {
       const std::string key = kv.first.Scalar();
       std::string value = flow_yaml(kv.second);
-      if (is_path_key(key) && kv.second.IsScalar() && !kv.second.Scalar().empty() &&
-          kv.second.Scalar().front() != '/')
-        value = folder + kv.second.Scalar();
+      if (kv.second.IsScalar() && is_relative_path(key, kv.second.Scalar())) value = folder + kv.second.Scalar();
       set.push_back(key + "=" + value);
       sweep.keys.push_back({key, value, s->where(key), "set"});
     }

@@ -17,7 +17,9 @@ const CLI::Validator kPositive(
     },
     "POSITIVE");
 
-const char* const kPlatformFiles = "Platform: moesim YAML, Tier6 topology YAML, SimGrid XML, DOT (.dot, .gv) or GraphML";
+const char* const kPlatformFiles =
+    "Platform: moesim YAML, Tier6 topology YAML, SimGrid XML, DOT (.dot, .gv) or GraphML file, or a torus, mesh or "
+    "ring written KIND:XxYxZ:BANDWIDTH[:LATENCY] (e.g. torus:8x8x16:90GBps:1us)";
 
 void write_output(const std::string& path, const std::string& text, const std::string& flag) {
   if (path == "-") {

@@ -392,7 +392,8 @@ void check_comm(const Scenario& s) {
 void read_platform(const YamlMap& root, Scenario& s, const std::string& folder) {
   const std::string platform = root.str("platform");
   s.where_platform = root.where("platform");
-  s.platform_path = resolve(platform, s.where_platform, folder);
+  // A platform string ("torus:8x8:45GBps") names no file: nothing to resolve.
+  s.platform_path = is_platform_string(platform) ? platform : resolve(platform, s.where_platform, folder);
   try {
     s.platform = load_platform_spec(s.platform_path);
   } catch (const InputError& err) {

@@ -1,7 +1,10 @@
 // Platform YAML parsing, topology building and SimGrid XML export.
 #include "moesim/platform.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
@@ -92,13 +95,15 @@ GpuClusterSpec read_gpu_cluster(const YamlMap& topo) {
   GpuClusterSpec spec;
   spec.nodes = topo.positive("nodes");
   spec.gpus = topo.positive("gpus_per_node");
-  YamlMap nvlink = topo.map("nvlink"), nic = topo.map("nic");
-  nvlink.allow_only({"bandwidth", "latency"});
-  nic.allow_only({"bandwidth", "latency"});
-  spec.nvlink_Bps = nvlink.bandwidth_Bps("bandwidth");
-  spec.nvlink_latency_s = nvlink.time_s_or("latency", spec.nvlink_latency_s);
-  spec.nic_Bps = nic.bandwidth_Bps("bandwidth");
-  spec.nic_latency_s = nic.time_s_or("latency", spec.nic_latency_s);
+  read_link(topo, "nvlink", spec.nvlink_Bps, spec.nvlink_latency_s);
+  // One node (an 8-GPU NVLink box) has no traffic between nodes: its NICs may be left out.
+  if (topo.has("nic") || spec.nodes > 1) {
+    if (!topo.has("nic"))
+      topo.fail_at("nic", "missing key: " + std::to_string(spec.nodes) +
+                              " nodes talk through their NICs (give nic: {bandwidth, latency}; only nodes: 1 may "
+                              "leave it out)");
+    read_link(topo, "nic", spec.nic_Bps, spec.nic_latency_s);
+  }
   if (spec.nodes * spec.gpus > 65536) topo.fail_at("nodes", "nodes x gpus_per_node is more than 65536 chips");
   return spec;
 }
@@ -233,6 +238,73 @@ double latency_or_older(const YamlMap& m, const char* key, const char* older, do
   return m.non_negative_or(m.has(older) ? older : key, fallback);
 }
 
+// A platform written as a string, KIND:DIMS:BANDWIDTH[:LATENCY]: what it must look like.
+constexpr const char* kPlatformStringForm =
+    "expected KIND:XxYxZ:BANDWIDTH[:LATENCY] (KIND torus, mesh or ring; 1 to 3 dimensions; a bandwidth with its "
+    "unit such as 90GBps; LATENCY a time such as 1us, 1us if left out), e.g. torus:8x8x16:90GBps:1us";
+constexpr double kPlatformStringLatency_s = 1e-6;  // the per-hop figure the shipped TPU platforms assume
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  std::string::size_type start = 0;
+  for (auto at = text.find(sep); at != std::string::npos; at = text.find(sep, start = at + 1))
+    parts.push_back(text.substr(start, at - start));
+  parts.push_back(text.substr(start));
+  return parts;
+}
+
+std::string quoted(const std::string& text) { return "'" + text + "'"; }
+
+bool has_letter(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::isalpha(c) != 0; });
+}
+
+std::optional<TopologyKind> string_kind(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  const auto kind = enum_parse(kTopologyKindNames, std::string_view(text).substr(0, colon));
+  if (!kind || (*kind != TopologyKind::kTorus && *kind != TopologyKind::kMesh && *kind != TopologyKind::kRing))
+    return std::nullopt;
+  return kind;
+}
+
+// "torus:8x8x16:90GBps:1us" -> the torus a platform YAML with those keys gives.
+PlatformSpec parse_platform_string(const std::string& text) {
+  auto bad = [&](const std::string& what) { fail("platform", "", quoted(text) + ": " + what + "; " + kPlatformStringForm); };
+  const std::vector<std::string> parts = split(text, ':');
+  const TopologyKind kind = *string_kind(text);
+  if (parts.size() < 3) bad("no link bandwidth");
+  if (parts.size() > 4) bad("too many fields");
+  PlatformSpec spec;
+  spec.kind = PlatformSpec::Kind::kTorus;
+  spec.path = text;
+  spec.name = parts[0] + "-" + parts[1];
+  double chips = 1;
+  for (const std::string& d : split(parts[1], 'x')) {
+    const auto k = parse_uint(d);
+    if (!k || *k == 0) bad("dimension " + quoted(d) + " is not a positive integer");
+    spec.torus.dims.push_back(*k);
+    chips *= static_cast<double>(*k);
+  }
+  if (spec.torus.dims.size() > 3) bad(std::to_string(spec.torus.dims.size()) + " dimensions");
+  if (kind == TopologyKind::kRing && spec.torus.dims.size() != 1)
+    bad("a ring has one dimension, got " + std::to_string(spec.torus.dims.size()));
+  if (chips > 65536) bad("more than 65536 chips");
+  const auto bw = parse_bandwidth_Bps(parts[2]);
+  if (!bw || !has_letter(parts[2]) || !(*bw > 0))
+    bad("link bandwidth " + quoted(parts[2]) + " is not a positive bandwidth with a unit (" + kBandwidthUnits + ")");
+  spec.torus.bandwidth_Bps = *bw;
+  spec.torus.latency_s = kPlatformStringLatency_s;
+  if (parts.size() == 4) {
+    const auto lat = parse_time_s(parts[3]);
+    if (!lat || (!has_letter(parts[3]) && *lat != 0) || !(*lat >= 0))
+      bad("link latency " + quoted(parts[3]) + " is not a non-negative time with a unit (" + kTimeUnits + ")");
+    spec.torus.latency_s = *lat;
+  }
+  spec.torus.wraparound = kind != TopologyKind::kMesh;
+  return spec;
+}
+
 }  // namespace
 
 void read_comm_params(const YamlMap& m, CommParams& p) {
@@ -257,7 +329,13 @@ void read_comm_params(const YamlMap& m, CommParams& p) {
   if (m.has("c2c_bw")) p.c2c_bw_Bps = m.bandwidth_Bps("c2c_bw");
 }
 
+bool is_platform_string(const std::string& text) { return string_kind(text).has_value(); }
+
 PlatformSpec load_platform_spec(const std::string& path) {
+  if (is_platform_string(path)) return parse_platform_string(path);
+  // "tours:8x8:45GBps": a string that names no file, meant as a platform string.
+  if (path.find(':') != std::string::npos && !std::ifstream(path))
+    fail("platform", "", quoted(path) + ": no such file, nor a platform string; " + kPlatformStringForm);
   PlatformSpec spec;
   spec.path = path;
   if (ends_with(path, ".xml")) {

@@ -354,16 +354,21 @@ Topology make_tiers(const std::string& name, const TiersSpec& spec) {
 Topology make_gpu_cluster(const std::string& name, const GpuClusterSpec& spec) {
   Topology t;
   t.name = name;
-  t.routing = "rail-optimised: NVLink inside a node, the NIC rail between nodes, PXN across rails";
+  // No NICs (nic_Bps 0) is one node: no rails, every route is NVLink.
+  const bool nics = spec.nic_Bps > 0;
+  assert(nics || spec.nodes == 1);
+  t.routing = nics ? "rail-optimised: NVLink inside a node, the NIC rail between nodes, PXN across rails"
+                   : "one node: NVLink up to the NVSwitch, NVLink down";
   const std::size_t n = spec.nodes * spec.gpus;
   t.chips = chip_names(n);
   std::vector<LinkId> nvl(n), nic(n);  // UP sides: chip -> switch
   for (std::size_t node = 0; node < spec.nodes; ++node) t.switches.push_back("nvswitch-" + std::to_string(node));
-  for (std::size_t rail = 0; rail < spec.gpus; ++rail) t.switches.push_back("rail-" + std::to_string(rail));
+  if (nics)
+    for (std::size_t rail = 0; rail < spec.gpus; ++rail) t.switches.push_back("rail-" + std::to_string(rail));
   for (std::size_t c = 0; c < n; ++c)
     nvl[c] = t.add_duplex("nvlink-" + std::to_string(c), t.chips[c], "nvswitch-" + std::to_string(c / spec.gpus),
                           spec.nvlink_Bps, spec.nvlink_latency_s, "nvlink");
-  for (std::size_t c = 0; c < n; ++c)
+  for (std::size_t c = 0; nics && c < n; ++c)
     nic[c] = t.add_duplex("nic-" + std::to_string(c), t.chips[c], "rail-" + std::to_string(c % spec.gpus),
                           spec.nic_Bps, spec.nic_latency_s, "nic");
   for (std::size_t s = 0; s < n; ++s)

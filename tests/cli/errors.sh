@@ -270,6 +270,31 @@ expect_error "unknown topology kind hypercube (run)" 2 \
   "$E$(q "$P"):3: topology\.kind: 'hypercube' is not a topology kind.*\(platform of $(q "$F"):2\)" \
   run "$F" --engine bound
 
+# A one-node gpu_cluster may leave out its nic; two nodes may not.
+P=$TMP/platform-two-nodes.yaml
+printf 'name: two-nodes\ntopology:\n  kind: gpu_cluster\n  nodes: 2\n  gpus_per_node: 8\n  nvlink: {bandwidth: 450GBps}\n' >"$P"
+expect_error "gpu_cluster of 2 nodes without a nic" 2 \
+  "$E$(q "$P"):3: topology\.nic: missing key: 2 nodes talk through their NICs \(give nic: \{bandwidth, latency\}; only nodes: 1 may leave it out\)$" \
+  platform "$P"
+
+# ---------------------------------------------------------------------------
+# Platforms: strings (KIND:XxYxZ:BANDWIDTH[:LATENCY]).
+
+FORM="; expected KIND:XxYxZ:BANDWIDTH\[:LATENCY\] \(KIND torus, mesh or ring; .*\), e\.g\. torus:8x8x16:90GBps:1us"
+expect_error "platform string with a zero dimension (run)" 2 \
+  "${E}platform: 'torus:8x0:45GBps': dimension '0' is not a positive integer$FORM \(platform of --set platform\)$" \
+  run scenarios/reference-ep32.yaml --engine bound --set platform=torus:8x0:45GBps
+expect_error "platform string without a bandwidth (platform)" 2 \
+  "${E}platform: 'torus:4x4x8': no link bandwidth$FORM$" platform torus:4x4x8
+expect_error "platform string with a bare bandwidth (topo)" 2 \
+  "${E}platform: 'mesh:8x8:45': link bandwidth '45' is not a positive bandwidth with a unit \(Bps, .*\)$FORM$" \
+  topo mesh:8x8:45
+expect_error "platform string with a misspelt kind (platform)" 2 \
+  "${E}platform: 'tours:8x8:45GBps': no such file, nor a platform string$FORM$" platform tours:8x8:45GBps
+F=$(scenario string-too-small 'ring:8:45GBps' 's/ep: 4/ep: 16/')
+expect_error "platform string too small for the scenario (run)" 2 \
+  "$E$(q "$F"):8: deployment\.ep: .*16.*ring-8" run "$F" --engine bound
+
 # ---------------------------------------------------------------------------
 # Platforms: SimGrid XML.
 
@@ -650,8 +675,12 @@ check_topo() {
   grep -Eq '^dispatch of .*lower bound [0-9.]+ us' "$OUT" || echo "no dispatch bound line"
 }
 for PLATFORM in platforms/*.yaml platforms/*.xml; do
-  expect_ok "topo $PLATFORM --scenario reference-ep32" check_topo topo "$PLATFORM" --scenario scenarios/reference-ep32.yaml
+  SCENARIO=scenarios/reference-ep32.yaml  # EP 32
+  [[ $PLATFORM == platforms/dgx-h*.yaml ]] && SCENARIO=scenarios/mixtral-8x7b-dgx-h100.yaml  # 8 GPUs: EP 8
+  expect_ok "topo $PLATFORM --scenario ${SCENARIO#scenarios/}" check_topo topo "$PLATFORM" --scenario "$SCENARIO"
 done
+expect_ok "topo torus:4x4x2:45GBps --scenario reference-ep32.yaml (a platform string)" check_topo \
+  topo torus:4x4x2:45GBps --scenario scenarios/reference-ep32.yaml
 
 # '-' means stdout for every output option, and the table then stays off stdout.
 check_json_stdout() {
