@@ -83,8 +83,8 @@ TEST_CASE("a hand-written DOT file: chips in natural order, switches, units", "[
   const std::string path = temp_file("hand.dot", R"(graph pair {
   b; a10; a9;
   s [kind=switch];
-  a10 -- s [bandwidth=1GBps];
-  a9 -- s [bandwidth=1GBps];
+  a10 -- s [bandwidth="1GBps"];
+  a9 -- s [bandwidth="1GBps"];
   a -- s [bandwidth="100GBps", latency="0.5us", name=up_a];
   b -- s [bandwidth="800Gbps", label="anything else is ignored"];
 })");
@@ -109,18 +109,18 @@ TEST_CASE("bad DOT and GraphML files get one clear error", "[graph_io]") {
     const char* message;
   };
   for (const Case& c : {
-           Case{"digraph.dot", "digraph g { a -> b [bandwidth=1GBps]; }", "a digraph: write an undirected 'graph'"},
+           Case{"digraph.dot", "digraph g { a -> b [bandwidth=\"1GBps\"]; }", "a digraph: write an undirected 'graph'"},
            Case{"nobw.dot", "graph g { a -- b; }", "edge a -- b: bandwidth: missing"},
            Case{"badbw.dot", "graph g { a -- b [bandwidth=fast]; }", "edge a -- b: bandwidth: 'fast' is not a positive bandwidth"},
-           Case{"badlat.dot", "graph g { a -- b [bandwidth=1GBps, latency=soon]; }", "edge a -- b: latency: 'soon' is not a time"},
-           Case{"kind.dot", "graph g { a [kind=router]; a -- b [bandwidth=1GBps]; }", "node a: kind: 'router' is not a node kind (allowed: chip, switch)"},
-           Case{"edgekind.dot", "graph g { a -- b [bandwidth=1GBps, kind=cable]; }",
+           Case{"badlat.dot", "graph g { a -- b [bandwidth=\"1GBps\", latency=soon]; }", "edge a -- b: latency: 'soon' is not a time"},
+           Case{"kind.dot", "graph g { a [kind=router]; a -- b [bandwidth=\"1GBps\"]; }", "node a: kind: 'router' is not a node kind (allowed: chip, switch)"},
+           Case{"edgekind.dot", "graph g { a -- b [bandwidth=\"1GBps\", kind=cable]; }",
                 "edge a -- b: kind: 'cable' is not an edge kind (allowed: link)"},
-           Case{"twice.dot", "graph g { a -- b [bandwidth=1GBps, name=l]; b -- c [bandwidth=1GBps, name=l]; }",
+           Case{"twice.dot", "graph g { a -- b [bandwidth=\"1GBps\", name=l]; b -- c [bandwidth=\"1GBps\", name=l]; }",
                 "edge b -- c: name: 'l' names two links"},
            Case{"syntax.dot", "graph g { a -- ", "not a DOT graph moesim can read"},
            Case{"nochips.dot", "graph g { s [kind=switch]; }", "no chips"},
-           Case{"island.dot", "graph g { a -- b [bandwidth=1GBps]; c; }", "chip a cannot reach chip c"},
+           Case{"island.dot", "graph g { a -- b [bandwidth=\"1GBps\"]; c; }", "chip a cannot reach chip c"},
            Case{"broken.graphml", "<graphml><graph edgedefault=\"undirected\"><node id=\"a\"/>", "not a GraphML graph moesim can read"},
        }) {
     INFO(c.name);

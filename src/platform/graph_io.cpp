@@ -96,10 +96,15 @@ NetGraph to_net_graph(const IoGraph& g, const std::string& path) {
            "'" + p.kind + "' is not an edge kind (allowed: " + enum_name(kEdgeKindNames, EdgeKind::kLink) + ")");
     if (p.bandwidth.empty()) fail(path, what + ": bandwidth", "missing (a bandwidth such as '50GBps')");
     auto bw = parse_bandwidth_Bps(p.bandwidth);
+    if (!bw && !unit_hint(p.bandwidth, true).empty())
+      fail(path, what + ": bandwidth",
+           unit_hint(p.bandwidth, true) + " (in DOT, quote a value with a unit: bandwidth=\"45GBps\"; unquoted, 45GBps "
+                                          "reads as 45)");
     if (!bw || !(*bw > 0))
       fail(path, what + ": bandwidth", "'" + p.bandwidth + "' is not a positive bandwidth (a number with one of " +
                                            kBandwidthUnits + ")");
     auto lat = p.latency.empty() ? std::optional<double>(0) : parse_time_s(p.latency);
+    if (!lat && !unit_hint(p.latency, false).empty()) fail(path, what + ": latency", unit_hint(p.latency, false));
     if (!lat || !(*lat >= 0))
       fail(path, what + ": latency", "'" + p.latency + "' is not a time (a number with one of " + kTimeUnits + ")");
     std::string name = p.name.empty() ? "link-" + std::to_string(out.edges.size()) : p.name;

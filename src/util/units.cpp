@@ -33,13 +33,34 @@ std::optional<double> parse_bandwidth_Bps(const std::string& text) {
       {"GBps", 1e9},         {"TBps", 1e12},         {"KiBps", 1024.0},      {"MiBps", 1048576.0},
       {"GiBps", 1073741824.0}, {"TiBps", 1099511627776.0}, {"bps", 0.125},  {"kbps", 125.0},
       {"Kbps", 125.0},       {"Mbps", 1.25e5},       {"Gbps", 1.25e8},       {"Tbps", 1.25e11}};
-  return parse_with(text, units, true);
+  return parse_with(text, units, false);
 }
 
 std::optional<double> parse_time_s(const std::string& text) {
   static const std::vector<std::pair<const char*, double>> units = {
       {"s", 1.0}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}, {"ps", 1e-12}};
-  return parse_with(text, units, true);
+  auto bare_zero = parse_with(text, {}, true);
+  if (bare_zero && *bare_zero == 0 && text.find_first_not_of("+-0.") == std::string::npos) return 0.0;
+  return parse_with(text, units, false);
+}
+
+namespace {
+
+bool is_bare_number(const std::string& text) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  std::strtod(text.c_str(), &end);
+  return end != text.c_str() && *end == '\0';
+}
+
+}  // namespace
+
+std::string unit_hint(const std::string& text, bool bandwidth) {
+  if (!is_bare_number(text)) return "";
+  return bandwidth ? "'" + text + "' has no unit: write " + text + "GBps (bytes per second) or " + text +
+                         "Gbps (bits per second); a bare number is refused, not read as bytes per second"
+                   : "'" + text + "' has no unit: write " + text + "us, " + text + "ms or " + text +
+                         "s; a bare number is refused, not read as seconds (only 0 may go without one)";
 }
 
 std::optional<std::uint64_t> parse_uint(const std::string& text) {

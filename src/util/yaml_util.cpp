@@ -176,6 +176,7 @@ double YamlMap::non_negative_or(const std::string& key, double fallback) const {
 double YamlMap::bandwidth_Bps(const std::string& key) const {
   std::string text = scalar(key, "a bandwidth such as '45GBps'");
   auto v = parse_bandwidth_Bps(text);
+  if (!v && !unit_hint(text, true).empty()) fail_at(key, unit_hint(text, true));
   if (!v) fail_at(key, "'" + text + "' is not a bandwidth (a number with one of " + kBandwidthUnits + ")");
   if (!(*v > 0)) fail_at(key, "'" + text + "' must be a positive bandwidth");
   return *v;
@@ -184,6 +185,7 @@ double YamlMap::bandwidth_Bps(const std::string& key) const {
 double YamlMap::time_s(const std::string& key) const {
   std::string text = scalar(key, "a time such as '1us'");
   auto v = parse_time_s(text);
+  if (!v && !unit_hint(text, false).empty()) fail_at(key, unit_hint(text, false));
   if (!v) fail_at(key, "'" + text + "' is not a time (a number with one of " + kTimeUnits + ")");
   if (!(*v >= 0)) fail_at(key, "'" + text + "' must not be negative");
   return *v;

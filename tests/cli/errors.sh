@@ -262,6 +262,19 @@ expect_error "platform bandwidth 45GBs (run)" 2 \
   "$E$(q "$P"):5: topology\.bandwidth: '45GBs' is not a bandwidth.*\(platform of $(q "$F"):2\)" \
   run "$F" --engine bound
 
+# A bandwidth or latency without a unit: refused, not read as B/s or seconds.
+P=$(platform_yaml bare-bandwidth 's/45GBps/45/')
+expect_error "platform bandwidth 45, no unit" 2 \
+  "$E$(q "$P"):5: topology\.bandwidth: '45' has no unit: write 45GBps \(bytes per second\) or 45Gbps \(bits per second\)" \
+  run "$(scenario bare-bandwidth "$P")" --engine bound
+P=$(platform_yaml bare-latency 's/latency: 1us/latency: 1/')
+expect_error "platform latency 1, no unit" 2 \
+  "$E$(q "$P"):6: topology\.latency: '1' has no unit: write 1us, 1ms or 1s" platform "$P"
+P=$TMP/platform-bare.dot
+printf 'graph g { a -- b [bandwidth=45GBps]; }\n' >"$P"
+expect_error "DOT bandwidth unquoted (45GBps reads as 45)" 2 \
+  "$E$(q "$P"): edge a -- b: bandwidth: '45' has no unit: .*quote a value with a unit" platform "$P"
+
 P=$(platform_yaml bad-kind 's/kind: torus/kind: hypercube/')
 F=$(scenario bad-kind "$P")
 expect_error "unknown topology kind hypercube (platform)" 2 \
@@ -472,7 +485,7 @@ P=$TMP/graph-bw.dot
 printf 'graph g {\n  a -- b [bandwidth=fast];\n}\n' >"$P"
 expect_error "DOT edge bandwidth fast" 2 "$E$(q "$P"): edge a -- b: bandwidth: 'fast' is not a positive bandwidth" topo "$P"
 P=$TMP/graph-di.dot
-printf 'digraph g { a -> b [bandwidth=1GBps]; }\n' >"$P"
+printf 'digraph g { a -> b [bandwidth="1GBps"]; }\n' >"$P"
 expect_error "DOT digraph" 2 "$E$(q "$P"): a digraph: write an undirected 'graph'" topo "$P"
 expect_error "--picture .bmp" 2 "$E--picture: '$(q "$TMP/x.bmp")' does not end in \.svg, \.png or \.pdf" \
   platform "$V4" --picture "$TMP/x.bmp"
