@@ -2,7 +2,6 @@
 #include "moesim/platform.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -255,10 +254,6 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 std::string quoted(const std::string& text) { return "'" + text + "'"; }
 
-bool has_letter(const std::string& text) {
-  return std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::isalpha(c) != 0; });
-}
-
 std::optional<TopologyKind> string_kind(const std::string& text) {
   const auto colon = text.find(':');
   if (colon == std::string::npos) return std::nullopt;
@@ -291,13 +286,13 @@ PlatformSpec parse_platform_string(const std::string& text) {
     bad("a ring has one dimension, got " + std::to_string(spec.torus.dims.size()));
   if (chips > 65536) bad("more than 65536 chips");
   const auto bw = parse_bandwidth_Bps(parts[2]);
-  if (!bw || !has_letter(parts[2]) || !(*bw > 0))
+  if (!bw || !(*bw > 0))
     bad("link bandwidth " + quoted(parts[2]) + " is not a positive bandwidth with a unit (" + kBandwidthUnits + ")");
   spec.torus.bandwidth_Bps = *bw;
   spec.torus.latency_s = kPlatformStringLatency_s;
   if (parts.size() == 4) {
     const auto lat = parse_time_s(parts[3]);
-    if (!lat || (!has_letter(parts[3]) && *lat != 0) || !(*lat >= 0))
+    if (!lat || !(*lat >= 0))
       bad("link latency " + quoted(parts[3]) + " is not a non-negative time with a unit (" + kTimeUnits + ")");
     spec.torus.latency_s = *lat;
   }

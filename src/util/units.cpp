@@ -39,24 +39,13 @@ std::optional<double> parse_bandwidth_Bps(const std::string& text) {
 std::optional<double> parse_time_s(const std::string& text) {
   static const std::vector<std::pair<const char*, double>> units = {
       {"s", 1.0}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}, {"ps", 1e-12}};
-  auto bare_zero = parse_with(text, {}, true);
-  if (bare_zero && *bare_zero == 0 && text.find_first_not_of("+-0.") == std::string::npos) return 0.0;
+  const auto bare = parse_with(text, {}, true);  // only zero means the same in every unit
+  if (bare) return *bare == 0 ? bare : std::nullopt;
   return parse_with(text, units, false);
 }
 
-namespace {
-
-bool is_bare_number(const std::string& text) {
-  if (text.empty()) return false;
-  char* end = nullptr;
-  std::strtod(text.c_str(), &end);
-  return end != text.c_str() && *end == '\0';
-}
-
-}  // namespace
-
 std::string unit_hint(const std::string& text, bool bandwidth) {
-  if (!is_bare_number(text)) return "";
+  if (!parse_with(text, {}, true)) return "";  // not a bare number
   return bandwidth ? "'" + text + "' has no unit: write " + text + "GBps (bytes per second) or " + text +
                          "Gbps (bits per second); a bare number is refused, not read as bytes per second"
                    : "'" + text + "' has no unit: write " + text + "us, " + text + "ms or " + text +
