@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages moesim needs, if any is missing (run as root).
 set -euo pipefail
-packages=(cmake make g++ pkg-config libsimgrid-dev libspdlog-dev catch2 libyaml-cpp-dev
+packages=(cmake make g++ clang libclang-rt-14-dev pkg-config libsimgrid-dev libspdlog-dev catch2 libyaml-cpp-dev
           nlohmann-json3-dev libcli11-dev libboost-graph-dev graphviz time libsqlite3-dev gnuplot-nox
           slurm-wlm munge universal-ctags python3)
 missing=()

@@ -103,10 +103,10 @@ std::map<std::string, std::string> short_names(const std::vector<std::string>& a
 std::vector<std::string> read_set(const YamlMap& root, const std::string& folder, Sweep& sweep) {
   std::vector<std::string> set;
   if (auto s = root.map_if("set")) {
-    for (const auto& kv : s->self()) {
-      const std::string key = kv.first.Scalar();
-      std::string value = flow_yaml(kv.second);
-      if (kv.second.IsScalar() && is_relative_path(key, kv.second.Scalar())) value = folder + kv.second.Scalar();
+    for (const std::string& key : s->keys()) {
+      const YAML::Node v = s->node(key);
+      std::string value = flow_yaml(v);
+      if (v.IsScalar() && is_relative_path(key, v.Scalar())) value = folder + v.Scalar();
       set.push_back(key + "=" + value);
       sweep.keys.push_back({key, value, s->where(key), "set"});
     }
@@ -137,16 +137,15 @@ struct Axes {
 Axes read_axes(const YamlMap& root, const std::string& folder, Sweep& sweep) {
   Axes axes;
   if (auto g = root.map_if("grid")) {
-    for (const auto& kv : g->self()) {
-      sweep.axes.push_back(kv.first.Scalar());
-      axes.grid.push_back(read_axis(*g, kv.first.Scalar(), folder));
-      sweep.keys.push_back({kv.first.Scalar(), axes.grid.back().front().value, g->where(kv.first.Scalar()), "grid"});
+    for (const std::string& key : g->keys()) {
+      sweep.axes.push_back(key);
+      axes.grid.push_back(read_axis(*g, key, folder));
+      sweep.keys.push_back({key, axes.grid.back().front().value, g->where(key), "grid"});
     }
   }
   if (auto z = root.map_if("zip")) {
     std::string first;
-    for (const auto& kv : z->self()) {
-      const std::string key = kv.first.Scalar();
+    for (const std::string& key : z->keys()) {
       for (const auto& a : sweep.axes)
         if (a == key) z->fail_at(key, "is also a grid axis");
       sweep.axes.push_back(key);

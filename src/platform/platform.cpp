@@ -47,7 +47,7 @@ TorusSpec read_torus(const YamlMap& topo) {
   // A bandwidth and a latency for every dimension, or one list with one per dimension.
   auto per_dim = [&](const char* key, bool bandwidth, double& all, std::vector<double>& each) {
     YAML::Node n = topo.node(key);
-    if (!n.IsSequence()) {
+    if (!n.IsDefined() || !n.IsSequence()) {  // a missing key is the scalar's error
       all = bandwidth ? topo.bandwidth_Bps(key) : topo.time_s(key);
       return;
     }
@@ -202,11 +202,10 @@ TiersSpec read_tiers(const YamlMap& topo) {
 std::map<std::string, double> class_numbers(const YamlMap& m, const std::string& what,
                                             const std::function<std::string(double)>& bad) {
   std::map<std::string, double> out;
-  for (const auto& kv : m.self()) {
-    const std::string cls = kv.first.Scalar();
+  for (const std::string& cls : m.keys()) {
     const double v = m.number(cls);
     const std::string why = bad(v);
-    if (!why.empty()) m.fail_at(cls, what + " " + quote(kv.second) + " " + why);
+    if (!why.empty()) m.fail_at(cls, what + " " + quote(m.node(cls)) + " " + why);
     out[cls] = v;
   }
   return out;

@@ -74,6 +74,12 @@ Simulator::Simulator(const SimgridSpec& config, bool quiet) : impl_(std::make_un
   impl_->ptask_max_links = std::max<std::size_t>(1, config.ptask_max_links);
   impl_->args.push_back("moesim");
   if (quiet) impl_->args.push_back("--log=root.thres:warning");
+#if defined(__SANITIZE_ADDRESS__)
+  // Under AddressSanitizer, actors run on threads: ASan cannot follow the
+  // stack switches of the raw contexts of a SimGrid built without it. The
+  // factory is chosen when the engine starts, so it goes on its command line.
+  impl_->args.push_back("--cfg=contexts/factory:thread");
+#endif
   for (auto& a : impl_->args) impl_->argv.push_back(a.data());
   impl_->argv.push_back(nullptr);
   impl_->argc = static_cast<int>(impl_->args.size());

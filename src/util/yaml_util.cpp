@@ -111,6 +111,19 @@ void YamlMap::allow_only(std::initializer_list<const char*> allowed) const {
   }
 }
 
+std::vector<std::string> YamlMap::keys() const {
+  std::vector<std::string> out;
+  for (const auto& kv : node_) {
+    const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (k.empty())
+      fail(doc_->where(kv.first, path_), path_, "a key must be a name, got " + quote(kv.first));
+    for (const auto& seen : out)
+      if (seen == k) fail(doc_->where(kv.first, key_path(k)), key_path(k), "is given twice");
+    out.push_back(k);
+  }
+  return out;
+}
+
 bool YamlMap::has(const std::string& key) const {
   YAML::Node n = node_[key];
   return n.IsDefined() && !n.IsNull();

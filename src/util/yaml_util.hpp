@@ -50,6 +50,11 @@ class YamlMap {
   // Throws if a key is not one of `allowed` (catches typos).
   void allow_only(std::initializer_list<const char*> allowed) const;
 
+  // The keys in file order, for a map whose keys are the user's (a sweep's
+  // axes, a map of link classes). Throws if a key is not a name (empty, null
+  // or a list) or is given twice.
+  std::vector<std::string> keys() const;
+
   bool has(const std::string& key) const;
   std::string key_path(const std::string& key) const;
   std::string where(const std::string& key) const;

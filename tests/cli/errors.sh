@@ -267,6 +267,9 @@ P=$(platform_yaml bare-bandwidth 's/45GBps/45/')
 expect_error "platform bandwidth 45, no unit" 2 \
   "$E$(q "$P"):5: topology\.bandwidth: '45' has no unit: write 45GBps \(bytes per second\) or 45Gbps \(bits per second\)" \
   run "$(scenario bare-bandwidth "$P")" --engine bound
+# Found by fuzzing: a torus without a bandwidth was an internal error.
+P=$(platform_yaml no-bandwidth '/bandwidth/d')
+expect_error "torus without a bandwidth" 2 "$E$(q "$P"):2: topology\.bandwidth: missing key" platform "$P"
 P=$(platform_yaml bare-latency 's/latency: 1us/latency: 1/')
 expect_error "platform latency 1, no unit" 2 \
   "$E$(q "$P"):6: topology\.latency: '1' has no unit: write 1us, 1ms or 1s" platform "$P"
@@ -560,6 +563,14 @@ expect_error "sweep: unknown key" 2 "$E$(q "$S"):2: gird: unknown key \(allowed 
 S=$TMP/sweep-zip.yaml
 printf 'base: %s\nzip:\n  seed: [1, 2]\n  deployment.ep: [8]\n' "$REF" >"$S"
 expect_error "sweep: zip lists of two lengths" 2 "$E$(q "$S"):4: zip\.deployment\.ep: 1 values where seed has 2" sweep "$S" --dry-run
+# Found by fuzzing (tests/fuzz): an axis given twice ran as one axis, a key
+# that is not a name was an internal error.
+S=$TMP/sweep-twice.yaml
+printf 'base: %s\ngrid:\n  seed: [1, 2]\n  seed: [3]\n' "$REF" >"$S"
+expect_error "sweep: an axis given twice" 2 "$E$(q "$S"):4: grid\.seed: is given twice" sweep "$S" --dry-run
+S=$TMP/sweep-null-key.yaml
+printf 'base: %s\nzip:\n  ~: [1, 2]\n' "$REF" >"$S"
+expect_error "sweep: a null axis key" 2 "$E$(q "$S"):3: zip: a key must be a name, got \(empty\)" sweep "$S" --dry-run
 S=$TMP/sweep-range.yaml
 printf 'base: %s\ngrid:\n  deployment.ep: {from: 8, to: 64}\n' "$REF" >"$S"
 expect_error "sweep: a range without a step" 2 "$E$(q "$S"):3: grid\.deployment\.ep\.from: a range needs one of step and factor" sweep "$S" --dry-run
