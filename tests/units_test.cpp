@@ -1,5 +1,6 @@
 // Bandwidth and time strings as SimGrid writes them.
 #include "util/units.hpp"
+#include "util/format.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -32,4 +33,12 @@ TEST_CASE("times", "[units]") {
   CHECK_FALSE(parse_time_s("1 hour"));
   CHECK_FALSE(parse_time_s("us"));
   CHECK(*parse_time_s(format_time(0.35e-6)) == Approx(0.35e-6));
+}
+
+TEST_CASE("byte sizes in decimal units", "[units]") {
+  CHECK(byte_size(0) == "0 B");
+  CHECK(byte_size(999) == "999 B");
+  CHECK(byte_size(4096) == "4.1 kB");
+  CHECK(byte_size(3.02e9) == "3.02 GB");
+  CHECK(byte_size(2e18) == "2e+03 PB");
 }

@@ -64,7 +64,7 @@ class Progress {
     const double elapsed = seconds_now() - start_;
     if (!force && elapsed - last_ < (tty_ ? 0.1 : 10.0)) return;
     last_ = elapsed;
-    const std::size_t done = t.ok + t.failed + t.skipped + t.lost;
+    const std::size_t done = t.ok + t.failed + t.skipped + t.lost + t.elsewhere;
     const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
     const double left = rate > 0 ? static_cast<double>(total_ - done) / rate : NAN;
     char line[256];
@@ -133,6 +133,10 @@ class Workers {
  public:
   Workers(const Sweep& sweep, const CampaignOptions& o, ResultsDb& db, CampaignTally& tally)
       : sweep_(sweep), o_(o), db_(db), tally_(tally) {}
+  // Left by an error (the database could not be written): no child outlives it.
+  ~Workers();
+  Workers(const Workers&) = delete;
+  Workers& operator=(const Workers&) = delete;
   void run(const std::vector<const PreparedRun*>& todo);
 
  private:
@@ -155,6 +159,11 @@ class Workers {
   std::map<pid_t, Worker> running_;
   std::vector<std::string> lost_names_;
 };
+
+Workers::~Workers() {
+  for (const auto& [pid, w] : running_) kill(pid, SIGTERM);
+  for (const auto& [pid, w] : running_) waitpid(pid, nullptr, 0);
+}
 
 void Workers::run(const std::vector<const PreparedRun*>& todo) {
   const StopSignals stop;
@@ -183,6 +192,12 @@ void Workers::run(const std::vector<const PreparedRun*>& todo) {
 }
 
 void Workers::start(const PreparedRun& p, std::size_t n) {
+  // Another sweep on the same database may have recorded it since this one
+  // began: it is done, not done twice.
+  if (auto now = db_.status_of(p.key); now && !(o_.retry_failed && *now == RunStatus::kFailed)) {
+    tally_.elsewhere++;
+    return;
+  }
   if (p.status) {  // invalid or unfit: recorded without a process
     record(p, *p.status, p.error, 0, std::nullopt);
     return;
@@ -292,7 +307,8 @@ CampaignTally run_campaign(const Sweep& sweep, const CampaignOptions& options) {
   // A dry run reads the database if there is one, and creates none.
   const bool exists = access(options.db_path.c_str(), F_OK) == 0;
   std::unique_ptr<ResultsDb> db;
-  if (!options.dry_run || exists) db = std::make_unique<ResultsDb>(options.db_path);
+  if (!options.dry_run || exists)
+    db = std::make_unique<ResultsDb>(options.db_path, options.dry_run ? ResultsDb::Mode::kRead : ResultsDb::Mode::kCreate);
   const auto recorded = db ? db->statuses() : std::map<std::string, RunStatus>{};
   const std::vector<const PreparedRun*> todo = runs_to_do(prepared, recorded, options.retry_failed);
   CampaignTally tally;
@@ -404,6 +420,7 @@ int report_campaign(const Sweep& sweep, const CampaignOptions& o, const Campaign
   out << "campaign " << sweep.name << ": " << t.total << " runs, " << t.recorded << " already in " << o.db_path
       << "; this time " << t.ok << " ok, " << t.failed << " failed, " << t.skipped << " skipped";
   if (t.lost) out << ", " << t.lost << " stopped before the end";
+  if (t.elsewhere) out << ", " << t.elsewhere << " recorded meanwhile by another process";
   out << "\n";
   if (t.failed) {
     std::size_t shown = 0;

@@ -39,6 +39,7 @@ struct CampaignTally {
   std::size_t recorded = 0;  // already in the database, skipped
   std::size_t ok = 0, failed = 0, skipped = 0;
   std::size_t lost = 0;  // in flight when a worker was killed or the campaign stopped
+  std::size_t elsewhere = 0;  // recorded by another process (a second sweep on the database) before their turn
   bool interrupted = false;
 };
 

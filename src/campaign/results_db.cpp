@@ -10,9 +10,11 @@
 #include <set>
 #include <sstream>
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "moesim/error.hpp"
+#include "util/format.hpp"
 
 namespace moesim {
 
@@ -40,12 +42,37 @@ std::string quoted(const std::string& id) {
   return out + "\"";
 }
 
+// What went wrong, for one line: SQLite's message and, where it has a usual
+// cause the message does not name, that cause.
+std::string folder_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash + 1);
+}
+
+std::string sqlite_failure(sqlite3* db, const std::string& path, const std::string& message) {
+  std::string out = "SQLite: " + message;
+  const int code = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_ERROR;
+  const std::string folder = folder_of(path);
+  if (code == SQLITE_FULL || code == SQLITE_IOERR) {
+    struct statvfs fs {};
+    if (statvfs(folder.c_str(), &fs) == 0)
+      out += " (the file system holding it has " +
+             byte_size(static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize)) + " free)";
+  } else if (code == SQLITE_READONLY || (code == SQLITE_CANTOPEN && access(folder.c_str(), W_OK) != 0)) {
+    out += " (the file or its folder is read-only: a campaign writes the database and the -wal and -shm files "
+           "beside it; `moesim results` and `plot` can read it where it is)";
+  } else if (code == SQLITE_BUSY) {
+    out += " (another process held it locked for over 10 s)";
+  }
+  return out;
+}
+
 // A statement, finalized on scope exit.
 class Stmt {
  public:
   Stmt(sqlite3* db, const std::string& sql, const std::string& path) : db_(db), path_(path) {
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s_, nullptr) != SQLITE_OK)
-      fail(path, "", std::string("SQLite: ") + sqlite3_errmsg(db));
+      fail(path, "", sqlite_failure(db, path, sqlite3_errmsg(db)));
   }
   ~Stmt() { sqlite3_finalize(s_); }
   Stmt(const Stmt&) = delete;
@@ -61,7 +88,7 @@ class Stmt {
   bool step() {
     const int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) fail(path_, "", std::string("SQLite: ") + sqlite3_errmsg(db_));
+    if (rc != SQLITE_DONE) fail(path_, "", sqlite_failure(db_, path_, sqlite3_errmsg(db_)));
     return false;
   }
   void reset() {
@@ -168,24 +195,39 @@ const std::vector<std::string>& run_columns() {
   return names;
 }
 
-ResultsDb::ResultsDb(const std::string& path, bool create) : path_(path) {
-  if (!create && access(path.c_str(), F_OK) != 0) fail(path, "", "no such results database");
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), nullptr) !=
-      SQLITE_OK) {
-    const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+namespace {
+
+// The name SQLite opens: a read of a file this process cannot write (or in
+// a folder it cannot write, where the -wal and -shm files would go) is
+// opened as immutable, as a database on read-only media is.
+std::string sqlite_name(const std::string& path, ResultsDb::Mode mode) {
+  if (path.rfind("file:", 0) == 0) return sqlite_name("./" + path, mode);  // a file, not a URI
+  if (mode != ResultsDb::Mode::kRead) return path;
+  if (access(path.c_str(), W_OK) == 0 && access(folder_of(path).c_str(), W_OK) == 0) return path;
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '?' || c == '#' || c == '%') uri += format("%%%02X", static_cast<unsigned char>(c));
+    else uri += c;
+  }
+  return uri + "?immutable=1";
+}
+
+}  // namespace
+
+ResultsDb::ResultsDb(const std::string& path, Mode mode) : path_(path) {
+  if (mode != Mode::kCreate && access(path.c_str(), F_OK) != 0) fail(path, "", "no such results database");
+  const int flags = SQLITE_OPEN_URI | (mode == Mode::kRead     ? SQLITE_OPEN_READONLY
+                                       : mode == Mode::kCreate ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                                               : SQLITE_OPEN_READWRITE);
+  if (sqlite3_open_v2(sqlite_name(path, mode).c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    const std::string why = db_ ? sqlite_failure(db_, path, sqlite3_errmsg(db_)) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
     fail(path, "", "cannot open the results database: " + why);
   }
   sqlite3_busy_timeout(db_, 10000);
   try {
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=FULL");
-    std::string cols;
-    for (const auto& [name, type] : fixed_columns()) cols += (cols.empty() ? "" : ", ") + quoted(name) + " " + type;
-    exec("CREATE TABLE IF NOT EXISTS runs (" + cols + ")");
-    exec("CREATE TABLE IF NOT EXISTS layers (key TEXT, layer INTEGER, dispatch_us REAL, combine_us REAL, "
-         "total_us REAL, dispatch_bytes INTEGER, combine_bytes INTEGER, imbalance REAL, PRIMARY KEY (key, layer))");
+    if (mode != Mode::kRead) create_tables();
     // A file that is a database but not ours.
     std::set<std::string> have;
     Stmt s(db_, "PRAGMA table_info(runs)", path_);
@@ -199,6 +241,16 @@ ResultsDb::ResultsDb(const std::string& path, bool create) : path_(path) {
   }
 }
 
+void ResultsDb::create_tables() {
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=FULL");
+  std::string cols;
+  for (const auto& [name, type] : fixed_columns()) cols += (cols.empty() ? "" : ", ") + quoted(name) + " " + type;
+  exec("CREATE TABLE IF NOT EXISTS runs (" + cols + ")");
+  exec("CREATE TABLE IF NOT EXISTS layers (key TEXT, layer INTEGER, dispatch_us REAL, combine_us REAL, "
+       "total_us REAL, dispatch_bytes INTEGER, combine_bytes INTEGER, imbalance REAL, PRIMARY KEY (key, layer))");
+}
+
 ResultsDb::~ResultsDb() { sqlite3_close(db_); }
 
 void ResultsDb::exec(const std::string& sql) const {
@@ -206,7 +258,7 @@ void ResultsDb::exec(const std::string& sql) const {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string why = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    fail(path_, "", "SQLite: " + why);
+    fail(path_, "", sqlite_failure(db_, path_, why));
   }
 }
 
@@ -230,6 +282,13 @@ std::map<std::string, RunStatus> ResultsDb::statuses() const {
   Stmt s(db_, "SELECT key, status FROM runs", path_);
   while (s.step()) out[s.text(0)] = status_named(s.text(1), path_);
   return out;
+}
+
+std::optional<RunStatus> ResultsDb::status_of(const std::string& key) const {
+  Stmt s(db_, "SELECT status FROM runs WHERE key = ?", path_);
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return status_named(s.text(0), path_);
 }
 
 void ResultsDb::record(const RunRecord& run) {
@@ -286,10 +345,10 @@ void ResultsDb::record(const RunRecord& run) {
 
 std::size_t ResultsDb::merge_from(const std::string& other) {
   {
-    ResultsDb check(other, false);  // a moesim database (and the error names it if not)
+    ResultsDb check(other, Mode::kRead);  // a moesim database (and the error names it if not)
   }
   Stmt attach(db_, "ATTACH DATABASE ? AS other", path_);
-  attach.bind(1, other);
+  attach.bind(1, sqlite_name(other, Mode::kRead));  // read-only media too
   attach.step();
   std::size_t added = 0;
   try {

@@ -48,14 +48,19 @@ const std::vector<std::string>& run_columns();
 
 class ResultsDb {
  public:
-  // Opens the database, creating it if `create`. Throws InputError naming the file.
-  explicit ResultsDb(const std::string& path, bool create = true);
+  // kCreate: opened to write, created if missing (a campaign); kWrite: an
+  // existing one, to write; kRead: an existing one, only read, which works on
+  // a read-only file or folder too. Throws InputError naming the file.
+  enum class Mode { kCreate, kWrite, kRead };
+  explicit ResultsDb(const std::string& path, Mode mode = Mode::kCreate);
   ~ResultsDb();
   ResultsDb(const ResultsDb&) = delete;
   ResultsDb& operator=(const ResultsDb&) = delete;
 
   // key -> status of every recorded run.
   std::map<std::string, RunStatus> statuses() const;
+  // The status of one run, if it is recorded.
+  std::optional<RunStatus> status_of(const std::string& key) const;
   // Writes (or replaces) one run and its layers, in one transaction.
   void record(const RunRecord& run);
   // Copies the runs (and their layers) of another database that this one
@@ -72,6 +77,7 @@ class ResultsDb {
   const std::string& path() const { return path_; }
 
  private:
+  void create_tables();
   void exec(const std::string& sql) const;
   nlohmann::json rows(const std::string& sql) const;
   void add_param_column(const std::string& key);

@@ -14,7 +14,7 @@ struct MergeOptions {
 };
 
 int merge(const MergeOptions& o) {
-  for (const auto& in : o.inputs) ResultsDb check(in, false);  // before creating the output
+  for (const auto& in : o.inputs) ResultsDb check(in, ResultsDb::Mode::kRead);  // before creating the output
   ResultsDb db(o.out);
   for (const auto& in : o.inputs) {
     const std::size_t added = db.merge_from(in);

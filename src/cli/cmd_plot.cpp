@@ -16,7 +16,7 @@ struct PlotCommand {
 
 int plot_db(const PlotCommand& o) {
   check_plot_outputs(o.plot);  // a bad file name before any work
-  ResultsDb db(o.db, false);
+  ResultsDb db(o.db, ResultsDb::Mode::kRead);
   plot(db.runs(), db.layers(), db.param_columns(), o.plot);
   for (const auto& out : o.plot.outputs) std::cout << "wrote " << out << "\n";
   return 0;

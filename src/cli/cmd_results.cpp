@@ -15,7 +15,7 @@ struct ResultsOptions {
 
 int results(const ResultsOptions& o) {
   claims_stdout({{"--csv", o.csv}, {"--json", o.json}});
-  ResultsDb db(o.db, false);
+  ResultsDb db(o.db, ResultsDb::Mode::kRead);
   const nlohmann::json runs = db.runs();
   if (!o.csv.empty()) write_output(o.csv, runs_csv(runs, db.param_columns()), "--csv");
   if (!o.json.empty()) {

@@ -25,4 +25,12 @@ inline std::string plural(std::size_t n, const std::string& noun, const std::str
   return std::to_string(n) + " " + (n == 1 ? noun : nouns.empty() ? noun + "s" : nouns);
 }
 
+// A size in decimal units, 3 significant digits: "0 B", "512 B", "4.1 kB", "3.02 GB".
+inline std::string byte_size(double bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 5) bytes /= 1000, ++u;
+  return u == 0 ? format("%.0f B", bytes) : format("%.3g %s", bytes, units[u]);
+}
+
 }  // namespace moesim
