@@ -13,6 +13,7 @@
 #include "moesim/report.hpp"
 #include "moesim/run.hpp"
 #include "moesim/scenario.hpp"
+#include "util/files.hpp"
 
 using namespace moesim;
 using nlohmann::json;
@@ -188,4 +189,44 @@ TEST_CASE("run_scenario: calibrated link latencies and message costs", "[run]") 
     s.comm.message_bytes = 1024;
     CHECK(run(c).comm.message_bytes == 1024);
   }
+}
+
+TEST_CASE("a run's estimate, from its sizes before anything is built", "[run][estimate]") {
+  const std::string v5e = kSource + "/scenarios/deepseek-v3-decode-v5e-16x16.yaml";
+  // Uniform shares: one distinct layer of 256 x 255 pairs, each phase.
+  RunEstimate e = estimate_run(load_scenario(v5e));
+  CHECK(e.chips == 256);
+  CHECK(e.distinct_layers == 1);
+  CHECK(e.flows_per_layer == 2.0 * 256 * 255);
+  CHECK(e.route_bytes > 0);
+  CHECK(e.memory_bytes() == e.route_bytes + e.traffic_bytes + e.result_bytes);
+  // The links of the built platform replace the estimate of them.
+  const Scenario s = load_scenario(v5e);
+  const Topology t = load_topology(s.platform, nullptr);
+  CHECK(estimate_run(s, t.links.size()).result_bytes == Approx(58 * (16.0 * (t.links.size() + 256) + 1024)));
+  // Random routing: every layer is distinct; the flow fidelity costs 100x ptask.
+  RunEstimate random = estimate_run(load_scenario(v5e, {"traffic.routing=random"}));
+  CHECK(random.distinct_layers == 58);
+  RunEstimate flow = estimate_run(load_scenario(v5e, {"traffic.routing=random", "simgrid.fidelity=flow"}));
+  CHECK(flow.seconds == Approx(100 * random.seconds));
+  CHECK(flow.describe().find("58 distinct layers of up to 1.31e+05 flows") != std::string::npos);
+  // node_dedup has two stages.
+  RunEstimate dedup = estimate_run(load_scenario(kSource + "/scenarios/deepseek-v3-decode-h100-node-dedup.yaml"));
+  RunEstimate direct = estimate_run(load_scenario(kSource + "/scenarios/deepseek-v3-decode-h100-direct.yaml"));
+  CHECK(dedup.flows_per_layer == 2 * direct.flows_per_layer);
+}
+
+TEST_CASE("a run that cannot fit in memory is refused before it starts", "[run][estimate]") {
+  const std::string v5e = kSource + "/scenarios/deepseek-v3-decode-v5e-16x16.yaml";
+  const Scenario many = load_scenario(v5e, {"model.moe_layers=100000000"});
+  CHECK_THROWS_WITH(check_run_memory(many, estimate_run(many)),
+                    Catch::Contains("model.moe_layers: 100000000 layers x 1 sample: this run needs about") &&
+                        Catch::Contains("of memory"));
+  TempDir dir("moesim-estimate-test");
+  std::ofstream(dir.file("big.yaml")) << "name: big\ntopology: {kind: gpu_cluster, nodes: 8192, gpus_per_node: 8,\n"
+                                         "  nvlink: {bandwidth: 450GBps, latency: 1us}, nic: {bandwidth: 50GBps, latency: 2us}}\n";
+  const Scenario big = load_scenario(v5e, {"platform=" + dir.file("big.yaml")});
+  CHECK_THROWS_WITH(check_run_memory(big, estimate_run(big)),
+                    Catch::Contains("platform: this run needs") && Catch::Contains("use a smaller platform"));
+  CHECK_NOTHROW(check_run_memory(load_scenario(v5e), estimate_run(load_scenario(v5e))));
 }

@@ -99,6 +99,10 @@ Topology build_topology(const PlatformSpec& spec);
 // is an InputError naming the classes there.
 void apply_link_calibration(Topology& topology, const Calibration& calibration);
 
+// The bytes a generated platform's route table takes once built, estimated
+// from its sizes alone (0 for SimGrid XML, which only SimGrid reads).
+double route_table_bytes(const PlatformSpec& spec);
+
 // The number of chips of a generated platform, without building it
 // (nullopt for SimGrid XML, which only SimGrid reads).
 std::optional<std::uint64_t> platform_chips(const PlatformSpec& spec);

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "moesim/engine.hpp"
@@ -29,6 +30,32 @@ Topology load_topology(const PlatformSpec& spec, const XmlLoader& xml);
 // The analytic or bound engine a scenario names, set up for its topology.
 // Throws InputError for the simgrid engine, which lives in src/sim/.
 std::unique_ptr<LayerEngine> make_core_engine(const Scenario& scenario, const Topology& topology);
+
+// What a run needs, from the scenario's sizes alone: estimated before the
+// platform is built or a flow is routed. Memory is what the run holds at
+// once; the time is rough, from the cost of a flow under each engine on the
+// 2-core reference machine (bench/results.md).
+struct RunEstimate {
+  double chips = 0;            // of the platform (0: a SimGrid XML, unknown)
+  double route_bytes = 0;      // the platform's route table
+  double traffic_bytes = 0;    // the flows of the distinct layers
+  double result_bytes = 0;     // every layer's per-link and per-chip results
+  double distinct_layers = 0;  // layers computed (uniform shares: 1)
+  double flows_per_layer = 0;  // both phases, every group and stage
+  double seconds = 0;
+  double memory_bytes() const { return route_bytes + traffic_bytes + result_bytes; }
+  // "about 1.75 GB (routes 940 MB, traffic 805 MB, results 0.2 MB)"
+  std::string memory_text() const;
+  // memory_text() and "and 0:20: 1 distinct layer of up to 3.36e+07 flows"
+  std::string describe() const;
+};
+
+// `links`: the platform's directed links when it is built, else estimated.
+RunEstimate estimate_run(const Scenario& scenario, std::optional<std::size_t> links = std::nullopt);
+
+// Refuses, in one line naming the scenario, a run whose estimate does not
+// fit in this machine's memory (what it needs, and has).
+void check_run_memory(const Scenario& scenario, const RunEstimate& estimate);
 
 // How a run is carried out, which never changes its results.
 struct RunControl {

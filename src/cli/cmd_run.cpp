@@ -12,6 +12,7 @@
 #include "moesim/report.hpp"
 #include "moesim/scenario.hpp"
 #include "moesim/simulator.hpp"
+#include "util/stop.hpp"
 
 namespace moesim::cli {
 namespace {
@@ -48,6 +49,7 @@ Scenario scenario_of(const RunOptions& o) {
 }
 
 int run(const RunOptions& o) {
+  exit_cleanly_on_stop_signals();
   const bool piped = claims_stdout({{"--json", o.json}, {"--csv", o.csv}, {"--links", o.links}, {"--trace", o.trace}});
   const Scenario s = scenario_of(o);
   const RunReport r = run_scenario_with_simgrid(s, RunControl{o.jobs, true});

@@ -1,6 +1,10 @@
 // Option validators and output files shared by the commands.
 #include "cli/output.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -26,10 +30,25 @@ void write_output(const std::string& path, const std::string& text, const std::s
     std::cout << text << std::flush;
     return;
   }
-  std::ofstream out(path);
-  if (!out) fail(flag, "", "cannot write '" + path + "'");
-  out << text;
-  if (!out) fail(flag, "", "error writing '" + path + "'");
+  // Whole or not at all: written beside it, then renamed over it (a device
+  // such as /dev/null is written in place).
+  struct stat st {};
+  const bool in_place = stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+  const std::string temp = in_place ? path : path + ".part-" + std::to_string(getpid());
+  {
+    std::ofstream out(temp);
+    if (!out) fail(flag, "", "cannot write '" + path + "'");
+    out << text;
+    out.close();
+    if (!out) {
+      if (!in_place) std::remove(temp.c_str());
+      fail(flag, "", "error writing '" + path + "' (is the disk full?)");
+    }
+  }
+  if (!in_place && std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::remove(temp.c_str());
+    fail(flag, "", "cannot write '" + path + "'");
+  }
 }
 
 bool claims_stdout(const std::vector<std::pair<std::string, std::string>>& outputs) {

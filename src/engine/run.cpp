@@ -287,33 +287,77 @@ void fill_layers(const Scenario& s, const LayerPlan& plan, const std::vector<Lay
   rep.distinct_layers = plan.work.layers.size();
 }
 
-// What a run will need, from its sizes alone: refuses one whose per-layer
-// results cannot fit in this machine's memory, and warns of one that will
-// take long (an estimate from the flows to simulate).
-void check_run_size(const Scenario& s, const Topology& topo, const std::vector<std::vector<ChipId>>& groups,
-                    const EngineInfo& info) {
-  const double layers = static_cast<double>(s.samples) * static_cast<double>(s.model.moe_layers);
-  // A layer's results: two phases' bytes per link (and per chip) at least.
-  const double per_layer = 2.0 * 8.0 * static_cast<double>(2 * topo.links.size() + topo.num_chips()) + 1024;
-  const std::string beyond = beyond_memory(layers * per_layer);
-  if (!beyond.empty())
-    fail(s.path, "model.moe_layers",
-         plural(s.model.moe_layers, "layer") + " x " + plural(s.samples, "sample") + ": their results need " +
-             beyond);
-  // Flows of the distinct layers (uniform shares: one), at a rough cost each
-  // (measured on the 2-core reference machine: ptask about 1 us a flow, flow
-  // about 100 us, the bound 0.2 us).
-  double pairs = 0;
-  for (const auto& g : groups) pairs += static_cast<double>(g.size()) * static_cast<double>(g.size() - 1);
-  const double distinct = s.routing.model == RoutingSpec::Model::kUniform ? 1 : layers;
-  const double cost = info.name == "analytic" ? 0 : info.name == "bound" ? 0.2e-6 : info.fidelity == "flow" ? 1e-4 : 1e-6;
-  const double estimate_s = 2 * pairs * distinct * cost;
-  if (auto log = spdlog::get("run"); log && estimate_s > 60)
-    log->warn("this run simulates {:.3g} distinct {} of up to {:.3g} flows each: expect roughly {} (an estimate)",
-              distinct, distinct == 1 ? "layer" : "layers", 2 * pairs, duration(estimate_s));
+}  // namespace
+
+namespace {
+
+// Directed links of a generated platform, before it is built: a torus's
+// 2 per dimension a chip, and a generous 8 a chip for any other fabric.
+double estimated_links(const PlatformSpec& spec, double chips) {
+  if (spec.kind == PlatformSpec::Kind::kTorus) return chips * 2.0 * static_cast<double>(spec.torus.dims.size());
+  return chips * 8.0;
+}
+
+// Stages a phase's flows go through (moesim/comm.hpp).
+double stages(const Scenario& s) {
+  switch (s.comm.algorithm) {
+    case CommAlgorithm::kNodeDedup: return 2;
+    case CommAlgorithm::kDimensionOrdered: return std::max<double>(1, static_cast<double>(s.platform.torus.dims.size()));
+    default: return 1;
+  }
+}
+
+// Seconds a flow costs, per engine (bench/results.md, the 2-core machine):
+// ptask about 1 us, flow about 100 us, the bound 0.2 us.
+double seconds_per_flow(const Scenario& s) {
+  switch (s.engine) {
+    case Engine::kAnalytic: return 0;
+    case Engine::kBound: return 0.2e-6;
+    case Engine::kSimgrid: return s.simgrid.fidelity == Fidelity::kFlow ? 1e-4 : 1e-6;
+  }
+  return 0;
 }
 
 }  // namespace
+
+RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links) {
+  RunEstimate e;
+  e.chips = static_cast<double>(platform_chips(s.platform).value_or(0));
+  e.route_bytes = route_table_bytes(s.platform);
+  const double layers = static_cast<double>(s.samples) * static_cast<double>(s.model.moe_layers);
+  e.distinct_layers = s.routing.model == RoutingSpec::Model::kUniform ? 1 : layers;
+  const double group = static_cast<double>(s.group_chips());
+  e.flows_per_layer = 2 * stages(s) * static_cast<double>(s.deployment.groups) * group * std::max(0.0, group - 1);
+  e.traffic_bytes = e.distinct_layers * e.flows_per_layer * 24;  // source, destination and bytes a flow
+  const double link_count = links ? static_cast<double>(*links) : estimated_links(s.platform, e.chips);
+  // A layer's results: two phases' bytes per link and per chip, at least.
+  e.result_bytes = layers * (2.0 * 8.0 * (link_count + e.chips) + 1024);
+  e.seconds = e.distinct_layers * e.flows_per_layer * seconds_per_flow(s);
+  return e;
+}
+
+std::string RunEstimate::memory_text() const {
+  return "about " + byte_size(memory_bytes()) + " (routes " + byte_size(route_bytes) + ", traffic " +
+         byte_size(traffic_bytes) + ", results " + byte_size(result_bytes) + ")";
+}
+
+std::string RunEstimate::describe() const {
+  std::string out = memory_text() + (seconds >= 1 ? " and " + duration(seconds) : " and under a second");
+  const std::size_t distinct = static_cast<std::size_t>(distinct_layers);
+  out += ": " + plural(distinct, "distinct layer") + " of up to " + format("%.3g", flows_per_layer) + " flows";
+  return out;
+}
+
+void check_run_memory(const Scenario& s, const RunEstimate& e) {
+  const double have = machine_memory_bytes();
+  if (have <= 0 || e.memory_bytes() <= have) return;
+  const std::string beyond = e.memory_text() + ", more than this machine's " + byte_size(have) + " of memory";
+  // Named by what drives it: the platform's routes, or the layers.
+  if (e.route_bytes >= e.traffic_bytes && e.route_bytes >= e.result_bytes)
+    fail(s.where_platform, "platform", "this run needs " + beyond + ": use a smaller platform");
+  fail(s.path, "model.moe_layers",
+       plural(s.model.moe_layers, "layer") + " x " + plural(s.samples, "sample") + ": this run needs " + beyond);
+}
 
 Topology load_topology(const PlatformSpec& spec, const XmlLoader& xml) {
   if (spec.kind != PlatformSpec::Kind::kXml) return build_topology(spec);
@@ -365,7 +409,7 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
               topo.num_chips(), topo.num_physical_links(), plural(groups.size(), "EP group"), rep.group_chips,
               rep.bytes.dispatch_bytes, rep.bytes.combine_bytes);
 
-  check_run_size(s, topo, groups, info);
+  check_run_memory(s, estimate_run(s, topo.links.size()));
   LayerPlan plan = plan_layers(s, groups, rep.bytes, control.progress);
   if (groups.size() > 1) {
     plan.work.independent = independent_groups(topo, groups);

@@ -405,8 +405,6 @@ void apply_link_calibration(Topology& t, const Calibration& c) {
     each_link("latency_us", cls, [us = us](Link& l) { l.latency_s = us * 1e-6; });
 }
 
-namespace {
-
 // Bytes the routes of every ordered pair of chips take (8 B of offset and 4 B
 // a link each, at the platform's average route length), estimated from its
 // sizes before anything is built.
@@ -430,6 +428,8 @@ double route_table_bytes(const PlatformSpec& spec) {
   }
   return chips * chips * (8 + 4 * hops);
 }
+
+namespace {
 
 // Refuses, in one line, a platform whose routes cannot fit in this machine's memory.
 void check_route_memory(const PlatformSpec& spec) {

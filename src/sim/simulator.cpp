@@ -21,6 +21,7 @@
 #include "moesim/error.hpp"
 #include "util/natural_sort.hpp"
 #include "util/process.hpp"
+#include "util/stop.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -84,6 +85,7 @@ Simulator::Simulator(const SimgridSpec& config, bool quiet) : impl_(std::make_un
   impl_->argv.push_back(nullptr);
   impl_->argc = static_cast<int>(impl_->args.size());
   impl_->engine = std::make_unique<sg4::Engine>(&impl_->argc, impl_->argv.data());
+  exit_cleanly_on_stop_signals();  // over SimGrid's own SIGINT handler (exit 1, no word)
   // SimGrid's own per-link byte counts, for the one-comm-per-flow replay
   // (the plugin follows comms, not the ptask model's tasks).
   impl_->link_load = config.fidelity == Fidelity::kFlow && config.link_load;
@@ -853,6 +855,10 @@ bool debug_logging() {
 
 RunReport run_scenario_with_simgrid(const Scenario& s, const RunControl& control) {
   auto log = spdlog::get("run");
+  // Before anything is built: refused if it cannot fit, told if it is long.
+  const RunEstimate estimate = estimate_run(s);
+  check_run_memory(s, estimate);
+  if (log && estimate.seconds > 60) log->warn("this run needs {} (an estimate)", estimate.describe());
   if (s.engine == Engine::kSimgrid && s.simgrid.network_model != "CM02" && log)
     log->warn("the bound engine's lower bound holds for CM02; {} scales bandwidth and latency by its own factors",
               s.simgrid.network_model);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,11 +101,15 @@ std::string self_executable() {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-std::string beyond_memory(double need) {
+double machine_memory_bytes() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || page <= 0) return "";
-  const double have = static_cast<double>(pages) * static_cast<double>(page);
-  if (need <= have) return "";
+  if (pages <= 0 || page <= 0) return 0;
+  return static_cast<double>(pages) * static_cast<double>(page);
+}
+
+std::string beyond_memory(double need) {
+  const double have = machine_memory_bytes();
+  if (have <= 0 || need <= have) return "";
   std::ostringstream why;
   why.precision(3);
   why << "about " << need / 1e9 << " GB, more than this machine's " << have / 1e9 << " GB of memory";
@@ -156,6 +161,7 @@ Worker start_worker(std::size_t unit, const std::function<std::string(std::size_
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("cannot make a pipe for a " + unit_name + " worker: " + std::strerror(errno));
   std::fflush(nullptr);  // nothing buffered is written twice
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close(fds[0]);
@@ -163,6 +169,9 @@ Worker start_worker(std::size_t unit, const std::function<std::string(std::size_
     throw std::runtime_error("cannot start a " + unit_name + " worker: " + std::strerror(errno));
   }
   if (pid == 0) {
+    // A worker ends with its parent (interrupted, killed): no orphan goes on computing.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
     close(fds[0]);
     child_main(fds[1], unit, work);
   }

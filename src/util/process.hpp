@@ -52,6 +52,9 @@ std::string self_executable();
 // memory cannot be read).
 std::string beyond_memory(double need_bytes);
 
+// This machine's physical memory in bytes (0 if unknown).
+double machine_memory_bytes();
+
 // Runs work(i) for every i in [0, units) in forked children of this process,
 // at most `jobs` at once (at least one), and hands what each returned to
 // done(i, bytes) in the parent, as the children finish. A child starts

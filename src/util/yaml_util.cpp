@@ -83,7 +83,11 @@ std::string YamlDoc::where(const YAML::Node& node, const std::string& key) const
 }
 
 YamlMap::YamlMap(const YamlDoc& doc, YAML::Node node, std::string path)
-    : doc_(&doc), node_(std::move(node)), path_(std::move(path)) {}
+    : doc_(&doc), node_(std::move(node)), path_(std::move(path)) {
+  // yaml-cpp throws its own error for a key looked up in a list or a scalar.
+  if (node_.IsDefined() && !node_.IsMap() && !node_.IsNull())
+    fail(doc.where(node_, path_), path_, "expected a mapping of keys, got " + quote(node_));
+}
 
 std::string YamlMap::key_path(const std::string& key) const {
   return path_.empty() ? key : path_ + "." + key;

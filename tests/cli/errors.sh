@@ -474,6 +474,10 @@ T6=$ROOT/tests/fixtures/tier6/P1-R1-B4-C32.yaml
 P=$TMP/tier6-type.yaml
 sed 's/  type: b2b/  type: x2x/' "$T6" >"$P"
 expect_error "Tier6 connection type x2x" 2 "$E$(q "$P"):[0-9]+: connections\[112\]\.type: 'x2x' is not a connection type" topo "$P"
+# Found by fuzzing: a connection that is not a mapping was an internal error.
+P=$TMP/tier6-connection.yaml
+sed 's/^connections:$/connections:\n- 5/' "$T6" >"$P"
+expect_error "Tier6 connection that is not a mapping" 2 "$E$(q "$P"):[0-9]+: connections\[0\]: expected a mapping of keys, got '5'" topo "$P"
 P=$TMP/tier6-bw.yaml
 sed 's/bandwidth_gbps: 400$/bandwidth_gbps: fast/' "$T6" >"$P"
 expect_error "Tier6 c2c bandwidth fast" 2 "$E$(q "$P"):[0-9]+: interconnect\.links\.c2c\.bandwidth_gbps: 'fast' is not a number" platform "$P"
@@ -515,8 +519,11 @@ expect_error "a platform whose routes cannot fit in memory" 2 \
   "$E$(q "$P"): topology: its route table needs about 3\.01e\+06 GB, more than this machine's [0-9.]+ GB of memory" \
   platform "$P"
 expect_error "more layers than the machine can hold the results of" 2 \
-  "${E}scenarios/deepseek-v3-decode-v5e-16x16\.yaml: model\.moe_layers: 100000000 layers x 1 sample: their results need about [0-9.e+]+ GB, more than this machine's [0-9.]+ GB of memory" \
+  "${E}scenarios/deepseek-v3-decode-v5e-16x16\.yaml: model\.moe_layers: 100000000 layers x 1 sample: this run needs about 2\.15 TB \(routes 164 kB, traffic 3\.13 MB, results 2\.15 TB\), more than this machine's [0-9.]+ [GT]B of memory$" \
   run scenarios/deepseek-v3-decode-v5e-16x16.yaml --set model.moe_layers=100000000
+expect_error "a run on a platform whose routes cannot fit in memory, before it is built" 2 \
+  "$E--set platform: platform: this run needs about 3\.0[12] PB \(routes 3\.01 PB, .*\), more than this machine's [0-9.]+ [GT]B of memory: use a smaller platform" \
+  run "$REF" --engine bound --set "platform=$P"
 # Calibration knobs in a platform file.
 P=$TMP/platform-cal-class.yaml
 { cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  efficiency: {ici: 0.8}\n'; } >"$P"

@@ -67,6 +67,25 @@ tally() {
 check "two sweeps at once: each accounts for all 16 runs" \
   "$([[ $(tally both1.txt) -eq 16 && $(tally both2.txt) -eq 16 ]] || cat both1.txt both2.txt)"
 
+# A long run stopped (Ctrl-C, or SIGTERM as a batch system sends it): one
+# line, exit 128 + the signal, no output file, and no layer worker left.
+for sig in INT TERM; do
+  "$MOESIM" run "$ROOT/scenarios/deepseek-v3-decode-v5e-16x16-random.yaml" --fidelity flow -j 2 -q \
+    --json "stopped-$sig.json" >/dev/null 2>"stopped-$sig.err" &
+  pid=$!
+  sleep 3
+  kill -"$sig" "$pid"
+  wait "$pid"
+  rc=$?
+  want=$((128 + $(kill -l "$sig")))
+  check "run stopped by SIG$sig: exit $want, one line" \
+    "$([[ $rc -eq $want ]] || echo "exit $rc")$(grep -v '^\[run\] warning: this run needs' "stopped-$sig.err" |
+      grep -vx "moesim: interrupted (SIG$sig); no output written")"
+  sleep 0.5
+  check "run stopped by SIG$sig: no output, no worker left" \
+    "$(ls stopped-"$sig".json* 2>/dev/null)$(pgrep -af "moesim.* --json stopped-$sig.json" || true)"
+done
+
 if ! mount -t tmpfs -o size=160k tmpfs "$MNT" 2>/dev/null; then
   echo "SKIP  the full-disk and read-only cases: mounting a tmpfs needs root"
   echo "$passed passed, $failed failed"

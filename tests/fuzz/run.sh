@@ -65,7 +65,8 @@ for t in "${targets[@]}"; do
   finding=none
   if [ "$status" -ne 0 ]; then
     failed=1
-    finding=$(grep -m1 -oE 'ERROR: [^ ]+: [^(]*|uncaught exception|deadly signal|timeout' "$work/$t.log" || echo "exit $status")
+    finding=$(grep -m1 -oE 'ERROR: [^ ]+: [^(]*|uncaught exception|deadly signal|timeout' "$work/$t.log" | head -n 1)
+    finding=${finding:-exit $status}
     cp "$work/$t.log" "$findings/$t.log"
   fi
   printf '| %s | %s | %s | %s | %s | %s |\n' "$t" "$seconds" "${runs:-?}" \
