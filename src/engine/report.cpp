@@ -485,7 +485,8 @@ void table_summary(const RunReport& r, std::ostream& out) {
   if (r.distinct_layers < all_layers)
     out << r.distinct_layers << " distinct traffic matri" << (r.distinct_layers == 1 ? "x" : "ces")
         << " computed; the other " << plural(all_layers - r.distinct_layers, "layer") << " "
-        << (all_layers - r.distinct_layers == 1 ? "has" : "have") << " identical traffic and reuse the result\n";
+        << (all_layers - r.distinct_layers == 1 ? "has identical traffic and reuses" : "have identical traffic and reuse")
+        << " the result\n";
 }
 
 // "why layer 3 (the slowest) takes", or, when every layer takes as long,

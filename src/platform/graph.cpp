@@ -82,11 +82,15 @@ class RouteFinder {
         ties.clear();
         for (auto [it, end] = boost::out_edges(u, wg_); it != end; ++it) {
           const std::size_t v = boost::target(*it, wg_);
-          if (std::fabs(dist_[v] + weight[*it] - dist_[u]) <= 1e-12 * dist_[u]) {
+          // Strictly closer to the source, so that the walk always ends.
+          if (dist_[v] < dist_[u] && std::fabs(dist_[v] + weight[*it] - dist_[u]) <= 1e-12 * dist_[u]) {
             const std::size_t e = index[*it];
             ties.emplace_back(v, static_cast<LinkId>(2 * e + (g_.edges[e].a == v ? 0 : 1)));
           }
         }
+        if (ties.empty())  // only when latencies are too large for the hop count to show in a sum
+          throw InputError(name_ + ": no route from chip " + g_.chips[s] + " to chip " + g_.chips[d] +
+                           " can be told shortest: link latencies must be far below 1s");
         const auto& pick = ties[(s / spread + d) % ties.size()];
         if (spread <= n) spread *= ties.size();  // past n, every source's digit is 0
         route.push_back(pick.second);

@@ -100,13 +100,16 @@ NetGraph to_net_graph(const IoGraph& g, const std::string& path) {
       fail(path, what + ": bandwidth",
            unit_hint(p.bandwidth, true) + " (in DOT, quote a value with a unit: bandwidth=\"45GBps\"; unquoted, 45GBps "
                                           "reads as 45)");
-    if (!bw || !(*bw > 0))
+    if (!bw || !(*bw > 0) || !std::isfinite(*bw))
       fail(path, what + ": bandwidth", "'" + p.bandwidth + "' is not a positive bandwidth (a number with one of " +
                                            kBandwidthUnits + ")");
     auto lat = p.latency.empty() ? std::optional<double>(0) : parse_time_s(p.latency);
     if (!lat && !unit_hint(p.latency, false).empty()) fail(path, what + ": latency", unit_hint(p.latency, false));
     if (!lat || !(*lat >= 0))
       fail(path, what + ": latency", "'" + p.latency + "' is not a time (a number with one of " + kTimeUnits + ")");
+    if (*lat >= 1)  // a hop costs 1 + its latency in seconds (graph.cpp)
+      fail(path, what + ": latency", "'" + p.latency + "' is a second or more: routes count hops first, then latency, "
+                                     "so a link's latency must be under 1s");
     std::string name = p.name.empty() ? "link-" + std::to_string(out.edges.size()) : p.name;
     if (names[name]++) fail(path, what + ": name", "'" + name + "' names two links");
     out.add_edge(name, node_of[a], node_of[b], *bw, *lat, p.link_class);

@@ -273,6 +273,11 @@ expect_error "torus without a bandwidth" 2 "$E$(q "$P"):2: topology\.bandwidth: 
 P=$(platform_yaml bare-latency 's/latency: 1us/latency: 1/')
 expect_error "platform latency 1, no unit" 2 \
   "$E$(q "$P"):6: topology\.latency: '1' has no unit: write 1us, 1ms or 1s" platform "$P"
+# Found by fuzzing: a latency of 1e206 s made the shortest-route walk loop forever.
+P=$TMP/platform-slow-link.dot
+printf 'graph g { a -- b [bandwidth="45GBps", latency="1e206s"]; }\n' >"$P"
+expect_error "DOT latency of a second or more" 2 \
+  "$E$(q "$P"): edge a -- b: latency: '1e206s' is a second or more: routes count hops first, then latency" platform "$P"
 P=$TMP/platform-bare.dot
 printf 'graph g { a -- b [bandwidth=45GBps]; }\n' >"$P"
 expect_error "DOT bandwidth unquoted (45GBps reads as 45)" 2 \

@@ -91,10 +91,12 @@ bool small_enough_to_run(const Scenario& s) {
          s.deployment.global_batch <= kMaxRunTokens && s.deployment.seq_len <= kMaxRunTokens;
 }
 
-// Loads the scenario's platform and runs it on a core engine (the bound one
-// for a simgrid scenario), when it is small.
+// The byte model and the run's estimate; then, when it is small, loads the
+// scenario's platform and runs it on a core engine (the bound one for a
+// simgrid scenario).
 void run_if_small(const Scenario& s) {
   (void)layer_bytes(s.byte_model_input());
+  check_run_memory(s, estimate_run(s));  // the limits, on every scenario that loads
   if (!small_enough_to_run(s)) return;
   Topology topology = load_topology(s.platform, nullptr);
   std::unique_ptr<LayerEngine> engine =
