@@ -7,6 +7,8 @@
 # each, /usr/bin/time -v) and ptask's error (the larger of dispatch and
 # combine). A flow replay that runs past LIMIT seconds (default 600) is
 # stopped and reported as such. SIZES (default "64 128 256") picks the rows.
+# With CHECK=1 (as CTest runs it) it exits 1 when a run fails or a row's
+# error is above the error the ptask report states for its traffic.
 #
 #   bench/skew-error.sh [MOESIM_BINARY]
 set -euo pipefail
@@ -37,13 +39,16 @@ measure() {
   echo "$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$work/$tag.err") $(awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$work/$tag.err")"
 }
 
+failures=0
 error() {
-  [[ -s $work/$1.json && -s $work/$2.json ]] || { echo "-"; return; }
-  python3 - "$work/$1.json" "$work/$2.json" <<'PY'
+  [[ -s $work/$1.json && -s $work/$2.json ]] || { echo "-"; failures=$((failures + 1)); return; }
+  python3 - "$work/$1.json" "$work/$2.json" <<'PY' || failures=$((failures + 1))
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 e = max(abs(lb[k] / la[k] - 1) for la, lb in zip(a["layers"], b["layers"]) for k in ("dispatch_us", "combine_us"))
-print(f"{100 * e:.2f}%")
+stated = b["simgrid"]["fidelity_error"]["max_error"]
+print(f"{100 * e:.2f}%" + ("" if e <= stated else f" (above the stated {100 * stated:.0f}%)"))
+sys.exit(0 if e <= stated else 1)
 PY
 }
 
@@ -56,6 +61,12 @@ for n in ${SIZES:-64 128 256}; do
     rm -f "$work"/*.json
     read -r fw fm < <(measure flow "${args[@]}" --fidelity flow)
     read -r pw pm < <(measure ptask "${args[@]}" --fidelity ptask)
-    echo "| $n | $routing | $fw | $fm | $pw | $pm | $(error flow ptask) |"
+    e=$(error flow ptask) || true
+    [[ $e == - || $e == *above* ]] && failures=$((failures + 1))
+    echo "| $n | $routing | $fw | $fm | $pw | $pm | $e |"
   done
 done
+if [[ ${CHECK:-0} == 1 && $failures -gt 0 ]]; then
+  echo "skew-error: $failures row(s) failed or above the stated error" >&2
+  exit 1
+fi

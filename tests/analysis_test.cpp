@@ -75,7 +75,8 @@ TEST_CASE("split antipodal routing never loses to one direction on uniform traff
     std::vector<ChipId> g(a.num_chips());
     for (ChipId i = 0; i < g.size(); ++i) g[i] = i;
     LayerTraffic t = uniform_layer(LayerBytes{1, 3670016, 7340032}, g, 1);
-    for (const Phase& ph : t.phases) {
+    for (const Stage* st : t.stages()) {
+      const Stage& ph = *st;
       const double positive = bound_phase(a, ph).latency_us, halved = bound_phase(b, ph).latency_us;
       CHECK(halved <= positive * (1 + 1e-12));
       // On a ring of 4 one direction loads the busiest link 1.5x as much as splitting does.
@@ -90,7 +91,7 @@ TEST_CASE("per-dimension bandwidth and the most loaded links", "[analysis]") {
   Topology t = build_topology(p);
   std::vector<ChipId> g(16);
   for (ChipId i = 0; i < 16; ++i) g[i] = i;
-  const Phase d = uniform_layer(LayerBytes{1, 1600000, 3200000}, g, 1).phases[0];
+  const Stage d = uniform_layer(LayerBytes{1, 1600000, 3200000}, g, 1).phases[0].stages()[0];
   auto top = top_links(t, d, 3);
   REQUIRE(top.size() == 3);
   CHECK(top[0].link.rfind("ici-y-", 0) == 0);  // the slow dimension is the hot one

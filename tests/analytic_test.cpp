@@ -43,10 +43,7 @@ TEST_CASE("Tier6 benchmark on SG2262 by hand", "[analytic]") {
 TEST_CASE("analytic layer picks dispatch and combine bytes", "[analytic]") {
   LayerBytes b{512, 3670016, 7340032};
   LayerTraffic t;
-  t.phases.resize(3);
-  t.phases[0].kind = PhaseKind::kDispatch;
-  t.phases[1].kind = PhaseKind::kCombine;
-  t.phases[2].kind = PhaseKind::kAllgather;
+  t.phases = {Phase(PhaseKind::kDispatch), Phase(PhaseKind::kCombine), Phase(PhaseKind::kAllgather)};
   LayerResult r = analytic_layer(b, t, 2, sg2262());
   CHECK(r.phase_us(PhaseKind::kDispatch) == Approx(alltoall_us(3670016, sg2262())));
   CHECK(r.phase_us(PhaseKind::kCombine) == Approx(alltoall_us(7340032, sg2262())));

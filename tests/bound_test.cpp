@@ -7,7 +7,7 @@ using namespace moesim;
 
 TEST_CASE("one flow on one link: latency + bytes / bandwidth", "[bound]") {
   Topology t = make_torus("two", TorusSpec{{2}, 45e9, 1e-6});
-  Phase p;
+  Stage p;
   p.flows = {Flow{0, 1, 4500000}};
   p.network_bytes = 4500000;
   PhaseResult r = bound_phase(t, p);
@@ -25,7 +25,7 @@ TEST_CASE("one flow on one link: latency + bytes / bandwidth", "[bound]") {
 TEST_CASE("the bound is the worst link, counted from its earliest flow", "[bound]") {
   // Ring of 4, 1 us a hop: 0->2 (2 hops) and 1->2 share link ici-x-1_UP.
   Topology t = make_torus("ring", TorusSpec{{4}, 1e9, 1e-6});
-  Phase p;
+  Stage p;
   p.flows = {Flow{0, 2, 1000}, Flow{1, 2, 1000}};
   PhaseResult r = bound_phase(t, p);
   CHECK(r.critical_link == "ici-x-1_UP");
@@ -46,7 +46,7 @@ TEST_CASE("bound grows with bytes and falls with bandwidth", "[bound]") {
       LayerBytes b{1, bytes, 2 * bytes};
       std::vector<ChipId> g(16);
       for (ChipId i = 0; i < 16; ++i) g[i] = i;
-      Phase d = uniform_layer(b, g, 1).phases[0];
+      Stage d = uniform_layer(b, g, 1).phases[0].stages()[0];
       double us = bound_phase(t, d).latency_us;
       CHECK(us > last);
       last = us;
@@ -55,7 +55,7 @@ TEST_CASE("bound grows with bytes and falls with bandwidth", "[bound]") {
   LayerBytes b{1, 1000000, 2000000};
   std::vector<ChipId> g(16);
   for (ChipId i = 0; i < 16; ++i) g[i] = i;
-  Phase d = uniform_layer(b, g, 1).phases[0];
+  Stage d = uniform_layer(b, g, 1).phases[0].stages()[0];
   CHECK(bound_phase(make_torus("slow", TorusSpec{{4, 4}, 10e9, 1e-6}), d).latency_us >
         bound_phase(make_torus("fast", TorusSpec{{4, 4}, 90e9, 1e-6}), d).latency_us);
 }
@@ -68,7 +68,7 @@ TEST_CASE("a fat pipe is not shared", "[bound]") {
   for (ChipId s = 0; s < 3; ++s)
     for (ChipId d = 0; d < 3; ++d)
       if (s != d) t.add_route(s, d, {0});
-  Phase p;
+  Stage p;
   p.flows = {Flow{0, 1, 1000}, Flow{0, 2, 3000}, Flow{1, 2, 2000}};
   CHECK(bound_phase(t, p).latency_us == Approx(3));
 }

@@ -80,3 +80,30 @@ TEST_CASE("dtypes and precision modes", "[bytes]") {
   CHECK(layer_bytes(in).dispatch_bytes == 16 * 7168 * 4);
   CHECK(layer_bytes(in).combine_bytes == 16 * 7168);
 }
+
+TEST_CASE("a byte count that does not fit 64 bits is an error, never a wrapped number", "[bytes]") {
+  // The case: 1e12 tokens x top-60000 x hidden 4e9 is 2.4e26 bytes.
+  ByteModelInput in = reference("W8A8");
+  in.hidden_dim = 4000000000;
+  in.topk = 60000;
+  in.global_batch = 1000000000000;
+  in.ep = 1;
+  CHECK_THROWS_WITH(layer_bytes(in), "tokens_per_ep_group x hidden_dim x dtype bytes: elements per EP group: "
+                                     "60000000000000000 x 4000000000 is more than 2^64 - 1");
+  // Tokens that do not fit: 2^40 x 2^20 x 2^16.
+  in.global_batch = 1ull << 40;
+  in.seq_len = 1ull << 20;
+  in.topk = 1ull << 16;
+  CHECK_THROWS_WITH(layer_bytes(in), Catch::Contains("global_batch x seq_len x topk: routed tokens"));
+  in.seq_len = 1;
+  in.topk = 1;
+  // The largest that fits is exact: 2^32 tokens of 2^31 FP8 elements; BF16's double wraps.
+  in.global_batch = 1ull << 32;
+  in.hidden_dim = 1ull << 31;
+  in.precision = *precision_by_name("W8A8");
+  CHECK_THROWS_WITH(layer_bytes(in), Catch::Contains("combine bytes per chip"));
+  in.hidden_dim = 1ull << 30;
+  const LayerBytes b = layer_bytes(in);
+  CHECK(b.dispatch_bytes == 1ull << 62);
+  CHECK(b.combine_bytes == 1ull << 63);
+}

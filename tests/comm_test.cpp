@@ -66,7 +66,7 @@ TEST_CASE("dimension_ordered: each stage moves along one dimension and every byt
     const std::vector<std::uint64_t> c = coords(dims);
     const std::size_t n = c.size() / dims.size(), nd = dims.size();
     const TrafficMatrix m = uneven(n);
-    const std::vector<Stage> st = dimension_ordered_stages(m, dims, c);
+    const std::vector<StageMatrix> st = dimension_ordered_stages(m, dims, c);
     REQUIRE(st.size() == nd);
     std::vector<std::int64_t> net(n, 0);  // what each chip ends with, minus what it started with
     for (std::size_t k = 0; k < st.size(); ++k) {
@@ -105,11 +105,11 @@ TEST_CASE("dimension_ordered on a ring is direct", "[comm]") {
   const auto st = dimension_ordered_stages(m, dims, coords(dims));
   REQUIRE(st.size() == 1);
   CHECK(st[0].m.bytes == m.bytes);
-  const auto ph = stage_phases(PhaseKind::kDispatch, st, first_chips(16), 0, 0);
-  REQUIRE(ph.size() == 1);
+  const Phase ph = staged_phase(PhaseKind::kDispatch, st, first_chips(16), 0, 0);
+  REQUIRE(ph.stages().size() == 1);
   const Phase direct = make_phase(PhaseKind::kDispatch, m, first_chips(16));
-  CHECK(ph[0].stage.empty());
-  CHECK(fingerprint(ph) == fingerprint({direct}));
+  CHECK(ph.stages()[0].name.empty());
+  CHECK(fingerprint({ph}) == fingerprint({direct}));
 }
 
 TEST_CASE("dimension_ordered refuses a group that is not a sub-grid", "[comm]") {
@@ -128,7 +128,7 @@ TEST_CASE("node_dedup: fewer inter-node bytes than direct, exactly as dedup pred
     const LayerRouting r = routed(ep, 4096, node, topk);
     std::vector<std::uint32_t> nodes;
     for (std::uint64_t c = 0; c < ep; ++c) nodes.push_back(static_cast<std::uint32_t>(c / node));
-    const std::vector<Stage> st = node_dedup_stages(r.counts_dedup, r.counts_node, nodes, 1);
+    const std::vector<StageMatrix> st = node_dedup_stages(r.counts_dedup, r.counts_node, nodes, 1);
     REQUIRE(st.size() == 2);
     const TrafficMatrix &inter = st[0].m, &intra = st[1].m;
     std::uint64_t direct_inter = 0, node_tokens = 0;
@@ -164,12 +164,12 @@ TEST_CASE("per_expert sends every copy, a message per token", "[comm]") {
   LayerStats st;
   const LayerTraffic direct = routed_layer(r, token, true, first_chips(ep), 1, 0, 0, &st);
   const LayerTraffic copies = routed_layer(r, token, true, first_chips(ep), 1, 0, 0, nullptr, &per);
-  CHECK(direct.phases[0].network_bytes == st.dispatch_bytes_dedup);
-  CHECK(copies.phases[0].network_bytes == st.dispatch_bytes_all);
-  CHECK(copies.phases[0].network_bytes > direct.phases[0].network_bytes);
-  for (const Flow& f : copies.phases[0].flows) CHECK(f.messages == f.bytes / token.dispatch);
-  for (const Flow& f : copies.phases[1].flows) CHECK(f.messages == f.bytes / token.combine);
-  for (const Flow& f : direct.phases[0].flows) CHECK(f.messages == 1);
+  CHECK(direct.phases[0].network_bytes() == st.dispatch_bytes_dedup);
+  CHECK(copies.phases[0].network_bytes() == st.dispatch_bytes_all);
+  CHECK(copies.phases[0].network_bytes() > direct.phases[0].network_bytes());
+  for (const Flow& f : copies.phases[0].stages()[0].flows) CHECK(f.messages == f.bytes / token.dispatch);
+  for (const Flow& f : copies.phases[1].stages()[0].flows) CHECK(f.messages == f.bytes / token.combine);
+  for (const Flow& f : direct.phases[0].stages()[0].flows) CHECK(f.messages == 1);
 }
 
 TEST_CASE("the combine retraces the dispatch's stages backwards", "[comm]") {
@@ -179,22 +179,26 @@ TEST_CASE("the combine retraces the dispatch's stages backwards", "[comm]") {
   dim.dims = dims;
   dim.coord = coords(dims);
   const LayerTraffic t = uniform_layer(LayerBytes{16, 114688, 229376}, first_chips(16), 1, 0, &dim);
-  REQUIRE(t.phases.size() == 4);
-  CHECK(t.phases[0].stage == "dimension x");
-  CHECK(t.phases[1].stage == "dimension y");
-  CHECK(t.phases[2].stage == "dimension y");
-  CHECK(t.phases[3].stage == "dimension x");
-  CHECK(t.phases[2].kind == PhaseKind::kCombine);
-  CHECK(t.phases[2].stage_index == 0);
-  CHECK(t.phases[3].stage_index == 1);
+  REQUIRE(t.phases.size() == 2);
+  const auto& d = t.phases[0].stages();
+  const auto& c = t.phases[1].stages();
+  REQUIRE(d.size() == 2);
+  REQUIRE(c.size() == 2);
+  CHECK(d[0].name == "dimension x");
+  CHECK(d[1].name == "dimension y");
+  CHECK(c[0].name == "dimension y");
+  CHECK(c[1].name == "dimension x");
+  CHECK(c[0].kind == PhaseKind::kCombine);
+  CHECK(c[0].index == 0);
+  CHECK(c[1].index == 1);
   // Combine bytes are twice the dispatch's (BF16 over FP8), stage by stage.
-  CHECK(t.phases[3].network_bytes == 2 * t.phases[0].network_bytes);
-  CHECK(t.phases[2].network_bytes == 2 * t.phases[1].network_bytes);
+  CHECK(c[1].network_bytes == 2 * d[0].network_bytes);
+  CHECK(c[0].network_bytes == 2 * d[1].network_bytes);
 }
 
 TEST_CASE("messages: ceil(bytes / message_bytes), and each chip issues its own in turn", "[comm]") {
   TrafficMatrix m{3, {0, 1000, 2500, 999, 0, 0, 1, 0, 0}};
-  const Phase p = make_phase(PhaseKind::kDispatch, m, {0, 1, 2}, 0, 1000);
+  const Stage p = make_stage(m, {0, 1, 2}, 0, 1000);
   std::vector<std::uint32_t> messages;
   for (const Flow& f : p.flows) messages.push_back(f.messages);
   CHECK(messages == std::vector<std::uint32_t>{1, 3, 1, 1});
@@ -210,7 +214,7 @@ TEST_CASE("messages: ceil(bytes / message_bytes), and each chip issues its own i
 TEST_CASE("the bound adds a sender's message time exactly", "[comm][bound]") {
   const Topology t = make_torus("pair", TorusSpec{{2}, 100e9, 1e-6});
   TrafficMatrix m{2, {0, 1000000, 0, 0}};
-  const Phase p = make_phase(PhaseKind::kDispatch, m, {0, 1}, 0, 4096);
+  const Stage p = make_stage(m, {0, 1}, 0, 4096);
   REQUIRE(p.flows.size() == 1);
   CHECK(p.flows[0].messages == 245);  // ceil(1e6 / 4096)
   const double plain = bound_phase(t, p).latency_us;

@@ -10,7 +10,7 @@ using namespace moesim;
 
 TEST_CASE("per-link bytes add up to every flow's bytes times its hops", "[explain]") {
   Topology t = make_torus("t", TorusSpec{{4, 3, 2}, 50e9, 1e-6});
-  Phase ph;
+  Stage ph;
   double expected = 0;
   for (ChipId s = 0; s < t.num_chips(); ++s)
     for (ChipId d = 0; d < t.num_chips(); ++d)

@@ -55,10 +55,10 @@ PlatformSpec fat_tree(std::uint64_t k, std::uint64_t levels, std::vector<double>
   return p;
 }
 
-Phase uniform_dispatch(std::size_t chips) {
+Stage uniform_dispatch(std::size_t chips) {
   std::vector<ChipId> g(chips);
   for (ChipId i = 0; i < chips; ++i) g[i] = i;
-  return uniform_layer(LayerBytes{1, 114688, 229376}, g, 1).phases[0];
+  return uniform_layer(LayerBytes{1, 114688, 229376}, g, 1).phases[0].stages()[0];
 }
 
 }  // namespace
@@ -96,7 +96,7 @@ TEST_CASE("twisted 4x4x8: shorter diameter, twice the bisection, a lower all-to-
   CHECK(sb.average_hops < sa.average_hops);
   CHECK(sa.bisection_Bps == Approx(32 * 45e9));
   CHECK(sb.bisection_Bps == Approx(64 * 45e9));
-  const Phase d = uniform_dispatch(128);
+  const Stage d = uniform_dispatch(128);
   const double plain_us = bound_phase(a, d).latency_us, twisted_us = bound_phase(b, d).latency_us;
   INFO("untwisted " << plain_us << " us, twisted " << twisted_us << " us");
   CHECK(twisted_us < plain_us);
@@ -185,7 +185,7 @@ TEST_CASE("fat-tree: uniform all-to-all spreads evenly over the upper levels", "
     p.fat_tree.latency_s = 0;
     Topology t = build_topology(p);
     const std::size_t chips = t.num_chips();
-    const Phase d = uniform_dispatch(chips);
+    const Stage d = uniform_dispatch(chips);
     const double line_rate_us = (114688.0 / chips) * (chips - 1) / 50e9 * 1e6;  // what each chip receives
     INFO("k " << k << " levels " << levels << ": bound " << bound_phase(t, d).latency_us << " us, line rate "
               << line_rate_us << " us");

@@ -199,7 +199,9 @@ TEST_CASE("a run's estimate, from its sizes before anything is built", "[run][es
   CHECK(e.distinct_layers == 1);
   CHECK(e.flows_per_layer == 2.0 * 256 * 255);
   CHECK(e.route_bytes > 0);
-  CHECK(e.memory_bytes() == e.route_bytes + e.traffic_bytes + e.result_bytes);
+  CHECK(e.memory_bytes() == e.route_bytes + e.traffic_bytes + e.result_bytes + e.matrix_bytes);
+  // The dense matrices of a group: six of 256 x 256 uint64 for one stage, and the routing's counts.
+  CHECK(e.matrix_bytes == 8.0 * (6 * 256 * 256 + 3 * 256 * 256));
   // The links of the built platform replace the estimate of them.
   const Scenario s = load_scenario(v5e);
   const Topology t = load_topology(s.platform, nullptr);

@@ -216,3 +216,11 @@ TEST_CASE("tokens_per_chip gives the batch: global_batch x seq_len = tokens_per_
   CHECK_THROWS_WITH(load_scenario(f.path, {"deployment.tokens_per_chip=3", "deployment.ep=1"}),
                     Catch::Contains("deployment.tokens_per_chip: 3 x ep 1 tokens is not a whole number of sequences"));
 }
+
+TEST_CASE("a scenario whose byte count is past 2^64 names its file", "[scenario][bytes]") {
+  // Each factor is within its cap; 1e12 tokens x top-8 / 64 x 4e9 elements is not.
+  TempScenario f("model: {hidden_dim: 4000000000, num_experts: 256, topk: 8}\n"
+                 "deployment: {global_batch: 1000000000000, ep: 64}\n");
+  CHECK_THROWS_WITH(load_scenario(f.path), Catch::StartsWith(f.path + ": tokens_per_ep_group x hidden_dim") &&
+                                               Catch::Contains("is more than 2^64 - 1"));
+}

@@ -182,7 +182,7 @@ TEST_CASE("tiers: a switch with too few ports becomes a leaf/spine", "[topology]
   // Non-blocking: uniform all-to-all is bounded by the chips' own links, as on one big switch.
   std::vector<ChipId> g(32);
   for (ChipId i = 0; i < 32; ++i) g[i] = i;
-  const Phase d = uniform_layer(LayerBytes{1, 3200000, 6400000}, g, 1).phases[0];
+  const Stage d = uniform_layer(LayerBytes{1, 3200000, 6400000}, g, 1).phases[0].stages()[0];
   CHECK(bound_phase(t, d).drain_us == Approx(bound_phase(single, d).drain_us));
   CHECK(bound_phase(t, d).critical_link.find("-sw_") != std::string::npos);
 }

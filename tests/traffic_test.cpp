@@ -28,17 +28,17 @@ TEST_CASE("a layer: dispatch, combine reversed, all-gather with moe_tp", "[traff
   for (ChipId i = 0; i < 32; ++i) group.push_back(i);
   LayerTraffic t = uniform_layer(b, group, 1);
   REQUIRE(t.phases.size() == 2);
-  const Phase& d = t.phases[0];
+  const Stage& d = t.phases[0].stages().at(0);
   CHECK(d.kind == PhaseKind::kDispatch);
   CHECK(d.flows.size() == 32 * 31);
   CHECK(d.local_bytes == 32 * 3584);
   CHECK(d.network_bytes + d.local_bytes == 32 * 114688);
-  CHECK(t.phases[1].kind == PhaseKind::kCombine);
-  CHECK(t.phases[1].network_bytes + t.phases[1].local_bytes == 32 * 229376);
+  CHECK(t.phases[1].kind() == PhaseKind::kCombine);
+  CHECK(t.phases[1].network_bytes() + t.phases[1].local_bytes() == 32 * 229376);
 
   LayerTraffic tp = uniform_layer(b, std::vector<ChipId>(group.begin(), group.begin() + 8), 4);
   REQUIRE(tp.phases.size() == 3);
-  const Phase& ag = tp.phases[2];
+  const Stage& ag = tp.phases[2].stages().at(0);
   CHECK(ag.kind == PhaseKind::kAllgather);
   CHECK(ag.flows.size() == 2 * 4 * 3);  // two TP groups of 4, each chip to its 3 peers
   for (const Flow& f : ag.flows) {
@@ -49,7 +49,7 @@ TEST_CASE("a layer: dispatch, combine reversed, all-gather with moe_tp", "[traff
 
 TEST_CASE("flows map group indices to the group's chips", "[traffic]") {
   TrafficMatrix m{3, {0, 5, 0, 0, 0, 7, 2, 0, 9}};
-  Phase p = make_phase(PhaseKind::kDispatch, m, {10, 20, 30});
+  Stage p = make_stage(m, {10, 20, 30});
   REQUIRE(p.flows.size() == 3);
   CHECK(p.flows[0].src == 10);
   CHECK(p.flows[0].dst == 20);

@@ -57,6 +57,7 @@ struct LayerBytes {
 // dispatch_bytes = tokens_per_ep_group * hidden_dim / moe_tp * dispatch dtype bytes
 // combine_bytes  = tokens_per_ep_group * hidden_dim / moe_tp * combine dtype bytes
 // (integer division by moe_tp, as DS_TPU's `//`). Inputs must be positive.
+// A product past 2^64 - 1 throws InputError naming the product, never wraps.
 LayerBytes layer_bytes(const ByteModelInput& in);
 
 }  // namespace moesim

@@ -12,7 +12,7 @@
 //                      all-to-all along lines of that dimension, forwarding what the
 //                      later dimensions need
 //
-// A multi-stage phase is a sequence of Phases of the same kind (Phase::stage);
+// A multi-stage phase is a Phase of several Stages (moesim/traffic.hpp);
 // a stage starts when the one before it ended everywhere (docs/design.md).
 #pragma once
 
@@ -58,8 +58,8 @@ struct GroupComm {
   std::vector<std::uint64_t> coord;  // ...and each chip's coordinates, [i * dims.size() + d]
 };
 
-// One stage of a phase: a matrix over the group's chips, and its name.
-struct Stage {
+// One stage of a phase as a matrix over the group's chips, and its name.
+struct StageMatrix {
   std::string name;
   TrafficMatrix m;
 };
@@ -69,7 +69,7 @@ struct Stage {
 // the chip that holds it after the stages before. Dimensions of size 1 (or
 // that no byte crosses) have no stage. Throws InputError (key
 // comm.algorithm) when a chip the bytes pass through is not in the group.
-std::vector<Stage> dimension_ordered_stages(const TrafficMatrix& m, const std::vector<std::uint64_t>& dims,
+std::vector<StageMatrix> dimension_ordered_stages(const TrafficMatrix& m, const std::vector<std::uint64_t>& dims,
                                             const std::vector<std::uint64_t>& coord);
 
 // node_dedup's stages, in tokens: "inter-node" (from each chip, the tokens
@@ -79,14 +79,14 @@ std::vector<Stage> dimension_ordered_stages(const TrafficMatrix& m, const std::v
 // to). counts_dedup [chip * ep + rank], counts_node [chip * nodes + node]; a
 // rank is moe_tp consecutive chips, and the inter-node stage carries a token
 // whole (moe_tp slices).
-std::vector<Stage> node_dedup_stages(const std::vector<std::uint64_t>& counts_dedup,
+std::vector<StageMatrix> node_dedup_stages(const std::vector<std::uint64_t>& counts_dedup,
                                      const std::vector<std::uint64_t>& counts_node,
                                      const std::vector<std::uint32_t>& node, std::uint64_t moe_tp);
 
-// A phase's stages as Phases: the dispatch's in order; a combine's are its
+// A phase of these stages: the dispatch's in order; a combine's are its
 // dispatch-shaped stages mirrored (reversed and transposed), since it
 // retraces the dispatch's path.
-std::vector<Phase> stage_phases(PhaseKind kind, const std::vector<Stage>& stages, const std::vector<ChipId>& group,
-                                std::uint32_t group_id, std::uint64_t message_bytes);
+Phase staged_phase(PhaseKind kind, const std::vector<StageMatrix>& stages, const std::vector<ChipId>& group,
+                   std::uint32_t group_id, std::uint64_t message_bytes);
 
 }  // namespace moesim

@@ -41,6 +41,15 @@ struct EngineInfo {
   std::string network_model;             // simgrid only: CM02, ..., or ptask_L07
   std::string fidelity;                  // simgrid only: flow or ptask
   std::vector<std::string> simgrid_cfg;  // simgrid only: the options SimGrid was given
+  // false: the engine computes each phase as a whole, one result per phase,
+  // whatever comm.algorithm cut it into (the analytic closed form); true:
+  // one result per stage, in the order the stages run.
+  bool honours_algorithm = true;
+  // true: the engine keeps its own start latencies (Tier6's), so no
+  // calibrated start-up is added to its phases.
+  bool own_startups = false;
+  // true: its results are the physical lower bound itself.
+  bool lower_bound = false;
 };
 
 class LayerEngine {
@@ -48,7 +57,8 @@ class LayerEngine {
   virtual ~LayerEngine() = default;
   virtual EngineInfo info() const = 0;
   // One result per layer of the workload, in its order, each with one phase
-  // result per phase of the traffic. With several groups, each phase's
+  // result per stage of the traffic (LayerTraffic::stages), or one per phase
+  // where the engine does not honour the algorithm (EngineInfo). With several groups, each phase's
   // group_us has one entry per group. Every layer is computed in one call:
   // the SimGrid replay runs them on one simulated clock, one engine per process.
   virtual std::vector<LayerResult> compute(const Topology& topology, const Workload& workload) = 0;

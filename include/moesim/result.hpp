@@ -35,8 +35,11 @@ struct Bottleneck {
 
 struct PhaseResult {
   PhaseKind kind = PhaseKind::kDispatch;
-  std::string stage;              // a multi-stage algorithm's stage (Phase::stage), else empty
+  std::string stage;              // a multi-stage algorithm's stage (Stage::name), else empty
   std::uint32_t stage_index = 0;
+  // Of every stage of its phase at once: an engine that computes the phase
+  // as a whole (EngineInfo::honours_algorithm false).
+  bool whole_phase = false;
   double latency_us = 0;
   std::uint64_t network_bytes = 0;
   std::size_t flows = 0;
@@ -76,8 +79,12 @@ struct PhaseResult {
   static constexpr std::size_t kMaxFlowSpans = 2048;
 };
 
-// What a phase's traffic says of its result, before any engine: its kind,
+// What a stage's traffic says of its result, before any engine: its kind,
 // stage, bytes, flows and messages (engine/report.cpp).
+PhaseResult traffic_result(const Stage& stage);
+
+// What a whole phase's traffic says of its result, its stages together (an
+// engine that computes the phase as a whole, such as the analytic one).
 PhaseResult traffic_result(const Phase& phase);
 
 // "dispatch", or "dispatch/inter-node" for a stage of a multi-stage algorithm.
@@ -118,6 +125,7 @@ struct RunReport {
   std::string fidelity;       // simgrid only: flow or ptask
   std::string fidelity_note;  // ptask only: its measured error for this traffic, or that none is measured
   bool fidelity_error_measured = false;
+  double fidelity_max_error = 0;  // ptask only: the error the tests assert for this traffic (0.01 = 1%)
   std::vector<std::string> simgrid_cfg;
   ByteModelInput input;
   LayerBytes bytes;

@@ -40,11 +40,15 @@ struct RunEstimate {
   double route_bytes = 0;      // the platform's route table
   double traffic_bytes = 0;    // the flows of the distinct layers
   double result_bytes = 0;     // every layer's per-link and per-chip results
+  // The dense chip-by-chip matrices (uint64) one EP group's layer is built
+  // from: token counts, each phase's bytes, a combine's transpose and each
+  // stage's, held at once while a group's flows are made.
+  double matrix_bytes = 0;
   double distinct_layers = 0;  // layers computed (uniform shares: 1)
   double flows_per_layer = 0;  // both phases, every group and stage
   double seconds = 0;
-  double memory_bytes() const { return route_bytes + traffic_bytes + result_bytes; }
-  // "about 1.75 GB (routes 940 MB, traffic 805 MB, results 0.2 MB)"
+  double memory_bytes() const { return route_bytes + traffic_bytes + result_bytes + matrix_bytes; }
+  // "about 1.75 GB (routes 940 MB, traffic 805 MB, matrices 1 MB, results 0.2 MB)"
   std::string memory_text() const;
   // memory_text() and "and 0:20: 1 distinct layer of up to 3.36e+07 flows"
   std::string describe() const;

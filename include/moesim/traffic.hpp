@@ -44,33 +44,67 @@ inline constexpr EnumTable<PhaseKind, 3> kPhaseNames{
     {{PhaseKind::kDispatch, "dispatch"}, {PhaseKind::kCombine, "combine"}, {PhaseKind::kAllgather, "allgather"}}};
 inline std::string phase_name(PhaseKind k) { return enum_name(kPhaseNames, k); }
 
-// A phase, or one stage of a multi-stage algorithm's phase (moesim/comm.hpp):
-// a layer's stages of one kind run in turn, a barrier between them.
-struct Phase {
+// One stage of a phase: flows that run at once. A phase of one stage (the
+// direct algorithm) has an unnamed stage; a multi-stage algorithm's stages
+// run in turn, a barrier between them (moesim/comm.hpp). A stage's kind and
+// index are set by the Phase that owns it.
+struct Stage {
   PhaseKind kind = PhaseKind::kDispatch;
-  std::string stage;             // the stage's name; empty for a phase of one stage
-  std::uint32_t stage_index = 0;  // 0 for the first (or only) stage of its phase
-  std::vector<Flow> flows;         // between distinct chips, bytes > 0
+  std::string name;               // empty for a phase of one stage
+  std::uint32_t index = 0;        // its place in its phase, from 0
+  std::vector<Flow> flows;        // between distinct chips, bytes > 0
   std::uint64_t network_bytes = 0;  // sum of flows
   std::uint64_t local_bytes = 0;    // kept on the chip: no network time
 };
 
-// The flows of a matrix, with group indices mapped to the chips of `group`.
+// A phase of a layer (dispatch, combine or all-gather): its stages in the
+// order they run. Nothing pairs stages up by position across phases or
+// groups; they are reached through the phase that owns them.
+class Phase {
+ public:
+  explicit Phase(PhaseKind kind = PhaseKind::kDispatch) : kind_(kind) {}
+  PhaseKind kind() const { return kind_; }
+  const std::vector<Stage>& stages() const { return stages_; }
+  // Appends a stage, which becomes this phase's (its kind and index set).
+  Stage& add_stage(Stage s);
+  // The flows of stage i may grow (joining groups); its place may not change.
+  Stage& stage(std::size_t i) { return stages_.at(i); }
+  std::uint64_t network_bytes() const;
+  std::uint64_t local_bytes() const;
+  std::size_t flow_count() const;
+
+ private:
+  PhaseKind kind_;
+  std::vector<Stage> stages_;
+};
+
+// The flows of a matrix, with group indices mapped to the chips of `group`,
+// as one unnamed stage (its kind and index are set when a phase takes it).
 // message_bytes > 0: a flow of B bytes is ceil(B / message_bytes) messages
 // (else one).
+Stage make_stage(const TrafficMatrix& m, const std::vector<ChipId>& group, std::uint32_t group_id = 0,
+                 std::uint64_t message_bytes = 0);
+
+// A phase of one stage: make_stage's flows.
 Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group,
                  std::uint32_t group_id = 0, std::uint64_t message_bytes = 0);
 
-// The time each chip spends sending a phase's messages, one after another:
+// The time each chip spends sending a stage's messages, one after another:
 // messages x per_message_s, by ChipId (`chips` entries); empty when
 // per_message_s is 0.
-std::vector<double> sender_busy_s(const Phase& phase, double per_message_s, std::size_t chips);
+std::vector<double> sender_busy_s(const Stage& stage, double per_message_s, std::size_t chips);
 
 // One MoE layer: dispatch, combine (the dispatch reversed, with combine
-// bytes) and, with moe_tp > 1, the all-gather of the combine output.
+// bytes) and, with moe_tp > 1, the all-gather of the combine output; each
+// kind at most once, in that order.
 struct LayerTraffic {
   std::vector<Phase> phases;
   std::uint64_t fingerprint = 0;  // equal traffic gives equal fingerprints
+
+  // The phase of kind k, or null.
+  const Phase* phase(PhaseKind k) const;
+  // Every stage of every phase in the order they run.
+  std::vector<const Stage*> stages() const;
 };
 
 struct GroupComm;  // moesim/comm.hpp
@@ -115,7 +149,10 @@ LayerStats uniform_stats(const LayerBytes& bytes, const std::vector<ChipId>& gro
 // Adds `more`'s stats (another group of the same layer) into `into`.
 void merge_stats(LayerStats& into, const LayerStats& more, std::size_t groups_so_far);
 
-// The phases of several groups run at once: flows of the same phase joined.
+// The phases of several EP groups run at once: each group starts a phase
+// with the others, so the flows of stage i of a phase are those of every
+// group's stage i of that phase (a group of fewer stages is done sooner).
+// Phases are matched by kind, never by position.
 LayerTraffic join_groups(std::vector<LayerTraffic> per_group);
 
 // A hash of every flow of every phase (equal layers are verified flow by flow).

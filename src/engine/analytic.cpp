@@ -33,11 +33,10 @@ LayerResult analytic_layer(const LayerBytes& bytes, const LayerTraffic& traffic,
                            const CommParams& comm) {
   LayerResult r;
   for (const Phase& ph : traffic.phases) {
-    PhaseResult p;
-    p.kind = ph.kind;
-    p.network_bytes = ph.network_bytes;
-    p.flows = ph.flows.size();
-    switch (ph.kind) {
+    // The closed form prices the phase's bytes once, however many stages
+    // an algorithm cuts it into.
+    PhaseResult p = traffic_result(ph);
+    switch (ph.kind()) {
       case PhaseKind::kDispatch: p.latency_us = alltoall_us(bytes.dispatch_bytes, comm); break;
       case PhaseKind::kCombine: p.latency_us = alltoall_us(bytes.combine_bytes, comm); break;
       case PhaseKind::kAllgather: p.latency_us = allgather_us(bytes.combine_bytes, moe_tp, comm); break;
@@ -54,7 +53,7 @@ class AnalyticEngine final : public LayerEngine {
   AnalyticEngine(const LayerBytes& bytes, std::uint64_t moe_tp, const CommParams& comm)
       : bytes_(bytes), moe_tp_(moe_tp), comm_(comm) {}
 
-  EngineInfo info() const override { return EngineInfo{"analytic", "", "", {}}; }
+  EngineInfo info() const override { return EngineInfo{"analytic", "", "", {}, false, true, false}; }
 
   // Every group runs the same closed form, so each takes the phase's time.
   std::vector<LayerResult> compute(const Topology&, const Workload& w) override {

@@ -8,7 +8,7 @@
 
 namespace moesim {
 
-std::vector<double> link_loads(const Topology& t, const Phase& phase) {
+std::vector<double> link_loads(const Topology& t, const Stage& phase) {
   std::vector<double> load(t.links.size(), 0.0);
   for (const Flow& f : phase.flows)
     for (LinkId l : t.route(f.src, f.dst)) {
@@ -18,7 +18,7 @@ std::vector<double> link_loads(const Topology& t, const Phase& phase) {
   return load;
 }
 
-PhaseResult bound_phase(const Topology& t, const Phase& phase, const std::vector<double>& busy_s) {
+PhaseResult bound_phase(const Topology& t, const Stage& phase, const std::vector<double>& busy_s) {
   PhaseResult r = traffic_result(phase);
   if (phase.flows.empty()) return r;
   r.link_bytes = link_loads(t, phase);  // kept: the report's per-link load
@@ -63,12 +63,12 @@ PhaseResult bound_phase(const Topology& t, const Phase& phase, const std::vector
 
 namespace {
 
-// The flows of one group within a phase.
-Phase group_part(const Phase& p, std::uint32_t group) {
-  Phase out;
+// The flows of one group within a stage.
+Stage group_part(const Stage& p, std::uint32_t group) {
+  Stage out;
   out.kind = p.kind;
-  out.stage = p.stage;
-  out.stage_index = p.stage_index;
+  out.name = p.name;
+  out.index = p.index;
   for (const Flow& f : p.flows)
     if (f.group == group) {
       out.flows.push_back(f);
@@ -79,7 +79,7 @@ Phase group_part(const Phase& p, std::uint32_t group) {
 
 class BoundEngine final : public LayerEngine {
  public:
-  EngineInfo info() const override { return EngineInfo{"bound", "", "", {}}; }
+  EngineInfo info() const override { return EngineInfo{"bound", "", "", {}, true, false, true}; }
 
   // With several groups, each group's own bound as if it ran alone.
   std::vector<LayerResult> compute(const Topology& topology, const Workload& w) override {
@@ -87,7 +87,8 @@ class BoundEngine final : public LayerEngine {
     std::vector<LayerResult> out;
     for (const LayerTraffic& t : w.layers) {
       LayerResult r;
-      for (const Phase& ph : t.phases) {
+      for (const Stage* st : t.stages()) {
+        const Stage& ph = *st;
         const std::vector<double> busy = sender_busy_s(ph, w.per_message_us * 1e-6, topology.num_chips());
         r.phases.push_back(bound_phase(topology, ph, busy));
         if (groups > 1)

@@ -16,13 +16,14 @@
 
 namespace moesim {
 
-// Per-link bytes of a phase (index: LinkId). On a fat-pipe link only the
+// Per-link bytes of a stage (index: LinkId). On a fat-pipe link only the
 // largest single flow counts, since flows do not share it.
-std::vector<double> link_loads(const Topology& topology, const Phase& phase);
+std::vector<double> link_loads(const Topology& topology, const Stage& stage);
 
-// Also fills the result's link_bytes (link_loads of the phase). busy_s (by
+// The bound of one stage of a phase (a phase of one stage: of the phase).
+// Also fills the result's link_bytes (link_loads of the stage). busy_s (by
 // ChipId, or empty): how long each chip issues its messages before its flows
 // start (sender_busy_s); a flow's latency counts from then.
-PhaseResult bound_phase(const Topology& topology, const Phase& phase, const std::vector<double>& busy_s = {});
+PhaseResult bound_phase(const Topology& topology, const Stage& stage, const std::vector<double>& busy_s = {});
 
 }  // namespace moesim

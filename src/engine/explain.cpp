@@ -63,8 +63,8 @@ Bottleneck attribute(const Topology& t, const PhaseResult& measured, const Phase
   return b;
 }
 
-std::vector<LinkLoad> top_links(const Topology& t, const Phase& phase, std::size_t top) {
-  const std::vector<double> load = link_loads(t, phase);
+std::vector<LinkLoad> top_links(const Topology& t, const Stage& stage, std::size_t top) {
+  const std::vector<double> load = link_loads(t, stage);
   std::vector<LinkLoad> out;
   for (std::size_t l = 0; l < load.size(); ++l)
     if (load[l] > 0) out.push_back(LinkLoad{t.links[l].name, load[l], load[l] / t.links[l].bandwidth_Bps * 1e6});

@@ -32,6 +32,6 @@ struct LinkLoad {
   double drain_us = 0;  // bytes over the link's bandwidth
 };
 // The `top` most loaded links of a phase, most loaded first.
-std::vector<LinkLoad> top_links(const Topology& topology, const Phase& phase, std::size_t top);
+std::vector<LinkLoad> top_links(const Topology& topology, const Stage& stage, std::size_t top);
 
 }  // namespace moesim

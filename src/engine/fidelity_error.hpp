@@ -1,5 +1,5 @@
 // What is known of the fast fidelity's error: ptask against the flow
-// fidelity (the reference), as bench/results.md measured it, by kind of
+// fidelity (the reference), the tolerance the tests assert, by kind of
 // traffic (routing model and all-to-all algorithm) and group size.
 #pragma once
 
@@ -12,16 +12,15 @@ namespace moesim {
 
 struct FidelityError {
   bool measured = false;      // for this kind of traffic
-  double max_error = 0;       // the largest relative difference seen (0.01 = 1%)
-  std::size_t min_chips = 0;  // the group sizes it was measured at
+  double max_error = 0;       // the largest relative difference the tests allow (0.01 = 1%)
+  std::size_t min_chips = 0;  // the group sizes they assert it at
   std::size_t max_chips = 0;
   std::string note;           // one line for the report
 };
 
-// ptask's measured error for a run's traffic: routing model name ("uniform",
-// "random", ...), algorithm and chips per group. Not measured for a kind of
-// traffic no benchmark compared; measured but only at smaller groups when
-// group_chips is above them (the note says so).
+// ptask's asserted error for a run's traffic: routing model name ("uniform",
+// "random", ...), algorithm and chips per group; the note says so when
+// group_chips is above the groups the tests replay.
 FidelityError ptask_error(const std::string& routing, CommAlgorithm algorithm, std::size_t group_chips);
 
 }  // namespace moesim

@@ -24,14 +24,27 @@ std::uint64_t LayerResult::phase_bytes(PhaseKind k) const {
   return sum;
 }
 
-PhaseResult traffic_result(const Phase& phase) {
+PhaseResult traffic_result(const Stage& phase) {
   PhaseResult r;
   r.kind = phase.kind;
-  r.stage = phase.stage;
-  r.stage_index = phase.stage_index;
+  r.stage = phase.name;
+  r.stage_index = phase.index;
   r.network_bytes = phase.network_bytes;
   r.flows = phase.flows.size();
   for (const Flow& f : phase.flows) r.messages += f.messages;
+  return r;
+}
+
+PhaseResult traffic_result(const Phase& phase) {
+  PhaseResult r;
+  r.kind = phase.kind();
+  r.whole_phase = phase.stages().size() > 1;
+  for (const Stage& s : phase.stages()) {
+    const PhaseResult one = traffic_result(s);
+    r.network_bytes += one.network_bytes;
+    r.flows += one.flows;
+    r.messages += one.messages;
+  }
   return r;
 }
 
@@ -308,7 +321,8 @@ nlohmann::json to_json(const RunReport& r) {
   if (!r.network_model.empty()) {
     j["simgrid"] = {{"network_model", r.network_model}, {"fidelity", r.fidelity}, {"cfg", r.simgrid_cfg}};
     if (!r.fidelity_note.empty())
-      j["simgrid"]["fidelity_error"] = {{"measured", r.fidelity_error_measured}, {"note", r.fidelity_note}};
+      j["simgrid"]["fidelity_error"] = {
+          {"measured", r.fidelity_error_measured}, {"max_error", r.fidelity_max_error}, {"note", r.fidelity_note}};
   }
   j["bytes"] = bytes_json(r.bytes);
   j["comm"] = {{"algorithm", comm_algorithm_name(r.comm.algorithm)},

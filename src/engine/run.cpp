@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cassert>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -22,10 +23,12 @@ namespace moesim {
 namespace {
 
 bool same_traffic(const LayerTraffic& a, const LayerTraffic& b) {
-  if (a.phases.size() != b.phases.size()) return false;
-  for (std::size_t p = 0; p < a.phases.size(); ++p) {
-    const auto &x = a.phases[p].flows, &y = b.phases[p].flows;
-    if (a.phases[p].kind != b.phases[p].kind || a.phases[p].stage != b.phases[p].stage || x.size() != y.size())
+  const std::vector<const Stage*> sa = a.stages(), sb = b.stages();
+  if (sa.size() != sb.size()) return false;
+  for (std::size_t p = 0; p < sa.size(); ++p) {
+    const auto &x = sa[p]->flows, &y = sb[p]->flows;
+    if (sa[p]->kind != sb[p]->kind || sa[p]->index != sb[p]->index || sa[p]->name != sb[p]->name ||
+        x.size() != y.size())
       return false;
     for (std::size_t i = 0; i < x.size(); ++i)
       if (x[i].src != y[i].src || x[i].dst != y[i].dst || x[i].bytes != y[i].bytes || x[i].group != y[i].group ||
@@ -239,26 +242,58 @@ void add_startups(const Calibration& cal, std::vector<LayerResult>& computed) {
     }
 }
 
+// The stages a result is of: its phase's stage of the result's index, or
+// every stage of the phase for an engine that computes it whole.
+std::vector<const Stage*> stages_of(const LayerTraffic& t, const PhaseResult& p) {
+  const Phase* ph = t.phase(p.kind);
+  assert(ph && "an engine's result of a phase the traffic lacks");
+  std::vector<const Stage*> out;
+  for (const Stage& s : ph->stages())
+    if (p.whole_phase || s.index == p.stage_index) out.push_back(&s);
+  assert(!out.empty() && "an engine's result of a stage the phase lacks");
+  return out;
+}
+
+// The bound of stages run in turn: their bounds added (a barrier between
+// them), their link bytes added, the slowest stage's critical link and flow.
+PhaseResult bound_of_stages(const Topology& topo, const std::vector<const Stage*>& stages, double per_message_s) {
+  PhaseResult sum;
+  double slowest = -1;
+  for (const Stage* s : stages) {
+    PhaseResult b = bound_phase(topo, *s, sender_busy_s(*s, per_message_s, topo.num_chips()));
+    if (b.link_bytes.empty()) b.link_bytes = link_loads(topo, *s);
+    if (sum.link_bytes.empty()) sum.link_bytes.assign(b.link_bytes.size(), 0.0);
+    for (std::size_t l = 0; l < b.link_bytes.size(); ++l) sum.link_bytes[l] += b.link_bytes[l];
+    const double latency = sum.latency_us + b.latency_us;
+    if (b.latency_us > slowest) {
+      slowest = b.latency_us;
+      std::vector<double> bytes = std::move(sum.link_bytes);
+      sum = std::move(b);
+      sum.link_bytes = std::move(bytes);
+    }
+    sum.latency_us = latency;
+  }
+  return sum;
+}
+
 // Every phase explains itself: its links' bytes, the busiest, the bottleneck.
 // A bound engine's result is its own bound; the others get one (which counts
-// the link bytes once).
+// the link bytes once). A result finds its traffic by its kind and stage.
 void explain_phases(const Topology& topo, const Calibration& cal, bool own_bound, const Workload& work,
                     std::vector<LayerResult>& computed) {
   const double per_message_s = work.per_message_us * 1e-6;
   for (std::size_t d = 0; d < computed.size(); ++d)
-    for (std::size_t i = 0; i < computed[d].phases.size() && i < work.layers[d].phases.size(); ++i) {
-      PhaseResult& p = computed[d].phases[i];
-      const Phase& ph = work.layers[d].phases[i];
-      if (p.kind != ph.kind || p.stage_index != ph.stage_index) continue;
+    for (PhaseResult& p : computed[d].phases) {
+      const std::vector<const Stage*> stages = stages_of(work.layers[d], p);
       PhaseResult other;
       const PhaseResult* b = &p;
       if (!own_bound) {
-        other = bound_phase(topo, ph, sender_busy_s(ph, per_message_s, topo.num_chips()));
-        if (ph.stage_index == 0) other.latency_us += startup_us(cal, other.kind);
+        other = bound_of_stages(topo, stages, per_message_s);
+        if (p.stage_index == 0) other.latency_us += startup_us(cal, p.kind);
         p.link_bytes = std::move(other.link_bytes);
         b = &other;
       }
-      if (p.link_bytes.empty()) p.link_bytes = link_loads(topo, ph);  // a phase without flows
+      if (p.link_bytes.empty()) p.link_bytes = link_loads(topo, *stages.front());  // a stage without flows
       p.has_bottleneck = !b->critical_link.empty();
       if (p.has_bottleneck) p.bottleneck = attribute(topo, p, *b);
       p.top_links = busiest_links(topo, p.link_bytes, p.latency_us, 5);
@@ -332,13 +367,17 @@ RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links) {
   const double link_count = links ? static_cast<double>(*links) : estimated_links(s.platform, e.chips);
   // A layer's results: two phases' bytes per link and per chip, at least.
   e.result_bytes = layers * (2.0 * 8.0 * (link_count + e.chips) + 1024);
+  // tokens, dispatch, combine and its transpose, and a dispatch and combine matrix a stage.
+  const double ep = static_cast<double>(s.deployment.ep);
+  e.matrix_bytes = 8.0 * ((4.0 + 2.0 * stages(s)) * group * group + 3.0 * group * ep);
   e.seconds = e.distinct_layers * e.flows_per_layer * seconds_per_flow(s);
   return e;
 }
 
 std::string RunEstimate::memory_text() const {
   return "about " + byte_size(memory_bytes()) + " (routes " + byte_size(route_bytes) + ", traffic " +
-         byte_size(traffic_bytes) + ", results " + byte_size(result_bytes) + ")";
+         byte_size(traffic_bytes) + ", matrices " + byte_size(matrix_bytes) + ", results " +
+         byte_size(result_bytes) + ")";
 }
 
 std::string RunEstimate::describe() const {
@@ -403,6 +442,7 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
     const FidelityError e = ptask_error(rep.routing, s.comm.algorithm, rep.group_chips);
     rep.fidelity_note = e.note;
     rep.fidelity_error_measured = e.measured && rep.group_chips <= e.max_chips;
+    rep.fidelity_max_error = e.max_error;
   }
   if (log)
     log->info("{}: {} chips, {} links; {} of {} chips; dispatch {} B, combine {} B per chip", topo.name,
@@ -425,10 +465,10 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
       progress->update(done * layers / total);
     };
   }
-  if (log && info.name == "analytic" &&
+  if (log && !info.honours_algorithm &&
       (s.comm.algorithm != CommAlgorithm::kDirect || rep.comm.per_message_us > 0 || s.comm.token_overhead_bytes > 0))
-    log->warn("the analytic engine is Tier6's closed form: it ignores comm.algorithm {} and the message costs",
-              comm_algorithm_name(s.comm.algorithm));
+    log->warn("the {} engine prices each phase whole: it ignores comm.algorithm {} and the message costs",
+              info.name, comm_algorithm_name(s.comm.algorithm));
   if (log)
     log->info("computing {} distinct of {} with the {} engine", plan.work.layers.size(),
               plural(s.samples * s.model.moe_layers, "layer"), info.name);
@@ -437,8 +477,8 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
   // Simulated and bound phases pay the calibrated start-ups; the analytic
   // engine keeps Tier6's own start latencies.
   const Calibration& cal = s.platform.calibration;
-  if (info.name != "analytic") add_startups(cal, computed);
-  explain_phases(topo, cal, info.name == "bound", plan.work, computed);
+  if (!info.own_startups) add_startups(cal, computed);
+  explain_phases(topo, cal, info.lower_bound, plan.work, computed);
   fill_layers(s, plan, computed, rep);
   rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   if (log) log->info("done in {:.3f} s", rep.wall_s);

@@ -40,10 +40,11 @@ void add_link_loads(TopoReport& r, const std::string& platform_path, const Topol
   const Scenario sc = load_scenario(scenario_path, {"platform=" + platform_path});
   const LayerTraffic traffic = first_layer_traffic(sc, t);
   nlohmann::json phases = nlohmann::json::array();
-  for (const Phase& p : traffic.phases) {
+  for (const Stage* st : traffic.stages()) {
+    const Stage& p = *st;
     const PhaseResult b = bound_phase(t, p);
     r.text += format("%s of %s (layer 0): %zu flows, %llu B on the network, lower bound %.3f us\n",
-                     phase_name(p.kind).c_str(), sc.name.c_str(), p.flows.size(),
+                     stage_label(b).c_str(), sc.name.c_str(), p.flows.size(),
                      static_cast<unsigned long long>(p.network_bytes), b.latency_us);
     nlohmann::json links = nlohmann::json::array();
     for (const LinkLoad& l : top_links(t, p, top)) {
@@ -51,6 +52,7 @@ void add_link_loads(TopoReport& r, const std::string& platform_path, const Topol
       links.push_back({{"link", l.link}, {"bytes", l.bytes}, {"drain_us", l.drain_us}});
     }
     phases.push_back({{"phase", phase_name(p.kind)},
+                      {"stage", p.name},
                       {"flows", p.flows.size()},
                       {"network_bytes", p.network_bytes},
                       {"bound_us", b.latency_us},

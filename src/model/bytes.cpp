@@ -3,6 +3,8 @@
 
 #include <cassert>
 
+#include "util/checked.hpp"
+
 namespace moesim {
 
 std::uint64_t dtype_bytes(DType t) {
@@ -35,11 +37,15 @@ LayerBytes layer_bytes(const ByteModelInput& in) {
   assert(in.hidden_dim > 0 && in.topk > 0 && in.global_batch > 0 && in.seq_len > 0 && in.ep > 0 &&
          in.moe_tp > 0);
   LayerBytes out;
-  const std::uint64_t routed = in.global_batch * in.seq_len * in.topk;
-  out.tokens_per_ep_group = (routed + in.ep - 1) / in.ep;
-  const std::uint64_t per_tp = out.tokens_per_ep_group * in.hidden_dim / in.moe_tp;
-  out.dispatch_bytes = per_tp * dtype_bytes(in.precision.dispatch);
-  out.combine_bytes = per_tp * dtype_bytes(in.precision.combine);
+  const std::string tokens = "global_batch x seq_len x topk";
+  const std::uint64_t routed = checked_mul(checked_mul(in.global_batch, in.seq_len, tokens, "routed tokens"), in.topk,
+                                           tokens, "routed tokens");
+  out.tokens_per_ep_group = routed / in.ep + (routed % in.ep != 0);
+  const std::string size = "tokens_per_ep_group x hidden_dim x dtype bytes";
+  const std::uint64_t elements = checked_mul(out.tokens_per_ep_group, in.hidden_dim, size, "elements per EP group");
+  const std::uint64_t per_tp = elements / in.moe_tp;
+  out.dispatch_bytes = checked_mul(per_tp, dtype_bytes(in.precision.dispatch), size, "dispatch bytes per chip");
+  out.combine_bytes = checked_mul(per_tp, dtype_bytes(in.precision.combine), size, "combine bytes per chip");
   return out;
 }
 

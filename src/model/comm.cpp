@@ -18,7 +18,7 @@ std::string dimension_name(std::size_t d) {
 
 }  // namespace
 
-std::vector<Stage> dimension_ordered_stages(const TrafficMatrix& m, const std::vector<std::uint64_t>& dims,
+std::vector<StageMatrix> dimension_ordered_stages(const TrafficMatrix& m, const std::vector<std::uint64_t>& dims,
                                             const std::vector<std::uint64_t>& coord) {
   const std::size_t n = m.n, nd = dims.size();
   assert(coord.size() == n * nd);
@@ -33,7 +33,7 @@ std::vector<Stage> dimension_ordered_stages(const TrafficMatrix& m, const std::v
     for (std::size_t d = 0; d < nd; ++d) pos[i] += coord[i * nd + d] * stride[d];
     at[pos[i]] = i;
   }
-  std::vector<Stage> stages(nd);
+  std::vector<StageMatrix> stages(nd);
   for (std::size_t d = 0; d < nd; ++d) stages[d] = {dimension_name(d), {n, std::vector<std::uint64_t>(n * n, 0)}};
   std::vector<std::uint64_t> kept(n, 0);  // bytes a chip sends itself: no stage moves them
   std::vector<bool> crossed(nd, false);
@@ -58,15 +58,15 @@ std::vector<Stage> dimension_ordered_stages(const TrafficMatrix& m, const std::v
     }
   // Dimensions no byte crosses have no stage; a phase keeps at least one,
   // and its first stage counts the bytes kept on their chip.
-  std::vector<Stage> used;
+  std::vector<StageMatrix> used;
   for (std::size_t d = 0; d < nd; ++d)
     if (crossed[d]) used.push_back(std::move(stages[d]));
-  if (used.empty()) used.push_back(Stage{"", {n, std::vector<std::uint64_t>(n * n, 0)}});
+  if (used.empty()) used.push_back(StageMatrix{"", {n, std::vector<std::uint64_t>(n * n, 0)}});
   for (std::size_t i = 0; i < n; ++i) used.front().m.bytes[i * n + i] += kept[i];
   return used;
 }
 
-std::vector<Stage> node_dedup_stages(const std::vector<std::uint64_t>& counts_dedup,
+std::vector<StageMatrix> node_dedup_stages(const std::vector<std::uint64_t>& counts_dedup,
                                      const std::vector<std::uint64_t>& counts_node,
                                      const std::vector<std::uint32_t>& node, std::uint64_t moe_tp) {
   const std::size_t n = node.size();
@@ -81,8 +81,8 @@ std::vector<Stage> node_dedup_stages(const std::vector<std::uint64_t>& counts_de
   }
   // The chip of node b that chip c's tokens cross to: the same local index (its rail).
   auto peer = [&](std::size_t c, std::size_t b) { return members[b][local[c] % members[b].size()]; };
-  Stage inter{"inter-node", {n, std::vector<std::uint64_t>(n * n, 0)}};
-  Stage intra{"intra-node", {n, std::vector<std::uint64_t>(n * n, 0)}};
+  StageMatrix inter{"inter-node", {n, std::vector<std::uint64_t>(n * n, 0)}};
+  StageMatrix intra{"intra-node", {n, std::vector<std::uint64_t>(n * n, 0)}};
   for (std::size_t c = 0; c < n; ++c)
     for (std::size_t b = 0; b < nodes; ++b)
       if (b != node[c] && counts_node[c * nodes + b] > 0)
@@ -99,15 +99,14 @@ std::vector<Stage> node_dedup_stages(const std::vector<std::uint64_t>& counts_de
   return {std::move(inter), std::move(intra)};
 }
 
-std::vector<Phase> stage_phases(PhaseKind kind, const std::vector<Stage>& stages, const std::vector<ChipId>& group,
-                                std::uint32_t group_id, std::uint64_t message_bytes) {
-  std::vector<Phase> out;
+Phase staged_phase(PhaseKind kind, const std::vector<StageMatrix>& stages, const std::vector<ChipId>& group,
+                   std::uint32_t group_id, std::uint64_t message_bytes) {
+  Phase out(kind);
   const bool mirror = kind == PhaseKind::kCombine;
   for (std::size_t i = 0; i < stages.size(); ++i) {
-    const Stage& st = stages[mirror ? stages.size() - 1 - i : i];
-    out.push_back(make_phase(kind, mirror ? st.m.transposed() : st.m, group, group_id, message_bytes));
-    out.back().stage = stages.size() > 1 ? st.name : "";
-    out.back().stage_index = static_cast<std::uint32_t>(i);
+    const StageMatrix& st = stages[mirror ? stages.size() - 1 - i : i];
+    Stage& added = out.add_stage(make_stage(mirror ? st.m.transposed() : st.m, group, group_id, message_bytes));
+    added.name = stages.size() > 1 ? st.name : "";
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "moesim/error.hpp"
+#include "util/checked.hpp"
 #include "util/units.hpp"
 #include "util/yaml_util.hpp"
 
@@ -373,6 +374,10 @@ void check_comm(const Scenario& s) {
     if (s.routing.model == RoutingSpec::Model::kUniform)
       fail(s.where_comm, "comm.algorithm",
            "node_dedup needs each token's experts: set traffic.routing (random, zipf, hotspot or trace)");
+    if (!s.routing.dedup)
+      fail(s.where_comm, "comm.algorithm",
+           "node_dedup sends a token once to each EP rank it picked (once to each node): traffic.dedup false, "
+           "every expert copy sent, contradicts it (per_expert sends every copy)");
     if (node_chips(s) == 0)
       fail(s.where_comm, "comm.algorithm",
            "node_dedup needs a node: platform " + s.platform.name +
@@ -434,6 +439,14 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   if (auto c = root.map_if("comm")) read_comm(*c, s);
   read_platform(root, s, folder_of(path));
   check_comm(s);
+  try {  // each factor is capped; their product must fit too
+    const LayerBytes b = layer_bytes(s.byte_model_input());
+    const std::string key = "comm.token_overhead_bytes";
+    checked_add(b.dispatch_bytes, checked_mul(s.comm.token_overhead_bytes, b.tokens_per_ep_group, key, "overhead bytes"),
+                key, "dispatch bytes with the token overhead");
+  } catch (const InputError& e) {
+    throw InputError(path + ": " + e.what());
+  }
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include "moesim/comm.hpp"
 #include "moesim/error.hpp"
 #include "moesim/routing.hpp"
+#include "util/checked.hpp"
 
 namespace moesim {
 
@@ -41,11 +42,10 @@ TrafficMatrix allgather_matrix(std::size_t n, std::size_t moe_tp, std::uint64_t 
   return m;
 }
 
-Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group,
-                 std::uint32_t group_id, std::uint64_t message_bytes) {
+Stage make_stage(const TrafficMatrix& m, const std::vector<ChipId>& group, std::uint32_t group_id,
+                 std::uint64_t message_bytes) {
   assert(group.size() == m.n);
-  Phase p;
-  p.kind = kind;
+  Stage p;
   std::size_t flows = 0;
   for (std::size_t s = 0; s < m.n; ++s)
     for (std::size_t d = 0; d < m.n; ++d) flows += s != d && m.at(s, d) != 0;
@@ -68,11 +68,56 @@ Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipI
   return p;
 }
 
-std::vector<double> sender_busy_s(const Phase& phase, double per_message_s, std::size_t chips) {
+Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group, std::uint32_t group_id,
+                 std::uint64_t message_bytes) {
+  Phase p(kind);
+  p.add_stage(make_stage(m, group, group_id, message_bytes));
+  return p;
+}
+
+Stage& Phase::add_stage(Stage s) {
+  s.kind = kind_;
+  s.index = static_cast<std::uint32_t>(stages_.size());
+  stages_.push_back(std::move(s));
+  return stages_.back();
+}
+
+std::uint64_t Phase::network_bytes() const {
+  std::uint64_t sum = 0;
+  for (const Stage& s : stages_) sum += s.network_bytes;
+  return sum;
+}
+
+std::uint64_t Phase::local_bytes() const {
+  std::uint64_t sum = 0;
+  for (const Stage& s : stages_) sum += s.local_bytes;
+  return sum;
+}
+
+std::size_t Phase::flow_count() const {
+  std::size_t sum = 0;
+  for (const Stage& s : stages_) sum += s.flows.size();
+  return sum;
+}
+
+const Phase* LayerTraffic::phase(PhaseKind k) const {
+  for (const Phase& p : phases)
+    if (p.kind() == k) return &p;
+  return nullptr;
+}
+
+std::vector<const Stage*> LayerTraffic::stages() const {
+  std::vector<const Stage*> out;
+  for (const Phase& p : phases)
+    for (const Stage& s : p.stages()) out.push_back(&s);
+  return out;
+}
+
+std::vector<double> sender_busy_s(const Stage& stage, double per_message_s, std::size_t chips) {
   std::vector<double> busy;
   if (per_message_s <= 0) return busy;
   busy.assign(chips, 0.0);
-  for (const Flow& f : phase.flows) busy[f.src] += f.messages * per_message_s;
+  for (const Flow& f : stage.flows) busy[f.src] += f.messages * per_message_s;
   return busy;
 }
 
@@ -83,15 +128,19 @@ std::uint64_t fingerprint(const std::vector<Phase>& phases) {
     h = (h ^ v) * 0x100000001b3ull;
     h ^= h >> 29;
   };
-  for (const auto& p : phases) {
-    mix(static_cast<std::uint64_t>(p.kind));
-    mix(p.stage_index);
-    mix(p.flows.size());
-    for (const auto& f : p.flows) {
-      mix((static_cast<std::uint64_t>(f.src) << 32) | f.dst);
-      mix(f.bytes);
-      mix(f.group);
-      mix(f.messages);
+  for (const Phase& ph : phases) {
+    mix(static_cast<std::uint64_t>(ph.kind()));
+    mix(ph.stages().size());
+    for (const Stage& p : ph.stages()) {
+      mix(p.index);
+      for (char c : p.name) mix(static_cast<unsigned char>(c));
+      mix(p.flows.size());
+      for (const auto& f : p.flows) {
+        mix((static_cast<std::uint64_t>(f.src) << 32) | f.dst);
+        mix(f.bytes);
+        mix(f.group);
+        mix(f.messages);
+      }
     }
   }
   return h;
@@ -101,7 +150,7 @@ namespace {
 
 TrafficMatrix scaled(const TrafficMatrix& tokens, std::uint64_t bytes_per_token) {
   TrafficMatrix m = tokens;
-  for (auto& b : m.bytes) b *= bytes_per_token;
+  for (auto& b : m.bytes) b = checked_mul(b, bytes_per_token, "comm", "tokens x bytes per token of a flow");
   return m;
 }
 
@@ -112,15 +161,13 @@ void add_exchange(LayerTraffic& t, const TrafficMatrix& dispatch, const TrafficM
                   const std::vector<ChipId>& group, std::uint32_t group_id, const GroupComm* comm) {
   const CommAlgorithm algorithm = comm ? comm->algorithm : CommAlgorithm::kDirect;
   const std::uint64_t message = comm ? comm->message_bytes : 0;
-  auto append = [&t](std::vector<Phase> phases) {
-    for (auto& p : phases) t.phases.push_back(std::move(p));
-  };
   switch (algorithm) {
     case CommAlgorithm::kDimensionOrdered:
-      append(stage_phases(PhaseKind::kDispatch, dimension_ordered_stages(dispatch, comm->dims, comm->coord), group,
-                          group_id, message));
-      append(stage_phases(PhaseKind::kCombine, dimension_ordered_stages(combine, comm->dims, comm->coord), group,
-                          group_id, message));
+      t.phases.push_back(staged_phase(PhaseKind::kDispatch,
+                                      dimension_ordered_stages(dispatch, comm->dims, comm->coord), group, group_id,
+                                      message));
+      t.phases.push_back(staged_phase(PhaseKind::kCombine, dimension_ordered_stages(combine, comm->dims, comm->coord),
+                                      group, group_id, message));
       return;
     case CommAlgorithm::kPerExpert:
       t.phases.push_back(make_phase(PhaseKind::kDispatch, dispatch, group, group_id, message ? message : token.dispatch));
@@ -185,14 +232,13 @@ LayerTraffic routed_layer(const LayerRouting& routing, const TokenBytes& token, 
   const TrafficMatrix d = scaled(tokens, token.dispatch);
   LayerTraffic t;
   if (algorithm == CommAlgorithm::kNodeDedup) {
-    const std::vector<Stage> st = node_dedup_stages(routing.counts_dedup, routing.counts_node, comm->node, tp);
-    std::vector<Stage> out = st, back = st;
+    const std::vector<StageMatrix> st =
+        node_dedup_stages(routing.counts_dedup, routing.counts_node, comm->node, tp);
+    std::vector<StageMatrix> out = st, back = st;
     for (auto& s : out) s.m = scaled(s.m, token.dispatch);
     for (auto& s : back) s.m = scaled(s.m, token.combine);
-    for (auto& p : stage_phases(PhaseKind::kDispatch, out, group, group_id, comm->message_bytes))
-      t.phases.push_back(std::move(p));
-    for (auto& p : stage_phases(PhaseKind::kCombine, back, group, group_id, comm->message_bytes))
-      t.phases.push_back(std::move(p));
+    t.phases.push_back(staged_phase(PhaseKind::kDispatch, out, group, group_id, comm->message_bytes));
+    t.phases.push_back(staged_phase(PhaseKind::kCombine, back, group, group_id, comm->message_bytes));
   } else {
     add_exchange(t, d, scaled(tokens, token.combine), token, group, group_id, comm);
   }
@@ -257,13 +303,24 @@ void merge_stats(LayerStats& into, const LayerStats& more, std::size_t groups_so
 LayerTraffic join_groups(std::vector<LayerTraffic> per_group) {
   LayerTraffic t = std::move(per_group.front());
   for (std::size_t g = 1; g < per_group.size(); ++g)
-    for (std::size_t p = 0; p < t.phases.size(); ++p) {
-      Phase& into = t.phases[p];
-      const Phase& more = per_group[g].phases[p];
-      into.flows.insert(into.flows.end(), more.flows.begin(), more.flows.end());
-      into.network_bytes += more.network_bytes;
-      into.local_bytes += more.local_bytes;
+    for (const Phase& more : per_group[g].phases) {
+      auto into = std::find_if(t.phases.begin(), t.phases.end(), [&](const Phase& p) { return p.kind() == more.kind(); });
+      if (into == t.phases.end()) {
+        t.phases.push_back(more);
+        continue;
+      }
+      for (const Stage& m : more.stages()) {
+        if (m.index >= into->stages().size()) into->add_stage(Stage{}).name = m.name;
+        Stage& st = into->stage(m.index);
+        if (st.name != m.name) st.name = st.name.empty() || m.name.empty() ? st.name + m.name : st.name + "+" + m.name;
+        st.flows.insert(st.flows.end(), m.flows.begin(), m.flows.end());
+        st.network_bytes += m.network_bytes;
+        st.local_bytes += m.local_bytes;
+      }
     }
+  // Phases run dispatch, combine, all-gather, whichever group brought them.
+  std::stable_sort(t.phases.begin(), t.phases.end(),
+                   [](const Phase& a, const Phase& b) { return a.kind() < b.kind(); });
   t.fingerprint = fingerprint(t.phases);
   return t;
 }

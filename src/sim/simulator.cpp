@@ -304,12 +304,12 @@ void Simulator::build(const Topology& t) {
 
 namespace {
 
-// A phase's result before its replay: which it is, and a time per group.
-PhaseResult replay_result(const Phase& ph, std::uint32_t groups) {
+// A stage's result before its replay: which it is, and a time per group.
+PhaseResult replay_result(const Stage& ph, std::uint32_t groups) {
   PhaseResult r;
   r.kind = ph.kind;
-  r.stage = ph.stage;
-  r.stage_index = ph.stage_index;
+  r.stage = ph.name;
+  r.stage_index = ph.index;
   if (groups > 1) r.group_us.assign(groups, 0.0);
   return r;
 }
@@ -329,7 +329,7 @@ struct ChipPhase {
 
 // Each chip's part of a phase (index: actor).
 // Only the flows of the groups `only` marks (all without it).
-std::vector<ChipPhase> chip_phases(const Phase& ph, const std::unordered_map<ChipId, std::size_t>& actor_of,
+std::vector<ChipPhase> chip_phases(const Stage& ph, const std::unordered_map<ChipId, std::size_t>& actor_of,
                                    std::size_t actors, double per_message_s, const GroupFilter& only) {
   std::vector<ChipPhase> per(actors);
   for (const Flow& f : ph.flows) {
@@ -372,7 +372,9 @@ class FlowReplay {
     std::unordered_map<ChipId, std::size_t> actor_of;
     for (std::size_t i = 0; i < group.size(); ++i) actor_of[group[i]] = i;
     for (std::size_t l = 0; l < layers.size(); ++l) {
-      for (const Phase& ph : layers[l]->phases) {
+      stages_.push_back(layers[l]->stages());
+      for (const Stage* st : stages_.back()) {
+        const Stage& ph = *st;
         plan_[l].push_back(chip_phases(ph, actor_of, group.size(), per_message_us * 1e-6, only));
         PhaseResult r = replay_result(ph, groups);
         r.chip_done_us.assign(num_hosts, -1.0);
@@ -402,8 +404,8 @@ class FlowReplay {
     ChipComms comms;
     for (std::size_t l = 0; l < plan_.size(); ++l) {
       for (std::size_t p = 0; p < plan_[l].size(); ++p) {
-        const Phase& ph = layers_[l]->phases[p];
-        if (ph.kind == PhaseKind::kCombine && ph.stage_index == 0 && expert_us_ > 0)
+        const Stage& ph = *stages_[l][p];
+        if (ph.kind == PhaseKind::kCombine && ph.index == 0 && expert_us_ > 0)
           sg4::this_actor::sleep_for(expert_us_ * 1e-6);
         const double t0 = sg4::Engine::get_clock();
         if (a == 0)
@@ -467,7 +469,8 @@ class FlowReplay {
   const double expert_us_;
   const std::uint32_t groups_;
   const std::vector<const sg4::Link*>& links_;  // tracked by the link_load plugin, else empty
-  std::vector<std::vector<std::vector<ChipPhase>>> plan_;  // [layer][phase][actor]
+  std::vector<std::vector<const Stage*>> stages_;  // [layer][stage], in the order they run
+  std::vector<std::vector<std::vector<ChipPhase>>> plan_;  // [layer][stage][actor]
   std::vector<LayerResult> results_;
   std::vector<sg4::Mailbox*> mailbox_;  // index: actor
   sg4::BarrierPtr barrier_;
@@ -564,8 +567,9 @@ class PtaskReplay {
   void drive() {
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       results_[l].expert_us = expert_us_;
-      for (const Phase& ph : layers_[l]->phases) {
-        if (ph.kind == PhaseKind::kCombine && ph.stage_index == 0 && expert_us_ > 0)
+      for (const Stage* st : layers_[l]->stages()) {
+        const Stage& ph = *st;
+        if (ph.kind == PhaseKind::kCombine && ph.index == 0 && expert_us_ > 0)
           sg4::this_actor::sleep_for(expert_us_ * 1e-6);
         results_[l].phases.push_back(replay_phase(l, ph));
       }
@@ -575,7 +579,7 @@ class PtaskReplay {
   std::vector<LayerResult> take_results() { return std::move(results_); }
 
  private:
-  PhaseResult replay_phase(std::size_t l, const Phase& ph) {
+  PhaseResult replay_phase(std::size_t l, const Stage& ph) {
     PhaseResult r = replay_result(ph, groups_);
     const Tasks tasks = group_flows(ph);
     const double t0 = sg4::Engine::get_clock();
@@ -611,7 +615,7 @@ class PtaskReplay {
   }
 
   // The phase's flows by (group, route latency, sender's busy time).
-  Tasks group_flows(const Phase& ph) {
+  Tasks group_flows(const Stage& ph) {
     Tasks tasks;
     const std::vector<double> busy = sender_busy_s(ph, per_message_s_, hosts_.size());
     Task* last = nullptr;  // consecutive flows often share a task: no lookup then
@@ -747,8 +751,8 @@ namespace {
 // 0, no slowest flow), and a time per group.
 LayerResult unreplayed(const LayerTraffic& t, std::uint32_t groups) {
   LayerResult r;
-  for (const Phase& ph : t.phases) {
-    r.phases.push_back(traffic_result(ph));
+  for (const Stage* st : t.stages()) {
+    r.phases.push_back(traffic_result(*st));
     if (groups > 1) r.phases.back().group_us.assign(groups, 0.0);
   }
   return r;
@@ -837,7 +841,7 @@ std::vector<LayerResult> Simulator::compute(const Topology& topology, const Work
       "layer replay");
   for (std::size_t u = 0; u < units.size(); ++u) {
     std::vector<LayerResult> one(1);
-    one[0].phases.resize(workload.layers[units[u].layer].phases.size());
+    one[0].phases.resize(workload.layers[units[u].layer].stages().size());
     decode_replayed(got[u], one);
     add(out[units[u].layer], one[0]);
   }
@@ -858,6 +862,7 @@ RunReport run_scenario_with_simgrid(const Scenario& s, const RunControl& control
   // Before anything is built: refused if it cannot fit, told if it is long.
   const RunEstimate estimate = estimate_run(s);
   check_run_memory(s, estimate);
+  if (log) log->debug("estimate: this run needs {}", estimate.describe());
   if (log && estimate.seconds > 60) log->warn("this run needs {} (an estimate)", estimate.describe());
   if (s.engine == Engine::kSimgrid && s.simgrid.network_model != "CM02" && log)
     log->warn("the bound engine's lower bound holds for CM02; {} scales bandwidth and latency by its own factors",

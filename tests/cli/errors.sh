@@ -382,6 +382,11 @@ expect_error "bytes --dispatch-dtype fp4" 2 \
 expect_error "bytes --hidden-dim 0 (CLI11 check)" any \
   "--hidden-dim.*\b0\b.*positive" bytes --hidden-dim 0 --topk 8 --ep 32 --global-batch 64
 
+# The issue's case: 2.4e26 bytes used to wrap to 1288063333206851584, exit 0.
+expect_error "bytes whose product is past 2^64" 2 \
+  "${E}tokens_per_ep_group x hidden_dim x dtype bytes: elements per EP group: 60000000000000000 x 4000000000 is more than 2\\^64 - 1" \
+  bytes --hidden-dim 4000000000 --topk 60000 --ep 1 --global-batch 1000000000000 --seq-len 1 --moe-tp 1
+
 expect_error "run --json into a missing folder" 2 \
   "$E--json: cannot write '$(q "$TMP")/no-such-dir/r\.json'" \
   run "$REF" --engine bound --json "$TMP/no-such-dir/r.json"
@@ -406,6 +411,9 @@ expect_error "node_dedup with uniform shares" 2 \
 F=$(scenario comm-dedup-no-node "$V4" "$NUM" $'traffic: {routing: random}\ncomm: {algorithm: node_dedup}')
 expect_error "node_dedup on a torus without a node size" 2 \
   "$E$(q "$F"):11: comm\.algorithm: node_dedup needs a node: platform tpu-v4-4x4x4 has no tiers or GPU nodes, so give traffic\.node_chips" run "$F"
+F=$(scenario comm-dedup-every-copy "$V4" "$NUM" $'traffic: {routing: random, dedup: false, node_chips: 4}\ncomm: {algorithm: node_dedup}')
+expect_error "node_dedup with every copy sent" 2 \
+  "$E$(q "$F"):11: comm\.algorithm: node_dedup sends a token once to each EP rank it picked \(once to each node\): traffic\.dedup false" run "$F"
 F=$(scenario comm-dim-gpu "$ROOT/platforms/h800-ib-32x8.yaml" '' 'comm: {algorithm: dimension_ordered}')
 expect_error "dimension_ordered on a GPU cluster" 2 \
   "$E$(q "$F"):9: comm\.algorithm: dimension_ordered needs a torus or mesh platform; h800-ib-32x8 is not one" run "$F"
@@ -524,7 +532,7 @@ expect_error "a platform whose routes cannot fit in memory" 2 \
   "$E$(q "$P"): topology: its route table needs about 3\.01e\+06 GB, more than this machine's [0-9.]+ GB of memory" \
   platform "$P"
 expect_error "more layers than the machine can hold the results of" 2 \
-  "${E}scenarios/deepseek-v3-decode-v5e-16x16\.yaml: model\.moe_layers: 100000000 layers x 1 sample: this run needs about 2\.15 TB \(routes 164 kB, traffic 3\.13 MB, results 2\.15 TB\), more than this machine's [0-9.]+ [GT]B of memory$" \
+  "${E}scenarios/deepseek-v3-decode-v5e-16x16\.yaml: model\.moe_layers: 100000000 layers x 1 sample: this run needs about 2\.15 TB \(routes 164 kB, traffic 3\.13 MB, matrices 4\.72 MB, results 2\.15 TB\), more than this machine's [0-9.]+ [GT]B of memory$" \
   run scenarios/deepseek-v3-decode-v5e-16x16.yaml --set model.moe_layers=100000000
 expect_error "a run on a platform whose routes cannot fit in memory, before it is built" 2 \
   "$E--set platform: platform: this run needs about 3\.0[12] PB \(routes 3\.01 PB, .*\), more than this machine's [0-9.]+ [GT]B of memory: use a smaller platform" \

@@ -15,6 +15,10 @@
 // seed resolves as it does in the repository.
 #include <spdlog/spdlog.h>
 
+#if defined(MOESIM_ASSERTS_REQUIRED) && defined(NDEBUG)
+#error "the fuzz and sanitized builds check assertions: NDEBUG must not be defined"
+#endif
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
