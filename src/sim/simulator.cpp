@@ -45,6 +45,8 @@ std::vector<std::string> simgrid_options(const SimgridSpec& config) {
   return opts;
 }
 
+constexpr std::uint32_t kNoGroup = UINT32_MAX;  // a chip in no EP group
+
 struct Simulator::Impl {
   SimgridSpec spec;
   bool platform_ready = false;  // loaded from XML or built
@@ -67,6 +69,9 @@ struct Simulator::Impl {
   // with its bytes directly.
   const Topology* topology = nullptr;
   std::vector<std::pair<sg4::Host*, sg4::Host*>> link_hosts;  // by LinkId
+  // Flow fidelity: each chip's EP group (by ChipId; kNoGroup outside every
+  // group), known when the first workload builds the platform; empty: one group.
+  std::vector<std::uint32_t> group_of;
 };
 
 Simulator::Simulator(const SimgridSpec& config, bool quiet) : impl_(std::make_unique<Impl>()) {
@@ -270,14 +275,33 @@ std::vector<std::pair<sg4::Host*, sg4::Host*>> create_port_routes(sg4::NetZone* 
   return link_hosts;
 }
 
-// An explicit route for every ordered pair of distinct chips.
+// A link of its own at the head of a route, which loads nothing (no latency,
+// a bandwidth no flow reaches). When a flow starts taking bandwidth or ends,
+// SimGrid 3.32's lazy update queues for re-solving the flow's first link and
+// every link it reaches through running flows
+// (lmm::System::update_modified_cnst_set_from_variable); when that first
+// link is already queued in the same step, the flow's other links are not,
+// and its share can exceed their bandwidth (below the bound) or stay stale
+// (docs/design.md: "SimGrid's lazy update under the bound"). A route's own
+// first link is queued only with the whole route. The zone seals it: each
+// seal fires a link's creation signal, and SimGrid's tracing fails on the
+// second.
+sg4::LinkInRoute route_head(sg4::NetZone* zone, std::size_t s, std::size_t d) {
+  return sg4::LinkInRoute(zone->create_link("(route " + std::to_string(s) + ">" + std::to_string(d) + ")", 1e30));
+}
+
+// An explicit route for every ordered pair of distinct chips; a route that
+// can carry a flow (both chips in one EP group: group_of, empty for one
+// group of every chip) is headed by a link of its own (route_head).
 void add_chip_routes(sg4::NetZone* zone, const Topology& t, const std::vector<sg4::Host*>& hosts,
-                     const std::vector<sg4::LinkInRoute>& in_route) {
+                     const std::vector<sg4::LinkInRoute>& in_route, const std::vector<std::uint32_t>& group_of) {
   std::vector<sg4::LinkInRoute> links;
   for (std::size_t s = 0; s < t.num_chips(); ++s)
     for (std::size_t d = 0; d < t.num_chips(); ++d) {
       if (s == d) continue;
       links.clear();
+      if (group_of.empty() || (group_of[s] != kNoGroup && group_of[s] == group_of[d]))
+        links.push_back(route_head(zone, s, d));
       for (LinkId id : t.route(static_cast<ChipId>(s), static_cast<ChipId>(d))) links.push_back(in_route[id]);
       zone->add_route(hosts[s]->get_netpoint(), hosts[d]->get_netpoint(), nullptr, nullptr, links, false);
     }
@@ -296,7 +320,7 @@ void Simulator::build(const Topology& t) {
     impl_->topology = &t;
   }
   if (impl_->topology == nullptr)  // ptask tasks use the port routes only
-    add_chip_routes(zone, t, impl_->hosts, links.in_route);
+    add_chip_routes(zone, t, impl_->hosts, links.in_route, impl_->group_of);
   zone->seal();
   impl_->platform_ready = true;
   impl_->track_links();
@@ -789,7 +813,12 @@ bool Simulator::in_process() const {
 }
 
 std::vector<LayerResult> Simulator::compute(const Topology& topology, const Workload& workload) {
-  if (!impl_->platform_ready) build(topology);
+  if (!impl_->platform_ready) {
+    impl_->group_of.assign(topology.num_chips(), kNoGroup);
+    for (std::uint32_t g = 0; g < workload.groups.size(); ++g)
+      for (ChipId c : workload.groups[g]) impl_->group_of[c] = g;
+    build(topology);
+  }
   const auto groups = static_cast<std::uint32_t>(workload.groups.size());
   std::vector<std::vector<std::uint32_t>> parts = workload.independent;
   if (parts.empty() || in_process()) {
@@ -855,6 +884,17 @@ bool debug_logging() {
   return log && log->should_log(spdlog::level::debug);
 }
 
+// The scenario's SimGrid settings for its platform. SimGrid routes an XML
+// platform itself, so its routes have no head of their own (route_head):
+// the flow fidelity there re-solves every flow at every event
+// (network/optim:Full, before the scenario's own cfg, which can override it).
+SimgridSpec simgrid_spec_for(const Scenario& s) {
+  SimgridSpec spec = s.simgrid;
+  if (s.platform.kind == PlatformSpec::Kind::kXml && spec.fidelity == Fidelity::kFlow)
+    spec.cfg.insert(spec.cfg.begin(), "network/optim:Full");
+  return spec;
+}
+
 }  // namespace
 
 RunReport run_scenario_with_simgrid(const Scenario& s, const RunControl& control) {
@@ -871,7 +911,7 @@ RunReport run_scenario_with_simgrid(const Scenario& s, const RunControl& control
   std::unique_ptr<Simulator> sim;
   if (xml || s.engine == Engine::kSimgrid) {
     try {
-      sim = std::make_unique<Simulator>(s.simgrid, !debug_logging());
+      sim = std::make_unique<Simulator>(simgrid_spec_for(s), !debug_logging());
     } catch (const InputError& e) {
       throw InputError(s.where_simgrid + ": simgrid: " + e.what());
     }
