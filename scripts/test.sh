@@ -13,7 +13,7 @@ cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMOESIM_SANITIZE=ON -DMOESIM_WERROR=ON >/dev/null
-cmake --build build-asan -j"$jobs" --target moesim moesim_core_tests moesim_fuzz_replay
+cmake --build build-asan -j"$jobs" --target moesim moesim_core_tests moesim_property_tests moesim_fuzz_replay
 (cd build-asan && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
    MOESIM_CLI_TIMEOUT=600 ctest --output-on-failure -j"$jobs" -L sanitized)
 

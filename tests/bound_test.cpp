@@ -72,3 +72,28 @@ TEST_CASE("a fat pipe is not shared", "[bound]") {
   p.flows = {Flow{0, 1, 1000}, Flow{0, 2, 3000}, Flow{1, 2, 2000}};
   CHECK(bound_phase(t, p).latency_us == Approx(3));
 }
+
+TEST_CASE("uniform all-to-all on a ring of k: the closed form, derived by hand", "[bound]") {
+  // Each chip receives D bytes, D / k from every chip (itself included).
+  // Dimension order sends a pair the short way, a tie (distance k / 2) the
+  // positive way, so the positive link i -> i+1 carries every pair whose
+  // positive path crosses it: distances 1 .. floor(k / 2) from the chips
+  // behind it, sum_{d=1}^{floor(k/2)} d pairs of D / k bytes. A flow pays
+  // one hop's latency before the nearest flow reaches the link.
+  for (std::uint64_t k : {3, 4, 5, 6, 8}) {
+    const double bw = 25e9, lat = 0.5e-6;
+    const std::uint64_t D = 8000000 * k;  // divisible by k
+    const Topology t = make_torus("ring", TorusSpec{{k}, bw, lat});
+    std::vector<ChipId> g(k);
+    for (ChipId i = 0; i < k; ++i) g[i] = i;
+    const Stage d = uniform_layer(LayerBytes{1, D, 2 * D}, g, 1).phases[0].stages()[0];
+    const std::uint64_t h = k / 2;
+    const double positive_pairs = static_cast<double>(h * (h + 1) / 2);
+    const double share = static_cast<double>(D / k);
+    const double link = lat + positive_pairs * share / bw;
+    const double longest_flow = static_cast<double>(h) * lat + share / bw;
+    INFO("ring of " << k);
+    CHECK(bound_phase(t, d).latency_us == Approx(std::max(link, longest_flow) * 1e6).epsilon(1e-12));
+    CHECK(bound_phase(t, d).critical_link_bytes == Approx(positive_pairs * share));
+  }
+}

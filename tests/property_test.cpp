@@ -537,17 +537,20 @@ TEST_CASE("invariants of random scenarios under the SimGrid replays", "[property
           if (p.has_bottleneck) RC_ASSERT(p.latency_us >= p.bottleneck.bound_us * (1 - 1e-9));
         }
     // The report's statement of ptask's error is this tolerance (engine/fidelity_error).
-    const FidelityError stated = ptask_error(c.routing, CommAlgorithm::kDirect, c.ep * c.moe_tp);
-    RC_ASSERT(stated.measured);
+    // With a per-message cost the report says the error is not bounded: recorded, not asserted.
+    const FidelityError stated = ptask_error(c.routing, CommAlgorithm::kDirect, c.ep * c.moe_tp, c.per_message_us > 0);
+    RC_ASSERT(stated.measured == (c.per_message_us == 0));
     for (PhaseKind k : {PhaseKind::kDispatch, PhaseKind::kCombine}) {
       const double flow_us = a.layers[0].phase_us(k), error = std::fabs(b.layers[0].phase_us(k) - flow_us) / flow_us;
       if (flow_us <= 0) continue;
-      double& worst = worst_ptask_error()[c.routing == "uniform" ? "uniform" : "skewed"];
+      double& worst = worst_ptask_error()[!stated.measured           ? "a per-message cost"
+                                          : c.routing == "uniform" ? "uniform shares"
+                                                                   : "drawn routing"];
       worst = std::max(worst, error);
-      RC_ASSERT(error <= stated.max_error);
+      if (stated.measured) RC_ASSERT(error <= stated.max_error);
     }
     check_same_times(a, replay(flow, 2), 0);
   });
   for (const auto& [routing, error] : worst_ptask_error())
-    std::cout << "ptask against flow, " << routing << " routing: at most " << 100 * error << "%\n";
+    std::cout << "ptask against flow (" << routing << "): at most " << 100 * error << "%\n";
 }

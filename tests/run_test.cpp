@@ -150,21 +150,25 @@ TEST_CASE("one flow on one idle link takes latency + bytes / bandwidth exactly",
 TEST_CASE("the report says what the tests assert of the fast fidelity's error", "[replay][ptask]") {
   json uniform = run(two_chip_scenario());
   CHECK(uniform["simgrid"]["fidelity_error"]["measured"] == true);
-  CHECK(uniform["simgrid"]["fidelity_error"]["max_error"] == 0.01);
-  CHECK(uniform["simgrid"]["fidelity_error"]["note"].get<std::string>().find("within 1% of the flow fidelity for uniform shares") !=
+  CHECK(uniform["simgrid"]["fidelity_error"]["max_error"] == 0.15);
+  CHECK(uniform["simgrid"]["fidelity_error"]["note"].get<std::string>().find("within 15% of the flow fidelity for uniform shares") !=
         std::string::npos);
   json hotspot = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"),
                      "--set model.moe_layers=1 --set traffic.routing=hotspot --set traffic.hot_experts=[0] "
                      "--set traffic.hot_share=0.2");
   CHECK(hotspot["simgrid"]["fidelity_error"]["measured"] == true);
-  CHECK(hotspot["simgrid"]["fidelity_error"]["max_error"] == 0.15);
-  CHECK(read(tmp_path("stdout")).find("\nfidelity: ptask, within 15% of the flow fidelity for drawn routing (hotspot) on "
+  CHECK(hotspot["simgrid"]["fidelity_error"]["max_error"] == 0.25);
+  CHECK(read(tmp_path("stdout")).find("\nfidelity: ptask, within 25% of the flow fidelity for drawn routing (hotspot) on "
                                       "groups of up to 64 chips") != std::string::npos);
   json large = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"),
                    "--set model.moe_layers=1 --set platform=" + kSource + "/platforms/tpu-v4-4x4x8.yaml "
                    "--set deployment.ep=128 --set deployment.global_batch=1024");
   CHECK(large["simgrid"]["fidelity_error"]["measured"] == false);
   CHECK(large["simgrid"]["fidelity_error"]["note"].get<std::string>().find("; not asserted at 128 chips") !=
+        std::string::npos);
+  json costs = run(two_chip_scenario(), "--set comm.per_message_us=0.5");
+  CHECK(costs["simgrid"]["fidelity_error"]["measured"] == false);
+  CHECK(costs["simgrid"]["fidelity_error"]["note"].get<std::string>().find("compare a layer with --fidelity flow") !=
         std::string::npos);
   json flow = run(two_chip_scenario(), "--fidelity flow");
   CHECK(!flow["simgrid"].contains("fidelity_error"));
@@ -332,12 +336,14 @@ TEST_CASE("the imported Tier6 P1-R1-B4-C32 gives the shipped sg2262's results", 
 
 // The fast fidelity against the reference, layer by layer and phase by
 // phase: within the error its report states (what tests/property_test.cpp
-// asserts on random scenarios), and never below the bound.
-void check_ptask_against_flow(const std::string& scenario, const std::string& extra) {
+// asserts on random scenarios), and never below the bound. `unstated`: the
+// tolerance of a case the report gives no bound for (a per-message cost).
+void check_ptask_against_flow(const std::string& scenario, const std::string& extra, double unstated = 0) {
   INFO(scenario << " " << extra);
   json flow = run(shipped_scenario(scenario), extra + " --fidelity flow");
   json fast = run(shipped_scenario(scenario), extra + " --fidelity ptask");
-  const double tolerance = fast["simgrid"]["fidelity_error"]["max_error"].get<double>();
+  const double stated = fast["simgrid"]["fidelity_error"]["max_error"].get<double>();
+  const double tolerance = stated > 0 ? stated : unstated;
   REQUIRE(tolerance > 0);
   CHECK(fast["simgrid"]["fidelity"] == "ptask");
   CHECK(flow["simgrid"]["fidelity"] == "flow");
@@ -882,7 +888,8 @@ TEST_CASE("the fast fidelity follows the flow fidelity for every algorithm", "[r
   check_ptask_against_flow("deepseek-v3-decode-v4-4x4x4",
                            one + " --set traffic.routing=random --set comm.algorithm=node_dedup --set traffic.node_chips=8");
   check_ptask_against_flow("deepseek-v3-decode-v4-4x4x4",
-                           one + " --set traffic.routing=zipf --set comm.algorithm=per_expert --set comm.per_message_us=0.02");
+                           one + " --set traffic.routing=zipf --set comm.algorithm=per_expert --set comm.per_message_us=0.02",
+                           0.02);  // the report bounds no error with message costs; this case stays within 2%
   check_ptask_against_flow("deepseek-v3-decode-sg2262-random", one + " --set comm.algorithm=node_dedup");
 }
 

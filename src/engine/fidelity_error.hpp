@@ -21,6 +21,10 @@ struct FidelityError {
 // ptask's asserted error for a run's traffic: routing model name ("uniform",
 // "random", ...), algorithm and chips per group; the note says so when
 // group_chips is above the groups the tests replay.
-FidelityError ptask_error(const std::string& routing, CommAlgorithm algorithm, std::size_t group_chips);
+// With a per-message cost (message_costs) ptask keys its tasks by each
+// sender's busy time, a sender's flows progress together, and the error is
+// not bounded: not measured, and the note says to compare with flow.
+FidelityError ptask_error(const std::string& routing, CommAlgorithm algorithm, std::size_t group_chips,
+                          bool message_costs = false);
 
 }  // namespace moesim

@@ -69,6 +69,24 @@ CommSpec effective_comm(const Scenario& s) {
   return c;
 }
 
+// node_dedup forwards a token inside the node of its rank: each EP rank's
+// moe_tp chips (consecutive in the group) must sit in one node, which a
+// strided placement can break.
+void check_ranks_in_nodes(const Scenario& s, const std::vector<ChipId>& chips, const std::vector<std::uint32_t>& node,
+                          std::ptrdiff_t group) {
+  const std::uint64_t tp = s.deployment.moe_tp;
+  const std::string placement = s.deployment.group_placement == DeploymentSpec::GroupPlacement::kExplicit
+                                    ? "as listed"
+                                    : enum_name(kGroupPlacementNames, s.deployment.group_placement);
+  for (std::size_t i = 0; i < chips.size(); ++i)
+    if (node[i] != node[i - i % tp])
+      fail(s.where_comm, "comm.algorithm",
+           "node_dedup needs each EP rank inside one node, but EP group " + std::to_string(group) + "'s rank " +
+               std::to_string(i / tp) + " has chips " + std::to_string(chips[i - i % tp]) + " and " +
+               std::to_string(chips[i]) + " in different nodes of " + std::to_string(node_chips(s)) +
+               " chips (deployment.group_placement " + placement + ")");
+}
+
 // How each group's bytes move: the algorithm and where the group's chips sit.
 std::vector<GroupComm> group_comms(const Scenario& s, const std::vector<std::vector<ChipId>>& groups) {
   std::vector<GroupComm> out;
@@ -77,7 +95,10 @@ std::vector<GroupComm> group_comms(const Scenario& s, const std::vector<std::vec
     GroupComm c;
     c.algorithm = s.comm.algorithm;
     c.message_bytes = message_bytes;
-    if (c.algorithm == CommAlgorithm::kNodeDedup) c.node = group_nodes(chips, node_chips(s));
+    if (c.algorithm == CommAlgorithm::kNodeDedup) {
+      c.node = group_nodes(chips, node_chips(s));
+      check_ranks_in_nodes(s, chips, c.node, &chips - groups.data());
+    }
     if (c.algorithm == CommAlgorithm::kDimensionOrdered) {
       c.dims = s.platform.torus.dims;
       for (ChipId chip : chips) {
@@ -439,7 +460,7 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
   rep.fidelity = info.fidelity;
   rep.simgrid_cfg = info.simgrid_cfg;
   if (info.fidelity == "ptask") {
-    const FidelityError e = ptask_error(rep.routing, s.comm.algorithm, rep.group_chips);
+    const FidelityError e = ptask_error(rep.routing, s.comm.algorithm, rep.group_chips, rep.comm.per_message_us > 0);
     rep.fidelity_note = e.note;
     rep.fidelity_error_measured = e.measured && rep.group_chips <= e.max_chips;
     rep.fidelity_max_error = e.max_error;

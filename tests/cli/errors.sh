@@ -414,6 +414,11 @@ expect_error "node_dedup on a torus without a node size" 2 \
 F=$(scenario comm-dedup-every-copy "$V4" "$NUM" $'traffic: {routing: random, dedup: false, node_chips: 4}\ncomm: {algorithm: node_dedup}')
 expect_error "node_dedup with every copy sent" 2 \
   "$E$(q "$F"):11: comm\.algorithm: node_dedup sends a token once to each EP rank it picked \(once to each node\): traffic\.dedup false" run "$F"
+# Found by tests/property_test.cpp: a strided placement split an EP rank over two nodes.
+expect_error "node_dedup with a rank split over nodes" 2 \
+  "${E}scenarios/deepseek-v3-decode-h100-node-dedup\.yaml:11: comm\.algorithm: node_dedup needs each EP rank inside one node, but EP group 0's rank 0 has chips 0 and 8 in different nodes of 8 chips \(deployment\.group_placement strided\)" \
+  run scenarios/deepseek-v3-decode-h100-node-dedup.yaml --set deployment.ep=4 --set deployment.moe_tp=2 \
+  --set deployment.groups=8 --set deployment.group_placement=strided
 F=$(scenario comm-dim-gpu "$ROOT/platforms/h800-ib-32x8.yaml" '' 'comm: {algorithm: dimension_ordered}')
 expect_error "dimension_ordered on a GPU cluster" 2 \
   "$E$(q "$F"):9: comm\.algorithm: dimension_ordered needs a torus or mesh platform; h800-ib-32x8 is not one" run "$F"
