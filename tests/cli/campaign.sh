@@ -104,14 +104,14 @@ done
 check "deepseek-v3-decode: 128 runs, 32 unfit" \
   "$([[ $(grep -c 'skipped: needs' ds.txt) -eq 32 ]] && grep -q '^128 runs' ds.txt || tail -n 1 ds.txt)"
 
-# Crashes. A slower campaign (the flow fidelity, 128 chips), so that runs are in flight when killed.
+# Crashes. A slower campaign (the flow fidelity, 128 chips, about 9 s a run), so that runs are in flight when killed.
 # Its base is a copy in $TMP, so that pkill patterns name only its workers
 # (CTest runs other tests of the same scenario alongside).
 sed "s|^platform: \.\./|platform: $ROOT/|" "$ROOT/scenarios/deepseek-v3-decode-v4-4x4x4.yaml" >slow-base.yaml
 cat >slow.yaml <<EOF
 name: slow
 base: $TMP/slow-base.yaml
-set: {model.moe_layers: 1, platform: $ROOT/platforms/tpu-v4-4x4x8.yaml, deployment.ep: 128, deployment.global_batch: 1024,
+set: {model.moe_layers: 1, platform: $ROOT/platforms/tpu-v4-4x4x8.yaml, deployment.ep: 128, deployment.global_batch: 768,
      simgrid.fidelity: flow}
 grid:
   seed: [1, 2, 3, 4, 5, 6]
