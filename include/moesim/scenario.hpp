@@ -93,6 +93,7 @@ struct Scenario {
   std::string where_simgrid;    // "file:line" of the simgrid section, for errors
   std::string where_traffic;    // "file:line" of traffic.node_level, for errors
   std::string where_comm;       // "file:line" of comm.algorithm, for errors
+  std::string where_comm_params;  // "file:line" of the scenario's own comm_params; empty: none
 
   ByteModelInput byte_model_input() const;
   std::uint64_t group_chips() const { return deployment.ep * deployment.moe_tp; }

@@ -8,6 +8,7 @@
 #include "campaign/plot.hpp"
 #include "cli/command.hpp"
 #include "cli/output.hpp"
+#include "model/unused_settings.hpp"
 #include "moesim/error.hpp"
 #include "moesim/report.hpp"
 #include "moesim/scenario.hpp"
@@ -38,7 +39,8 @@ Scenario scenario_of(const RunOptions& o) {
     s.engine = *e;
   }
   if (!o.heatmap.empty()) check_image_name(o.heatmap, "--heatmap");
-  if (!o.links.empty()) s.simgrid.link_load = true;  // SimGrid's own count beside the routes'
+  // SimGrid's own count beside the routes', where it can make one.
+  if (!o.links.empty() && simgrid_counts_link_bytes(s)) s.simgrid.link_load = true;
   if (!o.paje.empty()) {
     if (s.engine != Engine::kSimgrid) fail("--simgrid-trace", "", "needs the simgrid engine");
     for (const char* option : {"tracing:yes", "tracing/uncategorized:yes", "tracing/platform:yes"})

@@ -486,10 +486,6 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
       progress->update(done * layers / total);
     };
   }
-  if (log && !info.honours_algorithm &&
-      (s.comm.algorithm != CommAlgorithm::kDirect || rep.comm.per_message_us > 0 || s.comm.token_overhead_bytes > 0))
-    log->warn("the {} engine prices each phase whole: it ignores comm.algorithm {} and the message costs",
-              info.name, comm_algorithm_name(s.comm.algorithm));
   if (log)
     log->info("computing {} distinct of {} with the {} engine", plan.work.layers.size(),
               plural(s.samples * s.model.moe_layers, "layer"), info.name);

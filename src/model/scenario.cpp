@@ -405,7 +405,10 @@ void read_platform(const YamlMap& root, Scenario& s, const std::string& folder) 
     // Say which scenario key led to the platform that failed to load.
     throw InputError(std::string(err.what()) + " (platform of " + s.where_platform + ")");
   }
-  if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, s.platform.comm);
+  if (auto cp = root.map_if("comm_params")) {
+    read_comm_params(*cp, s.platform.comm);
+    s.where_comm_params = root.where("comm_params");
+  }
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "engine/replay_codec.hpp"
+#include "model/unused_settings.hpp"
 #include "moesim/error.hpp"
 #include "util/natural_sort.hpp"
 #include "util/process.hpp"
@@ -904,9 +905,8 @@ RunReport run_scenario_with_simgrid(const Scenario& s, const RunControl& control
   check_run_memory(s, estimate);
   if (log) log->debug("estimate: this run needs {}", estimate.describe());
   if (log && estimate.seconds > 60) log->warn("this run needs {} (an estimate)", estimate.describe());
-  if (s.engine == Engine::kSimgrid && s.simgrid.network_model != "CM02" && log)
-    log->warn("the bound engine's lower bound holds for CM02; {} scales bandwidth and latency by its own factors",
-              s.simgrid.network_model);
+  if (log)
+    for (const std::string& line : unused_settings(s)) log->warn("{}", line);
   const bool xml = s.platform.kind == PlatformSpec::Kind::kXml;
   std::unique_ptr<Simulator> sim;
   if (xml || s.engine == Engine::kSimgrid) {

@@ -658,6 +658,50 @@ for s in scenarios/*.yaml; do
   expect_ok "run $s --engine bound" check_table run "$s" --engine bound
 done
 
+# expect_warning NAME REGEX ARGS...: a setting the run cannot honour is one
+# warning line on stderr, and the run goes on (exit 0, its table).
+expect_warning() {
+  local name=$1 regex=$2 why
+  shift 2
+  run_moesim "$@"
+  if [[ $rc -ne 0 ]]; then
+    fail "$name" "exit status $rc"
+  elif [[ $(awk 'END { print NR }' "$ERR") -ne 1 ]]; then
+    fail "$name" "stderr has $(awk 'END { print NR }' "$ERR") lines, expected exactly 1"
+  elif ! grep -Eq -- "$regex" "$ERR"; then
+    fail "$name" "stderr does not match /$regex/"
+  else
+    why=$(check_table)
+    if [[ -n $why ]]; then fail "$name" "$why"; else pass "$name"; fi
+  fi
+}
+W='^\[run\] warning: '
+RING=(run scenarios/deepseek-v3-decode-v4-4x4x4.yaml --set model.moe_layers=1 --set platform=ring:4:45GBps:1us
+      --set deployment.ep=4 --set deployment.tokens_per_chip=128)
+for m in LV08 SMPI IB; do
+  expect_warning "ptask ignores simgrid.network_model=$m" \
+    "${W}simgrid\.network_model $m is for the flow fidelity: the ptask fidelity" "${RING[@]}" --set "simgrid.network_model=$m"
+done
+expect_warning "flow: SMPI's factors and the bound" "${W}simgrid\.network_model SMPI scales bandwidth and latency" \
+  "${RING[@]}" --set simgrid.network_model=SMPI --fidelity flow
+expect_warning "flow ignores simgrid.ptask_max_links" "${W}simgrid\.ptask_max_links 8 is for the ptask fidelity" \
+  "${RING[@]}" --set simgrid.ptask_max_links=8 --fidelity flow
+expect_warning "ptask ignores simgrid.link_load" "${W}simgrid\.link_load is for the flow fidelity" \
+  "${RING[@]}" --set simgrid.link_load=true
+expect_warning "the bound engine ignores the simgrid section" \
+  "${W}the bound engine replays nothing in SimGrid: it ignores simgrid\.network_model LV08 and simgrid\.cfg \[network/optim:Full\]" \
+  "${RING[@]}" --engine bound --set simgrid.network_model=LV08 --set "simgrid.cfg=[network/optim:Full]"
+expect_warning "the analytic engine ignores the algorithm and the routing" \
+  "${W}the analytic engine is Tier6's closed form .*: it ignores comm\.algorithm per_expert and traffic\.routing random$" \
+  run scenarios/deepseek-v3-decode-h100-per-expert.yaml --set model.moe_layers=1 --engine analytic
+expect_warning "messages that cost nothing" "${W}comm\.message_bytes 4096 changes only the message counts" \
+  "${RING[@]}" --engine bound --set comm.message_bytes=4096
+expect_warning "the bound engine ignores comm_params" \
+  "${W}comm_params \(--set comm_params\.bandwidth_utilization\) is for the analytic engine's closed form: the bound engine" \
+  "${RING[@]}" --engine bound --set comm_params.bandwidth_utilization=0.9
+expect_warning "random routing ignores zipf's exponent" "${W}traffic\.routing random does not read traffic\.zipf_exponent 1\.5" \
+  "${RING[@]}" --engine bound --set traffic.routing=random --set traffic.zipf_exponent=1.5
+
 check_reference_bytes() {
   grep -qx 'tokens_per_ep_group 16' "$OUT" || echo "tokens_per_ep_group is not 16"
   grep -qx 'dispatch_bytes 114688' "$OUT" || echo "dispatch_bytes is not 114688"
