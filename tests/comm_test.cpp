@@ -221,3 +221,30 @@ TEST_CASE("the bound adds a sender's message time exactly", "[comm][bound]") {
   CHECK(plain == Approx(1 + 10));
   CHECK(bound_phase(t, p, sender_busy_s(p, 0.5e-6, 2)).latency_us == Approx(plain + 245 * 0.5));
 }
+
+TEST_CASE("sender costs: every message and peer, and each link class the route crosses once", "[comm][bound]") {
+  // 2 nodes of 2 GPUs: chip 0 -> 1 stays on NVLink; 0 -> 2 is the same rail
+  // (NIC up, NIC down); 0 -> 3 goes NVLink to chip 1, then its NIC (PXN).
+  const Topology t = make_gpu_cluster("2x2", GpuClusterSpec{2, 2, 100e9, 1e-6, 50e9, 2e-6});
+  TrafficMatrix m{4, {0, 1000, 3000, 2000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
+  const Stage p = make_stage(m, {0, 1, 2, 3}, 0, 1000);  // 1, 3 and 2 messages
+  SendCosts message{1, {{"nvlink", 2}, {"nic", 5}}}, peer{10, {{"nic", 100}}};
+  const SenderCosts costs(message, peer, t);
+  REQUIRE_FALSE(costs.empty());
+  const std::vector<double> busy = costs.busy_s(p, 4);
+  const double to1 = 1 * (1 + 2) + 10, to2 = 3 * (1 + 5) + 10 + 100, to3 = 2 * (1 + 2 + 5) + 10 + 100;
+  CHECK(busy[0] == Approx((to1 + to2 + to3) * 1e-6));
+  CHECK(busy[1] == 0);
+  // A route crossing two NIC links pays the NIC once: 0 -> 2 is NIC up and NIC down.
+  CHECK(costs.flow_s(p.flows[1]) == Approx(to2 * 1e-6));
+  // Uniform costs alone need no routes; nothing at all is empty.
+  CHECK(SenderCosts(SendCosts{}, SendCosts{}, t).empty());
+  CHECK(SenderCosts(SendCosts{0, {{"nic", 0}}}, SendCosts{}, t).empty());
+  CHECK(SenderCosts(SendCosts{}, SendCosts{3, {}}, t).busy_s(p, 4)[0] == Approx(9e-6));
+  CHECK(message.describe() == "1 us, nic 5 us, nvlink 2 us");
+  CHECK(SendCosts{}.describe() == "0 us");
+  // The bound starts each flow after its sender's costs.
+  const double plain = bound_phase(t, p).latency_us;
+  CHECK(bound_phase(t, p, busy).latency_us >= plain + 0.0);
+  CHECK(bound_phase(t, p, busy).latency_us >= to1 + to2 + to3);
+}

@@ -36,16 +36,61 @@ TEST_CASE("every shipped platform builds with its chip and link counts", "[platf
                        Row{"fat-tree-4ary3-50g.yaml", 64, 192, 50e9}, Row{"dragonfly-9x4x2.yaml", 72, 162, 100e9},
                        Row{"h100-ib-8x8.yaml", 64, 128, 450e9}, Row{"dgx-h100.yaml", 8, 8, 450e9},
                        Row{"dgx-h200.yaml", 8, 8, 450e9}, Row{"gb200-nvl72.yaml", 72, 72, 900e9},
-                       Row{"tpu-7x-4x4x4.yaml", 64, 192, 100e9}}) {
+                       Row{"tpu-7x-4x4x4.yaml", 64, 192, 100e9}, Row{"h100-efa-8x8.yaml", 64, 128, 450e9},
+                       Row{"aws-p5en-h200-efa-4x8.yaml", 32, 64, 450e9}, Row{"aws-p6-b200-efa-4x8.yaml", 32, 64, 900e9}}) {
     INFO(r.file);
     PlatformSpec spec = load_platform_spec(shipped(r.file));
-    Topology t = build_topology(spec);
+    PlatformSpec nominal = spec;
+    nominal.calibration = Calibration{};
+    Topology t = build_topology(nominal);
     CHECK(t.num_chips() == r.chips);
     CHECK(platform_chips(spec) == r.chips);  // without building it
     CHECK(t.num_physical_links() == r.links);
     CHECK(t.links.front().bandwidth_Bps == Approx(r.link_bw));
     CHECK(spec.name + ".yaml" == r.file);
   }
+}
+
+TEST_CASE("shipped GPU platforms carry a calibration with its source, applied when built", "[platform][calibration]") {
+  for (const char* file : {"h800-ib-32x8.yaml", "h100-ib-8x8.yaml", "h100-efa-8x8.yaml", "dgx-h100.yaml",
+                           "dgx-h200.yaml", "gb200-nvl72.yaml", "aws-p5en-h200-efa-4x8.yaml", "aws-p6-b200-efa-4x8.yaml"}) {
+    INFO(file);
+    const PlatformSpec spec = load_platform_spec(shipped(file));
+    REQUIRE_FALSE(spec.calibration.empty());
+    CHECK_FALSE(spec.calibration.fitted.empty());
+    CHECK(spec.calibration.dispatch_startup_us > 0);
+    PlatformSpec nominal = spec;
+    nominal.calibration = Calibration{};
+    const Topology calibrated = build_topology(spec), plain = build_topology(nominal);
+    REQUIRE(calibrated.links.size() == plain.links.size());
+    for (std::size_t l = 0; l < plain.links.size(); ++l) {
+      auto eff = spec.calibration.efficiency.find(plain.links[l].link_class);
+      const double e = eff == spec.calibration.efficiency.end() ? 1.0 : eff->second;
+      CHECK(calibrated.links[l].bandwidth_Bps == Approx(e * plain.links[l].bandwidth_Bps));
+    }
+  }
+}
+
+TEST_CASE("per-message and per-peer costs: a number, or by link class", "[platform][calibration]") {
+  const std::string base = "topology: {kind: gpu_cluster, nodes: 2, gpus_per_node: 2, nvlink: {bandwidth: 100GBps}, "
+                           "nic: {bandwidth: 50GBps}}\n";
+  PlatformSpec one = load_platform_spec(temp_platform("cost-one", base + "calibration: {per_message_us: 0.25}\n"));
+  CHECK(one.calibration.per_message_us.all_us == 0.25);
+  CHECK(one.calibration.per_message_us.class_us.empty());
+  CHECK(one.calibration.per_peer_us.empty());
+  PlatformSpec classes = load_platform_spec(
+      temp_platform("cost-classes", base + "calibration: {per_message_us: {all: 0.1, nic: 0.5}, per_peer_us: {nvlink: 2}}\n"));
+  CHECK(classes.calibration.per_message_us.all_us == 0.1);
+  CHECK(classes.calibration.per_message_us.class_us == std::map<std::string, double>{{"nic", 0.5}});
+  CHECK(classes.calibration.per_peer_us.class_us == std::map<std::string, double>{{"nvlink", 2}});
+  CHECK_NOTHROW(build_topology(classes));
+  PlatformSpec unknown =
+      load_platform_spec(temp_platform("cost-unknown", base + "calibration: {per_peer_us: {ib: 2}}\n"));
+  CHECK_THROWS_WITH(build_topology(unknown),
+                    Catch::Contains("calibration.per_peer_us.ib: no link of class 'ib' (classes here: nic, nvlink)"));
+  CHECK_THROWS_WITH(
+      load_platform_spec(temp_platform("cost-negative", base + "calibration: {per_message_us: {nic: -1}}\n")),
+      Catch::Contains("per_message_us '-1' is not 0 us or more"));
 }
 
 TEST_CASE("sg2262 carries Tier6's comm params", "[platform]") {
@@ -196,7 +241,8 @@ TEST_CASE("every shipped platform YAML is in the table above", "[platform]") {
                                         "tpu-v6e-16x16.yaml", "sg2262-p1r1b4c32.yaml", "h800-ib-32x8.yaml",
                                         "tpu-v4-4x4x8.yaml", "tpu-v4-4x4x8-twisted.yaml", "fat-tree-4ary3-50g.yaml",
                                         "dragonfly-9x4x2.yaml", "h100-ib-8x8.yaml", "dgx-h100.yaml", "dgx-h200.yaml",
-                                        "gb200-nvl72.yaml", "tpu-7x-4x4x4.yaml"};
+                                        "gb200-nvl72.yaml", "tpu-7x-4x4x4.yaml", "h100-efa-8x8.yaml",
+                                        "aws-p5en-h200-efa-4x8.yaml", "aws-p6-b200-efa-4x8.yaml"};
   for (const auto& entry : std::filesystem::directory_iterator(std::string(MOESIM_SOURCE_DIR) + "/platforms"))
     if (entry.path().extension() == ".yaml") CHECK(listed.count(entry.path().filename().string()) == 1);
 }

@@ -172,7 +172,7 @@ TEST_CASE("run_scenario: calibrated link latencies and message costs", "[run]") 
   }
   SECTION("the platform's per-message cost adds to the scenario's") {
     Calibration c;
-    c.per_message_us = 0.01;
+    c.per_message_us.all_us = 0.01;
     const RunReport platform_only = run(c);
     CHECK(platform_only.comm.per_message_us == Approx(0.01));
     s.comm.per_message_us = 0.02;
@@ -181,6 +181,27 @@ TEST_CASE("run_scenario: calibrated link latencies and message costs", "[run]") 
     const double d0 = plain.layers[0].phase_us(PhaseKind::kDispatch);
     CHECK(platform_only.layers[0].phase_us(PhaseKind::kDispatch) > d0);
     CHECK(both.layers[0].phase_us(PhaseKind::kDispatch) > platform_only.layers[0].phase_us(PhaseKind::kDispatch));
+  }
+  SECTION("a phase's least time lengthens a shorter phase to it, and leaves a longer one alone") {
+    const double d0 = plain.layers[0].phase_us(PhaseKind::kDispatch), c0 = plain.layers[0].phase_us(PhaseKind::kCombine);
+    Calibration c;
+    c.dispatch_startup_us = 5;
+    c.dispatch_min_us = d0 + 100;  // above the phase: it becomes the phase
+    c.combine_min_us = c0 / 2;     // below: nothing changes
+    const RunReport r = run(c);
+    CHECK(r.layers[0].phase_us(PhaseKind::kDispatch) == Approx(d0 + 100));
+    CHECK(r.layers[0].phase_us(PhaseKind::kCombine) == Approx(c0));
+    c.dispatch_min_us = d0 + 2;  // below the phase with its start-up
+    CHECK(run(c).layers[0].phase_us(PhaseKind::kDispatch) == Approx(d0 + 5));
+  }
+  SECTION("a per-peer cost by link class: a chip pays it for each peer across a NIC") {
+    Calibration c;
+    c.per_peer_us.class_us["nic"] = 1.0;
+    const RunReport r = run(c);
+    // EP 64 over 8 nodes: each chip sends to 56 chips of other nodes; its flows start after 56 us.
+    CHECK(r.layers[0].phase_us(PhaseKind::kDispatch) >= 56.0);
+    CHECK(r.layers[0].phase_us(PhaseKind::kDispatch) > plain.layers[0].phase_us(PhaseKind::kDispatch));
+    CHECK(r.per_peer.class_us.at("nic") == 1.0);
   }
   SECTION("the platform's largest message cuts flows when the scenario's is larger or unset") {
     Calibration c;

@@ -116,7 +116,7 @@ TEST_CASE("every setting the engine, fidelity, platform or routing cannot honour
       {"messages with a calibrated cost",
        [](Scenario& s) {
          s.comm.message_bytes = 4096;
-         s.platform.calibration.per_message_us = 0.2;
+         s.platform.calibration.per_message_us.all_us = 0.2;
        },
        {}},
       {"zipf's exponent under random routing",

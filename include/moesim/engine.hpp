@@ -27,7 +27,9 @@ struct Workload {
   std::vector<LayerTraffic> layers;
   std::vector<std::vector<ChipId>> groups;  // the chips of each EP group, in group order
   double expert_us = 0;                     // the expert phase between dispatch and combine
-  double per_message_us = 0;                // what a chip pays per message it sends (comm.per_message_us)
+  // What a chip pays per message it sends (comm.per_message_us and the
+  // platform's calibration) and per peer it sends to (SenderCosts).
+  SendCosts per_message, per_peer;
   // Sets of groups (indices into `groups`) whose traffic loads no common
   // link, which an engine may compute apart; empty: not known.
   std::vector<std::vector<std::uint32_t>> independent;

@@ -47,16 +47,23 @@ struct Calibration {
   std::map<std::string, double> efficiency;  // link class -> the fraction of nominal bandwidth, (0, 1]
   std::map<std::string, double> latency_us;  // link class -> each link's latency (replaces the nominal)
   double dispatch_startup_us = 0, combine_startup_us = 0, allgather_startup_us = 0;
+  // The least time a phase takes, start-up included: its kernels'
+  // synchronisation, which overlaps the transfer (0: none).
+  double dispatch_min_us = 0, combine_min_us = 0, allgather_min_us = 0;
   // What the platform (NIC, driver) charges a chip per message it sends,
-  // added to the scenario's comm.per_message_us; and its largest message:
-  // flows are cut at the smaller of it and comm.message_bytes (0: no limit).
-  double per_message_us = 0;
+  // added to the scenario's comm.per_message_us, and per peer it sends to in
+  // a stage (queue pairs, flags, synchronisation), each for every message
+  // (peer) and for each link class its route crosses; and its largest
+  // message: flows are cut at the smaller of it and comm.message_bytes (0: no limit).
+  SendCosts per_message_us;
+  SendCosts per_peer_us;
   std::uint64_t message_bytes = 0;
   std::string fitted;  // what a calibration was fitted on (written by moesim calibrate)
   std::string where;   // "file:line" of the calibration section, for errors
   bool empty() const {
     return efficiency.empty() && latency_us.empty() && dispatch_startup_us == 0 && combine_startup_us == 0 &&
-           allgather_startup_us == 0 && per_message_us == 0 && message_bytes == 0;
+           allgather_startup_us == 0 && dispatch_min_us == 0 && combine_min_us == 0 &&
+           allgather_min_us == 0 && per_message_us.empty() && per_peer_us.empty() && message_bytes == 0;
   }
 };
 

@@ -133,6 +133,13 @@ struct RunReport {
   std::uint64_t shared_experts = 0;  // no traffic: they run where the token is
   std::uint64_t moe_layers = 0;
   CommSpec comm;  // how the bytes moved
+  // Which calibration the run used: "none" (the nominal network: the
+  // platform has none, or the scenario set calibration: none) or what the
+  // platform's was fitted on; and every cost a sender paid (the scenario's
+  // comm.per_message_us and the platform's), per message and per peer.
+  std::string calibration = "none";
+  bool calibration_set_aside = false;  // the platform has one, the scenario said none
+  SendCosts per_message, per_peer;
   std::string routing = "uniform";
   bool dedup = true;
   std::size_t groups = 1;

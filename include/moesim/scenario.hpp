@@ -87,6 +87,9 @@ struct Scenario {
   SimgridSpec simgrid;
   // The platform file, loaded, with the scenario's comm_params overrides applied.
   PlatformSpec platform;
+  // `calibration: none`: the platform's nominal network, its calibration
+  // block set aside (default `platform`: the file's own calibration).
+  bool nominal_network = false;
   std::string where_placement;  // "file:line" of deployment.placement, for errors
   std::string where_group;      // "file:line" of deployment.ep, for errors
   std::string where_platform;   // "file:line" of the platform key, for errors

@@ -60,14 +60,14 @@ class Simulator final : public LayerEngine {
   // Replays every layer in turn, phases (and stages) separated by a barrier
   // and the expert phase between dispatch and combine; actors run on `chips`.
   // A chip's flows of a phase start once it has issued their messages
-  // (per_message_us each). With groups > 1, each phase also reports when
+  // (SenderCosts: per message and per peer). With groups > 1, each phase also reports when
   // each group's last flow arrived. Only the flows of the groups `only`
   // marks (index: group; empty for all).
   std::vector<LayerResult> replay_groups(const std::vector<const LayerTraffic*>& layers,
                                          const std::vector<ChipId>& chips, double expert_us, std::uint32_t groups,
-                                         double per_message_us, const GroupFilter& only);
+                                         const SenderCosts& costs, const GroupFilter& only);
   std::vector<LayerResult> replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
-                                        std::uint32_t groups, double per_message_us, const GroupFilter& only);
+                                        std::uint32_t groups, const SenderCosts& costs, const GroupFilter& only);
   bool in_process() const;
 
   struct Impl;

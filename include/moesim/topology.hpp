@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -35,6 +36,18 @@ struct Link {
   // The nodes (chips or switches) this direction goes from and to; empty
   // when unknown (a SimGrid XML platform).
   std::string from, to;
+};
+
+// A cost in microseconds that each message (or each peer) pays: `all_us`
+// for every one, plus class_us[c] when its route crosses a link of class c
+// (once a class, however many of its links the route has).
+struct SendCosts {
+  double all_us = 0;
+  std::map<std::string, double> class_us;
+  bool empty() const;
+  bool operator==(const SendCosts& o) const { return all_us == o.all_us && class_us == o.class_us; }
+  // "0.03 us", "0.01 us, nic 0.5 us" (every one, then by class), "0 us" when empty
+  std::string describe() const;
 };
 
 class Topology {

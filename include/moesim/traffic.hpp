@@ -89,6 +89,32 @@ Stage make_stage(const TrafficMatrix& m, const std::vector<ChipId>& group, std::
 Phase make_phase(PhaseKind kind, const TrafficMatrix& m, const std::vector<ChipId>& group,
                  std::uint32_t group_id = 0, std::uint64_t message_bytes = 0);
 
+// What a chip spends, one thing after another, before its flows of a stage
+// start: per message it sends and per peer (distinct receiver) it sends to.
+// A flow is one (sender, receiver) pair of a stage, so its messages are the
+// flow's and it is one peer.
+class SenderCosts {
+ public:
+  SenderCosts() = default;
+  // Class costs need the topology's routes; a class no link of `topology`
+  // has costs nothing (platform loading refuses it, naming the classes there).
+  SenderCosts(const SendCosts& per_message, const SendCosts& per_peer, const Topology& topology);
+  // Uniform costs only (no classes): what the tests and older callers use.
+  explicit SenderCosts(double per_message_s);
+  bool empty() const { return empty_; }
+  // Seconds by ChipId (`chips` entries); empty when there is no cost.
+  std::vector<double> busy_s(const Stage& stage, std::size_t chips) const;
+  // What one flow costs its sender, in seconds.
+  double flow_s(const Flow& f) const;
+
+ private:
+  bool empty_ = true;
+  double message_s_ = 0, peer_s_ = 0;
+  std::vector<double> class_message_s_, class_peer_s_;  // by class index
+  std::vector<std::uint8_t> class_of_link_;             // by LinkId
+  const Topology* topology_ = nullptr;
+};
+
 // The time each chip spends sending a stage's messages, one after another:
 // messages x per_message_s, by ChipId (`chips` entries); empty when
 // per_message_s is 0.

@@ -18,7 +18,7 @@ namespace moesim {
 
 namespace {
 
-enum class KnobKind { kEfficiency, kLatency, kStartup, kPerMessage };
+enum class KnobKind { kEfficiency, kLatency, kStartup, kMin, kPerMessage, kPerPeer };
 
 struct Knob {
   KnobKind kind = KnobKind::kEfficiency;
@@ -27,6 +27,14 @@ struct Knob {
   double start_lo = 0, start_hi = 1;  // where the extra starts are drawn
 };
 
+// A send cost's part for every message (peer) (`what` empty) or for one link class.
+double& cost_at(SendCosts& c, const std::string& what) { return what.empty() ? c.all_us : c.class_us[what]; }
+double cost_of(const SendCosts& c, const std::string& what) {
+  if (what.empty()) return c.all_us;
+  auto it = c.class_us.find(what);
+  return it == c.class_us.end() ? 0.0 : it->second;
+}
+
 // The platform's calibration with the knobs at theta.
 Calibration with(Calibration c, const std::vector<Knob>& knobs, const std::vector<double>& theta) {
   for (std::size_t k = 0; k < knobs.size(); ++k) {
@@ -34,10 +42,15 @@ Calibration with(Calibration c, const std::vector<Knob>& knobs, const std::vecto
     switch (kn.kind) {
       case KnobKind::kEfficiency: c.efficiency[kn.what] = theta[k]; break;
       case KnobKind::kLatency: c.latency_us[kn.what] = theta[k]; break;
-      case KnobKind::kPerMessage: c.per_message_us = theta[k]; break;
+      case KnobKind::kPerMessage: cost_at(c.per_message_us, kn.what) = theta[k]; break;
+      case KnobKind::kPerPeer: cost_at(c.per_peer_us, kn.what) = theta[k]; break;
       case KnobKind::kStartup:
         (kn.what == "dispatch" ? c.dispatch_startup_us : kn.what == "combine" ? c.combine_startup_us
                                                                               : c.allgather_startup_us) = theta[k];
+        break;
+      case KnobKind::kMin:
+        (kn.what == "dispatch" ? c.dispatch_min_us : kn.what == "combine" ? c.combine_min_us
+                                                                          : c.allgather_min_us) = theta[k];
         break;
     }
   }
@@ -53,8 +66,9 @@ double smallest_measured(const std::vector<MeasuredPoint>& pts, const std::strin
 }
 
 const char* kKnobHelp =
-    "efficiency.<link class>, latency_us.<link class>, startup_us.<dispatch|combine|allgather>, per_message_us or "
-    "message_bytes";
+    "efficiency.<link class>, latency_us.<link class>, startup_us.<dispatch|combine|allgather>, "
+    "min_us.<dispatch|combine|allgather>, per_message_us, "
+    "per_message_us.<link class>, per_peer_us, per_peer_us.<link class> or message_bytes";
 
 // A link-class knob: the class must be on the platform; its nominal latency (us).
 double class_latency_us(const Topology& topo, const std::string& knob, const std::string& cls) {
@@ -73,6 +87,8 @@ std::vector<Knob> read_knobs(const CalibrateOptions& o, const Scenario& s, const
   PlatformSpec nominal = s.platform;
   nominal.calibration.efficiency.clear();
   nominal.calibration.latency_us.clear();
+  nominal.calibration.per_message_us.class_us.clear();
+  nominal.calibration.per_peer_us.class_us.clear();
   const Topology topo = build_topology(nominal);
   const Calibration& c = s.platform.calibration;
   std::vector<Knob> knobs;
@@ -104,15 +120,28 @@ std::vector<Knob> read_knobs(const CalibrateOptions& o, const Scenario& s, const
       kn.start_hi = least > 0 ? 0.5 * least : 50.0;
       theta.push_back(what == "dispatch" ? c.dispatch_startup_us : what == "combine" ? c.combine_startup_us
                                                                                       : c.allgather_startup_us);
+    } else if (kind == "min_us" && (what == "dispatch" || what == "combine" || what == "allgather")) {
+      kn.kind = KnobKind::kMin;
+      const double least = smallest_measured(pts, what);
+      kn.param = {name, 0.0, 1e6, least > 0 ? std::max(0.1 * least, 1.0) : 10.0};
+      kn.start_hi = least > 0 ? least : 50.0;
+      // A least time of 0 moves nothing: the fit starts it at the phase's smallest measured latency.
+      const double now = what == "dispatch" ? c.dispatch_min_us : what == "combine" ? c.combine_min_us : c.allgather_min_us;
+      theta.push_back(now > 0 ? now : least);
     } else if (name == "message_bytes") {
       if (message_bytes) fail("--fit", name, "a knob named twice");
       message_bytes = true;  // searched, not a continuous knob
       continue;
-    } else if (name == "per_message_us") {
-      kn.kind = KnobKind::kPerMessage;
-      kn.param = {name, 0.0, 1e3, 0.1};
-      kn.start_hi = 0.5;
-      theta.push_back(c.per_message_us);
+    } else if (kind == "per_message_us" || kind == "per_peer_us") {
+      if (dot != std::string::npos) {
+        if (what.empty()) fail("--fit", name, "'" + name + "' names no link class (" + kKnobHelp + ")");
+        class_latency_us(topo, name, what);
+      }
+      const bool message = kind == "per_message_us";
+      kn.kind = message ? KnobKind::kPerMessage : KnobKind::kPerPeer;
+      kn.param = {name, 0.0, 1e3, message ? 0.1 : 1.0};
+      kn.start_hi = message ? 0.5 : 2.0;
+      theta.push_back(cost_of(message ? c.per_message_us : c.per_peer_us, what));
     } else {
       fail("--fit", name, "'" + name + "' is not a knob (" + kKnobHelp + ")");
     }

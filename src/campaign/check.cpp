@@ -7,6 +7,7 @@
 #include "campaign/measurements.hpp"
 #include "campaign/point_model.hpp"
 #include "moesim/error.hpp"
+#include "moesim/scenario.hpp"
 #include "util/format.hpp"
 
 namespace moesim {
@@ -28,7 +29,13 @@ nlohmann::json check_measurements(const CheckOptions& o) {
                     {"model_us", model_us[i]},
                     {"error", error}});
   }
+  const Scenario s = load_scenario(o.scenario, o.sets);
+  const Calibration& cal = s.platform.calibration;
+  const std::string calibration = s.nominal_network ? "none (set aside by calibration=none: the nominal network)"
+                                  : cal.empty()     ? "none (the platform has none: the nominal network)"
+                                                    : "the platform's: " + (cal.fitted.empty() ? "(no source given)" : cal.fitted);
   return {{"scenario", o.scenario},
+          {"calibration", calibration},
           {"measurements", o.measurements},
           {"sets", o.sets},
           {"points", rows},
@@ -45,6 +52,7 @@ std::string check_table(const nlohmann::json& r) {
   out += format("mean |error| %.1f%%, largest %.1f%% over %zu points (model / measured - 1; nothing fitted)\n",
                 100 * r["mean_abs_error"].get<double>(), 100 * r["max_abs_error"].get<double>(),
                 r["points"].size());
+  out += "calibration: " + r["calibration"].get<std::string>() + "\n";
   return out;
 }
 

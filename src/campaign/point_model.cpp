@@ -143,7 +143,26 @@ std::string calibration_yaml(const Calibration& c) {
     if (c.allgather_startup_us) e << YAML::Key << "allgather" << YAML::Value << c.allgather_startup_us;
     e << YAML::EndMap;
   }
-  if (c.per_message_us) e << YAML::Key << "per_message_us" << YAML::Value << c.per_message_us;
+  if (c.dispatch_min_us || c.combine_min_us || c.allgather_min_us) {
+    e << YAML::Key << "min_us" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    if (c.dispatch_min_us) e << YAML::Key << "dispatch" << YAML::Value << c.dispatch_min_us;
+    if (c.combine_min_us) e << YAML::Key << "combine" << YAML::Value << c.combine_min_us;
+    if (c.allgather_min_us) e << YAML::Key << "allgather" << YAML::Value << c.allgather_min_us;
+    e << YAML::EndMap;
+  }
+  auto costs = [&](const char* key, const SendCosts& sc) {
+    if (sc.empty()) return;
+    if (sc.class_us.empty()) {
+      e << YAML::Key << key << YAML::Value << sc.all_us;
+      return;
+    }
+    e << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
+    if (sc.all_us) e << YAML::Key << "all" << YAML::Value << sc.all_us;
+    for (const auto& [cls, v] : sc.class_us) e << YAML::Key << cls << YAML::Value << v;
+    e << YAML::EndMap;
+  };
+  costs("per_message_us", c.per_message_us);
+  costs("per_peer_us", c.per_peer_us);
   if (c.message_bytes) e << YAML::Key << "message_bytes" << YAML::Value << c.message_bytes;
   if (!c.fitted.empty()) e << YAML::Key << "fitted" << YAML::Value << c.fitted;
   e << YAML::EndMap;

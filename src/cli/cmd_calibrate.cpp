@@ -34,7 +34,7 @@ Body setup_calibrate(CLI::App& c) {
       ->required();
   c.add_option("--measurements", calo.measurements, "CSV: scenario keys, phase, measured_us (one row a point)")
       ->required();
-  c.add_option("--fit", calo.knobs, "Knob to fit: efficiency.<link class>, latency_us.<link class>, startup_us.<phase> or per_message_us (repeatable)")
+  c.add_option("--fit", calo.knobs, "Knob to fit: efficiency.<link class>, latency_us.<link class>, startup_us.<phase>, min_us.<phase>, per_message_us[.<link class>], per_peer_us[.<link class>] (repeatable)")
       ->required();
   c.add_option("--set", calo.sets, "Override a scenario key for every point, key=value (repeatable)");
   c.add_option("--holdout", calo.holdout, "A point kept out of the fit (repeatable; none: leave-one-out)");

@@ -85,11 +85,12 @@ class BoundEngine final : public LayerEngine {
   std::vector<LayerResult> compute(const Topology& topology, const Workload& w) override {
     const auto groups = static_cast<std::uint32_t>(w.groups.size());
     std::vector<LayerResult> out;
+    const SenderCosts costs(w.per_message, w.per_peer, topology);
     for (const LayerTraffic& t : w.layers) {
       LayerResult r;
       for (const Stage* st : t.stages()) {
         const Stage& ph = *st;
-        const std::vector<double> busy = sender_busy_s(ph, w.per_message_us * 1e-6, topology.num_chips());
+        const std::vector<double> busy = costs.busy_s(ph, topology.num_chips());
         r.phases.push_back(bound_phase(topology, ph, busy));
         if (groups > 1)
           for (std::uint32_t g = 0; g < groups; ++g)

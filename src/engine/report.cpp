@@ -329,6 +329,13 @@ nlohmann::json to_json(const RunReport& r) {
                {"token_overhead_bytes", r.comm.token_overhead_bytes},
                {"message_bytes", r.comm.message_bytes},
                {"per_message_us", r.comm.per_message_us}};
+  auto costs = [](const SendCosts& c) {
+    nlohmann::json j = {{"all_us", c.all_us}, {"class_us", nlohmann::json::object()}};
+    for (const auto& [cls, us] : c.class_us) j["class_us"][cls] = us;
+    return j;
+  };
+  j["comm"]["sender_costs"] = {{"per_message", costs(r.per_message)}, {"per_peer", costs(r.per_peer)}};
+  j["calibration"] = r.calibration_set_aside ? "none (set aside by the scenario)" : r.calibration;
   j["layers"] = nlohmann::json::array();
   for (const auto& l : r.layers) j["layers"].push_back(layer_json(r, l));
   j["summary"] = summary_json(r);
@@ -398,17 +405,25 @@ void head_traffic(const RunReport& r, bool routed, std::ostream& out) {
 
 void head_comm(const RunReport& r, std::ostream& out) {
   const CommSpec& c = r.comm;
-  if (c.algorithm == CommAlgorithm::kDirect && !c.token_overhead_bytes && !c.message_bytes && c.per_message_us <= 0)
+  if (c.algorithm == CommAlgorithm::kDirect && !c.token_overhead_bytes && !c.message_bytes && r.per_message.empty() &&
+      r.per_peer.empty())
     return;
   out << "all-to-all: " << comm_algorithm_name(c.algorithm);
   if (c.token_overhead_bytes)
     out << format(", %llu B more a dispatched token", static_cast<unsigned long long>(c.token_overhead_bytes));
   if (c.message_bytes) out << format(", messages of %llu B", static_cast<unsigned long long>(c.message_bytes));
-  if (c.per_message_us > 0)
-    out << format(", %.3f us a message (%s)", c.per_message_us,
-                  c.message_bytes ? "ceil(flow bytes / message bytes) messages a flow"
-                  : c.algorithm == CommAlgorithm::kPerExpert ? "a message a token copy"
-                                                             : "a message a flow");
+  if (!r.per_message.empty()) {
+    if (r.per_message.class_us.empty())
+      out << format(", %.3f us a message", r.per_message.all_us);
+    else
+      out << ", a message " << r.per_message.describe() << " (by the link classes its route crosses)";
+    out << " (" << (c.message_bytes                              ? "ceil(flow bytes / message bytes) messages a flow"
+                    : c.algorithm == CommAlgorithm::kPerExpert ? "a message a token copy"
+                                                               : "a message a flow")
+        << ")";
+  }
+  if (!r.per_peer.empty())
+    out << ", a peer " << r.per_peer.describe() << (r.per_peer.class_us.empty() ? "" : " (by the link classes crossed)");
   out << "\n";
 }
 
@@ -425,6 +440,10 @@ void table_head(const RunReport& r, bool routed, std::ostream& out) {
   head_links(r, out);
   head_traffic(r, routed, out);
   head_comm(r, out);
+  if (r.calibration_set_aside)
+    out << "calibration: none (the scenario's calibration: none; the platform's nominal network)\n";
+  else if (r.calibration != "none")
+    out << "calibration: " << r.calibration << "\n";
 }
 
 // A layer's row without its label.

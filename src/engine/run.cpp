@@ -64,7 +64,7 @@ std::vector<std::uint32_t> group_nodes(const std::vector<ChipId>& chips, std::ui
 CommSpec effective_comm(const Scenario& s) {
   CommSpec c = s.comm;
   const Calibration& cal = s.platform.calibration;
-  c.per_message_us += cal.per_message_us;
+  c.per_message_us += cal.per_message_us.all_us;
   if (cal.message_bytes && (!c.message_bytes || cal.message_bytes < c.message_bytes)) c.message_bytes = cal.message_bytes;
   return c;
 }
@@ -164,7 +164,9 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
   LayerPlan w;
   w.work.groups = groups;
   w.work.expert_us = s.expert_time_us;
-  w.work.per_message_us = effective_comm(s).per_message_us;
+  w.work.per_message = s.platform.calibration.per_message_us;
+  w.work.per_message.all_us += s.comm.per_message_us;
+  w.work.per_peer = s.platform.calibration.per_peer_us;
   std::map<std::uint64_t, std::vector<std::size_t>> by_fingerprint;
   const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<ProgressLine> progress;
@@ -233,6 +235,12 @@ RunReport report_head(const Scenario& s, const Topology& topo, const std::vector
   rep.moe_layers = s.model.moe_layers;
   rep.dedup = s.routing.dedup;
   rep.comm = effective_comm(s);
+  const Calibration& cal = s.platform.calibration;
+  rep.per_message = cal.per_message_us;
+  rep.per_message.all_us += s.comm.per_message_us;
+  rep.per_peer = cal.per_peer_us;
+  rep.calibration_set_aside = s.nominal_network;
+  if (!cal.empty()) rep.calibration = cal.fitted.empty() ? "the platform's (no source given)" : cal.fitted;
   rep.platform_name = topo.name;
   rep.platform_path = s.platform_path;
   rep.platform_chips = topo.num_chips();
@@ -252,15 +260,46 @@ double startup_us(const Calibration& cal, PhaseKind k) {
                                     : cal.allgather_startup_us;
 }
 
-// A phase pays its start-up once, in its first stage.
+// The platform's calibrated least time of a phase.
+double min_us(const Calibration& cal, PhaseKind k) {
+  return k == PhaseKind::kDispatch  ? cal.dispatch_min_us
+         : k == PhaseKind::kCombine ? cal.combine_min_us
+                                    : cal.allgather_min_us;
+}
+
+// A phase pays its start-up once, in its first stage; a phase (its stages
+// together) shorter than its least time is lengthened to it in its first
+// stage, each group's likewise.
 void add_startups(const Calibration& cal, std::vector<LayerResult>& computed) {
-  for (auto& r : computed)
+  for (auto& r : computed) {
     for (auto& p : r.phases) {
       const double add = p.stage_index == 0 ? startup_us(cal, p.kind) : 0.0;
       p.latency_us += add;
       for (double& g : p.group_us) g += add;
       if (p.has_slowest) p.slowest_finish_us += add;
     }
+    for (PhaseKind k : {PhaseKind::kDispatch, PhaseKind::kCombine, PhaseKind::kAllgather}) {
+      const double least = min_us(cal, k);
+      if (least <= 0) continue;
+      PhaseResult* first = nullptr;
+      double total = 0;
+      std::vector<double> groups;
+      for (auto& p : r.phases) {
+        if (p.kind != k) continue;
+        if (!first) first = &p;
+        total += p.latency_us;
+        if (groups.size() < p.group_us.size()) groups.resize(p.group_us.size(), 0.0);
+        for (std::size_t g = 0; g < p.group_us.size(); ++g) groups[g] += p.group_us[g];
+      }
+      if (!first) continue;
+      if (total < least) {
+        first->latency_us += least - total;
+        if (first->has_slowest) first->slowest_finish_us += least - total;
+      }
+      for (std::size_t g = 0; g < first->group_us.size(); ++g)
+        if (groups[g] < least) first->group_us[g] += least - groups[g];
+    }
+  }
 }
 
 // The stages a result is of: its phase's stage of the result's index, or
@@ -277,11 +316,11 @@ std::vector<const Stage*> stages_of(const LayerTraffic& t, const PhaseResult& p)
 
 // The bound of stages run in turn: their bounds added (a barrier between
 // them), their link bytes added, the slowest stage's critical link and flow.
-PhaseResult bound_of_stages(const Topology& topo, const std::vector<const Stage*>& stages, double per_message_s) {
+PhaseResult bound_of_stages(const Topology& topo, const std::vector<const Stage*>& stages, const SenderCosts& costs) {
   PhaseResult sum;
   double slowest = -1;
   for (const Stage* s : stages) {
-    PhaseResult b = bound_phase(topo, *s, sender_busy_s(*s, per_message_s, topo.num_chips()));
+    PhaseResult b = bound_phase(topo, *s, costs.busy_s(*s, topo.num_chips()));
     if (b.link_bytes.empty()) b.link_bytes = link_loads(topo, *s);
     if (sum.link_bytes.empty()) sum.link_bytes.assign(b.link_bytes.size(), 0.0);
     for (std::size_t l = 0; l < b.link_bytes.size(); ++l) sum.link_bytes[l] += b.link_bytes[l];
@@ -302,15 +341,17 @@ PhaseResult bound_of_stages(const Topology& topo, const std::vector<const Stage*
 // the link bytes once). A result finds its traffic by its kind and stage.
 void explain_phases(const Topology& topo, const Calibration& cal, bool own_bound, const Workload& work,
                     std::vector<LayerResult>& computed) {
-  const double per_message_s = work.per_message_us * 1e-6;
+  const SenderCosts costs(work.per_message, work.per_peer, topo);
   for (std::size_t d = 0; d < computed.size(); ++d)
     for (PhaseResult& p : computed[d].phases) {
       const std::vector<const Stage*> stages = stages_of(work.layers[d], p);
       PhaseResult other;
       const PhaseResult* b = &p;
       if (!own_bound) {
-        other = bound_of_stages(topo, stages, per_message_s);
+        other = bound_of_stages(topo, stages, costs);
         if (p.stage_index == 0) other.latency_us += startup_us(cal, p.kind);
+        if (p.stage_index == 0 && work.layers[d].phase(p.kind)->stages().size() == 1)
+          other.latency_us = std::max(other.latency_us, min_us(cal, p.kind));
         p.link_bytes = std::move(other.link_bytes);
         b = &other;
       }
@@ -460,7 +501,8 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
   rep.fidelity = info.fidelity;
   rep.simgrid_cfg = info.simgrid_cfg;
   if (info.fidelity == "ptask") {
-    const FidelityError e = ptask_error(rep.routing, s.comm.algorithm, rep.group_chips, rep.comm.per_message_us > 0);
+    const FidelityError e = ptask_error(rep.routing, s.comm.algorithm, rep.group_chips,
+                                         !rep.per_message.empty() || !rep.per_peer.empty());
     rep.fidelity_note = e.note;
     rep.fidelity_error_measured = e.measured && rep.group_chips <= e.max_chips;
     rep.fidelity_max_error = e.max_error;

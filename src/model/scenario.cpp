@@ -405,6 +405,13 @@ void read_platform(const YamlMap& root, Scenario& s, const std::string& folder) 
     // Say which scenario key led to the platform that failed to load.
     throw InputError(std::string(err.what()) + " (platform of " + s.where_platform + ")");
   }
+  if (root.has("calibration")) {
+    const std::string which = root.str("calibration");
+    if (which != "platform" && which != "none")
+      root.fail_at("calibration", "'" + which + "' is not platform (the platform file's calibration) or none (its nominal network)");
+    s.nominal_network = which == "none";
+    if (s.nominal_network) s.platform.calibration = Calibration{};
+  }
   if (auto cp = root.map_if("comm_params")) {
     read_comm_params(*cp, s.platform.comm);
     s.where_comm_params = root.where("comm_params");
@@ -418,7 +425,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   for (const auto& o : overrides) doc.set(o);
   YamlMap root(doc, doc.root(), "");
   root.allow_only({"name", "description", "platform", "model", "deployment", "precision",
-                   "expert_time_us", "engine", "simgrid", "comm_params", "comm", "traffic", "seed", "samples"});
+                   "expert_time_us", "engine", "simgrid", "comm_params", "comm", "traffic", "seed", "samples",
+                   "calibration"});
   Scenario s;
   s.path = path;
   std::string base = path.substr(path.find_last_of('/') + 1);

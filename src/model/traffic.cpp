@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <map>
+#include <stdexcept>
 
 #include "moesim/comm.hpp"
 #include "moesim/error.hpp"
@@ -113,12 +115,53 @@ std::vector<const Stage*> LayerTraffic::stages() const {
   return out;
 }
 
-std::vector<double> sender_busy_s(const Stage& stage, double per_message_s, std::size_t chips) {
+SenderCosts::SenderCosts(double per_message_s) : empty_(per_message_s <= 0), message_s_(per_message_s) {}
+
+SenderCosts::SenderCosts(const SendCosts& per_message, const SendCosts& per_peer, const Topology& topology)
+    : message_s_(per_message.all_us * 1e-6), peer_s_(per_peer.all_us * 1e-6) {
+  empty_ = per_message.empty() && per_peer.empty();
+  if (per_message.class_us.empty() && per_peer.class_us.empty()) return;
+  // Link classes as small indices, for a bit mask of the classes a route crosses.
+  std::map<std::string, std::uint8_t> index;
+  class_of_link_.reserve(topology.links.size());
+  for (const Link& l : topology.links) {
+    auto [it, fresh] = index.emplace(l.link_class, static_cast<std::uint8_t>(index.size()));
+    if (index.size() > 64) throw std::logic_error("more than 64 link classes");
+    class_of_link_.push_back(it->second);
+  }
+  class_message_s_.assign(index.size(), 0.0);
+  class_peer_s_.assign(index.size(), 0.0);
+  for (const auto& [cls, us] : per_message.class_us)
+    if (auto it = index.find(cls); it != index.end()) class_message_s_[it->second] = us * 1e-6;
+  for (const auto& [cls, us] : per_peer.class_us)
+    if (auto it = index.find(cls); it != index.end()) class_peer_s_[it->second] = us * 1e-6;
+  topology_ = &topology;
+}
+
+double SenderCosts::flow_s(const Flow& f) const {
+  double message = message_s_, peer = peer_s_;
+  if (topology_) {
+    std::uint64_t crossed = 0;
+    for (LinkId id : topology_->route(f.src, f.dst)) crossed |= std::uint64_t{1} << class_of_link_[id];
+    for (std::size_t c = 0; c < class_message_s_.size(); ++c)
+      if (crossed >> c & 1) {
+        message += class_message_s_[c];
+        peer += class_peer_s_[c];
+      }
+  }
+  return f.messages * message + peer;
+}
+
+std::vector<double> SenderCosts::busy_s(const Stage& stage, std::size_t chips) const {
   std::vector<double> busy;
-  if (per_message_s <= 0) return busy;
+  if (empty_) return busy;
   busy.assign(chips, 0.0);
-  for (const Flow& f : stage.flows) busy[f.src] += f.messages * per_message_s;
+  for (const Flow& f : stage.flows) busy[f.src] += flow_s(f);
   return busy;
+}
+
+std::vector<double> sender_busy_s(const Stage& stage, double per_message_s, std::size_t chips) {
+  return SenderCosts(per_message_s).busy_s(stage, chips);
 }
 
 std::uint64_t fingerprint(const std::vector<Phase>& phases) {

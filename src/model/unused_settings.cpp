@@ -56,8 +56,13 @@ std::vector<Given> closed_form_ignores(const Scenario& s) {
     out.push_back({"comm.message_bytes", std::to_string(s.comm.message_bytes)});
   if (s.comm.per_message_us != d.per_message_us) out.push_back({"comm.per_message_us", number(s.comm.per_message_us)});
   const Calibration& cal = s.platform.calibration;
-  if (cal.per_message_us > 0 || cal.message_bytes > 0)
-    out.push_back({"the platform's calibrated message cost", number(cal.per_message_us) + " us"});
+  if (!cal.per_message_us.empty() || cal.message_bytes > 0)
+    out.push_back({"the platform's calibrated message cost", cal.per_message_us.describe()});
+  if (!cal.per_peer_us.empty()) out.push_back({"the platform's calibrated peer cost", cal.per_peer_us.describe()});
+  if (cal.dispatch_min_us > 0 || cal.combine_min_us > 0 || cal.allgather_min_us > 0)
+    out.push_back({"the platform's calibrated least phase times", number(cal.dispatch_min_us) + " / " +
+                                                                      number(cal.combine_min_us) + " / " +
+                                                                      number(cal.allgather_min_us) + " us"});
   if (cal.dispatch_startup_us > 0 || cal.combine_startup_us > 0 || cal.allgather_startup_us > 0)
     out.push_back({"the platform's calibrated start-ups", number(cal.dispatch_startup_us) + " / " +
                                                                number(cal.combine_startup_us) + " / " +
@@ -127,7 +132,7 @@ void comm_params_line(const Scenario& s, std::vector<std::string>& out) {
 // Message sizes matter only through a per-message cost.
 void message_lines(const Scenario& s, std::vector<std::string>& out) {
   if (s.engine == Engine::kAnalytic || s.comm.message_bytes == 0) return;
-  if (s.comm.per_message_us > 0 || s.platform.calibration.per_message_us > 0) return;
+  if (s.comm.per_message_us > 0 || !s.platform.calibration.per_message_us.empty()) return;
   out.push_back("comm.message_bytes " + std::to_string(s.comm.message_bytes) +
                 " changes only the message counts: no time depends on them without a per-message cost "
                 "(comm.per_message_us, or the platform's calibration)");

@@ -211,8 +211,28 @@ std::map<std::string, double> class_numbers(const YamlMap& m, const std::string&
   return out;
 }
 
+// A cost for every message (peer): a number, or a map of link class -> number
+// with `all` for the part every one pays.
+SendCosts send_costs(const YamlMap& cal, const std::string& key, const SendCosts& fallback) {
+  if (!cal.has(key)) return fallback;
+  SendCosts out;
+  auto at_least_0 = [](double v) { return v >= 0 && std::isfinite(v) ? "" : "is not 0 us or more"; };
+  if (cal.node(key).IsMap()) {
+    const YamlMap m = *cal.map_if(key);
+    out.class_us = class_numbers(m, key, at_least_0);
+    if (auto all = out.class_us.find("all"); all != out.class_us.end()) {
+      out.all_us = all->second;
+      out.class_us.erase(all);
+    }
+  } else {
+    out.all_us = cal.non_negative_or(key, 0.0);
+  }
+  return out;
+}
+
 void read_calibration(const YamlMap& cal, const std::string& where, Calibration& c) {
-  cal.allow_only({"efficiency", "latency_us", "startup_us", "per_message_us", "message_bytes", "fitted"});
+  cal.allow_only({"efficiency", "latency_us", "startup_us", "min_us", "per_message_us", "per_peer_us", "message_bytes",
+                  "fitted"});
   c.where = where;
   if (auto eff = cal.map_if("efficiency"))
     c.efficiency = class_numbers(*eff, "efficiency", [](double e) { return e > 0 && e <= 1 ? "" : "is not in (0, 1]"; });
@@ -224,7 +244,14 @@ void read_calibration(const YamlMap& cal, const std::string& where, Calibration&
     c.combine_startup_us = st->non_negative_or("combine", c.combine_startup_us);
     c.allgather_startup_us = st->non_negative_or("allgather", c.allgather_startup_us);
   }
-  c.per_message_us = cal.non_negative_or("per_message_us", c.per_message_us);
+  if (auto least = cal.map_if("min_us")) {
+    least->allow_only({"dispatch", "combine", "allgather"});
+    c.dispatch_min_us = least->non_negative_or("dispatch", c.dispatch_min_us);
+    c.combine_min_us = least->non_negative_or("combine", c.combine_min_us);
+    c.allgather_min_us = least->non_negative_or("allgather", c.allgather_min_us);
+  }
+  c.per_message_us = send_costs(cal, "per_message_us", c.per_message_us);
+  c.per_peer_us = send_costs(cal, "per_peer_us", c.per_peer_us);
   c.message_bytes = cal.positive_or("message_bytes", c.message_bytes);
   c.fitted = cal.str_or("fitted", c.fitted);
 }
@@ -401,6 +428,8 @@ void apply_link_calibration(Topology& t, const Calibration& c) {
     fail(c.where, "calibration." + key + "." + cls, "no link of class '" + cls + "' (classes here: " + list + ")");
   };
   for (const auto& [cls, e] : c.efficiency) each_link("efficiency", cls, [e = e](Link& l) { l.bandwidth_Bps *= e; });
+  for (const auto& [cls, us] : c.per_message_us.class_us) each_link("per_message_us", cls, [](Link&) {});
+  for (const auto& [cls, us] : c.per_peer_us.class_us) each_link("per_peer_us", cls, [](Link&) {});
   for (const auto& [cls, us] : c.latency_us)
     each_link("latency_us", cls, [us = us](Link& l) { l.latency_s = us * 1e-6; });
 }
@@ -441,10 +470,14 @@ void check_route_memory(const PlatformSpec& spec) {
 
 Topology build_topology(const PlatformSpec& spec) {
   check_route_memory(spec);
-  if (!spec.calibration.efficiency.empty() || !spec.calibration.latency_us.empty()) {
+  const Calibration& cal = spec.calibration;
+  if (!cal.efficiency.empty() || !cal.latency_us.empty() || !cal.per_message_us.class_us.empty() ||
+      !cal.per_peer_us.class_us.empty()) {
     PlatformSpec nominal = spec;
     nominal.calibration.efficiency.clear();
     nominal.calibration.latency_us.clear();
+    nominal.calibration.per_message_us.class_us.clear();
+    nominal.calibration.per_peer_us.class_us.clear();
     Topology t = build_topology(nominal);
     apply_link_calibration(t, spec.calibration);
     return t;

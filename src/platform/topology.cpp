@@ -2,6 +2,7 @@
 #include "moesim/topology.hpp"
 
 #include <cassert>
+#include <cstdio>
 #include <algorithm>
 #include <functional>
 #include <limits>
@@ -9,6 +10,25 @@
 #include <stdexcept>
 
 namespace moesim {
+
+bool SendCosts::empty() const {
+  if (all_us != 0) return false;
+  for (const auto& [cls, us] : class_us)
+    if (us != 0) return false;
+  return true;
+}
+
+std::string SendCosts::describe() const {
+  auto us = [](double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%g us", v);
+    return std::string(buf);
+  };
+  std::string out = all_us != 0 ? us(all_us) : "";
+  for (const auto& [cls, v] : class_us)
+    if (v != 0) out += (out.empty() ? "" : ", ") + cls + " " + us(v);
+  return out.empty() ? us(0) : out;
+}
 
 std::size_t Topology::num_physical_links() const {
   std::size_t n = 0;

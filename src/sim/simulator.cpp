@@ -355,13 +355,13 @@ struct ChipPhase {
 // Each chip's part of a phase (index: actor).
 // Only the flows of the groups `only` marks (all without it).
 std::vector<ChipPhase> chip_phases(const Stage& ph, const std::unordered_map<ChipId, std::size_t>& actor_of,
-                                   std::size_t actors, double per_message_s, const GroupFilter& only) {
+                                   std::size_t actors, const SenderCosts& costs, const GroupFilter& only) {
   std::vector<ChipPhase> per(actors);
   for (const Flow& f : ph.flows) {
     if (!only.empty() && !only[f.group]) continue;
     const std::size_t s = actor_of.at(f.src), d = actor_of.at(f.dst);
     per[s].out.emplace_back(d, &f);
-    per[s].busy_s += f.messages * per_message_s;
+    if (!costs.empty()) per[s].busy_s += costs.flow_s(f);
     per[d].incoming++;
   }
   return per;
@@ -390,7 +390,7 @@ class FlowReplay {
   // Plans every phase of every layer (plan_[layer][phase][actor]) and its
   // result; the chips' actors run in `group` order.
   FlowReplay(const std::vector<const LayerTraffic*>& layers, const std::vector<ChipId>& group, double expert_us,
-             std::uint32_t groups, double per_message_us, std::size_t num_hosts,
+             std::uint32_t groups, const SenderCosts& costs, std::size_t num_hosts,
              const std::vector<const sg4::Link*>& links, const GroupFilter& only)
       : layers_(layers), group_(group), expert_us_(expert_us), groups_(groups), links_(links),
         plan_(layers.size()), results_(layers.size()) {
@@ -400,7 +400,7 @@ class FlowReplay {
       stages_.push_back(layers[l]->stages());
       for (const Stage* st : stages_.back()) {
         const Stage& ph = *st;
-        plan_[l].push_back(chip_phases(ph, actor_of, group.size(), per_message_us * 1e-6, only));
+        plan_[l].push_back(chip_phases(ph, actor_of, group.size(), costs, only));
         PhaseResult r = replay_result(ph, groups);
         r.chip_done_us.assign(num_hosts, -1.0);
         results_[l].phases.push_back(std::move(r));
@@ -506,9 +506,9 @@ class FlowReplay {
 
 std::vector<LayerResult> Simulator::replay_groups(const std::vector<const LayerTraffic*>& layers,
                                                   const std::vector<ChipId>& chips, double expert_us,
-                                                  std::uint32_t groups, double per_message_us, const GroupFilter& only) {
-  if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups, per_message_us, only);
-  FlowReplay flow(layers, chips, expert_us, groups, per_message_us, impl_->hosts.size(), impl_->links, only);
+                                                  std::uint32_t groups, const SenderCosts& costs, const GroupFilter& only) {
+  if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups, costs, only);
+  FlowReplay flow(layers, chips, expert_us, groups, costs, impl_->hosts.size(), impl_->links, only);
   flow.spawn(impl_->hosts);
   impl_->engine->run();
   return flow.take_results();
@@ -577,10 +577,10 @@ class PtaskReplay {
   // hosts: by ChipId. topology and link_hosts (by LinkId): the generated
   // platform's links and their port pairs; null and empty on an XML platform.
   PtaskReplay(const std::vector<const LayerTraffic*>& layers, double expert_us, std::uint32_t groups,
-              double per_message_us, const std::vector<sg4::Host*>& hosts, const Topology* topology,
+              const SenderCosts& costs, const std::vector<sg4::Host*>& hosts, const Topology* topology,
               const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts, std::size_t max_links,
               const GroupFilter& only)
-      : layers_(layers), expert_us_(expert_us), groups_(groups), per_message_s_(per_message_us * 1e-6), hosts_(hosts),
+      : layers_(layers), expert_us_(expert_us), groups_(groups), costs_(costs), hosts_(hosts),
         topology_(topology), link_hosts_(link_hosts), max_links_(max_links), only_(only), results_(layers.size()) {
     // Dense, for the per-flow loop (a Link is a few cache lines).
     if (topology_)
@@ -642,7 +642,7 @@ class PtaskReplay {
   // The phase's flows by (group, route latency, sender's busy time).
   Tasks group_flows(const Stage& ph) {
     Tasks tasks;
-    const std::vector<double> busy = sender_busy_s(ph, per_message_s_, hosts_.size());
+    const std::vector<double> busy = costs_.busy_s(ph, hosts_.size());
     Task* last = nullptr;  // consecutive flows often share a task: no lookup then
     for (const Flow& f : ph.flows) {
       if (!only_.empty() && !only_[f.group]) continue;
@@ -741,7 +741,7 @@ class PtaskReplay {
   const std::vector<const LayerTraffic*>& layers_;
   const double expert_us_;
   const std::uint32_t groups_;
-  const double per_message_s_;
+  const SenderCosts& costs_;
   const std::vector<sg4::Host*>& hosts_;
   const Topology* topology_;
   const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts_;
@@ -756,8 +756,8 @@ class PtaskReplay {
 }  // namespace
 
 std::vector<LayerResult> Simulator::replay_ptask(const std::vector<const LayerTraffic*>& layers, double expert_us,
-                                                 std::uint32_t groups, double per_message_us, const GroupFilter& only) {
-  PtaskReplay ptask(layers, expert_us, groups, per_message_us, impl_->hosts, impl_->topology, impl_->link_hosts,
+                                                 std::uint32_t groups, const SenderCosts& costs, const GroupFilter& only) {
+  PtaskReplay ptask(layers, expert_us, groups, costs, impl_->hosts, impl_->topology, impl_->link_hosts,
                     impl_->ptask_max_links, only);
   sg4::Actor::create("ptask-driver", impl_->hosts.front(), [&ptask]() { ptask.drive(); });
   impl_->engine->run();
@@ -826,6 +826,7 @@ std::vector<LayerResult> Simulator::compute(const Topology& topology, const Work
     parts.assign(1, {});
     for (std::uint32_t g = 0; g < groups; ++g) parts[0].push_back(g);
   }
+  const SenderCosts costs(workload.per_message, workload.per_peer, topology);
   // The replay of some layers, the flows of one set of groups.
   auto replay_part = [&](const std::vector<const LayerTraffic*>& layers, const std::vector<std::uint32_t>& part) {
     std::vector<ChipId> chips;
@@ -835,7 +836,7 @@ std::vector<LayerResult> Simulator::compute(const Topology& topology, const Work
       chips.insert(chips.end(), workload.groups[g].begin(), workload.groups[g].end());
       if (!only.empty()) only[g] = 1;
     }
-    return replay_groups(layers, chips, workload.expert_us, groups, workload.per_message_us, only);
+    return replay_groups(layers, chips, workload.expert_us, groups, costs, only);
   };
   std::vector<LayerResult> out;
   for (const auto& t : workload.layers) out.push_back(unreplayed(t, groups));
