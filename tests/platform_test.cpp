@@ -222,17 +222,20 @@ TEST_CASE("platform files: a bad name lists every allowed one", "[platform]") {
   }
 }
 
-TEST_CASE("a torus routes by dimension order unless twisted", "[platform]") {
+TEST_CASE("a torus routes by dimension order, twisted or not, unless told shortest_path", "[platform]") {
   const std::string base = "topology:\n  kind: torus\n  dims: [2, 2, 4]\n  bandwidth: 1GBps\n  latency: 1us\n";
   const std::string plain = temp_platform("plain", base);
   CHECK(load_platform_spec(plain).torus.routing == TorusSpec::Routing::kDimensionOrder);
   const std::string twisted = temp_platform("twisted", base + "  twisted: true\n");
-  CHECK(load_platform_spec(twisted).torus.routing == TorusSpec::Routing::kShortestPath);
-  const std::string ordered = temp_platform("ordered", base + "  twisted: true\n  routing: dimension_order\n");
-  CHECK_THROWS_WITH(load_platform_spec(ordered),
-                    Catch::EndsWith("topology.routing: dimension order is not defined on a twisted torus (use "
-                                    "shortest_path)"));
-  for (const auto& path : {plain, twisted, ordered}) std::remove(path.c_str());
+  const PlatformSpec t = load_platform_spec(twisted);
+  CHECK(t.torus.routing == TorusSpec::Routing::kDimensionOrder);
+  CHECK(t.torus.antipodal == TorusSpec::Antipodal::kPositive);
+  CHECK(build_topology(t).routing == torus_routing_name(t.torus));
+  const std::string shortest = temp_platform("shortest", base + "  twisted: true\n  routing: shortest_path\n");
+  CHECK(load_platform_spec(shortest).torus.routing == TorusSpec::Routing::kShortestPath);
+  const std::string split = temp_platform("split", base + "  twisted: true\n  antipodal: split\n");
+  CHECK(load_platform_spec(split).torus.antipodal == TorusSpec::Antipodal::kSplit);
+  for (const auto& path : {plain, twisted, shortest, split}) std::remove(path.c_str());
 }
 
 TEST_CASE("every shipped platform YAML is in the table above", "[platform]") {

@@ -17,8 +17,20 @@ NetGraph torus_graph(const TorusSpec& spec);
 // Chip c moved by chip s's coordinates on a torus (wraparound, twisted or
 // not): a translation, which maps the torus's links onto its links.
 std::size_t torus_translate(const TorusSpec& spec, std::size_t s, std::size_t c);
+// The chip at integer coordinates v (any integers, one per dimension) on a
+// torus, twisted or not: v moved by the torus's periods into the grid.
+std::size_t torus_chip_at(const TorusSpec& spec, std::vector<std::int64_t> v);
 // Whether dims can be twisted: every dimension n or 2n, with both present.
 bool twistable(const std::vector<std::uint64_t>& dims);
+// Dimension-order routes on a twisted torus, the way TPU ICI routes (see
+// docs/design.md): from chip 0 to chip c, the shortest displacement v that
+// reaches c (a hop round a dimension of size n also moves every dimension of
+// size 2n by n), walked |v_x| hops along x, then y, then z; chip s's routes are
+// chip 0's moved by s (translation-invariant). Where several displacements tie,
+// kPositive takes the largest (x first, positive before negative: every tie the
+// positive way) and kSplit the (c mod ties)-th of them, spreading ties over
+// destinations. Same chips and links as torus_graph(spec).
+Topology route_twisted_dimension_order(const std::string& name, const TorusSpec& spec);
 
 // A k-ary n-tree (Petrini and Vanneschi): k^n chips under n levels of
 // k^(n-1) switches. A switch has k links down and, below the top, k up; chip

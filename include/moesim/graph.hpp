@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "moesim/topology.hpp"
@@ -51,6 +52,16 @@ Topology route_shortest_paths(const std::string& name, const NetGraph& graph, co
 // links fall back to route_shortest_paths.
 Topology route_translated(const std::string& name, const NetGraph& graph, const std::string& routing_name,
                           const std::function<std::size_t(std::size_t s, std::size_t c)>& translate);
+// The same with chip 0's routes given: base[c] is the route from chip 0 to
+// chip c as link ids (2e: edge e from a to b, 2e + 1 back). The graph has
+// neither switches nor parallel links.
+Topology route_translated(const std::string& name, const NetGraph& graph, const std::string& routing_name,
+                          const std::function<std::size_t(std::size_t s, std::size_t c)>& translate,
+                          const std::vector<std::vector<LinkId>>& base);
+// Each link of a graph by its ends, (a << 32 | b) -> the link from a to b
+// (2e: edge e from a to b, 2e + 1 back); empty when the graph has switches or
+// parallel links.
+std::unordered_map<std::uint64_t, LinkId> links_by_ends(const NetGraph& graph);
 // How a torus's shortest-path routes are chosen (route_translated).
 extern const char* const kTranslatedShortestPathRouting;
 extern const char* const kShortestPathRouting;

@@ -187,8 +187,9 @@ struct TorusSpec {
   enum class Antipodal { kPositive, kSplit } antipodal = Antipodal::kPositive;
   // Twisted (TPU v4's n x n x 2n and n x 2n x 2n slices): the wraparound
   // link of every dimension of size n lands n further along every dimension
-  // of size 2n. Routed by shortest paths (kShortestPath), which any torus
-  // may also choose instead of dimension order.
+  // of size 2n. Dimension order then runs along a shortest displacement
+  // (route_twisted_dimension_order), its ties as `antipodal` says.
+  // kShortestPath (any torus) routes by Dijkstra instead.
   bool twisted = false;
   enum class Routing { kDimensionOrder, kShortestPath } routing = Routing::kDimensionOrder;
 };

@@ -1,8 +1,10 @@
-// Twisted tori, fat-trees and dragonflies as graphs.
+// Twisted tori (and their dimension-order routes), fat-trees and dragonflies as graphs.
 #include "moesim/fabrics.hpp"
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
+#include <unordered_map>
 
 namespace moesim {
 namespace {
@@ -65,32 +67,131 @@ NetGraph torus_graph(const TorusSpec& spec) {
   return g;
 }
 
-std::size_t torus_translate(const TorusSpec& spec, std::size_t s, std::size_t c) {
-  assert(spec.wraparound);
+std::size_t torus_chip_at(const TorusSpec& spec, std::vector<std::int64_t> v) {
   const std::size_t nd = spec.dims.size();
-  const std::uint64_t shortest = *std::min_element(spec.dims.begin(), spec.dims.end());
-  std::vector<std::uint64_t> v(nd);
-  std::size_t stride = 1;
-  for (std::size_t d = 0; d < nd; ++d) {
-    v[d] = s / stride % spec.dims[d] + c / stride % spec.dims[d];
-    stride *= spec.dims[d];
-  }
+  assert(v.size() == nd);
+  const auto shortest = static_cast<std::int64_t>(*std::min_element(spec.dims.begin(), spec.dims.end()));
   // Twisted: going round a short dimension moves every long one by its half.
   if (spec.twisted)
     for (std::size_t d = 0; d < nd; ++d) {
-      if (spec.dims[d] != shortest) continue;
-      const std::uint64_t rounds = v[d] / shortest;
-      v[d] %= shortest;
+      if (static_cast<std::int64_t>(spec.dims[d]) != shortest) continue;
+      const std::int64_t rounds = v[d] >= 0 ? v[d] / shortest : -((-v[d] + shortest - 1) / shortest);
+      v[d] -= rounds * shortest;
       for (std::size_t e = 0; e < nd; ++e)
-        if (spec.dims[e] == 2 * shortest) v[e] += rounds * shortest;
+        if (static_cast<std::int64_t>(spec.dims[e]) == 2 * shortest) v[e] += rounds * shortest;
     }
-  std::size_t out = 0;
-  stride = 1;
+  std::size_t out = 0, stride = 1;
   for (std::size_t d = 0; d < nd; ++d) {
-    out += v[d] % spec.dims[d] * stride;
+    const auto k = static_cast<std::int64_t>(spec.dims[d]);
+    out += static_cast<std::size_t>((v[d] % k + k) % k) * stride;
     stride *= spec.dims[d];
   }
   return out;
+}
+
+std::size_t torus_translate(const TorusSpec& spec, std::size_t s, std::size_t c) {
+  assert(spec.wraparound);
+  std::vector<std::int64_t> v(spec.dims.size());
+  std::size_t stride = 1;
+  for (std::size_t d = 0; d < v.size(); ++d) {
+    v[d] = static_cast<std::int64_t>(s / stride % spec.dims[d] + c / stride % spec.dims[d]);
+    stride *= spec.dims[d];
+  }
+  return torus_chip_at(spec, std::move(v));
+}
+
+namespace {
+
+// The shortest displacements from chip 0 to the chip at coordinates c of a
+// twisted torus, largest first (x first, positive before negative). A short
+// dimension (size n) is crossed without its wraparound (c_d) or with it (c_d -
+// n, or +n from 0), each wraparound moving the long dimensions (size 2n) by n;
+// a long dimension then goes the shorter way round, both ways at a tie.
+std::vector<std::vector<std::int64_t>> shortest_displacements(const TorusSpec& spec,
+                                                              const std::vector<std::int64_t>& c) {
+  const std::size_t nd = spec.dims.size();
+  const auto n = static_cast<std::int64_t>(*std::min_element(spec.dims.begin(), spec.dims.end()));
+  // Per dimension, its (value, wraparounds) choices; long dimensions are settled last.
+  std::vector<std::vector<std::pair<std::int64_t, int>>> shortv(nd);
+  for (std::size_t d = 0; d < nd; ++d) {
+    shortv[d] = {{c[d], 0}};
+    if (static_cast<std::int64_t>(spec.dims[d]) != n || n < 2) continue;  // a dimension of 1 has no links
+    shortv[d].push_back({c[d] - n, 1});
+    if (c[d] == 0) shortv[d].push_back({n, 1});
+  }
+  std::vector<std::vector<std::int64_t>> best;
+  std::int64_t best_hops = -1;
+  std::vector<std::size_t> pick(nd, 0);
+  for (;;) {
+    std::vector<std::vector<std::int64_t>> partial(1, std::vector<std::int64_t>(nd, 0));
+    int wraps = 0;
+    for (std::size_t d = 0; d < nd; ++d)
+      if (static_cast<std::int64_t>(spec.dims[d]) == n) wraps += shortv[d][pick[d]].second;
+    for (std::size_t d = 0; d < nd; ++d) {
+      const auto k = static_cast<std::int64_t>(spec.dims[d]);
+      if (k == n) {
+        for (auto& v : partial) v[d] = shortv[d][pick[d]].first;
+        continue;
+      }
+      const std::int64_t w = (c[d] + wraps * n) % k;  // a long dimension: 2n
+      std::vector<std::int64_t> ways{w * 2 <= k ? w : w - k};
+      if (w * 2 == k && w != 0) ways.push_back(-w);
+      std::vector<std::vector<std::int64_t>> next;
+      for (const auto& v : partial)
+        for (std::int64_t x : ways) {
+          next.push_back(v);
+          next.back()[d] = x;
+        }
+      partial = std::move(next);
+    }
+    for (auto& v : partial) {
+      std::int64_t hops = 0;
+      for (std::int64_t x : v) hops += x < 0 ? -x : x;
+      if (best_hops < 0 || hops < best_hops) {
+        best_hops = hops;
+        best.clear();
+      }
+      if (hops == best_hops) best.push_back(std::move(v));
+    }
+    std::size_t d = 0;  // the next combination of short-dimension choices
+    while (d < nd && ++pick[d] == shortv[d].size()) pick[d++] = 0;
+    if (d == nd) break;
+  }
+  std::sort(best.begin(), best.end(), std::greater<>());
+  best.erase(std::unique(best.begin(), best.end()), best.end());
+  return best;
+}
+
+}  // namespace
+
+Topology route_twisted_dimension_order(const std::string& name, const TorusSpec& spec) {
+  assert(spec.twisted && spec.wraparound);
+  const NetGraph g = torus_graph(spec);
+  const std::unordered_map<std::uint64_t, LinkId> by_ends = links_by_ends(g);
+  const std::size_t nd = spec.dims.size(), n = g.chips.size();
+  std::vector<std::vector<LinkId>> base(n);
+  std::vector<std::int64_t> c(nd);
+  for (std::size_t chip = 1; chip < n; ++chip) {
+    std::size_t stride = 1;
+    for (std::size_t d = 0; d < nd; ++d) {
+      c[d] = static_cast<std::int64_t>(chip / stride % spec.dims[d]);
+      stride *= spec.dims[d];
+    }
+    const auto ties = shortest_displacements(spec, c);
+    const auto& v = ties[spec.antipodal == TorusSpec::Antipodal::kSplit ? chip % ties.size() : 0];
+    std::vector<std::int64_t> at(nd, 0);
+    std::size_t cur = 0;
+    for (std::size_t d = 0; d < nd; ++d)
+      for (std::int64_t i = 0; i < (v[d] < 0 ? -v[d] : v[d]); ++i) {
+        at[d] += v[d] < 0 ? -1 : 1;
+        const std::size_t next = torus_chip_at(spec, at);
+        base[chip].push_back(by_ends.at(std::uint64_t{cur} << 32 | next));
+        cur = next;
+      }
+    assert(cur == chip);
+  }
+  return route_translated(name, g, torus_routing_name(spec),
+                          [&](std::size_t s, std::size_t x) { return torus_translate(spec, s, x); }, base);
 }
 
 NetGraph fat_tree_graph(const FatTreeSpec& spec) {

@@ -5,6 +5,7 @@
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <boost/graph/push_relabel_max_flow.hpp>
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -46,15 +47,11 @@ namespace {
 // from a to b, 2e + 1 back), then routes from one source at a time.
 class RouteFinder {
  public:
-  RouteFinder(const std::string& name, const NetGraph& g, Topology& t) : name_(name), g_(g), wg_(g.num_nodes()) {
+  RouteFinder(const std::string& name, const NetGraph& g) : name_(name), g_(g), wg_(g.num_nodes()) {
     // A hop costs 1 plus its latency in seconds: fewest hops first (latencies
     // of a path sum far below 1 s), then least latency.
-    for (std::size_t e = 0; e < g.edges.size(); ++e) {
-      const NetEdge& edge = g.edges[e];
-      t.add_duplex(edge.name, g.node_name(edge.a), g.node_name(edge.b), edge.bandwidth_Bps, edge.latency_s,
-                   edge.link_class);
-      boost::add_edge(edge.a, edge.b, {1.0 + edge.latency_s, e}, wg_);
-    }
+    for (std::size_t e = 0; e < g.edges.size(); ++e)
+      boost::add_edge(g.edges[e].a, g.edges[e].b, {1.0 + g.edges[e].latency_s, e}, wg_);
     dist_.resize(g.num_nodes());
   }
 
@@ -108,21 +105,37 @@ class RouteFinder {
   std::vector<double> dist_;
 };
 
-// A topology of the graph's chips and switches, no links or routes yet.
+// A topology of the graph's chips, switches and links (link 2e is edge e
+// from a to b, 2e + 1 back), no routes yet.
 Topology unrouted(const std::string& name, const NetGraph& g, const std::string& routing_name) {
   Topology t;
   t.name = name;
   t.routing = routing_name;
   t.chips = g.chips;
   t.switches = g.switches;
+  for (const NetEdge& e : g.edges)
+    t.add_duplex(e.name, g.node_name(e.a), g.node_name(e.b), e.bandwidth_Bps, e.latency_s, e.link_class);
   return t;
 }
 
+
 }  // namespace
+
+std::unordered_map<std::uint64_t, LinkId> links_by_ends(const NetGraph& g) {
+  std::unordered_map<std::uint64_t, LinkId> by_ends;
+  if (!g.switches.empty()) return by_ends;
+  for (std::size_t e = 0; e < g.edges.size(); ++e) {
+    const std::uint64_t a = g.edges[e].a, b = g.edges[e].b;
+    if (!by_ends.emplace(a << 32 | b, static_cast<LinkId>(2 * e)).second ||
+        !by_ends.emplace(b << 32 | a, static_cast<LinkId>(2 * e + 1)).second)
+      return {};
+  }
+  return by_ends;
+}
 
 Topology route_shortest_paths(const std::string& name, const NetGraph& g, const std::string& routing_name) {
   Topology t = unrouted(name, g, routing_name);
-  RouteFinder finder(name, g, t);
+  RouteFinder finder(name, g);
   for (std::size_t s = 0; s < g.chips.size(); ++s) {
     const auto routes = finder.from(s);
     for (std::size_t d = 0; d < routes.size(); ++d)
@@ -133,19 +146,17 @@ Topology route_shortest_paths(const std::string& name, const NetGraph& g, const 
 
 Topology route_translated(const std::string& name, const NetGraph& g, const std::string& routing_name,
                           const std::function<std::size_t(std::size_t, std::size_t)>& translate) {
+  if (links_by_ends(g).empty()) return route_shortest_paths(name, g, routing_name);
+  return route_translated(name, g, routing_name, translate, RouteFinder(name, g).from(0));
+}
+
+Topology route_translated(const std::string& name, const NetGraph& g, const std::string& routing_name,
+                          const std::function<std::size_t(std::size_t, std::size_t)>& translate,
+                          const std::vector<std::vector<LinkId>>& base) {
   const std::size_t n = g.chips.size();
-  // Each link by its ends (chips only); parallel links have no single image.
-  std::unordered_map<std::uint64_t, LinkId> by_ends;
-  bool parallel = !g.switches.empty();
-  for (std::size_t e = 0; e < g.edges.size() && !parallel; ++e) {
-    const std::uint64_t a = g.edges[e].a, b = g.edges[e].b;
-    parallel = !by_ends.emplace(a << 32 | b, static_cast<LinkId>(2 * e)).second ||
-               !by_ends.emplace(b << 32 | a, static_cast<LinkId>(2 * e + 1)).second;
-  }
-  if (parallel) return route_shortest_paths(name, g, routing_name);
+  const std::unordered_map<std::uint64_t, LinkId> by_ends = links_by_ends(g);
+  assert(!by_ends.empty() && base.size() == n);
   Topology t = unrouted(name, g, routing_name);
-  RouteFinder finder(name, g, t);
-  const std::vector<std::vector<LinkId>> base = finder.from(0);
   std::vector<std::vector<LinkId>> routes(n);
   std::vector<std::size_t> image(n);
   for (std::size_t s = 0; s < n; ++s) {

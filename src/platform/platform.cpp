@@ -71,11 +71,7 @@ TorusSpec read_torus(const YamlMap& topo) {
     topo.fail_at("twisted", "a twisted torus needs dimensions n and 2n (n x n x 2n, n x 2n x 2n, n x 2n), got " +
                                 quote(topo.node("dims")));
   if (spec.twisted && !spec.wraparound) topo.fail_at("twisted", "a mesh has no wraparound links to twist");
-  // A twisted torus has no dimension order: it routes by shortest paths unless told otherwise.
-  spec.routing = topo.enum_or("routing", kTorusRoutingNames,
-                              spec.twisted ? TorusSpec::Routing::kShortestPath : spec.routing, "a torus routing");
-  if (spec.twisted && spec.routing == TorusSpec::Routing::kDimensionOrder)
-    topo.fail_at("routing", "dimension order is not defined on a twisted torus (use shortest_path)");
+  spec.routing = topo.enum_or("routing", kTorusRoutingNames, spec.routing, "a torus routing");
   if (spec.routing == TorusSpec::Routing::kShortestPath && spec.antipodal != TorusSpec::Antipodal::kPositive)
     topo.fail_at("antipodal", "applies to dimension-order routing only");
   return spec;
@@ -448,7 +444,7 @@ double route_table_bytes(const PlatformSpec& spec) {
     }
     hops = std::max(hops, 1.0);
     // Dimension order: runs of links per (chip, dimension, coordinate), not per pair.
-    if (spec.torus.routing == TorusSpec::Routing::kDimensionOrder)
+    if (spec.torus.routing == TorusSpec::Routing::kDimensionOrder && !spec.torus.twisted)
       return chips * static_cast<double>(spec.torus.dims.size()) * kmax * (4 + 4 * kmax / 4);
   } else if (auto n = platform_chips(spec)) {
     chips = static_cast<double>(*n);
@@ -489,6 +485,7 @@ Topology build_topology(const PlatformSpec& spec) {
                    ? route_translated(spec.name, torus_graph(spec.torus), kTranslatedShortestPathRouting,
                                       [&](std::size_t s, std::size_t c) { return torus_translate(spec.torus, s, c); })
                    : route_shortest_paths(spec.name, torus_graph(spec.torus), kShortestPathRouting);
+      if (spec.torus.twisted) return route_twisted_dimension_order(spec.name, spec.torus);
       return make_torus(spec.name, spec.torus);
     case PlatformSpec::Kind::kFatTree:
       return route_shortest_paths(spec.name, fat_tree_graph(spec.fat_tree), kShortestPathRouting);

@@ -115,6 +115,11 @@ std::vector<std::string> chip_names(std::size_t n) {
 }  // namespace
 
 std::string torus_routing_name(const TorusSpec& spec) {
+  if (spec.twisted)
+    return std::string("dimension order (x, y, z) along a shortest displacement (a wraparound of the short "
+                       "dimensions moves the long ones by half), ties ") +
+           (spec.antipodal == TorusSpec::Antipodal::kSplit ? "spread over destinations" : "the positive way") +
+           ", moved to every chip by the torus's translations";
   std::string r = "dimension order (x, y, z), shortest way";
   if (!spec.wraparound) return r + ", no wraparound (mesh)";
   return r + (spec.antipodal == TorusSpec::Antipodal::kSplit ? ", antipodal ties split by coordinate parity"
