@@ -33,6 +33,7 @@ TEST_CASE("every shipped platform builds with its chip and link counts", "[platf
                        Row{"tpu-v5p-8x8x8.yaml", 512, 1536, 90e9}, Row{"tpu-v6e-16x16.yaml", 256, 512, 90e9},
                        Row{"sg2262-p1r1b4c32.yaml", 32, 118, 400e9}, Row{"h800-ib-32x8.yaml", 256, 512, 160e9},
                        Row{"tpu-v4-4x4x8.yaml", 128, 384, 45e9}, Row{"tpu-v4-4x4x8-twisted.yaml", 128, 384, 45e9},
+                       Row{"tpu-v4-4x8x8.yaml", 256, 768, 45e9}, Row{"tpu-v4-4x8x8-twisted.yaml", 256, 768, 45e9},
                        Row{"fat-tree-4ary3-50g.yaml", 64, 192, 50e9}, Row{"dragonfly-9x4x2.yaml", 72, 162, 100e9},
                        Row{"h100-ib-8x8.yaml", 64, 128, 450e9}, Row{"dgx-h100.yaml", 8, 8, 450e9},
                        Row{"dgx-h200.yaml", 8, 8, 450e9}, Row{"gb200-nvl72.yaml", 72, 72, 900e9},
@@ -242,7 +243,8 @@ TEST_CASE("every shipped platform YAML is in the table above", "[platform]") {
   // A new file in platforms/ must get its row (chips, links, bandwidth) there.
   const std::set<std::string> listed = {"tpu-v4-4x4x4.yaml", "tpu-v5e-16x16.yaml", "tpu-v5p-8x8x8.yaml",
                                         "tpu-v6e-16x16.yaml", "sg2262-p1r1b4c32.yaml", "h800-ib-32x8.yaml",
-                                        "tpu-v4-4x4x8.yaml", "tpu-v4-4x4x8-twisted.yaml", "fat-tree-4ary3-50g.yaml",
+                                        "tpu-v4-4x4x8.yaml", "tpu-v4-4x4x8-twisted.yaml", "tpu-v4-4x8x8.yaml",
+                                        "tpu-v4-4x8x8-twisted.yaml", "fat-tree-4ary3-50g.yaml",
                                         "dragonfly-9x4x2.yaml", "h100-ib-8x8.yaml", "dgx-h100.yaml", "dgx-h200.yaml",
                                         "gb200-nvl72.yaml", "tpu-7x-4x4x4.yaml", "h100-efa-8x8.yaml",
                                         "aws-p5en-h200-efa-4x8.yaml", "aws-p6-b200-efa-4x8.yaml"};

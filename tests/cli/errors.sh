@@ -474,8 +474,8 @@ P=$(platform_yaml twist-4x4 's/latency: 1us/latency: 1us\n  twisted: true/')
 expect_error "twisted 4x4" 2 "$E$(q "$P"):7: topology\.twisted: a twisted torus needs dimensions n and 2n .*got \[4, 4\]" topo "$P"
 P=$(platform_yaml twist-yes 's/dims: \[4, 4\]/dims: [4, 8]/; s/latency: 1us/latency: 1us\n  twisted: yes/')
 expect_error "twisted yes" 2 "$E$(q "$P"):7: topology\.twisted: 'yes' is not true or false" topo "$P"
-P=$(platform_yaml twist-dor 's/dims: \[4, 4\]/dims: [4, 8]/; s/latency: 1us/latency: 1us\n  twisted: true\n  routing: dimension_order/')
-expect_error "twisted with dimension order" 2 "$E$(q "$P"):8: topology\.routing: dimension order is not defined on a twisted torus" topo "$P"
+P=$(platform_yaml twist-sp-split 's/dims: \[4, 4\]/dims: [4, 8]/; s/latency: 1us/latency: 1us\n  twisted: true\n  routing: shortest_path\n  antipodal: split/')
+expect_error "twisted, shortest paths, antipodal split" 2 "$E$(q "$P"):9: topology\.antipodal: applies to dimension-order routing only" topo "$P"
 P=$(platform_yaml routing-bad 's/latency: 1us/latency: 1us\n  routing: adaptive/')
 expect_error "torus routing adaptive" 2 "$E$(q "$P"):7: topology\.routing: 'adaptive' is not a torus routing" topo "$P"
 P=$(platform_yaml ft-over 's/kind: torus/kind: fat_tree\n  k: 4\n  levels: 3\n  oversubscription: [2]/; /dims/d')
@@ -750,7 +750,7 @@ expect_ok "calibrate pplx-garden's CX7 table (README)" check_pplx_calibrate cali
   --set engine=bound --measurements examples/pplx-garden-decode-cx7.csv --fit per_message_us \
   --fit startup_us.dispatch --fit startup_us.combine --holdout ep8-d --holdout ep8-c --holdout ep32-d \
   --holdout ep32-c --out "$TMP/pplx-cal.yaml"
-check_twisted() { grep -Eq '^ +0 +7\.610 +14\.221 ' "$OUT" || echo "not the twisted torus's 7.610 / 14.221 us (README)"; }
+check_twisted() { grep -Eq '^ +0 +9\.602 +18\.203 ' "$OUT" || echo "not the twisted torus's 9.602 / 18.203 us (README)"; }
 expect_ok "the twisted torus bound (README)" check_twisted run scenarios/deepseek-v3-decode-v4-4x4x4.yaml --engine bound \
   --set platform=platforms/tpu-v4-4x4x8-twisted.yaml --set deployment.ep=128 --set deployment.global_batch=1024 \
   --set model.moe_layers=1
