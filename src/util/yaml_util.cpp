@@ -1,6 +1,7 @@
 // Checked YAML reading with file:line error messages.
 #include "util/yaml_util.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -103,8 +104,13 @@ void YamlMap::fail_at(const std::string& key, const std::string& what) const {
 }
 
 void YamlMap::allow_only(std::initializer_list<const char*> allowed) const {
+  std::vector<std::string> seen;
   for (const auto& kv : node_) {
     std::string k = kv.first.Scalar();
+    // YAML allows a key twice and yaml-cpp reads the first: refuse it, or the second is lost in silence.
+    if (std::find(seen.begin(), seen.end(), k) != seen.end())
+      fail(doc_->where(kv.first, key_path(k)), key_path(k), "is given twice");
+    seen.push_back(k);
     bool ok = false;
     for (const char* a : allowed) ok = ok || k == a;
     if (!ok) {

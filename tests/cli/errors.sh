@@ -544,21 +544,32 @@ expect_error "a run on a platform whose routes cannot fit in memory, before it i
   run "$REF" --engine bound --set "platform=$P"
 # Calibration knobs in a platform file.
 P=$TMP/platform-cal-class.yaml
-{ cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  efficiency: {ici: 0.8}\n'; } >"$P"
+{ sed '/^calibration:/,$d' "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  efficiency: {ici: 0.8}\n'; } >"$P"
 expect_error "calibration of a link class the platform lacks" 2 \
   "$E$(q "$P"):[0-9]+: calibration\.efficiency\.ici: no link of class 'ici' \(classes here: nic, nvlink\)" platform "$P"
 P=$TMP/platform-cal-eff.yaml
-{ cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  efficiency: {nic: 1.5}\n'; } >"$P"
+{ sed '/^calibration:/,$d' "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  efficiency: {nic: 1.5}\n'; } >"$P"
 expect_error "calibration efficiency above 1" 2 \
   "$E$(q "$P"):[0-9]+: calibration\.efficiency\.nic: efficiency '1\.5' is not in \(0, 1\]" platform "$P"
 P=$TMP/platform-cal-latency.yaml
-{ cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  latency_us: {nic: -1}\n'; } >"$P"
+{ sed '/^calibration:/,$d' "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  latency_us: {nic: -1}\n'; } >"$P"
 expect_error "calibration latency below 0" 2 \
   "$E$(q "$P"):[0-9]+: calibration\.latency_us\.nic: latency '-1' is not 0 us or more" platform "$P"
 P=$TMP/platform-cal-phase.yaml
-{ cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  startup_us: {expert: 3}\n'; } >"$P"
+{ sed '/^calibration:/,$d' "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  startup_us: {expert: 3}\n'; } >"$P"
 expect_error "calibration start-up of an unknown phase" 2 \
   "$E$(q "$P"):[0-9]+: calibration\.startup_us\.expert: unknown key" platform "$P"
+P=$TMP/platform-cal-twice.yaml
+{ cat "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  efficiency: {nic: 0.5}\n'; } >"$P"
+expect_error "a platform key given twice (the shipped calibration and another)" 2 \
+  "$E$(q "$P"):[0-9]+: calibration: is given twice" platform "$P"
+expect_error "a scenario's calibration neither platform nor none" 2 \
+  "${E}--set calibration: calibration: 'nominal' is not platform \(the platform file's calibration\) or none \(its nominal network\)" \
+  run "$REF" --engine bound --set calibration=nominal
+P=$TMP/platform-cost-class.yaml
+{ sed '/^calibration:/,$d' "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  per_peer_us: {ib: 2}\n'; } >"$P"
+expect_error "a per-peer cost of a link class the platform lacks" 2 \
+  "$E$(q "$P"):[0-9]+: calibration\.per_peer_us\.ib: no link of class 'ib' \(classes here: nic, nvlink\)" platform "$P"
 # Calibration from measurements.
 HX=examples/deepseek-v3-decode-h800.yaml
 HM=examples/h800-measurements.csv
@@ -693,6 +704,9 @@ expect_warning "the bound engine ignores the simgrid section" \
   "${RING[@]}" --engine bound --set simgrid.network_model=LV08 --set "simgrid.cfg=[network/optim:Full]"
 expect_warning "the analytic engine ignores the algorithm and the routing" \
   "${W}the analytic engine is Tier6's closed form .*: it ignores comm\.algorithm per_expert and traffic\.routing random$" \
+  run scenarios/deepseek-v3-decode-h100-per-expert.yaml --set model.moe_layers=1 --engine analytic --set calibration=none
+expect_warning "the analytic engine ignores a shipped platform's start-ups" \
+  "${W}the analytic engine is Tier6's closed form .*: it ignores comm\.algorithm per_expert, the platform's calibrated start-ups 33\.6 / 32\.5 / 0 us and traffic\.routing random$" \
   run scenarios/deepseek-v3-decode-h100-per-expert.yaml --set model.moe_layers=1 --engine analytic
 expect_warning "messages that cost nothing" "${W}comm\.message_bytes 4096 changes only the message counts" \
   "${RING[@]}" --engine bound --set comm.message_bytes=4096
