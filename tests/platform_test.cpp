@@ -59,6 +59,7 @@ TEST_CASE("shipped GPU platforms carry a calibration with its source, applied wh
     const PlatformSpec spec = load_platform_spec(shipped(file));
     REQUIRE_FALSE(spec.calibration.empty());
     CHECK_FALSE(spec.calibration.fitted.empty());
+    CHECK(calibration_knobs(spec.calibration) != "none");
     CHECK(spec.calibration.dispatch_startup_us > 0);
     PlatformSpec nominal = spec;
     nominal.calibration = Calibration{};
@@ -70,6 +71,17 @@ TEST_CASE("shipped GPU platforms carry a calibration with its source, applied wh
       CHECK(calibrated.links[l].bandwidth_Bps == Approx(e * plain.links[l].bandwidth_Bps));
     }
   }
+}
+
+TEST_CASE("a calibration's knobs in one line", "[platform][calibration]") {
+  CHECK(calibration_knobs(Calibration{}) == "none");
+  CHECK(calibration_knobs(load_platform_spec(shipped("gb200-nvl72.yaml")).calibration) ==
+        "efficiency nvlink 0.729; start-ups 9.43 / 12.85 us; least times 18.78 / 32.36 us; a peer 0.141 us");
+  Calibration c;
+  c.latency_us["nic"] = 42.3;
+  c.per_message_us = SendCosts{0.01, {{"nic", 0.5}}};
+  c.message_bytes = 4096;
+  CHECK(calibration_knobs(c) == "latency nic 42.3 us; a message 0.01 us, nic 0.5 us; messages of 4096 B at most");
 }
 
 TEST_CASE("per-message and per-peer costs: a number, or by link class", "[platform][calibration]") {

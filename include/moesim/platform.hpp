@@ -106,6 +106,10 @@ Topology build_topology(const PlatformSpec& spec);
 // is an InputError naming the classes there.
 void apply_link_calibration(Topology& topology, const Calibration& calibration);
 
+// A calibration's knobs in one line ("efficiency nic 0.895; start-ups
+// 33.6 / 32.5 us; ..."), "none" when it has none.
+std::string calibration_knobs(const Calibration& calibration);
+
 // The bytes a generated platform's route table takes once built, estimated
 // from its sizes alone (0 for SimGrid XML, which only SimGrid reads).
 double route_table_bytes(const PlatformSpec& spec);

@@ -34,6 +34,9 @@ int platform(const PlatformOptions& o) {
               << " GB/s, bandwidth_utilization " << c.bandwidth_utilization << ", start_lat "
               << start_latency_us(c) << " us (c2c " << *c.c2c_latency_us << " us), dispatch_start_lat "
               << dispatch_start_latency_us(c) << " us\n";
+    if (!spec.calibration.empty())
+      std::cout << "calibration: " << calibration_knobs(spec.calibration) << "\n  fitted: "
+                << (spec.calibration.fitted.empty() ? "(no source given)" : spec.calibration.fitted) << "\n";
   }
   return 0;
 }

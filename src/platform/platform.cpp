@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -428,6 +429,36 @@ void apply_link_calibration(Topology& t, const Calibration& c) {
   for (const auto& [cls, us] : c.per_peer_us.class_us) each_link("per_peer_us", cls, [](Link&) {});
   for (const auto& [cls, us] : c.latency_us)
     each_link("latency_us", cls, [us = us](Link& l) { l.latency_s = us * 1e-6; });
+}
+
+std::string calibration_knobs(const Calibration& c) {
+  if (c.empty()) return "none";
+  std::vector<std::string> parts;
+  auto number = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
+  auto classes = [&](const char* what, const std::map<std::string, double>& m, const char* unit) {
+    if (m.empty()) return;
+    std::string p = what;
+    for (const auto& [cls, v] : m) p += " " + cls + " " + number(v) + unit;
+    parts.push_back(p);
+  };
+  auto phases = [&](const char* what, double d, double cb, double a) {
+    if (d == 0 && cb == 0 && a == 0) return;
+    parts.push_back(std::string(what) + " " + number(d) + " / " + number(cb) + (a ? " / " + number(a) : "") + " us");
+  };
+  classes("efficiency", c.efficiency, "");
+  classes("latency", c.latency_us, " us");
+  phases("start-ups", c.dispatch_startup_us, c.combine_startup_us, c.allgather_startup_us);
+  phases("least times", c.dispatch_min_us, c.combine_min_us, c.allgather_min_us);
+  if (!c.per_message_us.empty()) parts.push_back("a message " + c.per_message_us.describe());
+  if (!c.per_peer_us.empty()) parts.push_back("a peer " + c.per_peer_us.describe());
+  if (c.message_bytes) parts.push_back("messages of " + std::to_string(c.message_bytes) + " B at most");
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
 }
 
 // Bytes the routes of every ordered pair of chips take (8 B of offset and 4 B
