@@ -516,6 +516,18 @@ TEST_CASE("compare: columns side by side with bound, analytic and the ratio", "[
     CHECK(c["hottest_link"]["name"].get<std::string>().rfind("ici-", 0) == 0);
   }
   CHECK(read(tmp_path("stdout")).find("total / first column") != std::string::npos);
+
+  // Heads a reader can tell apart: a platform file by its name, the edits every column shares said once.
+  REQUIRE(moesim("compare " + shipped_scenario("deepseek-v3-decode-v4-4x4x4") +
+                 " --set platform=" + kSource + "/platforms/tpu-v4-4x4x8.yaml,deployment.ep=128 --set platform=" + kSource +
+                 "/platforms/tpu-v4-4x4x8-twisted.yaml,deployment.ep=128 --all model.moe_layers=1"
+                 " --engine bound") == 0);
+  const std::string table = read(tmp_path("stdout"));
+  CHECK(table.find("in every column: deployment.ep=128 model.moe_layers=1)") != std::string::npos);
+  const std::string heads = table.substr(table.find('\n') + 1, table.find('\n', table.find('\n') + 1) - table.find('\n') - 1);
+  CHECK(heads.find(" tpu-v4-4x4x8 ") != std::string::npos);
+  CHECK(heads.find(" tpu-v4-4x4x8-twisted") != std::string::npos);
+  CHECK(heads.find("...") == std::string::npos);
 }
 
 // Golden whole-run outputs: tests/golden/<scenario>.<engine>.json. Set

@@ -1,6 +1,7 @@
 // Side-by-side runs of one scenario, each in a child process.
 #include "campaign/compare.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -87,17 +88,79 @@ nlohmann::json compare(const CompareOptions& o) {
   return out;
 }
 
+namespace {
+
+// A file named in an edit, as its name without folder and extension.
+std::string short_value(const std::string& value) {
+  auto ends = [&](const std::string& tail) {
+    return value.size() > tail.size() && value.compare(value.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  const bool file = value.find('/') != std::string::npos || ends(".yaml") || ends(".xml");
+  if (!file) return value;
+  std::string base = value.substr(value.find_last_of('/') + 1);
+  return base.substr(0, base.find_last_of('.'));
+}
+
+// Column heads a reader can tell apart: each column's edits without those
+// every column shares (returned in `shared`), a platform file by its name,
+// a file value by its stem. Whole labels where that would make two alike.
+std::vector<std::string> column_heads(const nlohmann::json& cols, std::vector<std::string>& shared) {
+  std::vector<std::vector<std::string>> edits;
+  for (const auto& c : cols) {
+    std::vector<std::string> e;
+    std::stringstream label(c["label"].get<std::string>());
+    for (std::string part; std::getline(label, part, ',');) e.push_back(part);
+    edits.push_back(e);
+  }
+  if (edits.size() > 1)
+    for (const auto& e : edits.front()) {
+      bool everywhere = true;
+      for (const auto& other : edits) everywhere = everywhere && std::count(other.begin(), other.end(), e) > 0;
+      if (everywhere) shared.push_back(e);
+    }
+  std::vector<std::string> heads;
+  for (const auto& e : edits) {
+    std::string head;
+    for (const auto& edit : e) {
+      if (std::count(shared.begin(), shared.end(), edit)) continue;
+      const auto eq = edit.find('=');
+      std::string text = edit;
+      if (eq != std::string::npos) {
+        const std::string key = edit.substr(0, eq), value = short_value(edit.substr(eq + 1));
+        text = key == "platform" ? value : key + "=" + value;
+      } else {
+        text = short_value(edit);
+      }
+      head += (head.empty() ? "" : ",") + text;
+    }
+    heads.push_back(head.empty() ? "(as the scenario)" : head);
+  }
+  for (std::size_t i = 0; i < heads.size(); ++i)
+    for (std::size_t j = i + 1; j < heads.size(); ++j)
+      if (heads[i] == heads[j]) {
+        shared.clear();
+        heads.clear();
+        for (const auto& c : cols) heads.push_back(c["label"].get<std::string>());
+        return heads;
+      }
+  return heads;
+}
+
+}  // namespace
+
 std::string compare_table(const nlohmann::json& r) {
   std::ostringstream out;
   const auto& cols = r["columns"];
-  char cell[128];
+  std::vector<std::string> shared;
+  const std::vector<std::string> heads = column_heads(cols, shared);
+  int width = 24;
+  for (const auto& h : heads) width = std::max(width, static_cast<int>(h.size()));
+  auto cell = [&](const std::string& text) { return " " + std::string(width - std::min<int>(width, text.size()), ' ') + text; };
   auto row = [&](const std::string& name, auto value) {
-    std::snprintf(cell, sizeof cell, "%-26s", name.c_str());
-    out << cell;
-    for (const auto& c : cols) {
-      std::snprintf(cell, sizeof cell, " %24s", value(c).c_str());
-      out << cell;
-    }
+    char head[128];
+    std::snprintf(head, sizeof head, "%-26s", name.c_str());
+    out << head;
+    for (const auto& c : cols) out << cell(value(c));
     out << "\n";
   };
   auto num = [](double v) {
@@ -106,15 +169,16 @@ std::string compare_table(const nlohmann::json& r) {
     return std::string(b);
   };
   out << "compare " << r["scenario"].get<std::string>() << " (engine " << r["engine"].get<std::string>();
-  if (r.contains("all") && !r["all"].empty()) {
+  std::vector<std::string> everywhere = shared;
+  if (r.contains("all"))
+    for (const auto& edit : r["all"]) everywhere.push_back(edit.get<std::string>());
+  if (!everywhere.empty()) {
     out << "; in every column:";
-    for (const auto& edit : r["all"]) out << " " << edit.get<std::string>();
+    for (const auto& edit : everywhere) out << " " << edit;
   }
   out << ")\n";
-  row("", [](const nlohmann::json& c) {
-    std::string l = c["label"].get<std::string>();
-    return l.size() > 24 ? "..." + l.substr(l.size() - 21) : l;
-  });
+  std::size_t column = 0;
+  row("", [&](const nlohmann::json&) { return heads[column++]; });
   row("chips (group of platform)", [](const nlohmann::json& c) {
     return std::to_string(c["platform"]["group_chips"].get<long>()) + " of " +
            std::to_string(c["platform"]["chips"].get<long>());
