@@ -20,6 +20,8 @@
 #     <!-- readme-test: table -->            (before a Markdown table) every row
 #                                            must appear in the output of the last
 #                                            block that ran
+# - Every relative link must lead to a file that exists and an anchor
+#   (`page.md#heading`) to a heading of that page.
 # - build/ in the copy is BUILD_DIR, so the README's build/moesim is the
 #   binary under test.
 # - Afterwards no file of the copy may have changed, and every new file must be
@@ -169,6 +171,25 @@ for ((k = 0; k < n; k++)); do
   fi
   [[ -n ${line// /} ]] && directives=()
 done
+
+# Links: every relative link leads to a file that exists, and an anchor to
+# a heading of its page (GitHub's slugs: lower case, punctuation dropped,
+# spaces as hyphens).
+slug() { tr 'A-Z' 'a-z' | sed -e 's/[^a-z0-9 _-]//g' -e 's/ /-/g'; }
+page_dir=$(dirname "$readme")
+while IFS= read -r link; do
+  checks=$((checks + 1))
+  target=${link%%#*} anchor=""
+  [[ $link == *'#'* ]] && anchor=${link#*#}
+  page=$readme
+  [[ -n $target ]] && page=$page_dir/$target
+  if [[ ! -e $page ]]; then
+    fail "README: this link leads nowhere: $link"
+  elif [[ -n $anchor && $page == *.md ]] &&
+       ! sed -n 's/^#\{1,6\} //p' "$page" | slug | grep -Fxq -- "$anchor"; then
+    fail "README: this link's anchor is no heading of its page: $link"
+  fi
+done < <(grep -o '](\([^)]*\))' "$readme" | sed -e 's/^](//' -e 's/)$//' | grep -Ev '^(https?|mailto):')
 
 # What the commands left behind: nothing changed, nothing git would pick up.
 checks=$((checks + 1))

@@ -20,7 +20,9 @@ for want in \
   "this table row is not what the block before it printed: | a | 2 |" \
   "the block is not campaigns/deepseek-v3-decode.yaml as shipped" \
   "a README command changed campaigns/deepseek-v3-decode.yaml" \
-  "a README command wrote scenarios/stray.yaml, which .gitignore does not ignore"; do
+  "a README command wrote scenarios/stray.yaml, which .gitignore does not ignore" \
+  "this link leads nowhere: no-such-page.md" \
+  "this link's anchor is no heading of its page: good.md#no-such-heading"; do
   grep -Fq -- "$want" "$out" || { echo "FAIL: bad.md: no '$want'"; failures=1; }
 done
 bash "$here/readme.sh" "$build" "$here/fixtures/readme/good.md" >"$out" 2>&1 ||
