@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's "what skew does" table: DeepSeek-V3 decode on SG2262, EP 32,
+# docs/routing.md's "what skew does" table: DeepSeek-V3 decode on SG2262, EP 32,
 # 128 tokens a chip, 58 layers, seed 1, the default simgrid engine, under
 # uniform, random and zipf routing. A Markdown table on stdout; each row under
 # a second on 2 cores.

@@ -102,7 +102,7 @@ TEST_CASE("calibrate on pplx-garden's CX7 table: fit on EP 16 and 64, predict EP
   // Never worse than the start, on the fitted points and by the fit's own measure.
   CHECK(j["fit"]["cost_after"].get<double>() <= j["fit"]["cost_before"].get<double>());
   CHECK(j["residuals"]["fitted"]["rms_after"].get<double>() < j["residuals"]["fitted"]["rms_before"].get<double>());
-  // Measured: fitted rms 4.6%, held-out mean |error| 5.0%, largest 8.8% (README, "Calibrating").
+  // Measured: fitted rms 4.6%, held-out mean |error| 5.0%, largest 8.8% (docs/calibration.md, "Fitting them").
   CHECK(j["residuals"]["fitted"]["rms_after"].get<double>() < 0.05);
   CHECK(j["validation"]["method"] == "holdout");
   CHECK(j["validation"]["mean_abs_error"].get<double>() < 0.06);

@@ -51,7 +51,7 @@ inline std::string routing_model_name(RoutingSpec::Model m) { return enum_name(k
 inline constexpr EnumTable<RoutingSpec::Placement, 2> kExpertPlacementNames{
     {{RoutingSpec::Placement::kContiguous, "contiguous"}, {RoutingSpec::Placement::kRoundRobin, "round_robin"}}};
 
-// Per-layer token -> experts choices read from a trace file (see README).
+// Per-layer token -> experts choices read from a trace file (see docs/routing.md).
 struct RoutingTrace {
   // choices[layer][token]: the experts that token picks in that layer.
   std::vector<std::vector<std::vector<std::uint32_t>>> choices;

@@ -760,12 +760,12 @@ check_pplx_calibrate() {
   grep -q '^knob per_message_us: ' "$OUT" || { echo "no per-message knob"; return; }
   grep -q 'held-out error (holdout)' "$TMP/pplx-cal.yaml" || echo "the platform does not state its held-out error"
 }
-expect_ok "calibrate pplx-garden's CX7 table (README)" check_pplx_calibrate calibrate examples/pplx-garden-decode.yaml \
+expect_ok "calibrate pplx-garden's CX7 table (docs/calibration.md)" check_pplx_calibrate calibrate examples/pplx-garden-decode.yaml \
   --set engine=bound --measurements examples/pplx-garden-decode-cx7.csv --fit per_message_us \
   --fit startup_us.dispatch --fit startup_us.combine --holdout ep8-d --holdout ep8-c --holdout ep32-d \
   --holdout ep32-c --out "$TMP/pplx-cal.yaml"
-check_twisted() { grep -Eq '^ +0 +9\.602 +18\.203 ' "$OUT" || echo "not the twisted torus's 9.602 / 18.203 us (README)"; }
-expect_ok "the twisted torus bound (README)" check_twisted run scenarios/deepseek-v3-decode-v4-4x4x4.yaml --engine bound \
+check_twisted() { grep -Eq '^ +0 +9\.602 +18\.203 ' "$OUT" || echo "not the twisted torus's 9.602 / 18.203 us (docs/platforms.md)"; }
+expect_ok "the twisted torus bound (docs/platforms.md)" check_twisted run scenarios/deepseek-v3-decode-v4-4x4x4.yaml --engine bound \
   --set platform=platforms/tpu-v4-4x4x8-twisted.yaml --set deployment.ep=128 --set deployment.global_batch=1024 \
   --set model.moe_layers=1
 check_deepep() { grep -q '^ep256-c ' "$OUT" || echo "no EP 256 row"; }
