@@ -306,6 +306,42 @@ TEST_CASE("plot scripts: one line per --by value, and varying parameters refused
                     Catch::Contains("no run named 'missing'"));
 }
 
+TEST_CASE("plot scripts: a title with what every run shares, errors that list the valid names", "[sweep][plot]") {
+  TempDb t("title.db");
+  ResultsDb db(t.path);
+  for (int ep : {8, 16})
+    for (const char* r : {"random", "zipf"})
+      db.record(ok_run(std::to_string(ep) + r, "ep=" + std::to_string(ep) + "," + r,
+                       {{"deployment.ep", std::to_string(ep), std::to_string(ep)},
+                        {"traffic.routing", r, r},
+                        {"deployment.global_batch", "4096", "4096"}},
+                       ep));
+  PlotOptions o;
+  o.x = "deployment.ep";
+  o.by = {"traffic.routing"};
+  const std::string script = plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.png");
+  // The platform, then the parameters every plotted run shares, in words; the legend headed in words too.
+  INFO(script);
+  CHECK(script.find("by EP size\\np; global batch = 4096\"") != std::string::npos);
+  CHECK(script.find("title \"routing:\"") != std::string::npos);
+  o.y = "nope";
+  CHECK_THROWS_WITH(plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.png"),
+                    Catch::Contains("--y: 'nope' is not a column of the runs (columns with numbers: ") &&
+                        Catch::Contains("total_us_mean"));
+  o.y = "total_us_mean";
+  o.by = {"nope"};
+  CHECK_THROWS_WITH(plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/x.png"),
+                    Catch::Contains("(parameters: deployment.ep, traffic.routing, deployment.global_batch)"));
+  // moesim results: what every run shares, what varies as columns, each run's latencies.
+  const std::string summary = runs_summary(t.path, db.runs(), db.param_columns());
+  CHECK(summary.find("campaign c: 4 ok") != std::string::npos);
+  CHECK(summary.find("the same in every run: deployment.global_batch = 4096") != std::string::npos);
+  CHECK(summary.find("deployment.ep traffic.routing platform_name dispatch_us_mean combine_us_mean total_us_sum") !=
+        std::string::npos);
+  INFO(summary);
+  CHECK(summary.find("16            zipf             p            1.250") != std::string::npos);
+}
+
 TEST_CASE("plot scripts: categorical x values are grouped bars", "[sweep][plot]") {
   TempDb t("bars.db");
   ResultsDb db(t.path);

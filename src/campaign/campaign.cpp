@@ -30,6 +30,21 @@ namespace moesim {
 
 namespace {
 
+// An error about a value the sweep gave a run names the sweep file's line,
+// not the --set the run received it by.
+std::string in_sweep_terms(const Sweep& sweep, const std::string& error) {
+  const auto at = error.find("--set ");
+  if (at == std::string::npos) return error;
+  const auto colon = error.find(": ", at);
+  if (colon == std::string::npos) return error;
+  const std::string key = error.substr(at + 6, colon - at - 6);
+  for (const auto& k : sweep.keys)
+    if (k.key == key)
+      return error.substr(0, at) + k.where + error.substr(colon) + " (a value of the sweep's " + k.section + ")";
+  return error;
+}
+
+
 volatile std::sig_atomic_t g_stop_signal = 0;
 extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
 
@@ -232,7 +247,7 @@ void Workers::ended(const Worker& w, int wait_status) {
   } else if (outcome.ok()) {
     record(*w.run, RunStatus::kOk, "", wall_s, outcome.summary());
   } else {
-    record(*w.run, RunStatus::kFailed, outcome.failure(), wall_s, std::nullopt);
+    record(*w.run, RunStatus::kFailed, in_sweep_terms(sweep_, outcome.failure()), wall_s, std::nullopt);
   }
 }
 
@@ -294,7 +309,7 @@ std::vector<PreparedRun> prepare_runs(const Sweep& sweep, const std::vector<Swee
       }
     } catch (const InputError& e) {
       p.status = RunStatus::kFailed;
-      p.error = e.what();
+      p.error = in_sweep_terms(sweep, e.what());
     }
     p.key = run_key(p.scenario_yaml.empty() ? run.name : p.scenario_yaml, file_texts);
     out.push_back(std::move(p));

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -74,6 +75,20 @@ std::string axis_label(const std::string& column) {
       {"deployment.ep", "EP size (chips)"},
       {"deployment.tokens_per_chip", "tokens per chip"},
       {"deployment.moe_tp", "MoE TP size"},
+      {"deployment.global_batch", "global batch (tokens)"},
+      {"deployment.groups", "EP groups"},
+      {"deployment.placement", "placement"},
+      {"model.hidden_dim", "hidden size"},
+      {"model.num_experts", "experts"},
+      {"model.topk", "experts a token (top-k)"},
+      {"traffic.routing", "routing"},
+      {"traffic.zipf_exponent", "zipf exponent"},
+      {"comm.per_message_us", "cost a message (us)"},
+      {"comm.message_bytes", "largest message (B)"},
+      {"simgrid.fidelity", "fidelity"},
+      {"engine", "engine"},
+      {"calibration", "calibration"},
+      {"platform_name", "platform"},
       {"model.moe_layers", "MoE layers"},
       {"comm.algorithm", "all-to-all algorithm"},
       {"platform", "platform"},
@@ -98,7 +113,17 @@ std::string axis_label(const std::string& column) {
   const auto it = kLabels.find(column);
   if (it != kLabels.end()) return it->second;
   if (column.size() > 3 && column.find("_us") != std::string::npos) return column + " (us)";
-  return column;
+  // Any other dotted key: its last part, in words ("traffic.hot_share" -> "hot share").
+  std::string words = column.substr(column.find_last_of('.') + 1);
+  std::replace(words.begin(), words.end(), '_', ' ');
+  return words;
+}
+
+// A file path as its name without folder and extension; anything else as it is.
+std::string short_file(const std::string& value) {
+  if (value.find('/') == std::string::npos) return value;
+  std::string base = value.substr(value.find_last_of('/') + 1);
+  return base.substr(0, base.find_last_of('.'));
 }
 
 // The label without its unit: "dispatch latency, mean over layers".
@@ -162,6 +187,52 @@ Filters where_filters(const nlohmann::json& runs, const std::set<std::string>& p
 // The successful runs of the campaign asked for that pass the filters. Every
 // parameter but x and the --by ones must take one value in them, or the
 // lines would mix runs.
+// What every plotted run shares, for the title: the platform, the tokens
+// a chip, and each parameter with one value ("tpu-v5e-16x16, 128 tokens a
+// chip; routing = zipf, EP size = 256").
+std::string what_is_fixed(const std::vector<const nlohmann::json*>& rows, const std::vector<std::string>& params,
+                          const PlotOptions& o) {
+  auto one_value = [&](const std::string& key) -> std::optional<std::string> {
+    std::optional<std::string> only;
+    for (const auto* r : rows) {
+      if (!r->contains(key)) return std::nullopt;
+      const std::string v = text_of((*r)[key]);
+      if (only && *only != v) return std::nullopt;
+      only = v;
+    }
+    return only;
+  };
+  std::vector<std::string> parts;
+  if (auto platform = one_value("platform_name")) parts.push_back(*platform);
+  std::optional<double> per_chip;
+  for (const auto* r : rows) {
+    if (!(*r)["tokens_per_ep_group"].is_number() || !(*r)["group_chips"].is_number()) {
+      per_chip.reset();
+      break;
+    }
+    const double t = (*r)["tokens_per_ep_group"].get<double>() / (*r)["group_chips"].get<double>();
+    if (!(t > 0) || (per_chip && *per_chip != t)) {
+      per_chip.reset();
+      break;
+    }
+    per_chip = t;
+  }
+  if (per_chip) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%g tokens a chip", *per_chip);
+    parts.push_back(b);
+  }
+  std::string fixed;
+  for (const auto& p : params) {
+    if (p == o.x || std::count(o.by.begin(), o.by.end(), p) || p == "platform") continue;
+    if (auto v = one_value(p)) fixed += (fixed.empty() ? "" : ", ") + quantity(p) + " = " + short_file(*v);
+  }
+  std::string out;
+  for (const auto& part : parts) out += (out.empty() ? "" : ", ") + part;
+  if (!fixed.empty()) out += (out.empty() ? "" : "; ") + fixed;
+  return out;
+}
+
 std::vector<const nlohmann::json*> plotted_rows(const nlohmann::json& runs, const std::vector<std::string>& params,
                                                 const Filters& filters, const PlotOptions& o) {
   std::vector<const nlohmann::json*> rows;
@@ -289,18 +360,26 @@ std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers
     for (const auto& p : params) list += (list.empty() ? "" : ", ") + p;
     fail("--x", "", "'" + o.x + "' is not a parameter of the database (parameters: " + list + ")");
   }
+  std::string param_list;
+  for (const auto& p : params) param_list += (param_list.empty() ? "" : ", ") + p;
   for (const auto& b : o.by)
-    if (!param_set.count(b)) fail("--by", "", "'" + b + "' is not a parameter of the database");
-  if (!runs.empty() && !runs.front().contains(o.y)) fail("--y", "", "'" + o.y + "' is not a column of the runs");
+    if (!param_set.count(b)) fail("--by", "", "'" + b + "' is not a parameter of the database (parameters: " + param_list + ")");
+  if (!runs.empty() && !runs.front().contains(o.y)) {
+    std::string numbers;
+    for (const auto& [k, v] : runs.front().items())
+      if (v.is_number() && !param_set.count(k) && k != "run_index")
+        numbers += (numbers.empty() ? "" : ", ") + k;
+    fail("--y", "", "'" + o.y + "' is not a column of the runs (columns with numbers: " + numbers + ")");
+  }
   const Filters filters = where_filters(runs, param_set, o);
-  Series series = series_of(plotted_rows(runs, params, filters, o), o);
+  const std::vector<const nlohmann::json*> rows = plotted_rows(runs, params, filters, o);
+  Series series = series_of(rows, o);
   if (series.xs.empty()) fail("--y", "", "'" + o.y + "' has no number in these runs (nothing to plot)");
   std::string title = o.title;
   if (title.empty()) {
     title = quantity(o.y) + ", by " + quantity(o.x);
-    std::string where;
-    for (const auto& [k, v] : filters) where += (where.empty() ? "" : ", ") + quantity(k) + " = " + v;
-    if (!where.empty()) title += "\n" + where;
+    const std::string fixed = what_is_fixed(rows, params, o);
+    if (!fixed.empty()) title += "\n" + fixed;
   }
   std::ostringstream s;
   s << terminal_for(output) << "\nset output " << gq(output) << "\n"

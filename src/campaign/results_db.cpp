@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -440,7 +441,76 @@ std::string runs_csv(const nlohmann::json& runs, const std::vector<std::string>&
   return out;
 }
 
-std::string runs_summary(const std::string& db_path, const nlohmann::json& runs) {
+namespace {
+
+std::string cell_text(const nlohmann::json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3f", v.get<double>());
+    return b;
+  }
+  return v.dump();
+}
+
+// A campaign's runs as a table: the parameters that vary, then what each run gave.
+void campaign_table(const nlohmann::json& runs, const std::string& campaign, const std::vector<std::string>& params,
+                    const std::string& db_path, std::ostream& out) {
+  std::vector<const nlohmann::json*> rows;
+  for (const auto& r : runs)
+    if ((r["campaign"].is_string() ? r["campaign"].get<std::string>() : "") == campaign &&
+        row_status(r, db_path) == RunStatus::kOk)
+      rows.push_back(&r);
+  if (rows.empty()) return;
+  std::vector<std::string> varying, fixed;
+  for (const auto& p : params) {
+    std::set<std::string> values;
+    bool present = false;
+    for (const auto* r : rows)
+      if (r->contains(p) && !(*r)[p].is_null()) {
+        present = true;
+        values.insert(cell_text((*r)[p]));
+      }
+    if (!present) continue;
+    if (values.size() > 1)
+      varying.push_back(p);
+    else
+      fixed.push_back(p + " = " + *values.begin());
+  }
+  if (!fixed.empty()) {
+    out << "    the same in every run:";
+    for (const auto& f : fixed) out << " " << f << (&f == &fixed.back() ? "" : ",");
+    out << "\n";
+  }
+  std::vector<std::string> columns = varying;
+  for (const char* c : {"platform_name", "dispatch_us_mean", "combine_us_mean", "total_us_sum"}) columns.push_back(c);
+  std::vector<std::size_t> width;
+  for (const auto& c : columns) width.push_back(c.size());
+  constexpr std::size_t kShown = 20;
+  const std::size_t shown = std::min(rows.size(), kShown);
+  for (std::size_t i = 0; i < shown; ++i)
+    for (std::size_t c = 0; c < columns.size(); ++c)
+      width[c] = std::max(width[c], cell_text(rows[i]->value(columns[c], nlohmann::json())).size());
+  out << "   ";
+  for (std::size_t c = 0; c < columns.size(); ++c)
+    out << " " << std::string(width[c] - columns[c].size(), ' ') << columns[c];
+  out << "\n";
+  for (std::size_t i = 0; i < shown; ++i) {
+    out << "   ";
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const std::string t = cell_text(rows[i]->value(columns[c], nlohmann::json()));
+      out << " " << std::string(width[c] - t.size(), ' ') << t;
+    }
+    out << "\n";
+  }
+  if (rows.size() > shown)
+    out << "    ... " << rows.size() - shown << " more runs: moesim results " << db_path << " --csv -\n";
+}
+
+}  // namespace
+
+std::string runs_summary(const std::string& db_path, const nlohmann::json& runs, const std::vector<std::string>& params) {
   // campaign -> status name -> runs (names in alphabetical order)
   std::map<std::string, std::map<std::string, std::size_t>> tally;
   for (const auto& r : runs) {
@@ -453,6 +523,7 @@ std::string runs_summary(const std::string& db_path, const nlohmann::json& runs)
     out << "  campaign " << campaign << ":";
     for (const auto& [status, n] : by) out << " " << n << " " << status;
     out << "\n";
+    campaign_table(runs, campaign, params, db_path, out);
   }
   for (const auto& r : runs)
     if (row_status(r, db_path) == RunStatus::kFailed)

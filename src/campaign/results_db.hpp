@@ -93,7 +93,9 @@ std::string run_key(const std::string& scenario_yaml, const std::vector<std::str
 std::string runs_csv(const nlohmann::json& runs, const std::vector<std::string>& params);
 
 // `moesim results` without an export: the database's run count, runs by
-// campaign and status, and every failed run with its error.
-std::string runs_summary(const std::string& db_path, const nlohmann::json& runs);
+// campaign and status, each campaign's parameters (those every run shares
+// once, those that vary as columns) and its first 20 runs' latencies, and
+// every failed run with its error.
+std::string runs_summary(const std::string& db_path, const nlohmann::json& runs, const std::vector<std::string>& params);
 
 }  // namespace moesim

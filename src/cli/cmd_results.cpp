@@ -22,7 +22,7 @@ int results(const ResultsOptions& o) {
     nlohmann::json j = {{"runs", runs}, {"layers", db.layers()}, {"parameters", db.param_columns()}};
     write_output(o.json, j.dump(2) + "\n", "--json");
   }
-  if (o.csv.empty() && o.json.empty()) std::cout << runs_summary(o.db, runs);
+  if (o.csv.empty() && o.json.empty()) std::cout << runs_summary(o.db, runs, db.param_columns());
   return 0;
 }
 

@@ -60,7 +60,7 @@ check "a failed run makes the exit status 1" "$([[ $rc -eq 1 ]] || echo "exit st
 check "the campaign goes on after failures" \
   "$(grep -q '^campaign quick: 16 runs, 0 already in quick.db; this time 10 ok, 4 failed, 2 skipped$' run.txt || cat run.txt)"
 check "the failure is recorded with its error" \
-  "$("$MOESIM" results quick.db | grep -q "failed: ep=3,precision=W8A8,platform=sg2262-p1r1b4c32: .*deployment.ep: 3 does not divide the 256 experts" || echo 'no recorded error')"
+  "$("$MOESIM" results quick.db | grep -q "failed: ep=3,precision=W8A8,platform=sg2262-p1r1b4c32: .*sweep-quick.yaml:8: deployment.ep: 3 does not divide the 256 experts of model.num_experts (a value of the sweep's grid)$" || echo 'no recorded error')"
 check "16 rows, each once" "$([[ $(rows quick.db) -eq 16 && $(distinct quick.db) -eq 16 ]] || echo "$(rows quick.db) rows")"
 check "the work folder is gone" "$(ls -A "$TMPDIR")"
 
