@@ -179,7 +179,7 @@ std::string compare_table(const nlohmann::json& r) {
   out << ")\n";
   std::size_t column = 0;
   row("", [&](const nlohmann::json&) { return heads[column++]; });
-  row("chips (group of platform)", [](const nlohmann::json& c) {
+  row("chips (EP group of platform)", [](const nlohmann::json& c) {
     return std::to_string(c["platform"]["group_chips"].get<long>()) + " of " +
            std::to_string(c["platform"]["chips"].get<long>());
   });
@@ -191,7 +191,7 @@ std::string compare_table(const nlohmann::json& r) {
       return std::string(b);
     };
   };
-  row("global_batch (a group)", tokens("global_batch"));
+  row("global_batch (an EP group)", tokens("global_batch"));
   row("tokens_per_chip", tokens("tokens_per_chip"));
   row("dispatch_us mean", [&](const nlohmann::json& c) { return num(c["summary"]["dispatch_us"]["mean"]); });
   row("dispatch_us max", [&](const nlohmann::json& c) { return num(c["summary"]["dispatch_us"]["max"]); });

@@ -41,7 +41,7 @@ FidelityError ptask_error(const std::string& routing, CommAlgorithm algorithm, s
   e.max_chips = kAssertedChips;
   e.note = "ptask, within " + percent(e.max_error) + " of the flow fidelity for " +
            (uniform ? "uniform shares" : "drawn routing (" + routing + ")") +
-           " on groups of up to " + std::to_string(kAssertedChips) +
+           " on EP groups of up to " + std::to_string(kAssertedChips) +
            " chips (asserted by the tests on random scenarios)";
   if (group_chips > e.max_chips) e.note += "; not asserted at " + std::to_string(group_chips) + " chips";
   return e;

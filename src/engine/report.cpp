@@ -432,7 +432,7 @@ void table_head(const RunReport& r, bool routed, std::ostream& out) {
       << plural(r.platform_chips, "chip") << "), engine " << r.engine;
   if (!r.network_model.empty())
     out << " ("
-        << (r.fidelity == "ptask" ? "ptask_L07, one task per phase, group and route latency"
+        << (r.fidelity == "ptask" ? "ptask_L07, one task per phase, EP group and route latency"
                                   : r.network_model + ", one comm per flow")
         << ")";
   out << "\n";
@@ -481,7 +481,7 @@ void table_rows(const RunReport& r, bool routed, std::ostream& out) {
     out << format("%9s ", label.c_str()) << row << (j - i > 1 ? format("  (%zu identical)", j - i) : "") << "\n";
     i = j;
   }
-  out << "          (algbw, busbw: GB/s per chip, _d dispatch, _c combine; *_net_B: bytes all groups put on the "
+  out << "          (algbw, busbw: GB/s per chip, _d dispatch, _c combine; *_net_B: bytes all EP groups put on the "
          "network)\n";
 }
 
@@ -510,7 +510,7 @@ void table_summary(const RunReport& r, std::ostream& out) {
       d.push_back(l.group_phase_us(PhaseKind::kDispatch, g));
       c.push_back(l.group_phase_us(PhaseKind::kCombine, g));
     }
-    out << format("group %zu: dispatch mean %.3f us, max %.3f us; combine mean %.3f us, max %.3f us\n", g,
+    out << format("EP group %zu: dispatch mean %.3f us, max %.3f us; combine mean %.3f us, max %.3f us\n", g,
                   stats(d).mean, stats(d).max, stats(c).mean, stats(c).max);
   }
   table_samples(r, out);

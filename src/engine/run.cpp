@@ -517,7 +517,7 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
   if (groups.size() > 1) {
     plan.work.independent = independent_groups(topo, groups);
     if (log)
-      log->info("{} of groups load no common link: each replayed apart",
+      log->info("{} of EP groups load no common link: each replayed apart",
                 plural(plan.work.independent.size(), "set"));
   }
   std::unique_ptr<ProgressLine> progress;

@@ -119,7 +119,7 @@ void read_group_hosts(const YamlMap& dep, Scenario& s) {
     std::vector<std::string> hosts;
     for (const auto& h : g) hosts.push_back(h.Scalar());
     if (hosts.size() != s.group_chips())
-      dep.fail_at("group_placement", "a group lists " + std::to_string(hosts.size()) + " hosts, but ep x moe_tp = " +
+      dep.fail_at("group_placement", "an EP group lists " + std::to_string(hosts.size()) + " hosts, but ep x moe_tp = " +
                                          std::to_string(s.group_chips()));
     d.group_hosts.push_back(hosts);
   }
@@ -127,7 +127,7 @@ void read_group_hosts(const YamlMap& dep, Scenario& s) {
     dep.fail_at("group_placement", "lists " + std::to_string(d.group_hosts.size()) +
                                        " groups, but deployment.groups is " + std::to_string(d.groups));
   d.groups = d.group_hosts.size();
-  if (d.groups == 0) dep.fail_at("group_placement", "lists no groups");
+  if (d.groups == 0) dep.fail_at("group_placement", "lists no EP groups");
 }
 
 // deployment.groups and deployment.group_placement.
@@ -466,7 +466,7 @@ std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& 
   if (per * groups > topology.num_chips())
     fail(s.where_group, groups > 1 ? "deployment.groups" : "deployment.ep",
          "ep x moe_tp = " + std::to_string(s.deployment.ep) + " x " + std::to_string(s.deployment.moe_tp) + " = " +
-             std::to_string(per) + " chips" + (groups > 1 ? " x " + std::to_string(groups) + " groups" : "") +
+             std::to_string(per) + " chips" + (groups > 1 ? " x " + std::to_string(groups) + " EP groups" : "") +
              " is more than the " + std::to_string(topology.num_chips()) + " chips of platform " + topology.name);
   auto lookup = [&](const std::vector<std::string>& hosts, const std::string& key) {
     std::vector<ChipId> out;
@@ -500,7 +500,7 @@ std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& 
         out[g] = lookup(s.deployment.group_hosts[g], "deployment.group_placement");
         for (ChipId c : out[g])
           if (!used.insert(c).second)
-            fail(s.where_placement, "deployment.group_placement", "host '" + topology.chips[c] + "' is in two groups");
+            fail(s.where_placement, "deployment.group_placement", "host '" + topology.chips[c] + "' is in two EP groups");
       }
       break;
     }

@@ -455,7 +455,7 @@ F=$(scenario uniform-limits "$V4" "$NUM" 'traffic: {n_groups: 4, topk_groups: 2}
 expect_error "group limit on uniform shares" 2 "$E$(q "$F"):10: traffic\.routing: uniform shares draw no experts" run "$F"
 F=$(scenario groups-too-many "$V4" "$NUM" '')
 expect_error "32 groups of 4 on 64 chips" 2 \
-  "$E--set deployment\.groups: deployment\.groups: .*x 32 groups is more than the 64 chips" \
+  "$E--set deployment\.groups: deployment\.groups: .*x 32 EP groups is more than the 64 chips" \
   run "$F" --engine bound --set deployment.groups=32
 expect_error "group_placement diagonal" 2 \
   "$E--set deployment\.group_placement: deployment\.group_placement: 'diagonal' is not a group placement" \
