@@ -1,11 +1,14 @@
-// DOT for pictures of a platform: fixed positions for the shapes moesim
-// generates, Graphviz's own layout for anything else.
+// DOT for pictures of a platform: fixed positions for every node, tori on
+// their grid, the rest by level.
 #include "platform/picture_dot.hpp"
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
+#include <queue>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -455,6 +458,476 @@ PictureDot gpu_cluster_picture(const Topology& t, const GpuClusterSpec& spec) {
   return dot.finish(title_attrs(t.name, what, legend), true);
 }
 
+// ---------------------------------------------------------------- tiers, dragonflies, graphs: by level
+
+// What a kind of platform tells the level layout: how chips group in the
+// bottom row, which are drawn, and words for what is left out.
+struct LevelHints {
+  // Gap units before chip c (c > 0): 0 beside the previous chip, 1 a new
+  // group, 2 or more a group of groups.
+  std::function<int(std::size_t)> gap_before;
+  std::function<bool(std::size_t)> shown = [](std::size_t) { return true; };
+  // The dashed box for `count` chips not drawn from `first` on.
+  std::function<std::string(std::size_t first, std::size_t count)> hidden;
+  std::map<int, std::string> row_names;  // row -> its label; "level N" otherwise
+  std::vector<std::string> legend;       // what the kind's groups are, first in the legend
+};
+
+// Every node (chips first, in chip order) and its links and memberships.
+struct LevelGraph {
+  std::vector<std::string> names;
+  std::map<std::string, std::size_t> index;
+  struct Edge {
+    std::size_t a, b;
+    const Link* link;  // null: a membership (a a chip, b its group's ports)
+  };
+  std::vector<Edge> edges;
+  std::vector<std::vector<std::size_t>> adjacent;  // node -> edges
+  std::vector<int> level;
+  std::vector<bool> shown;
+  std::vector<double> x, width;
+
+  std::size_t add(const std::string& name) {
+    const auto [it, added] = index.emplace(name, names.size());
+    if (added) {
+      names.push_back(name);
+      adjacent.emplace_back();
+    }
+    return it->second;
+  }
+  void connect(const std::string& a, const std::string& b, const Link* link) {
+    const std::size_t ia = add(a), ib = add(b);
+    adjacent[ia].push_back(edges.size());
+    adjacent[ib].push_back(edges.size());
+    edges.push_back({ia, ib, link});
+  }
+  std::size_t other(const Edge& e, std::size_t n) const { return e.a == n ? e.b : e.a; }
+};
+
+LevelGraph level_graph(const Topology& t) {
+  LevelGraph g;
+  for (const auto& c : t.chips) g.add(c);
+  for (const auto& s : t.switches) g.add(s);
+  for (const Link* l : physical_links(t)) g.connect(l->from, l->to, l);
+  for (const auto& [member, group] : t.members) g.connect(member, group, nullptr);
+  return g;
+}
+
+// Chips are level 0. A group's ports (a node with members) sit one above
+// the highest ports whose chips they contain (a board's under a rack's);
+// any other node one above its nearest node of a known level (BFS).
+std::vector<int> node_levels(const LevelGraph& g, std::size_t chips) {
+  const std::size_t n = g.names.size();
+  std::vector<int> level(n, -1);
+  std::map<std::size_t, std::vector<std::size_t>> members;  // ports -> their chips, sorted
+  for (const auto& e : g.edges)
+    if (!e.link) members[e.b].push_back(e.a);
+  for (auto& [ports, chips_of] : members) std::sort(chips_of.begin(), chips_of.end());
+  std::vector<std::size_t> by_size;
+  for (const auto& m : members) by_size.push_back(m.first);
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [&](std::size_t a, std::size_t b) { return members[a].size() < members[b].size(); });
+  for (std::size_t c = 0; c < chips; ++c) level[c] = 0;
+  for (std::size_t i = 0; i < by_size.size(); ++i) {
+    const auto& outer = members[by_size[i]];
+    int below = 0;
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& inner = members[by_size[j]];
+      if (inner.size() < outer.size() && std::includes(outer.begin(), outer.end(), inner.begin(), inner.end()))
+        below = std::max(below, level[by_size[j]]);
+    }
+    level[by_size[i]] = below + 1;
+  }
+  // Dijkstra with unit steps from every node placed so far.
+  using Item = std::pair<int, std::size_t>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> queue;
+  for (std::size_t v = 0; v < n; ++v)
+    if (level[v] >= 0) queue.push({level[v], v});
+  std::vector<bool> done(n, false);
+  while (!queue.empty()) {
+    const auto [l, v] = queue.top();
+    queue.pop();
+    if (done[v]) continue;
+    done[v] = true;
+    for (std::size_t e : g.adjacent[v]) {
+      const std::size_t w = g.other(g.edges[e], v);
+      if (level[w] < 0 || (!done[w] && level[w] > l + 1 && !members.count(w))) {
+        level[w] = l + 1;
+        queue.push({l + 1, w});
+      }
+    }
+  }
+  for (auto& l : level)
+    if (l < 0) l = 1;  // not joined to any chip
+  return level;
+}
+
+struct LevelPlan {
+  static constexpr double kChip = 34, kGap = 24, kRow = 120, kMore = 120;
+  std::vector<std::pair<double, std::string>> more;  // the dashed boxes: x, text
+  int top = 0;
+  double left = 0, right = 0;
+  double y(int level) const { return level * kRow; }
+};
+
+double label_width(const std::string& label, double min_pt) {
+  std::size_t longest = 0, line = 0;
+  for (char c : label) {
+    if (c == '\n') line = 0;
+    else if ((c & 0xc0) != 0x80) longest = std::max(longest, ++line);
+  }
+  return std::max(min_pt, longest * 5.6 + 16);
+}
+
+std::string chip_label(const Topology& t, std::size_t c) {
+  return t.chips[c] == "chip-" + std::to_string(c) ? std::to_string(c) : t.chips[c];
+}
+
+// The bottom row: shown chips left to right, a dashed box for each run of
+// chips not drawn.
+void place_chips(const Topology& t, const LevelHints& hints, LevelGraph& g, LevelPlan& p) {
+  double x = 0;
+  std::size_t run = 0;  // hidden chips since the last shown
+  auto close_run = [&](std::size_t end) {
+    if (run == 0) return;
+    x += LevelPlan::kGap;
+    p.more.emplace_back(x + LevelPlan::kMore / 2, hints.hidden(end - run, run));
+    x += LevelPlan::kMore + LevelPlan::kGap;
+    run = 0;
+  };
+  for (std::size_t c = 0; c < t.num_chips(); ++c) {
+    g.shown[c] = hints.shown(c);
+    if (!g.shown[c]) {
+      ++run;
+      continue;
+    }
+    close_run(c);
+    if (c > 0 && hints.gap_before) x += hints.gap_before(c) * LevelPlan::kGap;
+    g.width[c] = label_width(chip_label(t, c), 30);
+    g.x[c] = x;
+    x += std::max(LevelPlan::kChip, g.width[c] + 8);
+  }
+  close_run(t.num_chips());
+  p.right = x - LevelPlan::kChip;
+}
+
+// Rows above the chips: a node is drawn if a node below it is, at the mean x
+// of its drawn neighbours below, then pushed apart where they overlap.
+void place_upper_rows(LevelGraph& g, LevelPlan& p, std::size_t chips) {
+  for (int l : g.level) p.top = std::max(p.top, l);
+  for (int l = 1; l <= p.top; ++l) {
+    std::vector<std::size_t> row;
+    for (std::size_t v = chips; v < g.names.size(); ++v) {
+      if (g.level[v] != l) continue;
+      double sum = 0;
+      int below = 0, lower = 0;
+      for (std::size_t e : g.adjacent[v]) {
+        const std::size_t w = g.other(g.edges[e], v);
+        if (g.level[w] >= l) continue;
+        ++lower;
+        if (g.shown[w]) sum += g.x[w], ++below;
+      }
+      g.shown[v] = below > 0 || lower == 0;
+      if (!g.shown[v]) continue;
+      g.x[v] = below ? sum / below : p.right;
+      g.width[v] = label_width(g.names[v], 44);
+      row.push_back(v);
+    }
+    std::stable_sort(row.begin(), row.end(), [&](std::size_t a, std::size_t b) { return g.x[a] < g.x[b]; });
+    double moved = 0;  // keeps the row centred over where its nodes would be
+    for (std::size_t i = 1; i < row.size(); ++i) {
+      const double least = g.x[row[i - 1]] + (g.width[row[i - 1]] + g.width[row[i]]) / 2 + 10;
+      if (g.x[row[i]] < least) moved += least - g.x[row[i]], g.x[row[i]] = least;
+    }
+    for (std::size_t v : row) g.x[v] -= moved / row.size();
+  }
+}
+
+// A link between two nodes of one row: an arc, below the chips, above the others.
+std::string arc(double x1, double x2, double y, bool below) {
+  const double span = std::abs(x2 - x1), h = std::min(14 + 0.2 * span, 1.3 * LevelPlan::kRow);
+  const double c = (below ? -h : h) / 0.75;  // a cubic's control points rise 4/3 of its peak
+  return "pos=\"" + num(x1) + "," + num(y) + " " + num(x1 + 0.1 * (x2 - x1)) + "," + num(y + c) + " " +
+         num(x2 - 0.1 * (x2 - x1)) + "," + num(y + c) + " " + num(x2) + "," + num(y) + "\"";
+}
+
+// Link classes in order of first appearance, each with its colour, links and bandwidths.
+struct LinkClasses {
+  std::vector<std::string> names;
+  std::map<std::string, std::size_t> colour, links;
+  std::map<std::string, std::set<double>> bw;
+  const std::string& add(const Link& l) {
+    static const std::string kUnnamed = "unnamed";
+    const std::string& name = l.link_class.empty() ? kUnnamed : l.link_class;
+    if (!colour.count(name)) {
+      colour.emplace(name, names.size() % kColours);
+      names.push_back(name);
+    }
+    ++links[name];
+    bw[name].insert(l.bandwidth_Bps);
+    return name;
+  }
+  std::string attrs(const std::string& name) const {
+    return "color=\"" + std::string(kColour[colour.at(name)]) + "\", penwidth=1.4";
+  }
+};
+
+// What is drawn, for the legend.
+struct LevelDrawn {
+  bool members = false, stubs = false, arcs = false;
+};
+
+// The links: lines between rows, arcs within one, dashed lines to a group's
+// ports, and a stub with a label per node and class for links to nodes not drawn.
+LevelDrawn level_edges(DotBuilder& dot, const Topology& t, const LevelGraph& g, const LevelPlan& p,
+                       LinkClasses& classes) {
+  LevelDrawn drawn;
+  std::map<std::pair<std::size_t, std::string>, std::vector<std::size_t>> stubs;  // (node, class) -> hidden ends
+  for (const auto& e : g.edges) {
+    if (!e.link) {
+      if (g.shown[e.a] && g.shown[e.b]) {
+        dot.edge(g.names[e.a], g.names[e.b], "color=\"#999999\", style=dashed");
+        drawn.members = true;
+      }
+      continue;
+    }
+    const std::string& cls = classes.add(*e.link);
+    if (!g.shown[e.a] || !g.shown[e.b]) {  // links down to nodes not drawn go with the dashed boxes
+      if (g.shown[e.a] && g.level[e.b] >= g.level[e.a]) stubs[{e.a, cls}].push_back(e.b);
+      if (g.shown[e.b] && g.level[e.a] >= g.level[e.b]) stubs[{e.b, cls}].push_back(e.a);
+      continue;
+    }
+    std::string attrs = classes.attrs(cls);
+    if (g.level[e.a] == g.level[e.b]) {
+      attrs += ", " + arc(g.x[e.a], g.x[e.b], p.y(g.level[e.a]), g.level[e.a] == 0);
+      drawn.arcs = true;
+    }
+    dot.edge(g.names[e.a], g.names[e.b], attrs);
+  }
+  std::map<std::size_t, int> per_node, placed;
+  for (const auto& s : stubs) ++per_node[s.first.first];
+  for (const auto& [key, ends] : stubs) {
+    const std::size_t v = key.first;
+    const std::string& cls = key.second;
+    auto name = [&](std::size_t w) { return w < t.num_chips() ? chip_label(t, w) : g.names[w]; };
+    std::string label = "to " + name(ends[0]);
+    if (ends.size() > 1) label += (name(ends[1]).size() > 4 ? "\n" : ", ") + name(ends[1]);
+    if (ends.size() > 2) label += "\nand " + std::to_string(ends.size() - 2) + " more";
+    const std::string id = "stub-" + std::to_string(v) + "-" + cls;
+    // Up, but below the chips where rows are above them; neighbours' labels at two heights.
+    const double dx = (placed[v]++ - (per_node[v] - 1) / 2.0) * 60;
+    const double dy = (g.level[v] == 0 && p.top > 0 ? -1 : 1) * (g.level[v] == 0 ? 30 + 22 * (v % 2) : 44);
+    dot.node_at(id,
+                "shape=plaintext, style=filled, fillcolor=white, margin=0.02, width=0, height=0, fontsize=8, "
+                "fontcolor=\"" + std::string(kColour[classes.colour.at(cls)]) + "\", label=" + q(label),
+                g.x[v] + dx, p.y(g.level[v]) + dy);
+    dot.edge(g.names[v], id, classes.attrs(cls));
+    drawn.stubs = true;
+  }
+  return drawn;
+}
+
+// The drawn nodes, the dashed boxes for chips not drawn and the row labels.
+void level_nodes(DotBuilder& dot, const Topology& t, const LevelGraph& g, const LevelPlan& p,
+                 const LevelHints& hints) {
+  double left = 0;
+  for (std::size_t v = 0; v < g.names.size(); ++v) {
+    if (!g.shown[v]) continue;
+    left = std::min(left, g.x[v] - g.width[v] / 2);
+    const std::string size = "width=" + num(g.width[v] / 72) + ", height=0.3, fixedsize=true, label=";
+    if (v < t.num_chips())
+      dot.node_at(g.names[v],
+                  "shape=box, style=\"rounded,filled\", fillcolor=\"#eeeeee\", " + size + q(chip_label(t, v)), g.x[v],
+                  p.y(0));
+    else
+      dot.node_at(g.names[v], "shape=ellipse, style=filled, fillcolor=white, " + size + q(g.names[v]), g.x[v],
+                  p.y(g.level[v]));
+  }
+  for (std::size_t i = 0; i < p.more.size(); ++i)
+    dot.node_at("more-" + std::to_string(i),
+                "shape=box, style=\"rounded,dashed\", fontsize=10, width=" + num(LevelPlan::kMore / 72) +
+                    ", height=0.95, fixedsize=true, label=" + q(p.more[i].second),
+                p.more[i].first, p.y(0));
+  for (int l = 0; l <= p.top; ++l) {
+    const auto name = hints.row_names.find(l);
+    const std::string label = l == 0                          ? "chips"
+                              : name != hints.row_names.end() ? name->second
+                                                              : "level " + std::to_string(l);
+    dot.node_at("row-" + std::to_string(l), "shape=plaintext, fontsize=12, label=" + q(label), left - 60, p.y(l));
+  }
+}
+
+std::vector<std::string> level_legend(const LevelHints& hints, const LinkClasses& classes, const LevelDrawn& drawn,
+                                      const LevelPlan& p) {
+  std::vector<std::string> legend = hints.legend;
+  legend.push_back(p.top == 0 ? "Boxes are chips, numbered by chip id."
+                              : "Boxes are chips, numbered by chip id; ellipses are the other nodes (switches, "
+                                "routers, a group's ports), named as in the platform.");
+  std::string lines;
+  for (const auto& c : classes.names)
+    lines += std::string(lines.empty() ? "" : ", ") + kColourName[classes.colour.at(c)] + " = " + c + " (" +
+             std::to_string(classes.links.at(c)) + " links, " + bandwidths(classes.bw.at(c)) + ")";
+  if (!lines.empty())
+    legend.push_back("Lines: " + lines + "; bandwidths are per direction" +
+                     (drawn.arcs ? "; links within a row are arcs (below the chips, above the other rows)." : "."));
+  if (drawn.members)
+    legend.push_back(
+        "Dashed grey lines: a chip reaches its group's ports without crossing a link (a direct uplink).");
+  if (drawn.stubs) legend.push_back("A short line to a \u201cto X\u201d label is a link to a node not drawn.");
+  if (!p.more.empty())
+    legend.push_back("Each dashed box stands for chips not drawn, with their nodes and links, like those beside it.");
+  return legend;
+}
+
+PictureDot level_picture(const Topology& t, const LevelHints& hints, const std::string& what) {
+  LevelGraph g = level_graph(t);
+  g.level = node_levels(g, t.num_chips());
+  g.shown.assign(g.names.size(), false);
+  g.x.assign(g.names.size(), 0);
+  g.width.assign(g.names.size(), 0);
+  LevelPlan p;
+  place_chips(t, hints, g, p);
+  place_upper_rows(g, p, t.num_chips());
+  DotBuilder dot;
+  LinkClasses classes;
+  const LevelDrawn drawn = level_edges(dot, t, g, p, classes);
+  level_nodes(dot, t, g, p, hints);
+  const std::string header = title_attrs(t.name, what, level_legend(hints, classes, drawn, p)) +
+                             "graph [outputorder=edgesfirst, size=\"20,30\"];\n";
+  return dot.finish(header, true);
+}
+
+// The member of level i's group that chip c belongs to, and how many chips that is.
+struct TierIndex {
+  std::vector<std::size_t> span;  // chips in one group of level i
+  explicit TierIndex(const TiersSpec& spec) {
+    std::size_t n = 1;
+    for (const auto& lv : spec.levels) span.push_back(n *= lv.count);
+  }
+  std::size_t member_span(std::size_t i) const { return i == 0 ? 1 : span[i - 1]; }
+};
+
+// At most 16 chips of a board and 4 members of any higher group are drawn;
+// beyond that the first two and the last.
+bool tier_member_shown(std::uint64_t index, std::uint64_t count, std::size_t level) {
+  return count <= (level == 0 ? 16u : 4u) || index < 2 || index + 1 == count;
+}
+
+std::string tier_legend_line(const TiersSpec& spec, std::size_t i) {
+  const TierLevel& lv = spec.levels[i];
+  const std::string members = i == 0 ? "chips" : spec.levels[i - 1].name + "s";
+  std::string fabric = lv.fabric == TierLevel::Fabric::kFullMesh ? "a full mesh"
+                       : leaf_spine(lv) ? "a leaf/spine of " + std::to_string(lv.switch_ports) + "-port switches"
+                                        : "a switch";
+  std::string line = "A " + lv.name + " is " + std::to_string(lv.count) + " " + members + " joined by " + fabric +
+                     " of " + lv.link_class + " links (" + gbps(lv.bandwidth_Bps) + ")";
+  if (i > 0 && lv.count > 1)
+    line += lv.uplink == TierLevel::Uplink::kDirect
+                ? ", from ports (ellipses named after the " + spec.levels[i - 1].name +
+                      ") that every chip of a " + spec.levels[i - 1].name + " reaches directly"
+                : ", from the first chip of each " + spec.levels[i - 1].name;
+  return line + ".";
+}
+
+PictureDot tiers_picture(const Topology& t, const TiersSpec& spec) {
+  const TierIndex ix(spec);
+  const std::size_t nl = spec.levels.size();
+  // The highest level at which chip c's member is not drawn; -1 if it is drawn.
+  auto hidden_at = [=](std::size_t c) {
+    for (std::size_t i = nl; i-- > 0;)
+      if (!tier_member_shown(c / ix.member_span(i) % spec.levels[i].count, spec.levels[i].count, i))
+        return static_cast<long>(i);
+    return -1L;
+  };
+  LevelHints hints;
+  hints.gap_before = [=](std::size_t c) {
+    int gap = 0;
+    for (std::size_t s : ix.span) gap += c % s == 0;
+    return gap;
+  };
+  hints.shown = [=](std::size_t c) { return hidden_at(c) < 0; };
+  hints.hidden = [=](std::size_t first, std::size_t count) {
+    const auto i = static_cast<std::size_t>(hidden_at(first));
+    const std::string noun = i == 0 ? "chip" : spec.levels[i - 1].name;
+    const std::size_t a = first / ix.member_span(i), k = count / ix.member_span(i);
+    return "\u2026\n" + std::to_string(k) + " more " + noun + "s\n(" + noun + "s " + std::to_string(a) + "\u2013" +
+           std::to_string(a + k - 1) + ")";
+  };
+  for (std::size_t i = 0; i < nl; ++i) hints.legend.push_back(tier_legend_line(spec, i));
+  // Full meshes of direct ports: row i holds level i's ports, named after level i - 1.
+  bool meshes = true;
+  for (std::size_t i = 0; i < nl; ++i)
+    meshes = meshes && spec.levels[i].fabric == TierLevel::Fabric::kFullMesh &&
+             (i == 0 || (spec.levels[i].uplink == TierLevel::Uplink::kDirect && spec.levels[i].count > 1));
+  for (std::size_t i = 1; meshes && i < nl; ++i)
+    hints.row_names[static_cast<int>(i)] = spec.levels[i - 1].name + " ports";
+  std::string what = "tiers, a " + spec.levels.back().name;
+  for (std::size_t i = nl; i-- > 0;)
+    what += " of " + std::to_string(spec.levels[i].count) + " " + (i == 0 ? "chips" : spec.levels[i - 1].name + "s");
+  return level_picture(t, hints, what + ": " + chips_and_links(t));
+}
+
+PictureDot dragonfly_picture(const Topology& t, const DragonflySpec& spec) {
+  const std::size_t group = spec.routers * spec.chips, groups = spec.groups;
+  LevelHints hints;
+  hints.gap_before = [=](std::size_t c) { return c % group == 0 ? 2 : c % spec.chips == 0 ? 1 : 0; };
+  hints.shown = [=](std::size_t c) {
+    const std::size_t g = c / group;
+    return groups <= 4 || g < 2 || g + 1 == groups;
+  };
+  hints.hidden = [=](std::size_t first, std::size_t count) {
+    const std::size_t a = first / group, k = count / group;
+    return "\u2026\n" + std::to_string(k) + " more groups\n(groups " + std::to_string(a) + "\u2013" +
+           std::to_string(a + k - 1) + ")";
+  };
+  hints.row_names[1] = "routers";
+  hints.legend.push_back(std::to_string(groups) + " groups of " + std::to_string(spec.routers) + " routers, " +
+                         std::to_string(spec.chips) +
+                         " chips a router (terminal links); the routers of a group are joined all-to-all (local "
+                         "links), every pair of groups by one global link. Router g-r is router r of group g.");
+  const std::string what = "dragonfly, " + std::to_string(groups) + " groups of " + std::to_string(spec.routers) +
+                           " routers: " + chips_and_links(t);
+  return level_picture(t, hints, what);
+}
+
+PictureDot graph_picture(const Topology& t, const std::string& kind) {
+  // Chips side by side that share the first node above them are a group (8
+  // chips where that gives 4 groups or fewer); a graph of more than 32 chips
+  // draws the first two groups and the last.
+  const LevelGraph g = level_graph(t);
+  const std::vector<int> level = node_levels(g, t.num_chips());
+  std::vector<std::size_t> above(t.num_chips(), g.names.size()), group(t.num_chips(), 0);
+  for (std::size_t c = 0; c < t.num_chips(); ++c) {
+    for (std::size_t e : g.adjacent[c]) {
+      const std::size_t w = g.other(g.edges[e], c);
+      if (level[w] == 1) above[c] = std::min(above[c], w);
+    }
+    if (c > 0) group[c] = group[c - 1] + (above[c] != above[c - 1]);
+  }
+  std::size_t groups = t.num_chips() ? group.back() + 1 : 0;
+  if (t.num_chips() > 32 && groups <= 4) {  // few nodes above the chips (or none): groups of 8 chips
+    for (std::size_t c = 0; c < t.num_chips(); ++c) group[c] = c / 8;
+    groups = (t.num_chips() + 7) / 8;
+  }
+  const bool summarise = t.num_chips() > 32;
+  LevelHints hints;
+  hints.gap_before = [group](std::size_t c) { return group[c] != group[c - 1] ? 1 : 0; };
+  hints.shown = [=](std::size_t c) { return !summarise || group[c] < 2 || group[c] + 1 == groups; };
+  hints.hidden = [=](std::size_t first, std::size_t count) {
+    const std::size_t k = group[first + count - 1] - group[first] + 1;
+    return "\u2026\n" + std::to_string(k) + " more groups\nof chips\n(chips " + std::to_string(first) + "\u2013" +
+           std::to_string(first + count - 1) + ")";
+  };
+  if (!t.switches.empty())
+    hints.legend.push_back(
+        "Rows by distance from the chips: each node sits one row above its nearest neighbour toward the chips; "
+        "chips that share the first node above them are side by side.");
+  std::string what = kind + ": " + chips_and_links(t);
+  if (!t.switches.empty())
+    what += ", " + std::to_string(t.switches.size()) + (t.switches.size() == 1 ? " other node" : " other nodes");
+  return level_picture(t, hints, what);
+}
+
 // ---------------------------------------------------------------- anything else
 
 PictureDot plain_picture(const Topology& t, const std::string& kind) {
@@ -512,6 +985,13 @@ PictureDot picture_dot(const Topology& t, const PlatformSpec& spec) {
       return fat_tree_picture(t, spec.fat_tree);
     case PlatformSpec::Kind::kGpuCluster:
       return gpu_cluster_picture(t, spec.gpu);
+    case PlatformSpec::Kind::kTiers:
+      return tiers_picture(t, spec.tiers);
+    case PlatformSpec::Kind::kDragonfly:
+      return dragonfly_picture(t, spec.dragonfly);
+    case PlatformSpec::Kind::kGraph:
+    case PlatformSpec::Kind::kXml:
+      return graph_picture(t, kind_name(spec.kind));
     default:
       break;
   }

@@ -1,6 +1,6 @@
 // Graphviz DOT for pictures of a platform a person can read: tori on their
-// grid, fat-trees in layers, GPU clusters with repeated nodes summarised,
-// each with a title and a legend.
+// grid, the others by level with repeated groups summarised, each with a
+// title and a legend.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +26,11 @@ struct PictureDot {
 // last), wrap-around links as labelled stubs. Fat-trees: a row per level,
 // the core on top, each leaf's chips as one box. GPU clusters: rail
 // switches on top, the first two nodes and the last in full and one box for
-// the others. Anything else: every node and link, laid out by Graphviz.
+// the others. Tiers, dragonflies and graphs (DOT, GraphML, SimGrid XML): by
+// level, chips in the bottom row and every other node a row above its
+// nearest neighbour toward the chips; past 4 groups (boards, dragonfly
+// groups, chips under one switch) the first two and the last. A torus of
+// more than 3 dimensions: every node and link, laid out by Graphviz.
 PictureDot picture_dot(const Topology& topology, const PlatformSpec& spec);
 
 }  // namespace moesim
