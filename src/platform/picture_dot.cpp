@@ -762,7 +762,7 @@ std::vector<std::string> level_legend(const LevelHints& hints, const LinkClasses
   std::vector<std::string> legend = hints.legend;
   legend.push_back(p.top == 0 ? "Boxes are chips, numbered by chip id."
                               : "Boxes are chips, numbered by chip id; ellipses are the other nodes (switches, "
-                                "routers, a group's ports), named as in the platform.");
+                                "routers, a board's or rack's ports), named as in the platform.");
   std::string lines;
   for (const auto& c : classes.names)
     lines += std::string(lines.empty() ? "" : ", ") + kColourName[classes.colour.at(c)] + " = " + c + " (" +
@@ -772,7 +772,7 @@ std::vector<std::string> level_legend(const LevelHints& hints, const LinkClasses
                      (drawn.arcs ? "; links within a row are arcs (below the chips, above the other rows)." : "."));
   if (drawn.members)
     legend.push_back(
-        "Dashed grey lines: a chip reaches its group's ports without crossing a link (a direct uplink).");
+        "Dashed grey lines: a chip reaches its board's (or rack's) ports without crossing a link (a direct uplink).");
   if (drawn.stubs) legend.push_back("A short line to a \u201cto X\u201d label is a link to a node not drawn.");
   if (!p.more.empty())
     legend.push_back("Each dashed box stands for chips not drawn, with their nodes and links, like those beside it.");
@@ -938,9 +938,9 @@ PictureDot plain_picture(const Topology& t, const std::string& kind) {
     c.second.insert(l->bandwidth_Bps);
   }
   std::vector<std::string> legend = {
-      "Boxes are chips, ellipses are switches or a group's ports; the label on a line is its bandwidth per direction."};
+      "Boxes are chips, ellipses are switches or a board's or rack's ports; the label on a line is its bandwidth per direction."};
   if (!t.members.empty())
-    legend.push_back("Dashed lines: direct uplinks (a chip reaches its group's links without crossing a link).");
+    legend.push_back("Dashed lines: direct uplinks (a chip reaches its board's or rack's links without crossing a link).");
   std::string list;
   for (const auto& [name, c] : classes)
     list += (list.empty() ? "" : ", ") + name + " (" + std::to_string(c.first) + ", " + bandwidths(c.second) + ")";
