@@ -159,7 +159,7 @@ TEST_CASE("the report says what the tests assert of the fast fidelity's error", 
   CHECK(hotspot["simgrid"]["fidelity_error"]["measured"] == true);
   CHECK(hotspot["simgrid"]["fidelity_error"]["max_error"] == 0.25);
   CHECK(read(tmp_path("stdout")).find("\nfidelity: ptask, within 25% of the flow fidelity for drawn routing (hotspot) on "
-                                      "groups of up to 64 chips") != std::string::npos);
+                                      "EP groups of up to 64 chips") != std::string::npos);
   json large = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"),
                    "--set model.moe_layers=1 --set platform=" + kSource + "/platforms/tpu-v4-4x4x8.yaml "
                    "--set deployment.ep=128 --set deployment.global_batch=1024");
