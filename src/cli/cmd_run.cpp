@@ -1,6 +1,12 @@
 // moesim run: a scenario file through its engine, a table on stdout and the
 // outputs asked for (JSON, CSV, links, trace, heatmap, SimGrid's Paje trace).
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -50,8 +56,21 @@ Scenario scenario_of(const RunOptions& o) {
   return s;
 }
 
+// A test hook (tests/cli/campaign.sh): with MOESIM_HOLD_DIR set, a run writes
+// DIR/PID and waits until that file is removed or DIR/go exists, so that a test
+// kills or interrupts runs in flight without a workload slow by design.
+void hold_if_asked() {
+  const char* dir = std::getenv("MOESIM_HOLD_DIR");
+  if (dir == nullptr || *dir == '\0') return;
+  const std::filesystem::path held = std::filesystem::path(dir) / std::to_string(getpid());
+  std::ofstream(held).flush();
+  while (std::filesystem::exists(held) && !std::filesystem::exists(std::filesystem::path(dir) / "go"))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 int run(const RunOptions& o) {
   exit_cleanly_on_stop_signals();
+  hold_if_asked();
   const bool piped = claims_stdout({{"--json", o.json}, {"--csv", o.csv}, {"--links", o.links}, {"--trace", o.trace}});
   const Scenario s = scenario_of(o);
   const RunReport r = run_scenario_with_simgrid(s, RunControl{o.jobs, true});

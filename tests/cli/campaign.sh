@@ -104,63 +104,78 @@ done
 check "deepseek-v3-decode: 128 runs, 32 unfit" \
   "$([[ $(grep -c 'skipped: needs' ds.txt) -eq 32 ]] && grep -q '^128 runs' ds.txt || tail -n 1 ds.txt)"
 
-# Crashes. A slower campaign (the flow fidelity, 128 chips, about 9 s a run), so that runs are in flight when killed.
+# Crashes: runs held in flight by a hook of moesim run (MOESIM_HOLD_DIR: a run
+# writes HOLD/PID and waits until that file is removed or HOLD/go exists), so
+# that a worker, the campaign or the terminal is killed while runs are going,
+# without a workload slow by design.
 # Its base is a copy in $TMP, so that pkill patterns name only its workers
 # (CTest runs other tests of the same scenario alongside).
-sed "s|^platform: \.\./|platform: $ROOT/|" "$ROOT/scenarios/deepseek-v3-decode-v4-4x4x4.yaml" >slow-base.yaml
-cat >slow.yaml <<EOF
-name: slow
-base: $TMP/slow-base.yaml
-set: {model.moe_layers: 1, platform: $ROOT/platforms/tpu-v4-4x4x8.yaml, deployment.ep: 128, deployment.global_batch: 768,
-     simgrid.fidelity: flow}
+sed "s|^platform: \.\./|platform: $ROOT/|" "$ROOT/scenarios/deepseek-v3-decode-v4-4x4x4.yaml" >held-base.yaml
+cat >held.yaml <<EOF
+name: held
+base: $TMP/held-base.yaml
+set: {model.moe_layers: 1}
 grid:
   seed: [1, 2, 3, 4, 5, 6]
   traffic.routing: [random]
 EOF
 # wait_for CMD: polls until CMD succeeds (at most 120 s).
 wait_for() { for _ in $(seq 1200); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+# hold: an empty hold folder; held N: at least N runs wait in it; release: every
+# run held now or later goes on.
+hold() { rm -rf "$TMP/hold" && mkdir "$TMP/hold"; }
+held() { [[ $(find "$TMP/hold" -maxdepth 1 -name '[0-9]*' | wc -l) -ge $1 ]]; }
+release() { touch "$TMP/hold/go"; }
 
 # A worker killed: its run is lost, the rest are recorded, a re-run completes.
-"$MOESIM" sweep slow.yaml -j 2 --db slow.db >kill1.txt 2>&1 &
+hold
+MOESIM_HOLD_DIR=$TMP/hold "$MOESIM" sweep held.yaml -j 2 --db held.db >kill1.txt 2>&1 &
 sweep_pid=$!
-wait_for "pgrep -f 'moesim.* run $TMP/slow-base.yaml.*seed=1' >/dev/null"
+wait_for "pgrep -f 'moesim.* run $TMP/held-base.yaml.*seed=1' >/dev/null"
 check "a worker writes its report under \$TMPDIR" \
-  "$(pgrep -f "moesim.* run $TMP/slow-base.yaml --json $TMPDIR/moesim-sweep\.[^/]*/[0-9]+\.json .*seed=1" >/dev/null ||
-     pgrep -af "moesim.* run $TMP/slow-base.yaml" || echo 'no worker')"
-pkill -KILL -f "moesim.* run $TMP/slow-base.yaml.*seed=1"
+  "$(pgrep -f "moesim.* run $TMP/held-base.yaml --json $TMPDIR/moesim-sweep\.[^/]*/[0-9]+\.json .*seed=1" >/dev/null ||
+     pgrep -af "moesim.* run $TMP/held-base.yaml" || echo 'no worker')"
+pkill -KILL -f "moesim.* run $TMP/held-base.yaml.*seed=1"
+release
 wait "$sweep_pid"
 rc=$?
 check "a killed worker: exit status 1" "$([[ $rc -eq 1 ]] || echo "exit status $rc")"
-check "a killed worker loses only its run" "$([[ $(rows slow.db) -eq 5 ]] || echo "$(rows slow.db) rows: $(cat kill1.txt)")"
+check "a killed worker loses only its run" "$([[ $(rows held.db) -eq 5 ]] || echo "$(rows held.db) rows: $(cat kill1.txt)")"
 check "and says so" "$(grep -q 'seed=1,routing=random: stopped before it finished' kill1.txt || cat kill1.txt)"
-"$MOESIM" sweep slow.yaml -j 2 --db slow.db >kill2.txt 2>&1
+"$MOESIM" sweep held.yaml -j 2 --db held.db >kill2.txt 2>&1
 check "a re-run completes it, each run once" \
-  "$([[ $(rows slow.db ok) -eq 6 && $(distinct slow.db) -eq 6 ]] || echo "$(rows slow.db ok) ok: $(cat kill2.txt)")"
+  "$([[ $(rows held.db ok) -eq 6 && $(distinct held.db) -eq 6 ]] || echo "$(rows held.db ok) ok: $(cat kill2.txt)")"
 
 # The campaign itself killed (as by a machine crash): what was recorded stays.
-"$MOESIM" sweep slow.yaml -j 2 --db crash.db >/dev/null 2>&1 &
+# Of two runs held, one is let go and recorded; the campaign is killed with
+# the other and the next one in flight.
+hold
+MOESIM_HOLD_DIR=$TMP/hold "$MOESIM" sweep held.yaml -j 2 --db crash.db >/dev/null 2>&1 &
 sweep_pid=$!
+wait_for "held 2"
+rm -f "$(find "$TMP/hold" -maxdepth 1 -name '[0-9]*' | head -n 1)"
 wait_for "[[ -e crash.db ]] && [[ \$(rows crash.db) -ge 1 ]]"
 kill -KILL "$sweep_pid"
-pkill -KILL -f "moesim.* run $TMP/slow-base.yaml" 2>/dev/null
+pkill -KILL -f "moesim.* run $TMP/held-base.yaml" 2>/dev/null
 wait "$sweep_pid" 2>/dev/null
 before=$(rows crash.db)
 check "a killed campaign keeps its recorded runs" "$([[ $before -ge 1 && $before -lt 6 ]] || echo "$before rows")"
-"$MOESIM" sweep slow.yaml -j 2 --db crash.db >crash.txt 2>&1
+"$MOESIM" sweep held.yaml -j 2 --db crash.db >crash.txt 2>&1
 check "resumed: every run once" \
   "$([[ $(rows crash.db ok) -eq 6 && $(distinct crash.db) -eq 6 ]] || echo "$(rows crash.db) rows: $(cat crash.txt)")"
 check "resumed: only the missing runs ran" \
   "$(grep -q "this time $((6 - before)) ok" crash.txt || cat crash.txt)"
 
 # Ctrl-C (SIGINT to the campaign and its workers, as a terminal sends it).
-setsid "$MOESIM" sweep slow.yaml -j 2 --db int.db >int.txt 2>&1 &
+hold
+MOESIM_HOLD_DIR=$TMP/hold setsid "$MOESIM" sweep held.yaml -j 2 --db int.db >int.txt 2>&1 &
 sweep_pid=$!
-wait_for "pgrep -f 'moesim.* run $TMP/slow-base.yaml.*seed=1' >/dev/null"
+wait_for "pgrep -f 'moesim.* run $TMP/held-base.yaml.*seed=1' >/dev/null"
 kill -INT -- "-$sweep_pid"
 wait "$sweep_pid"
 rc=$?
 check "Ctrl-C: exit status 130" "$([[ $rc -eq 130 ]] || echo "exit status $rc")"
-"$MOESIM" sweep slow.yaml -j 2 --db int.db >int2.txt 2>&1
+"$MOESIM" sweep held.yaml -j 2 --db int.db >int2.txt 2>&1
 check "Ctrl-C then a re-run: every run once" \
   "$([[ $(rows int.db ok) -eq 6 && $(distinct int.db) -eq 6 ]] || echo "$(rows int.db) rows: $(cat int2.txt)")"
 
