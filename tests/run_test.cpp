@@ -1031,11 +1031,14 @@ TEST_CASE("determinism: a reused identical layer is byte for byte the layer comp
 }
 
 TEST_CASE("groups on disjoint links replayed apart give the joint replay's times", "[replay][groups]") {
-  // Four contiguous 16x4 blocks of the 16x16 torus: their routes stay in their block.
+  // Four contiguous 16x4 blocks of the 16x16 torus: their routes stay in their
+  // block. Under the flow fidelity (two minutes apart, longer joint), four
+  // 16x2 blocks of EP 32 instead: routes in both dimensions, in seconds.
   const std::string scenario = shipped_scenario("four-groups-of-64-v5e-16x16") + " --set model.moe_layers=2";
-  for (const char* fidelity : {"ptask", "flow"}) {
+  for (const char* fidelity : {"ptask", "flow --set deployment.ep=32"}) {
     INFO(fidelity);
     json apart = run(scenario, std::string("--fidelity ") + fidelity);
+    REQUIRE(apart["traffic"]["groups"] == 4);
     // SimGrid's own trace keeps every layer and group in one simulation.
     json joint = run(scenario, std::string("--fidelity ") + fidelity + " --simgrid-trace " + tmp_path("paje.trace"));
     for (std::size_t l = 0; l < 2; ++l)
