@@ -26,6 +26,14 @@
 
 namespace sg4 = simgrid::s4u;
 
+// GCC marks AddressSanitizer with __SANITIZE_ADDRESS__, clang 14 only through
+// __has_feature.
+#if defined(__has_feature)
+#define MOESIM_HAS_FEATURE(x) __has_feature(x)
+#else
+#define MOESIM_HAS_FEATURE(x) 0
+#endif
+
 namespace moesim {
 
 std::vector<std::string> simgrid_options(const SimgridSpec& config) {
@@ -81,7 +89,7 @@ Simulator::Simulator(const SimgridSpec& config, bool quiet) : impl_(std::make_un
   impl_->ptask_max_links = std::max<std::size_t>(1, config.ptask_max_links);
   impl_->args.push_back("moesim");
   if (quiet) impl_->args.push_back("--log=root.thres:warning");
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || MOESIM_HAS_FEATURE(address_sanitizer)
   // Under AddressSanitizer, actors run on threads: ASan cannot follow the
   // stack switches of the raw contexts of a SimGrid built without it. The
   // factory is chosen when the engine starts, so it goes on its command line.
@@ -392,8 +400,8 @@ class FlowReplay {
   FlowReplay(const std::vector<const LayerTraffic*>& layers, const std::vector<ChipId>& group, double expert_us,
              std::uint32_t groups, const SenderCosts& costs, std::size_t num_hosts,
              const std::vector<const sg4::Link*>& links, const GroupFilter& only)
-      : layers_(layers), group_(group), expert_us_(expert_us), groups_(groups), links_(links),
-        plan_(layers.size()), results_(layers.size()) {
+      : group_(group), expert_us_(expert_us), groups_(groups), links_(links), plan_(layers.size()),
+        results_(layers.size()) {
     std::unordered_map<ChipId, std::size_t> actor_of;
     for (std::size_t i = 0; i < group.size(); ++i) actor_of[group[i]] = i;
     for (std::size_t l = 0; l < layers.size(); ++l) {
@@ -489,7 +497,6 @@ class FlowReplay {
     if (log_) log_->debug("layer {} {}: {:.3f} us", l, phase_name(r.kind), r.latency_us);
   }
 
-  const std::vector<const LayerTraffic*>& layers_;
   const std::vector<ChipId>& group_;  // index: actor
   const double expert_us_;
   const std::uint32_t groups_;

@@ -7,7 +7,8 @@
 #                                               (REPLAY: build/tests/fuzz/moesim_fuzz_replay)
 #   tests/fuzz/run.sh FUZZ_BUILD SECONDS [TARGET...]
 #                                               libFuzzer for SECONDS a target, from the
-#                                               seeds (FUZZ_BUILD: a -DMOESIM_FUZZ=ON build);
+#                                               seeds (FUZZ_BUILD: a -DMOESIM_FUZZ=ON build),
+#                                               JOBS targets at once (default: the cores);
 #                                               prints a table of inputs run and findings
 #
 # A finding (crash, hang over 10 s, leak, sanitizer report, or an exception
@@ -47,19 +48,34 @@ findings=${FINDINGS:-fuzz-findings}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$findings"
-failed=0
-printf '| target | seconds | inputs run | inputs/s | corpus | finding |\n|---|---|---|---|---|---|\n'
 for t in "${targets[@]}"; do
+  [ -n "$(find "$build" -name "fuzz_$t" -type f -perm -u+x)" ] ||
+    { echo "tests/fuzz/run.sh: no fuzz_$t under $build (build with -DMOESIM_FUZZ=ON)" >&2; exit 2; }
+done
+# fuzz TARGET: libFuzzer on it for SECONDS; its exit status in $work/TARGET.status.
+fuzz() {
+  local t=$1 bin s status=0
   bin=$(find "$build" -name "fuzz_$t" -type f -perm -u+x | head -1)
-  [ -n "$bin" ] || { echo "tests/fuzz/run.sh: no fuzz_$t under $build (build with -DMOESIM_FUZZ=ON)" >&2; exit 2; }
   mkdir -p "$work/$t"
   # shellcheck disable=SC2046
   for s in $(seeds "$t"); do
     if [ -d "$s" ]; then find "$s" -maxdepth 1 -type f -exec cp {} "$work/$t/" \; ; else cp "$s" "$work/$t/"; fi
   done
-  status=0
   "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$findings/$t-" "$work/$t" >"$work/$t.log" 2>&1 || status=$?
+  echo "$status" >"$work/$t.status"
+}
+# JOBS targets at once (default: the number of cores), each on one core for SECONDS.
+at_once=${JOBS:-$(nproc)}
+for t in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$at_once" ]; do wait -n || true; done
+  fuzz "$t" &
+done
+wait
+failed=0
+printf '| target | seconds | inputs run | inputs/s | corpus | finding |\n|---|---|---|---|---|---|\n'
+for t in "${targets[@]}"; do
+  status=$(cat "$work/$t.status")
   runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$work/$t.log")
   corpus=$(find "$work/$t" -type f | wc -l)
   finding=none
