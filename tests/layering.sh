@@ -16,7 +16,7 @@ rank() {  # rank LAYER: prints its rank
 # The layer of each public header.
 declare -A public=(
   [error]=util [enum_table]=util [topology]=platform [graph]=platform [fabrics]=platform [platform]=platform
-  [bytes]=model [routing]=model [traffic]=model [comm]=model [scenario]=model
+  [bytes]=model [routing]=model [traffic]=model [comm]=model [scenario]=model [compute]=model [schedule]=model
   [result]=engine [report]=engine [engine]=engine [run]=engine [simulator]=sim)
 
 layer_of_header() {  # the layer of an include path, "" if not moesim's

@@ -58,9 +58,9 @@ TEST_CASE("independent groups' replays merge into the layer's", "[codec]") {
   LayerResult layer;
   layer.phases.resize(1);
   layer.phases[0].group_us.assign(2, 0.0);
-  merge_replayed(layer, LayerResult{0, {replayed(10, {10, 0}, {8, -1, -1}, 10)}, 0, 0, {}});
+  merge_replayed(layer, LayerResult{0, {replayed(10, {10, 0}, {8, -1, -1}, 10)}, 0, 0, {}, false, {}});
   const LayerResult once = layer;
-  merge_replayed(layer, LayerResult{0, {replayed(12, {0, 12}, {-1, -1, 12}, 12)}, 0, 0, {}});
+  merge_replayed(layer, LayerResult{0, {replayed(12, {0, 12}, {-1, -1, 12}, 12)}, 0, 0, {}, false, {}});
   const PhaseResult& p = layer.phases[0];
   CHECK(once.phases[0].latency_us == 10);  // one part: its own times
   CHECK(p.latency_us == 12);

@@ -570,7 +570,9 @@ TEST_CASE("golden outputs of the shipped scenarios", "[golden]") {
                       {"deepseek-v3-decode-v5e-16x16-zipf", "bound"},
                       {"four-groups-of-64-v5e-16x16", "bound"},
                       {"trace-example-v4", "simgrid"},
-                      {"trace-example-v4", "bound"}};
+                      {"trace-example-v4", "bound"},
+                      {"deepseek-v3-decode-tbo-h800", "simgrid"},
+                      {"deepseek-v3-decode-tbo-h800", "bound"}};
   const bool update = std::getenv("MOESIM_UPDATE_GOLDEN") != nullptr;
   for (const Row& r : rows) {
     INFO(r.scenario << " " << r.engine);

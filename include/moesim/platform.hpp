@@ -67,6 +67,21 @@ struct Calibration {
   }
 };
 
+// A chip's compute, from a platform file's `compute:` block: dense peak
+// FLOP/s per dtype and HBM bandwidth, and the fraction of each a kernel
+// reaches (the efficiency a grouped GEMM or attention kernel shows on it).
+struct ChipCompute {
+  double bf16_flops = 0;  // FLOP/s, dense; fp16 runs at this rate too
+  double fp8_flops = 0;   // FLOP/s, dense, 8-bit (FP8 or INT8); 0: at the BF16 rate
+  double hbm_Bps = 0;     // bytes/s
+  double flops_efficiency = 1.0;
+  double hbm_efficiency = 1.0;
+  std::string source;  // where the figures come from
+  std::string where;   // "file:line" of the block, for errors
+  bool empty() const { return bf16_flops <= 0 || hbm_Bps <= 0; }
+  double bytes_per_s() const { return hbm_Bps * hbm_efficiency; }
+};
+
 struct PlatformSpec {
   // kGraph: a graph read from DOT or GraphML, routed by shortest paths.
   enum class Kind { kTorus, kTiers, kGpuCluster, kFatTree, kDragonfly, kGraph, kXml };
@@ -81,6 +96,7 @@ struct PlatformSpec {
   NetGraph graph;
   CommParams comm;
   Calibration calibration;
+  ChipCompute compute;  // the `compute` block: a chip's FLOP/s and HBM; empty if not given
 };
 
 // Calls fail_with(reason) if a switch level's port count cannot hold its

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "moesim/bytes.hpp"
@@ -36,6 +37,9 @@ struct Bottleneck {
 struct PhaseResult {
   PhaseKind kind = PhaseKind::kDispatch;
   std::string stage;              // a multi-stage algorithm's stage (Stage::name), else empty
+  // An overlapped run's round ("step 1: combine.b+dispatch.a"): the label
+  // the report shows instead of the kind and stage.
+  std::string label;
   std::uint32_t stage_index = 0;
   // Of every stage of its phase at once: an engine that computes the phase
   // as a whole (EngineInfo::honours_algorithm false).
@@ -89,8 +93,23 @@ PhaseResult traffic_result(const Phase& phase);
 
 // "dispatch", or "dispatch/inter-node" for a stage of a multi-stage algorithm.
 inline std::string stage_label(const PhaseResult& p) {
+  if (!p.label.empty()) return p.label;
   return phase_name(p.kind) + (p.stage.empty() ? "" : "/" + p.stage);
 }
+
+// A layer under an overlap schedule (moesim/schedule.hpp): its steps' times
+// and what it spends computing and communicating.
+struct OverlapResult {
+  double layer_us = 0;
+  double compute_us = 0;  // the busiest chip's compute, every micro-batch
+  double comm_us = 0;     // every round's time (rounds in flight at once counted once)
+  double exposed_us = 0;  // layer_us - compute_us: what communication adds
+  double overlap_efficiency = 0;  // the share of comm_us hidden under compute
+  std::vector<double> step_us;
+  std::vector<std::size_t> critical_lane;  // per step
+  // Compute per operation on the busiest chip for it, by "experts.a" etc.
+  std::vector<std::pair<std::string, double>> op_us;
+};
 
 struct LayerResult {
   std::size_t layer = 0;
@@ -100,6 +119,8 @@ struct LayerResult {
   // one was); with several samples, sample * moe_layers + layer.
   std::size_t simulated_as = 0;
   LayerStats stats;
+  bool overlapped = false;  // its phases are an overlap schedule's rounds; total_us is overlap.layer_us
+  OverlapResult overlap;
 
   // Of all the stages of phase k.
   double phase_us(PhaseKind k) const;
@@ -148,6 +169,13 @@ struct RunReport {
   std::vector<std::uint64_t> sample_seeds;
   std::vector<std::vector<LayerResult>> sample_layers;
   std::size_t distinct_layers = 0;  // layers actually computed
+  // An overlapped run: the schedule, its steps as text, each micro-batch's
+  // tokens an EP group, and the chip's compute it was priced on.
+  std::string schedule;  // empty: not overlapped
+  std::vector<std::string> schedule_steps;
+  std::vector<std::uint64_t> micro_batch_tokens;
+  std::string chip_compute;  // "989 BF16 / 1979 8-bit TFLOP/s, 3.35 TB/s HBM (H800 ...)", or empty
+  std::string experts_priced;  // how the experts' time was found
   double wall_s = 0;
 };
 

@@ -9,9 +9,11 @@
 
 #include "moesim/bytes.hpp"
 #include "moesim/comm.hpp"
+#include "moesim/compute.hpp"
 #include "moesim/enum_table.hpp"
 #include "moesim/platform.hpp"
 #include "moesim/routing.hpp"
+#include "moesim/schedule.hpp"
 
 namespace moesim {
 
@@ -36,6 +38,15 @@ struct ModelSpec {
   std::uint64_t topk = 0;         // routed experts a token activates
   std::uint64_t moe_layers = 1;
   std::uint64_t shared_experts = 0;  // run where the token is: no traffic
+  std::uint64_t moe_intermediate_size = 0;  // an expert FFN's inner width; 0 = not given (no expert roofline)
+};
+
+// The per-layer work besides the all-to-all (the `compute` section): each
+// operation a given time or a roofline on the platform's chip. The experts
+// and the shared expert are priced from the model when not given.
+struct ComputeSpec {
+  OpCost attn_pre, attn_core, gate, output, shared, experts;
+  bool given = false;  // the scenario has a compute section
 };
 
 struct DeploymentSpec {
@@ -78,6 +89,11 @@ struct Scenario {
   DeploymentSpec deployment;
   Precision precision;
   double expert_time_us = 0;  // the expert phase between dispatch and combine
+  ComputeSpec compute;
+  // How compute and the all-to-all overlap (moesim/schedule.hpp); `none`
+  // without a compute section is the run as moesim always had it.
+  Schedule schedule;
+  bool scheduled() const { return compute.given || schedule.overlaps(); }
   Engine engine = Engine::kSimgrid;
   RoutingSpec routing;
   CommSpec comm;              // how the bytes move (moesim/comm.hpp)
@@ -97,6 +113,7 @@ struct Scenario {
   std::string where_traffic;    // "file:line" of traffic.node_level, for errors
   std::string where_comm;       // "file:line" of comm.algorithm, for errors
   std::string where_comm_params;  // "file:line" of the scenario's own comm_params; empty: none
+  std::string where_overlap;      // "file:line" of overlap (or compute), for errors
 
   ByteModelInput byte_model_input() const;
   std::uint64_t group_chips() const { return deployment.ep * deployment.moe_tp; }

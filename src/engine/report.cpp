@@ -56,6 +56,7 @@ double LayerResult::group_phase_us(PhaseKind k, std::size_t g) const {
 }
 
 double LayerResult::total_us() const {
+  if (overlapped) return overlap.layer_us;
   double t = expert_us;
   for (const auto& p : phases) t += p.latency_us;
   return t;
@@ -284,7 +285,38 @@ nlohmann::json layer_json(const RunReport& r, const LayerResult& l) {
   nlohmann::json phases = nlohmann::json::array();
   for (const auto& p : l.phases) phases.push_back(phase_json(p, group_chips_all(r)));
   lj["phases"] = phases;
+  if (l.overlapped) {
+    const OverlapResult& o = l.overlap;
+    nlohmann::json ops = nlohmann::json::object();
+    for (const auto& [op, us] : o.op_us) ops[op] = us;
+    lj["overlap"] = {{"layer_us", o.layer_us},          {"compute_us", o.compute_us},
+                     {"comm_us", o.comm_us},            {"exposed_us", o.exposed_us},
+                     {"overlap_efficiency", o.overlap_efficiency},
+                     {"step_us", o.step_us},            {"critical_lane", o.critical_lane},
+                     {"compute_op_us", ops}};
+  }
   return lj;
+}
+
+// An overlapped run's layers together: the whole forward pass of its MoE
+// layers, and the tokens a chip gets through it a second.
+struct OverlapSummary {
+  double step_us = 0, compute_us = 0, comm_us = 0, exposed_us = 0, tokens_per_s = 0, efficiency = 0;
+};
+OverlapSummary overlap_summary(const RunReport& r) {
+  OverlapSummary o;
+  for (const auto& l : r.layers) {
+    o.step_us += l.overlap.layer_us;
+    o.compute_us += l.overlap.compute_us;
+    o.comm_us += l.overlap.comm_us;
+    o.exposed_us += l.overlap.exposed_us;
+  }
+  double tokens = 0;
+  for (std::uint64_t t : r.micro_batch_tokens) tokens += static_cast<double>(t);
+  if (r.input.ep) tokens /= static_cast<double>(r.input.ep);
+  o.tokens_per_s = o.step_us > 0 ? tokens / o.step_us * 1e6 : 0;
+  o.efficiency = o.comm_us > 0 ? 1.0 - std::min(1.0, o.exposed_us / o.comm_us) : 0;
+  return o;
 }
 
 nlohmann::json summary_json(const RunReport& r) {
@@ -297,6 +329,12 @@ nlohmann::json summary_json(const RunReport& r) {
   std::vector<double> imbalance;
   for (const auto& l : r.layers) imbalance.push_back(l.stats.imbalance);
   summary["imbalance"] = stats_json(stats(imbalance));
+  if (!r.schedule.empty()) {
+    const OverlapSummary o = overlap_summary(r);
+    summary["overlap"] = {{"moe_layers_us", o.step_us},          {"compute_us", o.compute_us},
+                          {"comm_us", o.comm_us},                {"exposed_us", o.exposed_us},
+                          {"overlap_efficiency", o.efficiency}, {"tokens_per_s_per_chip", o.tokens_per_s}};
+  }
   return summary;
 }
 
@@ -336,6 +374,12 @@ nlohmann::json to_json(const RunReport& r) {
   };
   j["comm"]["sender_costs"] = {{"per_message", costs(r.per_message)}, {"per_peer", costs(r.per_peer)}};
   j["calibration"] = r.calibration_set_aside ? "none (set aside by the scenario)" : r.calibration;
+  if (!r.schedule.empty())
+    j["overlap"] = {{"schedule", r.schedule},
+                    {"steps", r.schedule_steps},
+                    {"micro_batch_tokens", r.micro_batch_tokens},
+                    {"chip_compute", r.chip_compute},
+                    {"experts", r.experts_priced}};
   j["layers"] = nlohmann::json::array();
   for (const auto& l : r.layers) j["layers"].push_back(layer_json(r, l));
   j["summary"] = summary_json(r);
@@ -444,6 +488,25 @@ void table_head(const RunReport& r, bool routed, std::ostream& out) {
     out << "calibration: none (the scenario's calibration: none; the platform's nominal network)\n";
   else if (r.calibration != "none")
     out << "calibration: " << r.calibration << "\n";
+  if (r.schedule.empty()) return;
+  std::string tokens;
+  for (std::uint64_t t : r.micro_batch_tokens) tokens += (tokens.empty() ? "" : " + ") + std::to_string(t);
+  const std::size_t n = r.micro_batch_tokens.size();
+  out << "overlap: " << r.schedule << ", " << n << (n == 1 ? " micro-batch" : " micro-batches") << " of " << tokens
+      << " tokens an EP group" << (n > 1 && r.routing != "uniform" ? ", each with its own routing draw" : "")
+      << "; steps (lanes at once, separated by |):\n";
+  for (std::size_t i = 0; i < r.schedule_steps.size(); ++i)
+    out << format("  %zu  %s\n", i + 1, r.schedule_steps[i].c_str());
+  out << "compute: experts " << r.experts_priced;
+  if (!r.chip_compute.empty()) out << "; chip " << r.chip_compute;
+  out << "\n";
+}
+
+// An overlapped layer's row without its label.
+std::string overlap_row_text(const LayerResult& l) {
+  const OverlapResult& o = l.overlap;
+  return format("%12.3f %12.3f %12.3f %12.3f %8.1f%%", o.compute_us, o.comm_us, o.exposed_us, o.layer_us,
+                100 * o.overlap_efficiency);
 }
 
 // A layer's row without its label.
@@ -467,6 +530,22 @@ std::string row_text(const RunReport& r, const LayerResult& l, std::size_t i, bo
 // A row per layer; consecutive layers with the same row are one row,
 // labelled with their range ("0-57") and "(58 identical)".
 void table_rows(const RunReport& r, bool routed, std::ostream& out) {
+  if (!r.schedule.empty()) {
+    out << format("%9s %12s %12s %12s %12s %9s\n", "layer", "compute_us", "comm_us", "exposed_us", "total_us",
+                  "hidden");
+    for (std::size_t i = 0; i < r.layers.size();) {
+      const std::string row = overlap_row_text(r.layers[i]);
+      std::size_t j = i + 1;
+      while (j < r.layers.size() && overlap_row_text(r.layers[j]) == row) ++j;
+      const std::string label = j - i == 1 ? std::to_string(r.layers[i].layer)
+                                           : format("%zu-%zu", r.layers[i].layer, r.layers[j - 1].layer);
+      out << format("%9s ", label.c_str()) << row << (j - i > 1 ? format("  (%zu identical)", j - i) : "") << "\n";
+      i = j;
+    }
+    out << "          (compute: the busiest chip's, every micro-batch; comm: the rounds' times; exposed: total - "
+           "compute;\n           hidden: the share of comm under compute)\n";
+    return;
+  }
   out << format("%9s %12s %12s %s%12s %8s %8s %8s %8s %16s %16s%s%s\n", "layer", "dispatch_us", "combine_us",
                 has_allgather(r) ? "allgather_us " : "", "total_us", "algbw_d", "busbw_d", "algbw_c", "busbw_c",
                 "dispatch_net_B", "combine_net_B",
@@ -514,6 +593,12 @@ void table_summary(const RunReport& r, std::ostream& out) {
                   stats(d).mean, stats(d).max, stats(c).mean, stats(c).max);
   }
   table_samples(r, out);
+  if (!r.schedule.empty()) {
+    const OverlapSummary o = overlap_summary(r);
+    out << format("MoE layers together: %.3f us, compute %.3f us, communication %.3f us of which %.3f us exposed "
+                  "(%.1f%% hidden); %.0f tokens a chip a second through them\n",
+                  o.step_us, o.compute_us, o.comm_us, o.exposed_us, 100 * o.efficiency, o.tokens_per_s);
+  }
   const std::size_t all_layers = r.sample_layers.empty() ? r.layers.size() : r.sample_layers.size() * r.layers.size();
   if (r.distinct_layers < all_layers)
     out << r.distinct_layers << " distinct traffic matri" << (r.distinct_layers == 1 ? "x" : "ces")
@@ -543,6 +628,17 @@ void table_why(const RunReport& r, std::ostream& out) {
                             [](const PhaseResult& p) { return p.has_bottleneck; }))
     return;
   out << why_title(r, *slow);
+  if (slow->overlapped) {
+    const OverlapResult& o = slow->overlap;
+    out << "  steps:";
+    for (std::size_t i = 0; i < o.step_us.size(); ++i)
+      out << format(" %zu %.3f us (lane %zu)%s", i + 1, o.step_us[i], o.critical_lane[i] + 1,
+                    i + 1 < o.step_us.size() ? "," : "");
+    out << "\n  compute on its busiest chip:";
+    for (std::size_t i = 0; i < o.op_us.size(); ++i)
+      out << format(" %s %.3f us%s", o.op_us[i].first.c_str(), o.op_us[i].second, i + 1 < o.op_us.size() ? "," : "");
+    out << "\n";
+  }
   int width = 9;  // the longest label: "allgather", or a stage's
   for (const auto& p : slow->phases) width = std::max(width, static_cast<int>(stage_label(p).size()));
   for (const auto& p : slow->phases) {

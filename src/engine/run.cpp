@@ -12,6 +12,8 @@
 #include "engine/bound.hpp"
 #include "engine/explain.hpp"
 #include "engine/fidelity_error.hpp"
+#include "engine/overlap.hpp"
+#include "engine/run_parts.hpp"
 #include "moesim/error.hpp"
 #include "moesim/routing.hpp"
 #include "platform/analysis.hpp"
@@ -37,15 +39,6 @@ bool same_traffic(const LayerTraffic& a, const LayerTraffic& b) {
   }
   return true;
 }
-
-// The traffic of every layer of every sample, with identical layers found:
-// the engine computes work.layers, the distinct ones.
-struct LayerPlan {
-  Workload work;
-  std::vector<std::size_t> first_index;  // flattened (sample * layers + layer) of each distinct one
-  std::vector<std::size_t> to_distinct;  // per flattened layer
-  std::vector<LayerStats> stats;         // per flattened layer
-};
 
 // The node of each chip of a group (nodes of node_chips consecutive chip
 // ids), numbered from 0 in order of first appearance; all 0 without nodes.
@@ -145,9 +138,25 @@ std::vector<std::unique_ptr<Router>> make_routers(const Scenario& s, const std::
   return routers;
 }
 
-// show_progress: a progress line on a terminal while the traffic is built.
+// What each EP rank's experts receive under uniform shares: an equal share
+// of the token copies, spread over its experts.
+RankLoad uniform_load(const Scenario& s) {
+  const double copies = static_cast<double>(s.deployment.global_batch * s.deployment.seq_len * s.model.topk);
+  const double experts = static_cast<double>(s.model.num_experts), ep = static_cast<double>(s.deployment.ep);
+  return {copies / ep, expected_distinct(experts / ep, experts, copies)};
+}
+
+// What the experts of each chip's EP rank receive, for `chips` chips of a
+// group (EP ranks of moe_tp consecutive chips).
+void append_loads(const LayerRouting& r, std::uint64_t tp, std::size_t chips, std::vector<RankLoad>& loads) {
+  for (std::size_t i = 0; i < chips; ++i)
+    loads.push_back({static_cast<double>(r.rank_tokens[i / tp]), static_cast<double>(r.distinct_experts[i / tp])});
+}
+
+}  // namespace
+
 LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>& groups, const LayerBytes& bytes,
-                      bool show_progress = false) {
+                      bool show_progress, std::uint64_t stream, bool keep_loads) {
   auto log = spdlog::get("run");
   const std::uint64_t tp = s.deployment.moe_tp, layers = s.model.moe_layers;
   std::unique_ptr<RoutingTrace> trace;
@@ -176,24 +185,28 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
       if (progress) progress->update(k * layers + l);
       if (!routed && !w.work.layers.empty()) {  // uniform shares: every layer is the first
         w.stats.push_back(w.stats.front());
+        if (keep_loads) w.loads.push_back(w.loads.front());
         w.to_distinct.push_back(0);
         continue;
       }
       std::vector<LayerTraffic> parts;
       LayerStats stats;
+      std::vector<RankLoad> loads;
       for (std::size_t g = 0; g < groups.size(); ++g) {
         const auto gid = static_cast<std::uint32_t>(g);
         LayerStats part;
         if (routed) {
           LayerRouting r;
           try {
-            r = routers[g]->route(s.seed + k, l, g);
+            r = routers[g]->route(s.seed + k, l, g + stream * groups.size());
           } catch (const InputError& e) {
             throw InputError(s.where_traffic + ": " + e.what() + " (layer " + std::to_string(l) + ")");
           }
           parts.push_back(
               routed_layer(r, token, s.routing.dedup, groups[g], tp, bytes.combine_bytes, gid, &part, &comms[g]));
+          if (keep_loads) append_loads(r, tp, groups[g].size(), loads);
         } else {
+          if (keep_loads) loads.resize(loads.size() + groups[g].size(), uniform_load(s));
           parts.push_back(uniform_layer(wire, groups[g], tp, gid, &comms[g]));
           // direct's network bytes: all but each chip's own share
           const std::uint64_t n = groups[g].size(), b = wire.dispatch_bytes;
@@ -206,6 +219,7 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
       }
       LayerTraffic t = groups.size() == 1 ? std::move(parts.front()) : join_groups(std::move(parts));
       w.stats.push_back(stats);
+      if (keep_loads) w.loads.push_back(std::move(loads));
       std::size_t found = w.work.layers.size();
       for (std::size_t i : by_fingerprint[t.fingerprint])
         if (same_traffic(w.work.layers[i], t)) found = i;
@@ -302,6 +316,8 @@ void add_startups(const Calibration& cal, std::vector<LayerResult>& computed) {
   }
 }
 
+namespace {
+
 // The stages a result is of: its phase's stage of the result's index, or
 // every stage of the phase for an engine that computes it whole.
 std::vector<const Stage*> stages_of(const LayerTraffic& t, const PhaseResult& p) {
@@ -336,6 +352,8 @@ PhaseResult bound_of_stages(const Topology& topo, const std::vector<const Stage*
   return sum;
 }
 
+}  // namespace
+
 // Every phase explains itself: its links' bytes, the busiest, the bottleneck.
 // A bound engine's result is its own bound; the others get one (which counts
 // the link bytes once). A result finds its traffic by its kind and stage.
@@ -364,6 +382,8 @@ void explain_phases(const Topology& topo, const Calibration& cal, bool own_bound
     }
 }
 
+namespace {
+
 // Every layer of every sample, from the distinct ones the engine computed.
 void fill_layers(const Scenario& s, const LayerPlan& plan, const std::vector<LayerResult>& computed, RunReport& rep) {
   for (std::uint64_t k = 0; k < s.samples; ++k) {
@@ -383,10 +403,6 @@ void fill_layers(const Scenario& s, const LayerPlan& plan, const std::vector<Lay
   rep.layers = rep.sample_layers.front();
   rep.distinct_layers = plan.work.layers.size();
 }
-
-}  // namespace
-
-namespace {
 
 // Directed links of a generated platform, before it is built: a torus's
 // 2 per dimension a chip, and a generous 8 a chip for any other fabric.
@@ -490,12 +506,7 @@ LayerTraffic first_layer_traffic(const Scenario& scenario, const Topology& topol
   return std::move(plan.work.layers.front());
 }
 
-RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& engine, const RunControl& control) {
-  const auto wall0 = std::chrono::steady_clock::now();
-  auto log = spdlog::get("run");
-  const std::vector<std::vector<ChipId>> groups = group_chips(s, topo);
-  RunReport rep = report_head(s, topo, groups);
-  const EngineInfo info = engine.info();
+void engine_head(const Scenario& s, const EngineInfo& info, RunReport& rep) {
   rep.engine = info.name;
   rep.network_model = info.network_model;
   rep.fidelity = info.fidelity;
@@ -507,6 +518,16 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
     rep.fidelity_error_measured = e.measured && rep.group_chips <= e.max_chips;
     rep.fidelity_max_error = e.max_error;
   }
+}
+
+RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& engine, const RunControl& control) {
+  if (s.scheduled()) return run_overlapped(s, topo, engine, control);
+  const auto wall0 = std::chrono::steady_clock::now();
+  auto log = spdlog::get("run");
+  const std::vector<std::vector<ChipId>> groups = group_chips(s, topo);
+  RunReport rep = report_head(s, topo, groups);
+  const EngineInfo info = engine.info();
+  engine_head(s, info, rep);
   if (log)
     log->info("{}: {} chips, {} links; {} of {} chips; dispatch {} B, combine {} B per chip", topo.name,
               topo.num_chips(), topo.num_physical_links(), plural(groups.size(), "EP group"), rep.group_chips,

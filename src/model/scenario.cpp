@@ -38,7 +38,7 @@ std::string resolve(const std::string& file, const std::string& where, const std
 }
 
 void read_model(const YamlMap& m, ModelSpec& model) {
-  m.allow_only({"name", "hidden_dim", "num_experts", "topk", "moe_layers", "shared_experts"});
+  m.allow_only({"name", "hidden_dim", "num_experts", "topk", "moe_layers", "shared_experts", "moe_intermediate_size"});
   model.name = m.str_or("name", model.name);
   model.hidden_dim = m.positive("hidden_dim");
   model.num_experts = m.positive_or("num_experts", model.num_experts);
@@ -46,6 +46,7 @@ void read_model(const YamlMap& m, ModelSpec& model) {
   model.moe_layers = m.positive_or("moe_layers", model.moe_layers);
   model.shared_experts =
       static_cast<std::uint64_t>(m.non_negative_or("shared_experts", static_cast<double>(model.shared_experts)));
+  model.moe_intermediate_size = m.positive_or("moe_intermediate_size", model.moe_intermediate_size);
   if (model.num_experts != 0 && model.topk > model.num_experts)
     m.fail_at("topk", std::to_string(model.topk) + " is more than the " + std::to_string(model.num_experts) +
                           " experts of model.num_experts");
@@ -367,6 +368,109 @@ void read_comm(const YamlMap& c, Scenario& s) {
   s.where_comm = c.where("algorithm");
 }
 
+// An operation's cost: a time in us, or a roofline's FLOPs and bytes.
+OpCost read_op_cost(const YamlMap& c, const std::string& key) {
+  OpCost op;
+  if (!c.has(key)) return op;
+  if (c.node(key).IsScalar()) {
+    op.given = true;
+    op.us = c.non_negative_or(key, 0.0);
+    return op;
+  }
+  const YamlMap m = c.map(key);
+  m.allow_only({"flop_per_token", "bytes", "bytes_per_token"});
+  op.work = {m.non_negative_or("flop_per_token", 0.0), m.non_negative_or("bytes", 0.0),
+             m.non_negative_or("bytes_per_token", 0.0)};
+  if (op.empty()) c.fail_at(key, "a roofline needs flop_per_token, bytes or bytes_per_token above 0");
+  return op;
+}
+
+void read_compute(const YamlMap& c, Scenario& s) {
+  c.allow_only({"attn_pre", "attn_core", "gate", "output", "shared", "experts"});
+  ComputeSpec& cs = s.compute;
+  cs.given = true;
+  cs.attn_pre = read_op_cost(c, "attn_pre");
+  cs.attn_core = read_op_cost(c, "attn_core");
+  cs.gate = read_op_cost(c, "gate");
+  cs.output = read_op_cost(c, "output");
+  cs.shared = read_op_cost(c, "shared");
+  cs.experts = read_op_cost(c, "experts");
+}
+
+// `overlap: NAME` (a shipped schedule) or `overlap: {micro_batches: N,
+// steps: [[LANE, ...], ...]}`, each lane a string of operations.
+void read_overlap(const YamlMap& root, Scenario& s) {
+  const bool decode = s.deployment.seq_len == 1;
+  if (root.node("overlap").IsScalar()) {
+    const std::string name = root.str("overlap");
+    std::string names;
+    for (const auto& n : schedule_names()) names += (names.empty() ? "" : ", ") + n;
+    if (!shipped_schedule(name, decode, s.schedule))
+      root.fail_at("overlap", "'" + name + "' is not a schedule (allowed: " + names + ", or a map of micro_batches and steps)");
+    return;
+  }
+  const YamlMap o = root.map("overlap");
+  o.allow_only({"micro_batches", "steps"});
+  Schedule& sc = s.schedule;
+  sc.name = "custom";
+  const std::uint64_t mb = o.positive_or("micro_batches", 1);
+  if (mb > 26) o.fail_at("micro_batches", std::to_string(mb) + " is more than 26 (micro-batches are named a to z)");
+  sc.micro_batches = static_cast<std::uint32_t>(mb);
+  const YAML::Node steps = o.node("steps");
+  if (!steps.IsSequence() || steps.size() == 0)
+    o.fail_at("steps", "expected a list of steps, each a list of lanes such as ['attn_pre.a', 'dispatch.b experts.b']");
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const std::string what = o.where("steps") + ": overlap.steps[" + std::to_string(i) + "]";
+    const YAML::Node lanes = steps[i];
+    Step step;
+    if (lanes.IsScalar()) {
+      step.lanes.push_back(parse_lane(lanes.Scalar(), sc.micro_batches, what));
+    } else if (lanes.IsSequence() && lanes.size() > 0) {
+      for (std::size_t j = 0; j < lanes.size(); ++j) {
+        if (!lanes[j].IsScalar()) fail(what, "", "lane " + std::to_string(j) + " is not a string of operations");
+        step.lanes.push_back(parse_lane(lanes[j].Scalar(), sc.micro_batches, what + "[" + std::to_string(j) + "]"));
+      }
+    } else {
+      fail(what, "", "expected a list of lanes, each a string of operations such as 'dispatch.b experts.b'");
+    }
+    sc.steps.push_back(std::move(step));
+  }
+  check_schedule(sc, o.where("steps"));
+}
+
+// What an overlapped run needs: the experts' time (given, or a roofline of
+// the model on the platform's chip), a chip for any roofline, and an engine
+// that prices a micro-batch's own traffic.
+void check_compute(const Scenario& s) {
+  const ComputeSpec& c = s.compute;
+  const bool chip = !s.platform.compute.empty();
+  if (s.engine == Engine::kAnalytic)
+    fail(s.where_overlap, "engine",
+         "analytic prices the scenario's whole batch by Tier6's closed form, not each micro-batch's own traffic: "
+         "use engine bound or simgrid with compute or overlap");
+  if (!c.experts.given && !(s.model.moe_intermediate_size && s.model.num_experts && chip) && s.expert_time_us <= 0)
+    fail(s.where_overlap, "compute.experts",
+         "the experts' time is unknown: give compute.experts (us), or model.moe_intermediate_size and "
+         "model.num_experts on a platform with a compute block" +
+             std::string(chip ? "" : " (platform " + s.platform.name + " has none)"));
+  if (s.model.shared_experts > 0 && !c.shared.given && c.shared.empty() && !(s.model.moe_intermediate_size && chip))
+    fail(s.where_overlap, "compute.shared",
+         "the shared expert's time is unknown: give compute.shared (us), or model.moe_intermediate_size on a "
+         "platform with a compute block");
+  const std::pair<const char*, const OpCost*> ops[] = {{"attn_pre", &c.attn_pre}, {"attn_core", &c.attn_core},
+                                                       {"gate", &c.gate},         {"output", &c.output},
+                                                       {"shared", &c.shared},     {"experts", &c.experts}};
+  for (const auto& [name, op] : ops)
+    if (!op->given && !op->empty() && !chip)
+      fail(s.where_overlap, std::string("compute.") + name,
+           "a roofline needs the chip's compute, and platform " + s.platform.name +
+               " has no compute block: give a time in us");
+  if (s.deployment.global_batch < s.schedule.micro_batches)
+    fail(s.where_group, "deployment.global_batch",
+         std::to_string(s.deployment.global_batch) + " cannot be cut into " +
+             std::to_string(s.schedule.micro_batches) + " micro-batches");
+}
+
 // What the algorithm needs of the traffic and the platform.
 void check_comm(const Scenario& s) {
   const std::string algorithm = comm_algorithm_name(s.comm.algorithm);
@@ -426,7 +530,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   YamlMap root(doc, doc.root(), "");
   root.allow_only({"name", "description", "platform", "model", "deployment", "precision",
                    "expert_time_us", "engine", "simgrid", "comm_params", "comm", "traffic", "seed", "samples",
-                   "calibration"});
+                   "calibration", "compute", "overlap"});
   Scenario s;
   s.path = path;
   std::string base = path.substr(path.find_last_of('/') + 1);
@@ -450,6 +554,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   if (auto c = root.map_if("comm")) read_comm(*c, s);
   read_platform(root, s, folder_of(path));
   check_comm(s);
+  s.where_overlap = root.has("overlap") ? root.where("overlap") : root.where("compute");
+  if (auto c = root.map_if("compute")) read_compute(*c, s);
+  if (root.has("overlap")) read_overlap(root, s);
+  if (s.schedule.steps.empty()) shipped_schedule("none", s.deployment.seq_len == 1, s.schedule);
+  if (s.scheduled()) check_compute(s);
   try {  // each factor is capped; their product must fit too
     const LayerBytes b = layer_bytes(s.byte_model_input());
     const std::string key = "comm.token_overhead_bytes";

@@ -12,6 +12,7 @@
 #include "moesim/error.hpp"
 #include "platform/graph_io.hpp"
 #include "platform/tier6.hpp"
+#include "util/format.hpp"
 #include "util/process.hpp"
 #include "util/units.hpp"
 #include "util/yaml_util.hpp"
@@ -253,6 +254,27 @@ void read_calibration(const YamlMap& cal, const std::string& where, Calibration&
   c.fitted = cal.str_or("fitted", c.fitted);
 }
 
+// A chip's compute: dense TFLOP/s by dtype, HBM bandwidth, the fraction of
+// each a kernel reaches, and where the figures come from.
+void read_chip_compute(const YamlMap& m, const std::string& where, ChipCompute& c) {
+  m.allow_only({"chip", "bf16_tflops", "fp8_tflops", "hbm", "flops_efficiency", "hbm_efficiency", "source"});
+  c.where = where;
+  c.bf16_flops = m.number("bf16_tflops") * 1e12;
+  if (!(c.bf16_flops > 0) || !std::isfinite(c.bf16_flops)) m.fail_at("bf16_tflops", "is not above 0");
+  c.fp8_flops = m.non_negative_or("fp8_tflops", 0.0) * 1e12;
+  c.hbm_Bps = m.bandwidth_Bps("hbm");
+  auto fraction = [&](const char* key) {
+    const double f = m.number_or(key, 1.0);
+    if (!(f > 0 && f <= 1)) m.fail_at(key, format("%g is not in (0, 1]", f));
+    return f;
+  };
+  c.flops_efficiency = fraction("flops_efficiency");
+  c.hbm_efficiency = fraction("hbm_efficiency");
+  c.source = m.str_or("chip", "");
+  const std::string source = m.str_or("source", "");
+  if (!source.empty()) c.source += (c.source.empty() ? "" : "; ") + source;
+}
+
 // A latency under its name or under the older name Tier6 once wrote for it
 // (Tier6-Model before v2.2.5: switch_delay_us, cable_delay_us).
 double latency_or_older(const YamlMap& m, const char* key, const char* older, double fallback) {
@@ -374,7 +396,7 @@ PlatformSpec load_platform_spec(const std::string& path) {
     return spec;
   }
   YamlMap root(doc, doc.root(), "");
-  root.allow_only({"name", "description", "topology", "comm_params", "calibration"});
+  root.allow_only({"name", "description", "topology", "comm_params", "calibration", "compute"});
   spec.name = root.str_or("name", stem(path));
   YamlMap topo = root.map("topology");
   switch (const TopologyKind kind = topo.enum_value("kind", kTopologyKindNames, "a topology kind")) {
@@ -406,6 +428,7 @@ PlatformSpec load_platform_spec(const std::string& path) {
   }
   if (auto cp = root.map_if("comm_params")) read_comm_params(*cp, spec.comm);
   if (auto cal = root.map_if("calibration")) read_calibration(*cal, root.where("calibration"), spec.calibration);
+  if (auto c = root.map_if("compute")) read_chip_compute(*c, root.where("compute"), spec.compute);
   return spec;
 }
 

@@ -570,6 +570,31 @@ P=$TMP/platform-cost-class.yaml
 { sed '/^calibration:/,$d' "$ROOT/platforms/h800-ib-32x8.yaml"; printf 'calibration:\n  per_peer_us: {ib: 2}\n'; } >"$P"
 expect_error "a per-peer cost of a link class the platform lacks" 2 \
   "$E$(q "$P"):[0-9]+: calibration\.per_peer_us\.ib: no link of class 'ib' \(classes here: nic, nvlink\)" platform "$P"
+# Compute and overlap schedules.
+expect_error "an unknown overlap schedule" 2 \
+  "${E}--set overlap: overlap: 'tbx' is not a schedule \(allowed: none, sbo, tbo, tbo-decode, tbo-prefill, tbo-decode-sglang, or a map of micro_batches and steps\)" \
+  run "$REF" --engine bound --set overlap=tbx
+expect_error "overlap on a platform without compute and no expert time" 2 \
+  "${E}--set overlap: compute\.experts: the experts' time is unknown: .* \(platform sg2262-p1r1b4c32 has none\)" \
+  run "$REF" --engine bound --set overlap=tbo
+expect_error "a roofline on a platform without compute" 2 \
+  "${E}--set overlap: compute\.attn_core: a roofline needs the chip's compute, and platform sg2262-p1r1b4c32 has no compute block: give a time in us" \
+  run "$REF" --engine bound --set overlap=tbo --set compute.experts=10 --set compute.attn_core.flop_per_token=1e9
+expect_error "overlap under the analytic engine" 2 \
+  "${E}--set overlap: engine: analytic prices the scenario's whole batch.*: use engine bound or simgrid with compute or overlap" \
+  run "$REF" --engine analytic --set overlap=tbo --set compute.experts=10
+S=$TMP/overlap-lane.yaml
+{ sed "s|\\.\\./platforms|$ROOT/platforms|" "$REF"; printf 'compute: {experts: 10}\noverlap:\n  micro_batches: 2\n  steps:\n    - [dispatch.a experts.a combine.a, dispatch.b expert.b combine.b]\n'; } >"$S"
+expect_error "an unknown operation in a lane" 2 \
+  "$E$(q "$S"):[0-9]+: overlap\.steps\[0\]\[1\]: 'expert' is not an operation \(allowed: attn_pre, .*\)" run "$S" --engine bound
+S=$TMP/overlap-order.yaml
+{ sed "s|\\.\\./platforms|$ROOT/platforms|" "$REF"; printf 'compute: {experts: 10}\noverlap:\n  steps:\n    - [combine experts dispatch]\n'; } >"$S"
+expect_error "a combine before its experts" 2 \
+  "$E$(q "$S"):[0-9]+: overlap\.steps: experts runs before dispatch has brought its tokens" run "$S" --engine bound
+P=$TMP/platform-compute.yaml
+{ cat "$ROOT/platforms/h800-ib-32x8.yaml" | sed '/^compute:/,$d'; printf 'compute:\n  bf16_tflops: 989\n  hbm: 3.35\n'; } >"$P"
+expect_error "a platform's HBM bandwidth without a unit" 2 \
+  "$E$(q "$P"):[0-9]+: compute\.hbm: '3\.35' has no unit" platform "$P"
 # Calibration from measurements.
 HX=examples/deepseek-v3-decode-h800.yaml
 HM=examples/h800-measurements.csv
@@ -660,7 +685,8 @@ expect_ok() {
 }
 
 check_table() {
-  grep -Eq '^ *layer +dispatch_us +combine_us +total_us' "$OUT" || { echo "no table header"; return; }
+  grep -Eq '^ *layer +(dispatch_us +combine_us|compute_us +comm_us +exposed_us) +total_us' "$OUT" ||
+    { echo "no table header"; return; }
   grep -Eq '^ +0(-[0-9]+)? +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+' "$OUT" || { echo "no row for layer 0"; return; }
   grep -Eq '^summary over [0-9]+ layers? ' "$OUT" || echo "no summary line"
 }
