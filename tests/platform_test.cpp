@@ -73,6 +73,36 @@ TEST_CASE("shipped GPU platforms carry a calibration with its source, applied wh
   }
 }
 
+TEST_CASE("shipped GPU and TPU platforms give their chip's compute with its source", "[platform][compute]") {
+  // docs/overlap.md's table: chip, BF16 and 8-bit TFLOP/s, HBM TB/s.
+  struct Row {
+    const char* file;
+    double bf16, eight_bit, hbm;
+  };
+  const Row rows[] = {{"h100-ib-8x8.yaml", 989, 1979, 3.35},       {"h100-efa-8x8.yaml", 989, 1979, 3.35},
+                      {"dgx-h100.yaml", 989, 1979, 3.35},          {"h800-ib-32x8.yaml", 989, 1979, 3.35},
+                      {"dgx-h200.yaml", 989, 1979, 4.8},           {"aws-p5en-h200-efa-4x8.yaml", 989, 1979, 4.8},
+                      {"aws-p6-b200-efa-4x8.yaml", 2250, 4500, 8}, {"gb200-nvl72.yaml", 2500, 5000, 8},
+                      {"tpu-v4-4x4x4.yaml", 275, 275, 1.2},        {"tpu-v4-4x4x8.yaml", 275, 275, 1.2},
+                      {"tpu-v4-4x4x8-twisted.yaml", 275, 275, 1.2}, {"tpu-v4-4x8x8.yaml", 275, 275, 1.2},
+                      {"tpu-v4-4x8x8-twisted.yaml", 275, 275, 1.2}, {"tpu-v5e-16x16.yaml", 197, 394, 0.819},
+                      {"tpu-v5p-8x8x8.yaml", 459, 918, 2.765},     {"tpu-v6e-16x16.yaml", 918, 1836, 1.64},
+                      {"tpu-7x-4x4x4.yaml", 2307, 4614, 7.37}};
+  for (const Row& r : rows) {
+    INFO(r.file);
+    const ChipCompute c = load_platform_spec(shipped(r.file)).compute;
+    REQUIRE_FALSE(c.empty());
+    CHECK(c.bf16_flops == Approx(r.bf16 * 1e12));
+    CHECK(c.fp8_flops == Approx(r.eight_bit * 1e12));
+    CHECK(c.hbm_Bps == Approx(r.hbm * 1e12));
+    const bool cited = c.source.find("documentation") != std::string::npos || c.source.find("datasheet") != std::string::npos;
+    CHECK(cited);
+  }
+  // Platforms of no one chip carry none.
+  for (const char* file : {"sg2262-p1r1b4c32.yaml", "dragonfly-9x4x2.yaml", "fat-tree-4ary3-50g.yaml"})
+    CHECK(load_platform_spec(shipped(file)).compute.empty());
+}
+
 TEST_CASE("a calibration's knobs in one line", "[platform][calibration]") {
   CHECK(calibration_knobs(Calibration{}) == "none");
   CHECK(calibration_knobs(load_platform_spec(shipped("gb200-nvl72.yaml")).calibration) ==

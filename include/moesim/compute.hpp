@@ -20,6 +20,10 @@ namespace moesim {
 // efficiency applied.
 double chip_flops(const ChipCompute& chip, DType t);
 
+// "989 BF16 / 1979 8-bit TFLOP/s, 3.35 TB/s HBM (H800 SXM5; source)"; empty
+// for a chip without compute.
+std::string chip_compute_text(const ChipCompute& chip);
+
 // Work a roofline prices: FLOPs and HBM bytes, fixed and per token.
 struct Roofline {
   double flop_per_token = 0;

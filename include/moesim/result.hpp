@@ -8,6 +8,7 @@
 
 #include "moesim/bytes.hpp"
 #include "moesim/comm.hpp"
+#include "moesim/schedule.hpp"
 #include "moesim/topology.hpp"
 #include "moesim/traffic.hpp"
 
@@ -109,6 +110,11 @@ struct OverlapResult {
   std::vector<std::size_t> critical_lane;  // per step
   // Compute per operation on the busiest chip for it, by "experts.a" etc.
   std::vector<std::pair<std::string, double>> op_us;
+  // The layer's time line on the chip with the most compute: every
+  // operation's start and length from the layer's start.
+  ChipId busiest_chip = 0;
+  std::uint32_t micro_batches = 1;
+  std::vector<OpSpan> spans;
 };
 
 struct LayerResult {

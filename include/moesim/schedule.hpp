@@ -79,6 +79,14 @@ void check_schedule(const Schedule& s, const std::string& where);
 // every lane that has one.
 std::vector<std::vector<Op>> comm_rounds(const Step& step);
 
+// An operation's place in a layer's time line: from the layer's start, on
+// the chip with the most compute (a transfer: its round's time).
+struct OpSpan {
+  Op op;
+  std::size_t step = 0, lane = 0;
+  double start_us = 0, dur_us = 0;
+};
+
 // One layer's times under a schedule. A lane's time on a chip is its
 // compute operations' times on that chip plus its rounds' times; a step's
 // is its slowest lane on its slowest chip.
@@ -88,6 +96,8 @@ struct LayerTimeline {
   double layer_us = 0;
   double compute_us = 0;  // the busiest chip's compute, every operation of every micro-batch
   double comm_us = 0;     // every round's time (rounds in flight at once counted once)
+  std::size_t busiest_chip = 0;  // index into compute()'s vectors
+  std::vector<OpSpan> spans;     // every operation on the busiest chip
   // What the layer takes beyond its compute, and the share of the
   // communication hidden under compute (1: all of it; 0 without any).
   double exposed_us() const { return layer_us > compute_us ? layer_us - compute_us : 0.0; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "campaign/results_db.hpp"
+#include "util/format.hpp"
 #include "moesim/error.hpp"
 #include "util/natural_sort.hpp"
 #include "util/process.hpp"
@@ -88,6 +90,11 @@ std::string axis_label(const std::string& column) {
       {"simgrid.fidelity", "fidelity"},
       {"engine", "engine"},
       {"calibration", "calibration"},
+      {"overlap", "overlap schedule"},
+      {"moe_layers_us", "MoE layers, overlapped (us)"},
+      {"exposed_us", "exposed transfers (us)"},
+      {"overlap_efficiency", "share of the transfers hidden"},
+      {"tokens_per_s_per_chip", "tokens a chip a second"},
       {"platform_name", "platform"},
       {"model.moe_layers", "MoE layers"},
       {"comm.algorithm", "all-to-all algorithm"},
@@ -655,6 +662,84 @@ std::string heatmap_script(const RunReport& r, const std::string& output) {
 
 void write_heatmap(const RunReport& report, const std::string& output) {
   pipe_to_program({"gnuplot"}, heatmap_script(report, output), "--heatmap",
+                  "install it with apt-get install gnuplot-nox");
+}
+
+namespace {
+
+// The colour of an operation's box, by what it does, and the legend's words.
+struct OpStyle {
+  const char* colour;
+  const char* legend;
+};
+OpStyle op_style(OpKind k) {
+  switch (k) {
+    case OpKind::kDispatch: return {"#7b3294", "dispatch"};
+    case OpKind::kCombine: return {"#d7191c", "combine"};
+    case OpKind::kExperts:
+    case OpKind::kExpertsUp:
+    case OpKind::kExpertsDown: return {"#fdae61", "routed experts"};
+    case OpKind::kShared: return {"#1a9641", "shared expert"};
+    default: return {"#4e79a7", "attention, gate, output"};
+  }
+}
+
+}  // namespace
+
+std::string timeline_script(const RunReport& r, const std::string& output) {
+  const LayerResult* slow = nullptr;
+  for (const auto& l : r.layers)
+    if (!slow || l.total_us() > slow->total_us()) slow = &l;
+  if (!slow || !slow->overlapped)
+    fail("--timeline", "", "this run has no overlap schedule to draw: give the scenario a compute section or overlap");
+  const OverlapResult& o = slow->overlap;
+  const std::size_t rows = 2 * o.micro_batches;
+  const int height = static_cast<int>(190 + 70 * rows);
+  std::ostringstream s;
+  const std::string chip = o.busiest_chip < r.chip_names.size() ? r.chip_names[o.busiest_chip] : "a chip";
+  s << terminal_for(output, "--timeline", 1400, height) << "\nset output " << gq(output) << "\n"
+    << "set title " << gq("layer " + std::to_string(slow->layer) + " of " + r.scenario_name + " on " + r.platform_name +
+                          " under " + r.schedule + ": " + format("%.1f us, %.0f%% of the transfers hidden", o.layer_us,
+                                                                100 * o.overlap_efficiency) +
+                          "\non " + chip + ", the chip with the most compute; dashed: the steps, which all chips end together")
+    << " noenhanced\n"
+    << "set xlabel \"time from the layer's start (us)\"\nset xrange [0:" << o.layer_us << "]\n"
+    << "set yrange [" << rows << "-0.5:-0.5]\nset ytics (";
+  for (std::size_t m = 0; m < o.micro_batches; ++m) {
+    const std::string mb = o.micro_batches > 1 ? "micro-batch " + std::string(1, static_cast<char>('a' + m)) : "the batch";
+    s << (m ? ", " : "") << gq(mb + ": compute") << " " << 2 * m << ", " << gq(mb + ": transfers") << " " << 2 * m + 1;
+  }
+  s << ") nomirror\nset xtics nomirror out\nset grid xtics\nset key outside bottom center horizontal maxcols 5 width 2\n"
+    << "set style fill solid 0.9 border rgb \"#333333\"\n";
+  int object = 1;
+  for (const OpSpan& sp : o.spans) {
+    if (sp.dur_us <= 0) continue;
+    const double y = static_cast<double>(2 * sp.op.micro_batch + (is_comm(sp.op.kind) ? 1 : 0));
+    s << "set object " << object++ << " rect from " << sp.start_us << "," << y - 0.35 << " to "
+      << sp.start_us + sp.dur_us << "," << y + 0.35 << " fc rgb " << gq(op_style(sp.op.kind).colour)
+      << " fs solid 0.9 border rgb \"#333333\"\n";
+    if (sp.dur_us > 0.06 * o.layer_us)
+      s << "set label " << gq(op_text(sp.op, o.micro_batches)) << " at " << sp.start_us + sp.dur_us / 2 << "," << y
+        << " center front noenhanced font \",10\"\n";
+  }
+  double at = 0;
+  for (std::size_t i = 0; i < o.step_us.size(); ++i) {
+    s << "set arrow from " << at << "," << rows << "-0.5 to " << at << ",-0.5 nohead dt 2 lc rgb \"#555555\"\n"
+      << "set label " << gq("step " + std::to_string(i + 1)) << " at " << at + o.step_us[i] / 2
+      << ",-0.45 center front font \",9\"\n";
+    at += o.step_us[i];
+  }
+  s << "plot";
+  const OpKind kinds[] = {OpKind::kAttnCore, OpKind::kShared, OpKind::kExperts, OpKind::kDispatch, OpKind::kCombine};
+  for (std::size_t i = 0; i < std::size(kinds); ++i)
+    s << (i ? "," : "") << " NaN with boxes fc rgb " << gq(op_style(kinds[i]).colour) << " title "
+      << gq(op_style(kinds[i]).legend);
+  s << "\n";
+  return s.str();
+}
+
+void write_timeline(const RunReport& report, const std::string& output) {
+  pipe_to_program({"gnuplot"}, timeline_script(report, output), "--timeline",
                   "install it with apt-get install gnuplot-nox");
 }
 

@@ -47,6 +47,14 @@ void check_plot_outputs(const PlotOptions& options);
 std::string heatmap_script(const RunReport& report, const std::string& output);
 void write_heatmap(const RunReport& report, const std::string& output);
 
+// The time line of an overlapped run's slowest layer on the chip with the
+// most compute: a row for each micro-batch's compute and one for its
+// transfers, a box per operation (coloured by kind, named where it fits),
+// the steps' boundaries dashed. Throws InputError for a bad output name or
+// a run without an overlap schedule.
+std::string timeline_script(const RunReport& report, const std::string& output);
+void write_timeline(const RunReport& report, const std::string& output);
+
 // Writes every output through gnuplot.
 void plot(const nlohmann::json& runs, const nlohmann::json& layers, const std::vector<std::string>& params,
           const PlotOptions& options);

@@ -33,7 +33,10 @@ const std::vector<std::pair<std::string, std::string>>& fixed_columns() {
       {"dispatch_us_sum", "REAL"},   {"dispatch_us_mean", "REAL"}, {"dispatch_us_max", "REAL"},
       {"combine_us_sum", "REAL"},    {"combine_us_mean", "REAL"},  {"combine_us_max", "REAL"},
       {"total_us_sum", "REAL"},      {"total_us_mean", "REAL"},    {"total_us_p50", "REAL"},
-      {"total_us_p99", "REAL"},      {"total_us_max", "REAL"},     {"scenario_yaml", "TEXT"}};
+      {"total_us_p99", "REAL"},      {"total_us_max", "REAL"},     {"scenario_yaml", "TEXT"},
+      // An overlapped run's (NULL otherwise): summary.overlap of its report.
+      {"moe_layers_us", "REAL"},     {"exposed_us", "REAL"},       {"overlap_efficiency", "REAL"},
+      {"tokens_per_s_per_chip", "REAL"}};
   return cols;
 }
 
@@ -163,6 +166,12 @@ void report_columns(const std::optional<RunSummary>& report, nlohmann::json& row
       for (const auto& c : run_columns())
         if (c == col && r.column(phase)) row[col] = stat_of(*r.column(phase), stat);
     }
+  if (r.overlap) {
+    row["moe_layers_us"] = r.overlap->moe_layers_us;
+    row["exposed_us"] = r.overlap->exposed_us;
+    row["overlap_efficiency"] = r.overlap->overlap_efficiency;
+    row["tokens_per_s_per_chip"] = r.overlap->tokens_per_s_per_chip;
+  }
 }
 
 RunStatus status_named(const std::string& text, const std::string& where) {
@@ -248,6 +257,14 @@ void ResultsDb::create_tables() {
   std::string cols;
   for (const auto& [name, type] : fixed_columns()) cols += (cols.empty() ? "" : ", ") + quoted(name) + " " + type;
   exec("CREATE TABLE IF NOT EXISTS runs (" + cols + ")");
+  // A database from an older moesim lacks the columns added since: add them.
+  std::set<std::string> have;
+  {
+    Stmt s(db_, "PRAGMA table_info(runs)", path_);
+    while (s.step()) have.insert(s.text(1));
+  }
+  for (const auto& [name, type] : fixed_columns())
+    if (!have.count(name)) exec("ALTER TABLE runs ADD COLUMN " + quoted(name) + " " + type);
   exec("CREATE TABLE IF NOT EXISTS layers (key TEXT, layer INTEGER, dispatch_us REAL, combine_us REAL, "
        "total_us REAL, dispatch_bytes INTEGER, combine_bytes INTEGER, imbalance REAL, PRIMARY KEY (key, layer))");
 }

@@ -139,7 +139,12 @@ RunSummary read_run_summary(const nlohmann::json& report, const std::string& whe
   out.distinct_layers = s.count("distinct_layers");
   for (const char* required : {"total_us", "dispatch_us", "combine_us"}) s.get(required);
   for (const auto& [key, value] : report.at("summary").items())
-    if (value.is_object()) out.columns[key] = read_stats(s.object(key));
+    if (value.is_object() && key != "overlap") out.columns[key] = read_stats(s.object(key));
+  if (s.has("overlap")) {
+    const Reader o = s.object("overlap");
+    out.overlap = RunSummary::Overlap{o.number("moe_layers_us"), o.number("compute_us"),        o.number("comm_us"),
+                                      o.number("exposed_us"),    o.number("overlap_efficiency"), o.number("tokens_per_s_per_chip")};
+  }
   return out;
 }
 
@@ -156,6 +161,13 @@ RunSummary read_run_summary_file(const std::string& path) {
 nlohmann::json summary_json(const RunSummary& s) {
   nlohmann::json out = {{"layers", s.layers}, {"distinct_layers", s.distinct_layers}};
   for (const auto& [name, stats] : s.columns) out[name] = stats_json(stats);
+  if (s.overlap)
+    out["overlap"] = {{"moe_layers_us", s.overlap->moe_layers_us},
+                      {"compute_us", s.overlap->compute_us},
+                      {"comm_us", s.overlap->comm_us},
+                      {"exposed_us", s.overlap->exposed_us},
+                      {"overlap_efficiency", s.overlap->overlap_efficiency},
+                      {"tokens_per_s_per_chip", s.overlap->tokens_per_s_per_chip}};
   return out;
 }
 

@@ -63,6 +63,13 @@ struct RunSummary {
   // always; imbalance and allgather_us when the report has them.
   std::map<std::string, Stats> columns;
   std::vector<LayerSummary> per_layer;
+  // An overlapped run's summary.overlap: the MoE layers' time, its compute,
+  // transfers and exposed transfers (us), the share hidden, tokens a chip a second.
+  struct Overlap {
+    double moe_layers_us = 0, compute_us = 0, comm_us = 0, exposed_us = 0, overlap_efficiency = 0,
+           tokens_per_s_per_chip = 0;
+  };
+  std::optional<Overlap> overlap;
 
   // A column of the summary, or null if the report has none of that name.
   const Stats* column(const std::string& name) const;

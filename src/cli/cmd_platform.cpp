@@ -7,6 +7,7 @@
 #include "cli/output.hpp"
 #include "cli/picture.hpp"
 #include "engine/analytic.hpp"
+#include "moesim/compute.hpp"
 #include "moesim/platform.hpp"
 #include "moesim/simulator.hpp"
 #include "platform/graph_io.hpp"
@@ -37,6 +38,7 @@ int platform(const PlatformOptions& o) {
     if (!spec.calibration.empty())
       std::cout << "calibration: " << calibration_knobs(spec.calibration) << "\n  fitted: "
                 << (spec.calibration.fitted.empty() ? "(no source given)" : spec.calibration.fitted) << "\n";
+    if (!spec.compute.empty()) std::cout << "compute: " << chip_compute_text(spec.compute) << "\n";
   }
   return 0;
 }

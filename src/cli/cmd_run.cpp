@@ -1,5 +1,5 @@
 // moesim run: a scenario file through its engine, a table on stdout and the
-// outputs asked for (JSON, CSV, links, trace, heatmap, SimGrid's Paje trace).
+// outputs asked for (JSON, CSV, links, trace, heatmap, time line, SimGrid's Paje trace).
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,7 +27,7 @@ namespace {
 struct RunOptions {
   std::string scenario, engine, fidelity, seed, samples;
   std::vector<std::string> sets;
-  std::string json, csv, links, trace, heatmap, paje;
+  std::string json, csv, links, trace, heatmap, timeline, paje;
   std::size_t jobs = std::max(1u, std::thread::hardware_concurrency());
   bool quiet = false;
 };
@@ -45,6 +45,7 @@ Scenario scenario_of(const RunOptions& o) {
     s.engine = *e;
   }
   if (!o.heatmap.empty()) check_image_name(o.heatmap, "--heatmap");
+  if (!o.timeline.empty()) check_image_name(o.timeline, "--timeline");
   // SimGrid's own count beside the routes', where it can make one.
   if (!o.links.empty() && simgrid_counts_link_bytes(s)) s.simgrid.link_load = true;
   if (!o.paje.empty()) {
@@ -80,6 +81,7 @@ int run(const RunOptions& o) {
   if (!o.links.empty()) write_output(o.links, links_csv(r), "--links");
   if (!o.trace.empty()) write_output(o.trace, to_trace(r).dump() + "\n", "--trace");
   if (!o.heatmap.empty()) write_heatmap(r, o.heatmap);
+  if (!o.timeline.empty()) write_timeline(r, o.timeline);
   return 0;
 }
 
@@ -106,6 +108,8 @@ Body setup_run(CLI::App& c) {
   c.add_option("--links", o->links, "Write every link's bytes, busy time and utilisation, per phase, as CSV ('-' for stdout)");
   c.add_option("--trace", o->trace, "Write a Chrome / Perfetto trace (JSON) of the run to this file ('-' for stdout)");
   c.add_option("--heatmap", o->heatmap, "Draw the slowest layer's link utilisation to this .png or .svg (gnuplot)");
+  c.add_option("--timeline", o->timeline,
+               "Draw the slowest layer's overlap time line (compute and transfers of each micro-batch) to this .png or .svg");
   c.add_option("--simgrid-trace", o->paje, "Let SimGrid write its own Paje trace to this file (simgrid engine)");
   return [o] { return run(*o); };
 }

@@ -149,18 +149,6 @@ class ComputePricer {
   bool roofline_experts_;
 };
 
-// "989 BF16 / 1979 8-bit TFLOP/s, 3.35 TB/s HBM (H800 SXM5; source)".
-std::string chip_text(const ChipCompute& c) {
-  if (c.empty()) return "";
-  std::string out = format("%g BF16", c.bf16_flops / 1e12);
-  if (c.fp8_flops > 0) out += format(" / %g 8-bit", c.fp8_flops / 1e12);
-  out += format(" TFLOP/s, %g TB/s HBM", c.hbm_Bps / 1e12);
-  if (c.flops_efficiency < 1 || c.hbm_efficiency < 1)
-    out += format(" at %g%% / %g%% of peak", 100 * c.flops_efficiency, 100 * c.hbm_efficiency);
-  if (!c.source.empty()) out += " (" + c.source + ")";
-  return out;
-}
-
 std::vector<std::string> steps_text(const Schedule& sc) {
   std::vector<std::string> out;
   for (const Step& step : sc.steps) {
@@ -233,7 +221,7 @@ OverlapRounds plan_rounds(const Scenario& s, const std::vector<std::vector<ChipI
 // under the schedule.
 LayerResult overlapped_layer(const Schedule& sc, std::size_t f, std::size_t l, const LayerStats& stats,
                              const OverlapRounds& rounds, const std::vector<LayerResult>& computed,
-                             const ComputePricer& price) {
+                             const ComputePricer& price, const std::vector<ChipId>& chips) {
   LayerResult r;
   r.layer = l;
   r.simulated_as = f;
@@ -261,6 +249,9 @@ LayerResult overlapped_layer(const Schedule& sc, std::size_t f, std::size_t l, c
   o.overlap_efficiency = t.overlap_efficiency();
   o.step_us = t.step_us;
   o.critical_lane = t.critical_lane;
+  o.busiest_chip = t.busiest_chip < chips.size() ? chips[t.busiest_chip] : 0;
+  o.micro_batches = sc.micro_batches;
+  o.spans = t.spans;
   for (const Step& step : sc.steps)
     for (const Lane& lane : step.lanes)
       for (const Op& op : lane)
@@ -287,8 +278,8 @@ RunReport run_overlapped(const Scenario& s, const Topology& topo, LayerEngine& e
   check_run_memory(s, estimate_run(s, topo.links.size()));
   const Schedule& sc = s.schedule;
   const std::vector<MicroBatch> mbs = plan_micro_batches(s, groups, control);
-  std::size_t chips = 0;
-  for (const auto& g : groups) chips += g.size();
+  std::vector<ChipId> chips;  // every group's chips in turn, as the pricer counts them
+  for (const auto& g : groups) chips.insert(chips.end(), g.begin(), g.end());
 
   OverlapRounds rounds = plan_rounds(s, groups, topo, mbs);
   Workload& work = rounds.work;
@@ -307,12 +298,12 @@ RunReport run_overlapped(const Scenario& s, const Topology& topo, LayerEngine& e
   if (!info.own_startups) add_startups(cal, computed);
   explain_phases(topo, cal, info.lower_bound, work, computed);
 
-  const ComputePricer price(s, mbs, chips);
+  const ComputePricer price(s, mbs, chips.size());
   for (std::uint64_t k = 0; k < s.samples; ++k) {
     std::vector<LayerResult> layers;
     for (std::uint64_t l = 0; l < s.model.moe_layers; ++l) {
       const std::size_t f = k * s.model.moe_layers + l;
-      layers.push_back(overlapped_layer(sc, f, l, mbs.front().plan.stats[f], rounds, computed, price));
+      layers.push_back(overlapped_layer(sc, f, l, mbs.front().plan.stats[f], rounds, computed, price, chips));
     }
     rep.sample_seeds.push_back(s.seed + k);
     rep.sample_layers.push_back(std::move(layers));
@@ -322,7 +313,7 @@ RunReport run_overlapped(const Scenario& s, const Topology& topo, LayerEngine& e
   rep.schedule = sc.name;
   rep.schedule_steps = steps_text(sc);
   for (const MicroBatch& mb : mbs) rep.micro_batch_tokens.push_back(mb.scenario.deployment.global_batch * s.deployment.seq_len);
-  rep.chip_compute = chip_text(s.platform.compute);
+  rep.chip_compute = chip_compute_text(s.platform.compute);
   rep.experts_priced = price.experts_priced();
   rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   if (log) log->info("done in {:.3f} s", rep.wall_s);

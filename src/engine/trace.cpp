@@ -9,7 +9,7 @@ namespace moesim {
 
 namespace {
 
-constexpr int kPhasesPid = 1, kChipsPid = 2, kFlowsPid = 3, kLinksPid = 4;
+constexpr int kPhasesPid = 1, kChipsPid = 2, kFlowsPid = 3, kLinksPid = 4, kMicroBatchesPid = 5;
 
 nlohmann::json meta(int pid, int tid, const char* what, const std::string& name) {
   nlohmann::json m = {{"ph", "M"}, {"pid", pid}, {"name", what}, {"args", {{"name", name}}}};
@@ -19,6 +19,29 @@ nlohmann::json meta(int pid, int tid, const char* what, const std::string& name)
 
 nlohmann::json span(int pid, int tid, const std::string& name, const char* cat, double ts, double dur) {
   return {{"ph", "X"}, {"pid", pid}, {"tid", tid}, {"name", name}, {"cat", cat}, {"ts", ts}, {"dur", dur}};
+}
+
+// An overlapped layer from `t`: its steps on the phases' thread, each
+// micro-batch's compute and transfers on threads of their own (on the chip
+// with the most compute), and the busiest links of each round.
+void overlapped_layer_events(const LayerResult& l, double t, nlohmann::json& ev) {
+  const OverlapResult& o = l.overlap;
+  double at = t;
+  for (std::size_t i = 0; i < o.step_us.size(); ++i) {
+    nlohmann::json s = span(kPhasesPid, 0, "step " + std::to_string(i + 1) + " " + std::to_string(l.layer), "step", at,
+                            o.step_us[i]);
+    s["args"] = {{"layer", l.layer}, {"critical_lane", o.critical_lane[i] + 1}};
+    ev.push_back(s);
+    at += o.step_us[i];
+  }
+  for (const OpSpan& sp : o.spans) {
+    const bool comm = is_comm(sp.op.kind);
+    const int tid = static_cast<int>(sp.op.micro_batch * 2 + (comm ? 1 : 0));
+    nlohmann::json s = span(kMicroBatchesPid, tid, op_text(sp.op, o.micro_batches) + " " + std::to_string(l.layer),
+                            comm ? "transfer" : "compute", t + sp.start_us, sp.dur_us);
+    s["args"] = {{"layer", l.layer}, {"step", sp.step + 1}, {"lane", sp.lane + 1}};
+    ev.push_back(s);
+  }
 }
 
 }  // namespace
@@ -31,8 +54,24 @@ nlohmann::json to_trace(const RunReport& r) {
   ev.push_back(meta(kFlowsPid, -1, "process_name", "flows of layer 0, by destination (the latest to finish)"));
   ev.push_back(meta(kLinksPid, -1, "process_name", "link utilisation (the busiest links of each phase)"));
   std::vector<bool> chip_named(r.chip_names.size(), false), dest_named(r.chip_names.size(), false);
+  if (!r.layers.empty() && r.layers.front().overlapped) {
+    const OverlapResult& o = r.layers.front().overlap;
+    ev.push_back(meta(kMicroBatchesPid, -1, "process_name",
+                      "micro-batches on " + (o.busiest_chip < r.chip_names.size() ? r.chip_names[o.busiest_chip] : std::string("a chip")) +
+                          " (the chip with the most compute)"));
+    for (std::uint32_t m = 0; m < o.micro_batches; ++m) {
+      const std::string mb = o.micro_batches > 1 ? "micro-batch " + std::string(1, static_cast<char>('a' + m)) : "the batch";
+      ev.push_back(meta(kMicroBatchesPid, static_cast<int>(2 * m), "thread_name", mb + ": compute"));
+      ev.push_back(meta(kMicroBatchesPid, static_cast<int>(2 * m + 1), "thread_name", mb + ": transfers"));
+    }
+  }
   double t = 0;  // layers back to back, in microseconds
   for (const auto& l : r.layers) {
+    if (l.overlapped) {
+      overlapped_layer_events(l, t, ev);
+      t += l.total_us();
+      continue;
+    }
     for (const auto& p : l.phases) {
       if (p.kind == PhaseKind::kCombine && p.stage_index == 0 && l.expert_us > 0) {
         ev.push_back(span(kPhasesPid, 0, "expert " + std::to_string(l.layer), "expert", t, l.expert_us));

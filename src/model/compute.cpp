@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "util/format.hpp"
+
 namespace moesim {
 
 double chip_flops(const ChipCompute& chip, DType t) {
@@ -12,6 +14,18 @@ double chip_flops(const ChipCompute& chip, DType t) {
                      : t == DType::kFp32                ? chip.bf16_flops / 2
                                                         : chip.bf16_flops;
   return peak * chip.flops_efficiency;
+}
+
+// "989 BF16 / 1979 8-bit TFLOP/s, 3.35 TB/s HBM (H800 SXM5; source)".
+std::string chip_compute_text(const ChipCompute& c) {
+  if (c.empty()) return "";
+  std::string out = format("%g BF16", c.bf16_flops / 1e12);
+  if (c.fp8_flops > 0) out += format(" / %g 8-bit", c.fp8_flops / 1e12);
+  out += format(" TFLOP/s, %g TB/s HBM", c.hbm_Bps / 1e12);
+  if (c.flops_efficiency < 1 || c.hbm_efficiency < 1)
+    out += format(" at %g%% / %g%% of peak", 100 * c.flops_efficiency, 100 * c.hbm_efficiency);
+  if (!c.source.empty()) out += " (" + c.source + ")";
+  return out;
 }
 
 double roofline_us(const ChipCompute& chip, const Roofline& work, double tokens, DType t) {

@@ -185,6 +185,8 @@ LayerTimeline evaluate_schedule(const Schedule& s, const std::function<std::vect
     if (into.size() < more.size()) into.resize(more.size(), 0.0);
     for (std::size_t c = 0; c < more.size(); ++c) into[c] += more[c];
   };
+  // Each operation's time on every chip ([step][lane][pos]; a transfer: its round's).
+  std::vector<std::vector<std::vector<std::vector<double>>>> us(s.steps.size());
   for (std::size_t i = 0; i < s.steps.size(); ++i) {
     const Step& step = s.steps[i];
     double step_us = 0;
@@ -193,14 +195,17 @@ LayerTimeline evaluate_schedule(const Schedule& s, const std::function<std::vect
       std::vector<double> chip;  // the lane's compute on each chip
       double comm = 0;
       std::size_t r = 0;
+      us[i].emplace_back();
       for (const Op& op : step.lanes[j]) {
         if (is_comm(op.kind)) {
-          comm += round_us.at(i).at(r++);
+          const double round = round_us.at(i).at(r++);
+          comm += round;
+          us[i][j].push_back({round});
           continue;
         }
-        const std::vector<double> us = compute(op);
-        add(chip, us);
-        add(chip_total, us);
+        us[i][j].push_back(compute(op));
+        add(chip, us[i][j].back());
+        add(chip_total, us[i][j].back());
       }
       double busiest = 0;
       for (double c : chip) busiest = std::max(busiest, c);
@@ -214,7 +219,25 @@ LayerTimeline evaluate_schedule(const Schedule& s, const std::function<std::vect
     t.critical_lane.push_back(critical);
     t.layer_us += step_us;
   }
-  for (double c : chip_total) t.compute_us = std::max(t.compute_us, c);
+  for (std::size_t c = 0; c < chip_total.size(); ++c)
+    if (chip_total[c] > t.compute_us) {
+      t.compute_us = chip_total[c];
+      t.busiest_chip = c;
+    }
+  double start = 0;
+  for (std::size_t i = 0; i < s.steps.size(); ++i) {
+    for (std::size_t j = 0; j < s.steps[i].lanes.size(); ++j) {
+      double at = start;
+      for (std::size_t k = 0; k < s.steps[i].lanes[j].size(); ++k) {
+        const Op& op = s.steps[i].lanes[j][k];
+        const std::vector<double>& v = us[i][j][k];
+        const double dur = is_comm(op.kind) ? v.front() : t.busiest_chip < v.size() ? v[t.busiest_chip] : 0.0;
+        t.spans.push_back({op, i, j, at, dur});
+        at += dur;
+      }
+    }
+    start += t.step_us[i];
+  }
   return t;
 }
 

@@ -64,6 +64,11 @@ check "dimension_ordered, bound" run "$R/scenarios/deepseek-v3-decode-v5e-16x16-
   "${SMALL[@]}" --engine bound
 check "zipf, 2 samples, trace and heatmap data" run "$V4" "${SMALL[@]}" --set traffic.routing=zipf \
   --set samples=2 --trace trace.json
+TBO=$R/scenarios/deepseek-v3-decode-tbo-h800.yaml
+check "two-batch overlap, random routing, flow, trace and time line" run "$TBO" --set model.moe_layers=2 \
+  --set deployment.ep=16 --set traffic.routing=random --set simgrid.fidelity=flow --trace tbo.json --timeline tbo.png
+check "single-batch overlap, ptask, two workers" run "$TBO" --set model.moe_layers=2 --set deployment.ep=16 \
+  --set overlap=sbo --set traffic.routing=zipf -j 2 --json sbo.json
 check "platform string" run "$V4" "${SMALL[@]}" --set platform=torus:4x4x4:45GBps:1us
 check "bytes" bytes --hidden-dim 7168 --topk 8 --ep 32 --global-batch 64 --precision W16A16 --json out.json
 check "topo with a scenario" topo "$R/platforms/tpu-v4-4x4x4.yaml" --scenario "$V4" --json out.json
