@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include "campaign/child_run.hpp"
 #include "moesim/error.hpp"
 #include "moesim/platform.hpp"
 #include "util/files.hpp"
+#include "util/format.hpp"
 
 namespace moesim {
 namespace {
@@ -22,18 +24,23 @@ std::vector<std::string> split_commas(const std::string& text) {
 }
 
 // A column: the main engine's layers and summary beside the bound's and the analytic's.
+// An overlapped run has no analytic column (the closed form prices the whole
+// batch, not a micro-batch's traffic): null.
 nlohmann::json column_json(const std::string& label, const std::vector<std::string>& sets, const RunSummary& main,
-                           const RunSummary& bound, const RunSummary& analytic) {
+                           const RunSummary& bound, const RunSummary* analytic) {
   if (!main.platform) fail("compare", label, "the run report names no platform");
   nlohmann::json layers = nlohmann::json::array();
-  for (std::size_t l = 0; l < main.per_layer.size(); ++l)
+  for (std::size_t l = 0; l < main.per_layer.size(); ++l) {
     layers.push_back({{"layer", l},
                       {"dispatch_us", main.per_layer[l].dispatch_us},
                       {"combine_us", main.per_layer[l].combine_us},
                       {"bound_dispatch_us", bound.per_layer.at(l).dispatch_us},
-                      {"bound_combine_us", bound.per_layer.at(l).combine_us},
-                      {"analytic_dispatch_us", analytic.per_layer.at(l).dispatch_us},
-                      {"analytic_combine_us", analytic.per_layer.at(l).combine_us}});
+                      {"bound_combine_us", bound.per_layer.at(l).combine_us}});
+    if (analytic) {
+      layers.back()["analytic_dispatch_us"] = analytic->per_layer.at(l).dispatch_us;
+      layers.back()["analytic_combine_us"] = analytic->per_layer.at(l).combine_us;
+    }
+  }
   nlohmann::json hottest;  // the bound's critical link of layer 0's first phase
   if (!bound.per_layer.empty() && !bound.per_layer[0].phases.empty() && bound.per_layer[0].phases[0].critical_link)
     hottest = critical_link_json(*bound.per_layer[0].phases[0].critical_link);
@@ -49,7 +56,7 @@ nlohmann::json column_json(const std::string& label, const std::vector<std::stri
           {"tokens", tokens},
           {"summary", summary_json(main)},
           {"bound_summary", summary_json(bound)},
-          {"analytic_summary", summary_json(analytic)},
+          {"analytic_summary", analytic ? summary_json(*analytic) : nlohmann::json()},
           {"hottest_link", hottest},
           {"layers", layers}};
 }
@@ -79,8 +86,12 @@ nlohmann::json compare(const CompareOptions& o) {
     };
     const RunSummary main = run(o.engine);
     const RunSummary bound = o.engine == "bound" ? main : run("bound");
-    const RunSummary analytic = o.engine == "analytic" ? main : run("analytic");
-    out["columns"].push_back(column_json(c.label, c.sets, main, bound, analytic));
+    std::optional<RunSummary> analytic;
+    if (o.engine == "analytic")
+      analytic = main;
+    else if (!main.overlap)
+      analytic = run("analytic");
+    out["columns"].push_back(column_json(c.label, c.sets, main, bound, analytic ? &*analytic : nullptr));
     const double total_us = main.column("total_us")->sum;
     if (out["columns"].size() == 1) first_total_us = total_us;
     out["columns"].back()["ratio_to_first"] = first_total_us > 0 ? total_us / first_total_us : 0.0;
@@ -148,6 +159,8 @@ std::vector<std::string> column_heads(const nlohmann::json& cols, std::vector<st
 
 }  // namespace
 
+// An overlapped column's rounds may carry two phases at once: it shows no
+// per-phase figures, no analytic ones, and the overlap's own.
 std::string compare_table(const nlohmann::json& r) {
   std::ostringstream out;
   const auto& cols = r["columns"];
@@ -163,11 +176,7 @@ std::string compare_table(const nlohmann::json& r) {
     for (const auto& c : cols) out << cell(value(c));
     out << "\n";
   };
-  auto num = [](double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, "%.3f", v);
-    return std::string(b);
-  };
+  auto num = [](double v) { return format("%.3f", v); };
   out << "compare " << r["scenario"].get<std::string>() << " (engine " << r["engine"].get<std::string>();
   std::vector<std::string> everywhere = shared;
   if (r.contains("all"))
@@ -193,14 +202,36 @@ std::string compare_table(const nlohmann::json& r) {
   };
   row("global_batch (an EP group)", tokens("global_batch"));
   row("tokens_per_chip", tokens("tokens_per_chip"));
-  row("dispatch_us mean", [&](const nlohmann::json& c) { return num(c["summary"]["dispatch_us"]["mean"]); });
-  row("dispatch_us max", [&](const nlohmann::json& c) { return num(c["summary"]["dispatch_us"]["max"]); });
-  row("combine_us mean", [&](const nlohmann::json& c) { return num(c["summary"]["combine_us"]["mean"]); });
+  auto phase = [&num](const char* summary, const char* key, const char* stat) {
+    return [&num, summary, key, stat](const nlohmann::json& c) {
+      return c["summary"].contains("overlap") ? std::string("-") : num(c[summary][key][stat]);
+    };
+  };
+  row("dispatch_us mean", phase("summary", "dispatch_us", "mean"));
+  row("dispatch_us max", phase("summary", "dispatch_us", "max"));
+  row("combine_us mean", phase("summary", "combine_us", "mean"));
   row("total_us sum", [&](const nlohmann::json& c) { return num(c["summary"]["total_us"]["sum"]); });
-  row("bound dispatch_us mean", [&](const nlohmann::json& c) { return num(c["bound_summary"]["dispatch_us"]["mean"]); });
-  row("bound combine_us mean", [&](const nlohmann::json& c) { return num(c["bound_summary"]["combine_us"]["mean"]); });
-  row("analytic dispatch_us", [&](const nlohmann::json& c) { return num(c["analytic_summary"]["dispatch_us"]["mean"]); });
-  row("analytic combine_us", [&](const nlohmann::json& c) { return num(c["analytic_summary"]["combine_us"]["mean"]); });
+  row("bound dispatch_us mean", phase("bound_summary", "dispatch_us", "mean"));
+  row("bound combine_us mean", phase("bound_summary", "combine_us", "mean"));
+  auto analytic = [&num](const char* phase) {
+    return [&num, phase](const nlohmann::json& c) {
+      return c["analytic_summary"].is_null() ? std::string("-") : num(c["analytic_summary"][phase]["mean"]);
+    };
+  };
+  row("analytic dispatch_us", analytic("dispatch_us"));
+  row("analytic combine_us", analytic("combine_us"));
+  const bool overlapped = std::any_of(cols.begin(), cols.end(), [](const auto& c) { return c["summary"].contains("overlap"); });
+  auto overlap = [&num](const char* key, double scale) {
+    return [&num, key, scale](const nlohmann::json& c) {
+      return c["summary"].contains("overlap") ? num(scale * c["summary"]["overlap"][key].get<double>()) : std::string("-");
+    };
+  };
+  if (overlapped) {
+    row("overlap: comm_us", overlap("comm_us", 1));
+    row("overlap: exposed_us", overlap("exposed_us", 1));
+    row("overlap: % of comm hidden", overlap("overlap_efficiency", 100));
+    row("overlap: tokens/s a chip", overlap("tokens_per_s_per_chip", 1));
+  }
   row("hottest link (dispatch)", [](const nlohmann::json& c) {
     return c["hottest_link"].is_null() ? std::string("-") : c["hottest_link"]["name"].get<std::string>();
   });

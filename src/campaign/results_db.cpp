@@ -501,7 +501,16 @@ void campaign_table(const nlohmann::json& runs, const std::string& campaign, con
     out << "\n";
   }
   std::vector<std::string> columns = varying;
-  for (const char* c : {"platform_name", "dispatch_us_mean", "combine_us_mean", "total_us_sum"}) columns.push_back(c);
+  // Overlapped runs: their layers' time, the share of transfers hidden and
+  // the tokens a chip a second, not per-phase times (a round may be two).
+  const bool overlapped = std::any_of(rows.begin(), rows.end(), [](const nlohmann::json* r) {
+    return r->contains("tokens_per_s_per_chip") && (*r)["tokens_per_s_per_chip"].is_number();
+  });
+  if (overlapped)
+    for (const char* c : {"platform_name", "total_us_sum", "overlap_efficiency", "tokens_per_s_per_chip"})
+      columns.push_back(c);
+  else
+    for (const char* c : {"platform_name", "dispatch_us_mean", "combine_us_mean", "total_us_sum"}) columns.push_back(c);
   std::vector<std::size_t> width;
   for (const auto& c : columns) width.push_back(c.size());
   constexpr std::size_t kShown = 20;
