@@ -33,6 +33,9 @@ struct Workload {
   // Sets of groups (indices into `groups`) whose traffic loads no common
   // link, which an engine may compute apart; empty: not known.
   std::vector<std::vector<std::uint32_t>> independent;
+  // How many consecutive layers one replay worker computes (a worker is a
+  // forked process: an overlapped run's short rounds of one layer share one).
+  std::size_t layers_per_worker = 1;
   // Called as parts of the work finish (done of total), when set.
   std::function<void(std::size_t done, std::size_t total)> progress;
 };

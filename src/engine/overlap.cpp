@@ -196,6 +196,8 @@ OverlapRounds plan_rounds(const Scenario& s, const std::vector<std::vector<ChipI
   work.per_message = mbs.front().plan.work.per_message;
   work.per_peer = mbs.front().plan.work.per_peer;
   if (groups.size() > 1) work.independent = independent_groups(topo, groups);
+  for (const Step& step : sc.steps) work.layers_per_worker += comm_rounds(step).size();
+  work.layers_per_worker = std::max<std::size_t>(1, work.layers_per_worker - 1);  // a layer's rounds
   std::map<RoundKey, std::size_t> distinct;
   out.round_of.resize(flats);
   for (std::size_t f = 0; f < flats; ++f) {
@@ -277,12 +279,15 @@ RunReport run_overlapped(const Scenario& s, const Topology& topo, LayerEngine& e
                      "simgrid with compute or overlap");
   check_run_memory(s, estimate_run(s, topo.links.size()));
   const Schedule& sc = s.schedule;
-  const std::vector<MicroBatch> mbs = plan_micro_batches(s, groups, control);
+  std::vector<MicroBatch> mbs = plan_micro_batches(s, groups, control);
   std::vector<ChipId> chips;  // every group's chips in turn, as the pricer counts them
   for (const auto& g : groups) chips.insert(chips.end(), g.begin(), g.end());
 
   OverlapRounds rounds = plan_rounds(s, groups, topo, mbs);
   Workload& work = rounds.work;
+  // The rounds hold copies of every flow: the micro-batches' own traffic is
+  // no longer needed (less to copy into each forked replay worker).
+  for (MicroBatch& mb : mbs) std::vector<LayerTraffic>().swap(mb.plan.work.layers);
   if (log)
     log->info("overlap {}: {} micro-batches, {} layers' rounds in {} distinct", sc.name, sc.micro_batches,
               s.samples * s.model.moe_layers, work.layers.size());

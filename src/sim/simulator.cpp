@@ -790,23 +790,26 @@ LayerResult unreplayed(const LayerTraffic& t, std::uint32_t groups) {
   return r;
 }
 
-// A replay worker's unit: of one layer, the flows of some sets of independent groups.
+// A replay worker's unit: of some consecutive layers, the flows of some sets
+// of independent groups.
 struct Unit {
-  std::size_t layer;
+  std::size_t first = 0, count = 1;  // consecutive layers [first, first + count)
   std::vector<std::size_t> parts;
 };
 
-// Each layer a unit, its sets of groups replayed in turn; the sets of a
-// single layer their own units, to be replayed at once.
-std::vector<Unit> units_of(std::size_t layers, std::size_t parts) {
+// Each run of `per_unit` consecutive layers a unit, its sets of groups
+// replayed in turn; the sets of a single layer their own units, to be
+// replayed at once.
+std::vector<Unit> units_of(std::size_t layers, std::size_t parts, std::size_t per_unit) {
   std::vector<Unit> units;
   if (layers == 1) {
-    for (std::size_t p = 0; p < parts; ++p) units.push_back({0, {p}});
+    for (std::size_t p = 0; p < parts; ++p) units.push_back({0, 1, {p}});
     return units;
   }
   std::vector<std::size_t> every(parts);
   for (std::size_t p = 0; p < parts; ++p) every[p] = p;
-  for (std::size_t l = 0; l < layers; ++l) units.push_back({l, every});
+  per_unit = std::max<std::size_t>(1, per_unit);
+  for (std::size_t l = 0; l < layers; l += per_unit) units.push_back({l, std::min(per_unit, layers - l), every});
   return units;
 }
 
@@ -861,15 +864,20 @@ std::vector<LayerResult> Simulator::compute(const Topology& topology, const Work
   // Every unit in a worker forked from the built, never-run engine: each
   // starts at simulated time 0, so its result is the same whatever the
   // number of workers or the order they finish in.
-  const std::vector<Unit> units = units_of(workload.layers.size(), parts.size());
+  const std::vector<Unit> units = units_of(workload.layers.size(), parts.size(), workload.layers_per_worker);
   std::vector<std::string> got(units.size());
   std::size_t done = 0;
   run_forked(
       units.size(), impl_->jobs,
       [&](std::size_t u) {
         const Unit& unit = units[u];
-        std::vector<LayerResult> merged(1);
-        for (std::size_t p : unit.parts) add(merged[0], replay_part({&workload.layers[unit.layer]}, parts[p]).front());
+        std::vector<const LayerTraffic*> layers;
+        for (std::size_t l = unit.first; l < unit.first + unit.count; ++l) layers.push_back(&workload.layers[l]);
+        std::vector<LayerResult> merged(unit.count);
+        for (std::size_t p : unit.parts) {
+          const std::vector<LayerResult> replayed = replay_part(layers, parts[p]);
+          for (std::size_t i = 0; i < unit.count; ++i) add(merged[i], replayed[i]);
+        }
         return encode_replayed(merged);
       },
       [&](std::size_t u, std::string&& bytes) {
@@ -878,10 +886,11 @@ std::vector<LayerResult> Simulator::compute(const Topology& topology, const Work
       },
       "layer replay");
   for (std::size_t u = 0; u < units.size(); ++u) {
-    std::vector<LayerResult> one(1);
-    one[0].phases.resize(workload.layers[units[u].layer].stages().size());
-    decode_replayed(got[u], one);
-    add(out[units[u].layer], one[0]);
+    std::vector<LayerResult> some(units[u].count);
+    for (std::size_t i = 0; i < units[u].count; ++i)
+      some[i].phases.resize(workload.layers[units[u].first + i].stages().size());
+    decode_replayed(got[u], some);
+    for (std::size_t i = 0; i < units[u].count; ++i) add(out[units[u].first + i], some[i]);
   }
   return out;
 }
