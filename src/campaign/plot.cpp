@@ -25,16 +25,7 @@ constexpr const char* kColour[] = {"#4477aa", "#ee6677", "#228833", "#ccbb44", "
 constexpr std::size_t kColours = 7;
 std::string colour(std::size_t i) { return std::string("lc rgb \"") + kColour[i % kColours] + "\""; }
 
-std::string text_of(const nlohmann::json& v) {
-  if (v.is_null()) return "";
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", v.get<double>());
-    return buf;
-  }
-  return v.dump();
-}
+std::string text_of(const nlohmann::json& v) { return value_text(v, "", false, 9); }
 
 // A value as a reader wants it: a platform file as its name
 // ("../platforms/tpu-v5e-16x16.yaml" -> "tpu-v5e-16x16").

@@ -136,20 +136,16 @@ std::string calibration_yaml(const Calibration& c) {
   };
   classes("efficiency", c.efficiency);
   classes("latency_us", c.latency_us);
-  if (c.dispatch_startup_us || c.combine_startup_us || c.allgather_startup_us) {
-    e << YAML::Key << "startup_us" << YAML::Value << YAML::Flow << YAML::BeginMap;
-    if (c.dispatch_startup_us) e << YAML::Key << "dispatch" << YAML::Value << c.dispatch_startup_us;
-    if (c.combine_startup_us) e << YAML::Key << "combine" << YAML::Value << c.combine_startup_us;
-    if (c.allgather_startup_us) e << YAML::Key << "allgather" << YAML::Value << c.allgather_startup_us;
+  // A figure of each phase (start-ups, least times), the ones that are set.
+  auto by_phase = [&](const char* key, double dispatch, double combine, double allgather) {
+    if (!dispatch && !combine && !allgather) return;
+    e << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
+    for (const auto& [phase, v] : {std::pair{"dispatch", dispatch}, {"combine", combine}, {"allgather", allgather}})
+      if (v) e << YAML::Key << phase << YAML::Value << v;
     e << YAML::EndMap;
-  }
-  if (c.dispatch_min_us || c.combine_min_us || c.allgather_min_us) {
-    e << YAML::Key << "min_us" << YAML::Value << YAML::Flow << YAML::BeginMap;
-    if (c.dispatch_min_us) e << YAML::Key << "dispatch" << YAML::Value << c.dispatch_min_us;
-    if (c.combine_min_us) e << YAML::Key << "combine" << YAML::Value << c.combine_min_us;
-    if (c.allgather_min_us) e << YAML::Key << "allgather" << YAML::Value << c.allgather_min_us;
-    e << YAML::EndMap;
-  }
+  };
+  by_phase("startup_us", c.dispatch_startup_us, c.combine_startup_us, c.allgather_startup_us);
+  by_phase("min_us", c.dispatch_min_us, c.combine_min_us, c.allgather_min_us);
   auto costs = [&](const char* key, const SendCosts& sc) {
     if (sc.empty()) return;
     if (sc.class_us.empty()) {

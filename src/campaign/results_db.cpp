@@ -460,16 +460,7 @@ std::string runs_csv(const nlohmann::json& runs, const std::vector<std::string>&
 
 namespace {
 
-std::string cell_text(const nlohmann::json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.3f", v.get<double>());
-    return b;
-  }
-  return v.dump();
-}
+std::string cell_text(const nlohmann::json& v) { return value_text(v, "-", true, 3); }
 
 // A campaign's runs as a table: the parameters that vary, then what each run gave.
 void campaign_table(const nlohmann::json& runs, const std::string& campaign, const std::vector<std::string>& params,
@@ -535,6 +526,17 @@ void campaign_table(const nlohmann::json& runs, const std::string& campaign, con
 }
 
 }  // namespace
+
+std::string value_text(const nlohmann::json& v, const char* null_text, bool fixed, int digits) {
+  if (v.is_null()) return null_text;
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    char b[64];
+    std::snprintf(b, sizeof b, fixed ? "%.*f" : "%.*g", digits, v.get<double>());
+    return b;
+  }
+  return v.dump();
+}
 
 std::string runs_summary(const std::string& db_path, const nlohmann::json& runs, const std::vector<std::string>& params) {
   // campaign -> status name -> runs (names in alphabetical order)

@@ -92,6 +92,11 @@ std::string run_key(const std::string& scenario_yaml, const std::vector<std::str
 // `runs` as CSV: a header, then one line per run (RFC 4180 quoting).
 std::string runs_csv(const nlohmann::json& runs, const std::vector<std::string>& params);
 
+// A database value as text: a string as it is, a real with `digits` digits
+// (after the point when `fixed`, else significant), null as `null_text`,
+// anything else as JSON.
+std::string value_text(const nlohmann::json& v, const char* null_text, bool fixed, int digits);
+
 // `moesim results` without an export: the database's run count, runs by
 // campaign and status, each campaign's parameters (those every run shares
 // once, those that vary as columns) and its first 20 runs' latencies, and
