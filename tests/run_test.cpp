@@ -1052,3 +1052,20 @@ TEST_CASE("groups on disjoint links replayed apart give the joint replay's times
       }
   }
 }
+
+TEST_CASE("faults: a ring link at half its bandwidth, the flow replay within 2% of the bound", "[faults][replay]") {
+  for (int k = 4; k <= 16; ++k) {
+    INFO(k << " chips");
+    const std::string path = tmp_path("faulty-ring.yaml");
+    write(path, "platform: ring:" + std::to_string(k) + ":50GBps:1us\nmodel: {hidden_dim: 7168, num_experts: " +
+                    std::to_string(4 * k) + ", topk: 8}\ndeployment: {global_batch: 64, ep: " + std::to_string(k) +
+                    "}\nsimgrid: {fidelity: flow}\nfaults: [{link: ici-x-0, bandwidth: 0.5}]\n");
+    const json replay = run(path), bound = run(path, "--engine bound");
+    for (const char* phase : {"dispatch_us", "combine_us"}) {
+      INFO(phase);
+      const double r = replay["layers"][0][phase].get<double>(), b = bound["layers"][0][phase].get<double>();
+      CHECK(r >= b * (1 - 1e-9));
+      CHECK(r <= b * 1.02);
+    }
+  }
+}

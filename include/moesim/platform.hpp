@@ -82,6 +82,17 @@ struct ChipCompute {
   double bytes_per_s() const { return hbm_Bps * hbm_efficiency; }
 };
 
+// A degraded link, from a scenario's `faults` list: a directed link
+// ("ici-x-0_UP") or both directions of a physical one ("ici-x-0") keep a
+// fraction of their bandwidth and gain latency.
+struct LinkFault {
+  std::string link;
+  double bandwidth = 1.0;  // the fraction of its bandwidth it keeps, (0, 1]
+  double latency_us = 0;   // added to its latency
+  std::string where;       // "file:line" of the fault, for errors
+  std::string key;         // "faults[0]"
+};
+
 struct PlatformSpec {
   // kGraph: a graph read from DOT or GraphML, routed by shortest paths.
   enum class Kind { kTorus, kTiers, kGpuCluster, kFatTree, kDragonfly, kGraph, kXml };
@@ -97,7 +108,12 @@ struct PlatformSpec {
   CommParams comm;
   Calibration calibration;
   ChipCompute compute;  // the `compute` block: a chip's FLOP/s and HBM; empty if not given
+  std::vector<LinkFault> faults;  // a scenario's degraded links, applied when built
 };
+
+// Degrades every link each fault names; a name no link has is an
+// InputError naming the nearest link names.
+void apply_link_faults(Topology& topology, const std::vector<LinkFault>& faults);
 
 // Calls fail_with(reason) if a switch level's port count cannot hold its
 // members in two layers (leaf/spine).

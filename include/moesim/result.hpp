@@ -8,6 +8,7 @@
 
 #include "moesim/bytes.hpp"
 #include "moesim/comm.hpp"
+#include "moesim/platform.hpp"
 #include "moesim/schedule.hpp"
 #include "moesim/topology.hpp"
 #include "moesim/traffic.hpp"
@@ -167,6 +168,7 @@ struct RunReport {
   std::string calibration = "none";
   bool calibration_set_aside = false;  // the platform has one, the scenario said none
   SendCosts per_message, per_peer;
+  std::vector<LinkFault> faults;  // the scenario's degraded links
   std::string routing = "uniform";
   bool dedup = true;
   std::size_t groups = 1;

@@ -374,6 +374,9 @@ nlohmann::json to_json(const RunReport& r) {
   };
   j["comm"]["sender_costs"] = {{"per_message", costs(r.per_message)}, {"per_peer", costs(r.per_peer)}};
   j["calibration"] = r.calibration_set_aside ? "none (set aside by the scenario)" : r.calibration;
+  j["faults"] = nlohmann::json::array();
+  for (const LinkFault& f : r.faults)
+    j["faults"].push_back({{"link", f.link}, {"bandwidth", f.bandwidth}, {"latency_us", f.latency_us}});
   if (!r.schedule.empty())
     j["overlap"] = {{"schedule", r.schedule},
                     {"steps", r.schedule_steps},
@@ -484,6 +487,13 @@ void table_head(const RunReport& r, bool routed, std::ostream& out) {
   head_links(r, out);
   head_traffic(r, routed, out);
   head_comm(r, out);
+  for (std::size_t i = 0; i < r.faults.size(); ++i) {
+    const LinkFault& f = r.faults[i];
+    out << (i == 0 ? "faults: " : "; ") << f.link;
+    if (f.bandwidth < 1) out << format(" keeps %g%% of its bandwidth", 100 * f.bandwidth);
+    if (f.latency_us > 0) out << (f.bandwidth < 1 ? " and" : "") << format(" gains %g us of latency", f.latency_us);
+    if (i + 1 == r.faults.size()) out << "\n";
+  }
   if (r.calibration_set_aside)
     out << "calibration: none (the scenario's calibration: none; the platform's nominal network)\n";
   else if (r.calibration != "none")

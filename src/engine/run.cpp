@@ -257,6 +257,7 @@ RunReport report_head(const Scenario& s, const Topology& topo, const std::vector
   if (!cal.empty()) rep.calibration = cal.fitted.empty() ? "the platform's (no source given)" : cal.fitted;
   rep.platform_name = topo.name;
   rep.platform_path = s.platform_path;
+  rep.faults = s.platform.faults;
   rep.platform_chips = topo.num_chips();
   rep.platform_links = topo.num_physical_links();
   rep.chip_names = topo.chips;

@@ -6,6 +6,7 @@
 
 #include "moesim/error.hpp"
 #include "util/checked.hpp"
+#include "util/format.hpp"
 #include "util/units.hpp"
 #include "util/yaml_util.hpp"
 
@@ -438,6 +439,34 @@ void read_overlap(const YamlMap& root, Scenario& s) {
   check_schedule(sc, o.where("steps"));
 }
 
+// `faults: [{link: NAME, bandwidth: FRACTION, latency_us: EXTRA}, ...]`:
+// degraded links of the platform (a generated one: SimGrid reads an XML
+// platform's links itself).
+void read_faults(const YamlMap& root, Scenario& s) {
+  const YAML::Node list = root.node("faults");
+  if (!list.IsSequence())
+    root.fail_at("faults", "expected a list of faults such as [{link: ici-x-0, bandwidth: 0.5}]");
+  if (s.platform.kind == PlatformSpec::Kind::kXml && list.size() > 0)
+    root.fail_at("faults", "a SimGrid XML platform's links are SimGrid's own: faults need a moesim platform");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string key = "faults[" + std::to_string(i) + "]";
+    if (!list[i].IsMap()) root.fail_at("faults", key + " is not a map of link, bandwidth and latency_us");
+    const YamlMap f(root.doc(), list[i], key);
+    f.allow_only({"link", "bandwidth", "latency_us"});
+    LinkFault fault;
+    fault.key = key;
+    fault.where = root.where("faults");
+    fault.link = f.str("link");
+    fault.bandwidth = f.number_or("bandwidth", 1.0);
+    if (!(fault.bandwidth > 0 && fault.bandwidth <= 1))
+      f.fail_at("bandwidth", format("%g is not in (0, 1]: the fraction of its bandwidth the link keeps", fault.bandwidth));
+    fault.latency_us = f.non_negative_or("latency_us", 0.0);
+    if (fault.bandwidth == 1 && fault.latency_us == 0)
+      f.fail_at("link", "'" + fault.link + "': the fault changes nothing (give bandwidth below 1 or latency_us above 0)");
+    s.platform.faults.push_back(fault);
+  }
+}
+
 // What an overlapped run needs: the experts' time (given, or a roofline of
 // the model on the platform's chip), a chip for any roofline, and an engine
 // that prices a micro-batch's own traffic.
@@ -530,7 +559,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   YamlMap root(doc, doc.root(), "");
   root.allow_only({"name", "description", "platform", "model", "deployment", "precision",
                    "expert_time_us", "engine", "simgrid", "comm_params", "comm", "traffic", "seed", "samples",
-                   "calibration", "compute", "overlap"});
+                   "calibration", "compute", "overlap", "faults"});
   Scenario s;
   s.path = path;
   std::string base = path.substr(path.find_last_of('/') + 1);
@@ -557,6 +586,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   s.where_overlap = root.has("overlap") ? root.where("overlap") : root.where("compute");
   if (auto c = root.map_if("compute")) read_compute(*c, s);
   if (root.has("overlap")) read_overlap(root, s);
+  if (root.has("faults")) read_faults(root, s);
   if (s.schedule.steps.empty()) shipped_schedule("none", s.deployment.seq_len == 1, s.schedule);
   if (s.scheduled()) check_compute(s);
   try {  // each factor is capped; their product must fit too

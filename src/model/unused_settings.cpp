@@ -55,6 +55,9 @@ std::vector<Given> closed_form_ignores(const Scenario& s) {
   if (s.comm.message_bytes != d.message_bytes)
     out.push_back({"comm.message_bytes", std::to_string(s.comm.message_bytes)});
   if (s.comm.per_message_us != d.per_message_us) out.push_back({"comm.per_message_us", number(s.comm.per_message_us)});
+  if (!s.platform.faults.empty())
+    out.push_back({"faults", std::to_string(s.platform.faults.size()) + " degraded link" +
+                                 (s.platform.faults.size() == 1 ? "" : "s")});
   const Calibration& cal = s.platform.calibration;
   if (!cal.per_message_us.empty() || cal.message_bytes > 0)
     out.push_back({"the platform's calibrated message cost", cal.per_message_us.describe()});

@@ -518,8 +518,57 @@ void check_route_memory(const PlatformSpec& spec) {
 
 }  // namespace
 
+namespace {
+
+// Levenshtein distance, for the names nearest a misspelt one.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+void apply_link_faults(Topology& t, const std::vector<LinkFault>& faults) {
+  for (const LinkFault& f : faults) {
+    std::size_t hit = 0;
+    for (Link& l : t.links)
+      if (l.name == f.link || (!l.duplex.empty() && l.duplex == f.link)) {
+        l.bandwidth_Bps *= f.bandwidth;
+        l.latency_s += f.latency_us * 1e-6;
+        ++hit;
+      }
+    if (hit) continue;
+    std::vector<std::pair<std::size_t, std::string>> near;
+    std::set<std::string> seen;
+    for (const Link& l : t.links)
+      for (const std::string& name : {l.name, l.duplex})
+        if (!name.empty() && seen.insert(name).second) near.emplace_back(edit_distance(f.link, name), name);
+    std::sort(near.begin(), near.end());
+    std::string names;
+    for (std::size_t i = 0; i < std::min<std::size_t>(3, near.size()); ++i) names += (i ? ", " : "") + near[i].second;
+    fail(f.where, f.key + ".link", "'" + f.link + "' is not a link of platform " + t.name + " (nearest: " + names + ")");
+  }
+}
+
 Topology build_topology(const PlatformSpec& spec) {
   check_route_memory(spec);
+  if (!spec.faults.empty()) {
+    PlatformSpec healthy = spec;
+    healthy.faults.clear();
+    Topology t = build_topology(healthy);
+    apply_link_faults(t, spec.faults);
+    return t;
+  }
   const Calibration& cal = spec.calibration;
   if (!cal.efficiency.empty() || !cal.latency_us.empty() || !cal.per_message_us.class_us.empty() ||
       !cal.per_peer_us.class_us.empty()) {

@@ -77,7 +77,8 @@ bool YamlDoc::overridden(const std::string& key) const {
 
 std::string YamlDoc::where(const YAML::Node& node, const std::string& key) const {
   for (const auto& o : overridden_)
-    if (key == o || key.rfind(o + ".", 0) == 0 || o.rfind(key + ".", 0) == 0) return "--set " + o;
+    if (key == o || key.rfind(o + ".", 0) == 0 || key.rfind(o + "[", 0) == 0 || o.rfind(key + ".", 0) == 0)
+      return "--set " + o;
   if (node.IsDefined() && node.Mark().line >= 0)
     return origin_ + ":" + std::to_string(node.Mark().line + 1);
   return origin_;

@@ -595,6 +595,13 @@ P=$TMP/platform-compute.yaml
 { cat "$ROOT/platforms/h800-ib-32x8.yaml" | sed '/^compute:/,$d'; printf 'compute:\n  bf16_tflops: 989\n  hbm: 3.35\n'; } >"$P"
 expect_error "a platform's HBM bandwidth without a unit" 2 \
   "$E$(q "$P"):[0-9]+: compute\.hbm: '3\.35' has no unit" platform "$P"
+# Faults: degraded links.
+expect_error "a fault on a link the platform lacks" 2 \
+  "${E}--set faults: faults\[0\]\.link: 'ici-x-99' is not a link of platform ring-8 \(nearest: ici-x-0, ici-x-1, ici-x-2\)" \
+  run "$REF" --engine bound --set platform=ring:8:50GBps:1us --set deployment.ep=8 --set 'faults=[{link: ici-x-99, bandwidth: 0.5}]'
+expect_error "a fault's bandwidth outside (0, 1]" 2 \
+  "${E}--set faults: faults\[0\]\.bandwidth: 2 is not in \(0, 1\]: the fraction of its bandwidth the link keeps" \
+  run "$REF" --engine bound --set platform=ring:8:50GBps:1us --set deployment.ep=8 --set 'faults=[{link: ici-x-0, bandwidth: 2}]'
 # Calibration from measurements.
 HX=examples/deepseek-v3-decode-h800.yaml
 HM=examples/h800-measurements.csv
