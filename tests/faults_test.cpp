@@ -76,3 +76,32 @@ TEST_CASE("faults that name nothing, or change nothing, are refused in one line"
   for (const Link& l : up.links) slow += l.latency_s > 2e-6 ? 1 : 0;
   CHECK(slow == 1);
 }
+
+TEST_CASE("a fault's cost is the faulty run against the same run on the healthy platform", "[faults]") {
+  TempDir dir("moesim-faults-test");
+  const std::uint64_t k = 8;
+  const RunReport healthy = run(ring(dir, k, ""));
+  const RunReport faulty = run(ring(dir, k, "faults: [{link: ici-x-0, bandwidth: 0.5}]\n"));
+  const FaultCost cost = fault_cost(faulty, encode_baseline(healthy));
+  double healthy_us = 0, faulty_us = 0;
+  for (const auto& l : healthy.layers) healthy_us += l.total_us();
+  for (const auto& l : faulty.layers) faulty_us += l.total_us();
+  CHECK(cost.healthy_us == Approx(healthy_us));
+  CHECK(cost.faulty_us == Approx(faulty_us));
+  CHECK(cost.slowdown() > 1);
+  REQUIRE(cost.phases.size() == 2);
+  CHECK(cost.phases[0].label == "dispatch");
+  CHECK(cost.phases[0].healthy_us == Approx(healthy.layers.front().phase_us(PhaseKind::kDispatch) *
+                                            static_cast<double>(healthy.layers.size())));
+  CHECK(cost.phases[0].faulty_bottleneck.rfind("ici-x-0_UP", 0) == 0);
+  // A slower link moves no traffic: the routes are the same.
+  CHECK(cost.phases[0].moved_bytes == 0);
+  CHECK(cost.phases[0].gained.empty());
+  // Against a run of another shape, or text that is no baseline: refused.
+  CHECK_THROWS(fault_cost(faulty, encode_baseline(run(ring(dir, 4, "")))));
+  CHECK_THROWS(fault_cost(faulty, "{}"));
+  // A run without faults has no cost to give.
+  CHECK_FALSE(has_faults(ring(dir, k, "")));
+  CHECK(has_faults(ring(dir, k, "faults: [{link: ici-x-0, bandwidth: 0.5}]\n")));
+  CHECK_FALSE(has_faults(healthy_scenario(ring(dir, k, "faults: [{link: ici-x-0, bandwidth: 0.5}]\n"))));
+}

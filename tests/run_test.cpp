@@ -1067,5 +1067,16 @@ TEST_CASE("faults: a ring link at half its bandwidth, the flow replay within 2% 
       CHECK(r >= b * (1 - 1e-9));
       CHECK(r <= b * 1.02);
     }
+    // The cost: the healthy twin, replayed in a child process, as a run without the fault.
+    if (k == 8) {
+      write(path, "platform: ring:8:50GBps:1us\nmodel: {hidden_dim: 7168, num_experts: 32, topk: 8}\n"
+                  "deployment: {global_batch: 64, ep: 8}\nsimgrid: {fidelity: flow}\n");
+      const json healthy = run(path);
+      const json& cost = replay["fault_cost"];
+      CHECK(cost["healthy_us"].get<double>() == Approx(healthy["summary"]["total_us"]["sum"].get<double>()));
+      CHECK(cost["phases"][0]["healthy_us"].get<double>() ==
+            Approx(healthy["summary"]["dispatch_us"]["sum"].get<double>()));
+      CHECK(cost["slowdown"].get<double>() > 1.2);
+    }
   }
 }

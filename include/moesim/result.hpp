@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -137,6 +138,27 @@ struct LayerResult {
   double total_us() const;
 };
 
+// What a scenario's faults cost: the same run (engine, traffic, seed) on the
+// healthy platform beside it, per phase summed over the layers.
+struct PhaseFaultCost {
+  std::string label;  // stage_label() of the phase
+  double healthy_us = 0, faulty_us = 0;
+  // Of the layer the faults slowed most: each run's bottleneck link, the
+  // bytes that left links (healthy minus faulty load, where positive: what
+  // moved off dead links) and the links whose load grew most.
+  std::string healthy_bottleneck, faulty_bottleneck;
+  double moved_bytes = 0;
+  std::vector<std::pair<std::string, double>> gained;  // link, bytes gained
+  double slowdown() const { return healthy_us > 0 ? faulty_us / healthy_us : 0; }
+};
+
+struct FaultCost {
+  double healthy_us = 0, faulty_us = 0;  // every MoE layer (first sample)
+  std::size_t worst_layer = 0;           // the layer the faults slowed most
+  std::vector<PhaseFaultCost> phases;
+  double slowdown() const { return healthy_us > 0 ? faulty_us / healthy_us : 0; }
+};
+
 struct RunReport {
   std::string scenario_name;
   std::string scenario_path;
@@ -169,6 +191,7 @@ struct RunReport {
   bool calibration_set_aside = false;  // the platform has one, the scenario said none
   SendCosts per_message, per_peer;
   std::vector<LinkFault> faults;  // the scenario's degraded links
+  std::optional<FaultCost> fault_cost;  // with faults: against the healthy platform
   std::string routing = "uniform";
   bool dedup = true;
   std::size_t groups = 1;

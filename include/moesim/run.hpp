@@ -72,6 +72,17 @@ struct RunControl {
 RunReport run_scenario(const Scenario& scenario, const Topology& topology, LayerEngine& engine,
                        const RunControl& control = {});
 
+// Faults (moesim/platform.hpp LinkFault): the scenario without them, and
+// what they cost. A faulty run is compared with the same run on the healthy
+// platform; the healthy run travels as encode_baseline's text (a SimGrid
+// run computes it in a child process, one engine a process).
+bool has_faults(const Scenario& scenario);
+Scenario healthy_scenario(const Scenario& scenario);
+std::string encode_baseline(const RunReport& healthy);
+// Throws std::runtime_error on text encode_baseline did not write or of
+// another run's layers.
+FaultCost fault_cost(const RunReport& faulty, const std::string& baseline);
+
 // The traffic of a scenario's first MoE layer (first sample) on a topology,
 // every group's flows together.
 LayerTraffic first_layer_traffic(const Scenario& scenario, const Topology& topology);

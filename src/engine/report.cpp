@@ -338,6 +338,28 @@ nlohmann::json summary_json(const RunReport& r) {
   return summary;
 }
 
+nlohmann::json fault_cost_json(const RunReport& r) {
+  const FaultCost& c = *r.fault_cost;
+  nlohmann::json phases = nlohmann::json::array();
+  for (const auto& p : c.phases) {
+    nlohmann::json gained = nlohmann::json::array();
+    for (const auto& [link, bytes] : p.gained) gained.push_back({{"link", link}, {"bytes", bytes}});
+    phases.push_back({{"phase", p.label},
+                      {"healthy_us", p.healthy_us},
+                      {"faulty_us", p.faulty_us},
+                      {"slowdown", p.slowdown()},
+                      {"healthy_bottleneck", p.healthy_bottleneck},
+                      {"faulty_bottleneck", p.faulty_bottleneck},
+                      {"moved_bytes", p.moved_bytes},
+                      {"gained", gained}});
+  }
+  return {{"healthy_us", c.healthy_us},
+          {"faulty_us", c.faulty_us},
+          {"slowdown", c.slowdown()},
+          {"worst_layer", r.layers.at(c.worst_layer).layer},
+          {"phases", phases}};
+}
+
 }  // namespace
 
 nlohmann::json to_json(const RunReport& r) {
@@ -377,6 +399,7 @@ nlohmann::json to_json(const RunReport& r) {
   j["faults"] = nlohmann::json::array();
   for (const LinkFault& f : r.faults)
     j["faults"].push_back({{"link", f.link}, {"bandwidth", f.bandwidth}, {"latency_us", f.latency_us}});
+  if (r.fault_cost) j["fault_cost"] = fault_cost_json(r);
   if (!r.schedule.empty())
     j["overlap"] = {{"schedule", r.schedule},
                     {"steps", r.schedule_steps},
@@ -673,6 +696,27 @@ void table_why(const RunReport& r, std::ostream& out) {
   }
 }
 
+// What the faults cost: each phase on the healthy platform and on this one.
+void table_fault_cost(const RunReport& r, std::ostream& out) {
+  if (!r.fault_cost) return;
+  const FaultCost& c = *r.fault_cost;
+  out << format("fault cost, against the same run on the healthy platform: MoE layers %.3f us healthy, %.3f us "
+                "faulty (x%.3f)\n",
+                c.healthy_us, c.faulty_us, c.slowdown());
+  int width = 9;
+  for (const auto& p : c.phases) width = std::max(width, static_cast<int>(p.label.size()));
+  out << format("  %-*s %12s %12s %9s  bottleneck healthy -> faulty, moved and gained in layer %zu\n", width,
+                "phase", "healthy_us", "faulty_us", "slowdown", r.layers.at(c.worst_layer).layer);
+  for (const auto& p : c.phases) {
+    out << format("  %-*s %12.3f %12.3f %9s  %s -> %s", width, p.label.c_str(), p.healthy_us, p.faulty_us,
+                  format("x%.3f", p.slowdown()).c_str(), p.healthy_bottleneck.c_str(), p.faulty_bottleneck.c_str());
+    if (p.moved_bytes > 0) out << format("; %.0f B moved", p.moved_bytes);
+    for (std::size_t i = 0; i < p.gained.size(); ++i)
+      out << (i == 0 ? "; gained: " : ", ") << p.gained[i].first << format(" +%.0f B", p.gained[i].second);
+    out << "\n";
+  }
+}
+
 }  // namespace
 
 std::string to_table(const RunReport& r, const TableOptions& options) {
@@ -681,6 +725,7 @@ std::string to_table(const RunReport& r, const TableOptions& options) {
   table_head(r, routed, out);
   if (options.rows) table_rows(r, routed, out);
   table_summary(r, out);
+  table_fault_cost(r, out);
   if (options.rows) table_why(r, out);
   return out.str();
 }

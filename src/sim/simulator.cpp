@@ -915,7 +915,31 @@ SimgridSpec simgrid_spec_for(const Scenario& s) {
 
 }  // namespace
 
-RunReport run_scenario_with_simgrid(const Scenario& s, const RunControl& control) {
+namespace {
+
+RunReport run_alone(const Scenario& s, const RunControl& control);
+
+// The faulty scenario's healthy twin, run first as encode_baseline's text:
+// under SimGrid in a child process (one engine a process, and this one's is
+// not built yet), the core engines here.
+std::string healthy_baseline(const Scenario& s, const RunControl& control) {
+  auto log = spdlog::get("run");
+  if (log) log->info("faults: the same run on the healthy platform first, for what they cost");
+  const Scenario healthy = healthy_scenario(s);
+  const RunControl quiet{control.jobs, false};
+  if (s.engine != Engine::kSimgrid) return encode_baseline(run_alone(healthy, quiet));
+  std::string baseline;
+  run_forked(
+      1, 1, [&](std::size_t) { return encode_baseline(run_alone(healthy, quiet)); },
+      [&](std::size_t, std::string&& text) { baseline = std::move(text); }, "healthy run");
+  return baseline;
+}
+
+}  // namespace
+
+namespace {
+
+RunReport run_alone(const Scenario& s, const RunControl& control) {
   auto log = spdlog::get("run");
   // Before anything is built: refused if it cannot fit, told if it is long.
   const RunEstimate estimate = estimate_run(s);
@@ -945,6 +969,16 @@ RunReport run_scenario_with_simgrid(const Scenario& s, const RunControl& control
     return run_scenario(s, topo, *sim, control);
   }
   return run_scenario(s, topo, *make_core_engine(s, topo), control);
+}
+
+}  // namespace
+
+RunReport run_scenario_with_simgrid(const Scenario& s, const RunControl& control) {
+  if (!has_faults(s)) return run_alone(s, control);
+  const std::string baseline = healthy_baseline(s, control);
+  RunReport faulty = run_alone(s, control);
+  faulty.fault_cost = fault_cost(faulty, baseline);
+  return faulty;
 }
 
 Topology load_any_topology(const PlatformSpec& spec) {
