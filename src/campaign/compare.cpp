@@ -157,6 +157,19 @@ std::vector<std::string> column_heads(const nlohmann::json& cols, std::vector<st
   return heads;
 }
 
+// "compare SCENARIO (engine E; in every column: EDITS)"
+std::string compare_title(const nlohmann::json& r, const std::vector<std::string>& shared) {
+  std::string out = "compare " + r["scenario"].get<std::string>() + " (engine " + r["engine"].get<std::string>();
+  std::vector<std::string> everywhere = shared;
+  if (r.contains("all"))
+    for (const auto& edit : r["all"]) everywhere.push_back(edit.get<std::string>());
+  if (!everywhere.empty()) {
+    out += "; in every column:";
+    for (const auto& edit : everywhere) out += " " + edit;
+  }
+  return out + ")\n";
+}
+
 }  // namespace
 
 // An overlapped column's rounds may carry two phases at once: it shows no
@@ -177,15 +190,7 @@ std::string compare_table(const nlohmann::json& r) {
     out << "\n";
   };
   auto num = [](double v) { return format("%.3f", v); };
-  out << "compare " << r["scenario"].get<std::string>() << " (engine " << r["engine"].get<std::string>();
-  std::vector<std::string> everywhere = shared;
-  if (r.contains("all"))
-    for (const auto& edit : r["all"]) everywhere.push_back(edit.get<std::string>());
-  if (!everywhere.empty()) {
-    out << "; in every column:";
-    for (const auto& edit : everywhere) out << " " << edit;
-  }
-  out << ")\n";
+  out << compare_title(r, shared);
   std::size_t column = 0;
   row("", [&](const nlohmann::json&) { return heads[column++]; });
   row("chips (EP group of platform)", [](const nlohmann::json& c) {
@@ -232,6 +237,10 @@ std::string compare_table(const nlohmann::json& r) {
     row("overlap: % of comm hidden", overlap("overlap_efficiency", 100));
     row("overlap: tokens/s a chip", overlap("tokens_per_s_per_chip", 1));
   }
+  if (std::any_of(cols.begin(), cols.end(), [](const auto& c) { return c["summary"].contains("fault_cost"); }))
+    row("faults: x the healthy run", [&num](const nlohmann::json& c) {
+      return c["summary"].contains("fault_cost") ? num(c["summary"]["fault_cost"]["slowdown"]) : std::string("-");
+    });
   row("hottest link (dispatch)", [](const nlohmann::json& c) {
     return c["hottest_link"].is_null() ? std::string("-") : c["hottest_link"]["name"].get<std::string>();
   });

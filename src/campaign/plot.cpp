@@ -86,6 +86,8 @@ std::string axis_label(const std::string& column) {
       {"exposed_us", "exposed transfers (us)"},
       {"overlap_efficiency", "share of the transfers hidden"},
       {"tokens_per_s_per_chip", "tokens a chip a second"},
+      {"slowdown", "slowdown against the healthy platform (x)"},
+      {"healthy_us", "MoE layers on the healthy platform (us)"},
       {"platform_name", "platform"},
       {"model.moe_layers", "MoE layers"},
       {"comm.algorithm", "all-to-all algorithm"},

@@ -36,7 +36,9 @@ const std::vector<std::pair<std::string, std::string>>& fixed_columns() {
       {"total_us_p99", "REAL"},      {"total_us_max", "REAL"},     {"scenario_yaml", "TEXT"},
       // An overlapped run's (NULL otherwise): summary.overlap of its report.
       {"moe_layers_us", "REAL"},     {"exposed_us", "REAL"},       {"overlap_efficiency", "REAL"},
-      {"tokens_per_s_per_chip", "REAL"}};
+      {"tokens_per_s_per_chip", "REAL"},
+      // A run with faults (NULL otherwise): summary.fault_cost of its report.
+      {"healthy_us", "REAL"},        {"slowdown", "REAL"}};
   return cols;
 }
 
@@ -171,6 +173,10 @@ void report_columns(const std::optional<RunSummary>& report, nlohmann::json& row
     row["exposed_us"] = r.overlap->exposed_us;
     row["overlap_efficiency"] = r.overlap->overlap_efficiency;
     row["tokens_per_s_per_chip"] = r.overlap->tokens_per_s_per_chip;
+  }
+  if (r.fault_cost) {
+    row["healthy_us"] = r.fault_cost->healthy_us;
+    row["slowdown"] = r.fault_cost->slowdown;
   }
 }
 
@@ -502,6 +508,9 @@ void campaign_table(const nlohmann::json& runs, const std::string& campaign, con
       columns.push_back(c);
   else
     for (const char* c : {"platform_name", "dispatch_us_mean", "combine_us_mean", "total_us_sum"}) columns.push_back(c);
+  if (std::any_of(rows.begin(), rows.end(),
+                  [](const nlohmann::json* r) { return r->contains("slowdown") && (*r)["slowdown"].is_number(); }))
+    columns.push_back("slowdown");
   std::vector<std::size_t> width;
   for (const auto& c : columns) width.push_back(c.size());
   constexpr std::size_t kShown = 20;

@@ -139,7 +139,11 @@ RunSummary read_run_summary(const nlohmann::json& report, const std::string& whe
   out.distinct_layers = s.count("distinct_layers");
   for (const char* required : {"total_us", "dispatch_us", "combine_us"}) s.get(required);
   for (const auto& [key, value] : report.at("summary").items())
-    if (value.is_object() && key != "overlap") out.columns[key] = read_stats(s.object(key));
+    if (value.is_object() && key != "overlap" && key != "fault_cost") out.columns[key] = read_stats(s.object(key));
+  if (s.has("fault_cost")) {
+    const Reader f = s.object("fault_cost");
+    out.fault_cost = RunSummary::FaultCost{f.number("healthy_us"), f.number("faulty_us"), f.number("slowdown")};
+  }
   if (s.has("overlap")) {
     const Reader o = s.object("overlap");
     out.overlap = RunSummary::Overlap{o.number("moe_layers_us"), o.number("compute_us"),        o.number("comm_us"),
@@ -168,6 +172,10 @@ nlohmann::json summary_json(const RunSummary& s) {
                       {"exposed_us", s.overlap->exposed_us},
                       {"overlap_efficiency", s.overlap->overlap_efficiency},
                       {"tokens_per_s_per_chip", s.overlap->tokens_per_s_per_chip}};
+  if (s.fault_cost)
+    out["fault_cost"] = {{"healthy_us", s.fault_cost->healthy_us},
+                         {"faulty_us", s.fault_cost->faulty_us},
+                         {"slowdown", s.fault_cost->slowdown}};
   return out;
 }
 

@@ -70,6 +70,12 @@ struct RunSummary {
            tokens_per_s_per_chip = 0;
   };
   std::optional<Overlap> overlap;
+  // A run with faults: summary.fault_cost, its MoE layers on the healthy
+  // platform and on its own (us), and the ratio.
+  struct FaultCost {
+    double healthy_us = 0, faulty_us = 0, slowdown = 0;
+  };
+  std::optional<FaultCost> fault_cost;
 
   // A column of the summary, or null if the report has none of that name.
   const Stats* column(const std::string& name) const;

@@ -326,6 +326,10 @@ nlohmann::json summary_json(const RunReport& r) {
                             {"dispatch_us", stats_json(stats(column(r, PhaseKind::kDispatch)))},
                             {"combine_us", stats_json(stats(column(r, PhaseKind::kCombine)))}};
   if (has_allgather(r)) summary["allgather_us"] = stats_json(stats(column(r, PhaseKind::kAllgather)));
+  if (r.fault_cost)
+    summary["fault_cost"] = {{"healthy_us", r.fault_cost->healthy_us},
+                             {"faulty_us", r.fault_cost->faulty_us},
+                             {"slowdown", r.fault_cost->slowdown()}};
   std::vector<double> imbalance;
   for (const auto& l : r.layers) imbalance.push_back(l.stats.imbalance);
   summary["imbalance"] = stats_json(stats(imbalance));
