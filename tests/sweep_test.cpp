@@ -427,6 +427,25 @@ TEST_CASE("torus heatmaps have whole-number ticks and a labelled colour bar", "[
   CHECK(s.find("50 0\n") != std::string::npos);
 }
 
+TEST_CASE("heatmaps label the faulty links where they are drawn", "[sweep][plot][faults]") {
+  RunReport r = small_report();
+  LinkFault half;
+  half.link = "nic-1";  // both directions of chip 1's NIC
+  half.bandwidth = 0.5;
+  LinkFault slow;
+  slow.link = "c2c_UP";
+  slow.latency_us = 2;
+  r.faults = {half, slow};
+  r.links[2].duplex = r.links[3].duplex = "nic-1";
+  const std::string s = heatmap_script(r, "/tmp/h.png");
+  // Chip 1's bars (x 1), above them; the c2c matrix's from chip 0 (row 0) to chip 1 (column 1).
+  CHECK(s.find("set label \"50%\" at 1,110") != std::string::npos);
+  CHECK(s.find("set label \"+2us\" at 1,0") != std::string::npos);
+  CHECK(s.find("nic links (labelled: faulty links)") != std::string::npos);
+  // A healthy run draws no label.
+  CHECK(heatmap_script(small_report(), "/tmp/h.png").find("set label \"") == std::string::npos);
+}
+
 TEST_CASE("a run report read back: a golden file, and a missing key named", "[sweep][summary]") {
   const nlohmann::json j = golden("reference-ep32.simgrid.json");
   const RunSummary s = read_run_summary(j, "golden");

@@ -421,7 +421,30 @@ struct Panel {
   std::vector<std::vector<double>> rows;
   std::vector<std::string> row_names, col_names;  // matrix tick labels (empty: numbers)
   std::vector<std::string> series;                // bars: the title of each series
+  // Faulty links: a label at the cell (matrix: column, row) or above the bar (x).
+  struct Mark {
+    double x = 0, y = 0;
+    std::string text;
+  };
+  std::vector<Mark> marks;
 };
+
+// A link's mark when a scenario's fault names it: the share of its
+// bandwidth it keeps ("50%"), "+2us" of latency; empty when healthy.
+std::string fault_mark(const RunReport& r, std::size_t id) {
+  const Link& l = r.links[id];
+  for (const LinkFault& f : r.faults) {
+    if (f.link != l.name && (l.duplex.empty() || f.link != l.duplex)) continue;
+    if (f.bandwidth < 1) return format("%g%%", 100 * f.bandwidth);
+    return format("+%gus", f.latency_us);
+  }
+  return "";
+}
+
+// " (labelled: faulty links)" when the panel has marks.
+std::string marks_note(const Panel& panel) {
+  return panel.marks.empty() ? "" : " (labelled: faulty links)";
+}
 
 // A link's utilisation in a phase, in %: its busy time over the phase's latency.
 double utilisation(const RunReport& r, const PhaseResult& p, std::size_t id) {
@@ -454,7 +477,11 @@ std::vector<Panel> torus_panels(const RunReport& r, const PhaseResult& p) {
       if (c >= chips) continue;
       double& cell = panel.rows[c / width][c % width];
       cell = std::max(cell, utilisation(r, p, id));
+      const std::string mark = fault_mark(r, id);
+      if (!mark.empty())
+        panel.marks.push_back({static_cast<double>(c % width), static_cast<double>(c / width), mark});
     }
+    panel.title += marks_note(panel);
     panels.push_back(std::move(panel));
   }
   return panels;
@@ -473,6 +500,11 @@ Panel access_panel(const RunReport& r, const PhaseResult& p, const std::vector<s
     if (other.empty()) other = from_chip ? l.to : l.from;
   }
   Panel panel;
+  for (std::size_t id : ids) {
+    const Link& l = r.links[id];
+    const std::string mark = fault_mark(r, id);
+    if (!mark.empty()) panel.marks.push_back({static_cast<double>(chip.at(chip.count(l.from) ? l.from : l.to)), 110, mark});
+  }
   panel.bars = true;
   panel.xlabel = "chip id";
   const std::string sw = other.substr(0, other.find_last_of('-'));  // "rail-3" -> "rail"
@@ -500,7 +532,12 @@ Panel matrix_panel(const RunReport& r, const PhaseResult& p, const std::vector<s
   for (std::size_t i = 0; i < order.size(); ++i) at[order[i]] = i;
   Panel panel;
   panel.rows.assign(order.size(), std::vector<double>(order.size(), std::numeric_limits<double>::quiet_NaN()));
-  for (std::size_t id : ids) panel.rows[at[r.links[id].from]][at[r.links[id].to]] = utilisation(r, p, id);
+  for (std::size_t id : ids) {
+    const std::size_t row = at[r.links[id].from], col = at[r.links[id].to];
+    panel.rows[row][col] = utilisation(r, p, id);
+    const std::string mark = fault_mark(r, id);
+    if (!mark.empty()) panel.marks.push_back({static_cast<double>(col), static_cast<double>(row), mark});
+  }
   for (const auto& n : order) panel.row_names.push_back(all_chips ? std::to_string(chip.at(n)) : n);
   panel.col_names = panel.row_names;
   panel.xlabel = all_chips ? "to chip" : "to";
@@ -545,7 +582,7 @@ std::vector<Panel> class_panels(const RunReport& r, const PhaseResult& p) {
         panel.rows.push_back({static_cast<double>(ids[i]), utilisation(r, p, ids[i])});
     }
     panel.title = stage_label(p) + ": " + c + " links" + (busiest > 0 ? "" : " (idle in this phase)") +
-                  (ends && !access ? ", hatched: no link" : "");
+                  (ends && !access ? ", hatched: no link" : "") + marks_note(panel);
     panels.push_back(std::move(panel));
   }
   return panels;
@@ -642,6 +679,10 @@ std::string heatmap_script(const RunReport& r, const std::string& output) {
     for (const auto& panel : g) {
       s << "set title " << gq(panel.title) << " noenhanced\nset xlabel " << gq(panel.xlabel)
         << " noenhanced\nset ylabel " << gq(panel.ylabel) << " noenhanced\n";
+      s << "unset label\n";
+      for (const auto& m : panel.marks)
+        s << "set label " << gq(m.text) << " at " << text_of(m.x) << "," << text_of(m.y)
+          << " center front noenhanced font \",9\" textcolor rgb \"#000000\"\n";
       if (panel.bars)
         bar_commands(s, panel, k++);
       else
