@@ -32,6 +32,8 @@ TEST_CASE("a layer: dispatch, combine reversed, all-gather with moe_tp", "[traff
   CHECK(d.kind == PhaseKind::kDispatch);
   CHECK(d.flows.size() == 32 * 31);
   CHECK(d.local_bytes == 32 * 3584);
+  REQUIRE(d.kept.size() == 32);
+  for (const Flow& f : d.kept) CHECK((f.src == f.dst && f.bytes == 3584));
   CHECK(d.network_bytes + d.local_bytes == 32 * 114688);
   CHECK(t.phases[1].kind() == PhaseKind::kCombine);
   CHECK(t.phases[1].network_bytes() + t.phases[1].local_bytes() == 32 * 229376);
@@ -57,6 +59,10 @@ TEST_CASE("flows map group indices to the group's chips", "[traffic]") {
   CHECK(p.flows[2].src == 30);
   CHECK(p.flows[2].dst == 10);
   CHECK(p.local_bytes == 9);
+  REQUIRE(p.kept.size() == 1);  // only chip 30 keeps bytes for itself
+  CHECK(p.kept[0].src == 30);
+  CHECK(p.kept[0].dst == 30);
+  CHECK(p.kept[0].bytes == 9);
   CHECK(p.network_bytes == 14);
   CHECK(m.transposed().at(1, 0) == 5);
 }

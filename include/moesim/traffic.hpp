@@ -53,6 +53,7 @@ struct Stage {
   std::string name;               // empty for a phase of one stage
   std::uint32_t index = 0;        // its place in its phase, from 0
   std::vector<Flow> flows;        // between distinct chips, bytes > 0
+  std::vector<Flow> kept;         // each chip's share for itself (src == dst, bytes > 0), from make_stage
   std::uint64_t network_bytes = 0;  // sum of flows
   std::uint64_t local_bytes = 0;    // kept on the chip: no network time
 };

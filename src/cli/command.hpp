@@ -31,6 +31,7 @@ Body setup_merge(CLI::App& command);
 Body setup_plot(CLI::App& command);
 Body setup_calibrate(CLI::App& command);
 Body setup_check(CLI::App& command);
+Body setup_traffic(CLI::App& command);
 
 // In the order `moesim --help` lists them.
 inline const Command kCommands[] = {
@@ -45,6 +46,8 @@ inline const Command kCommands[] = {
     {"plot", "Plot a results database with gnuplot (PNG, SVG)", setup_plot},
     {"calibrate", "Fit a platform's calibration knobs to measured latencies", setup_calibrate},
     {"check", "A scenario against measured latencies, nothing fitted: the error of each point", setup_check},
+    {"traffic", "Write a scenario's traffic (bytes chip to chip, per layer, phase and stage) for the replay harness",
+     setup_traffic},
 };
 
 }  // namespace moesim::cli

@@ -24,18 +24,23 @@
 namespace moesim {
 namespace {
 
+bool same_flows(const std::vector<Flow>& x, const std::vector<Flow>& y) {
+  if (x.size() != y.size()) return false;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (x[i].src != y[i].src || x[i].dst != y[i].dst || x[i].bytes != y[i].bytes || x[i].group != y[i].group ||
+        x[i].messages != y[i].messages)
+      return false;
+  return true;
+}
+
+// Flow by flow, the chips' own shares too (an export writes them).
 bool same_traffic(const LayerTraffic& a, const LayerTraffic& b) {
   const std::vector<const Stage*> sa = a.stages(), sb = b.stages();
   if (sa.size() != sb.size()) return false;
   for (std::size_t p = 0; p < sa.size(); ++p) {
-    const auto &x = sa[p]->flows, &y = sb[p]->flows;
     if (sa[p]->kind != sb[p]->kind || sa[p]->index != sb[p]->index || sa[p]->name != sb[p]->name ||
-        x.size() != y.size())
+        !same_flows(sa[p]->flows, sb[p]->flows) || !same_flows(sa[p]->kept, sb[p]->kept))
       return false;
-    for (std::size_t i = 0; i < x.size(); ++i)
-      if (x[i].src != y[i].src || x[i].dst != y[i].dst || x[i].bytes != y[i].bytes || x[i].group != y[i].group ||
-          x[i].messages != y[i].messages)
-        return false;
   }
   return true;
 }

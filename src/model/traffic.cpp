@@ -57,6 +57,7 @@ Stage make_stage(const TrafficMatrix& m, const std::vector<ChipId>& group, std::
       const std::uint64_t b = m.at(s, d);
       if (b == 0) continue;
       if (s == d) {
+        p.kept.push_back(Flow{group[s], group[d], b, group_id, 1});
         p.local_bytes += b;
       } else {
         const std::uint64_t messages = message_bytes ? (b + message_bytes - 1) / message_bytes : 1;
@@ -357,6 +358,7 @@ LayerTraffic join_groups(std::vector<LayerTraffic> per_group) {
         Stage& st = into->stage(m.index);
         if (st.name != m.name) st.name = st.name.empty() || m.name.empty() ? st.name + m.name : st.name + "+" + m.name;
         st.flows.insert(st.flows.end(), m.flows.begin(), m.flows.end());
+        st.kept.insert(st.kept.end(), m.kept.begin(), m.kept.end());
         st.network_bytes += m.network_bytes;
         st.local_bytes += m.local_bytes;
       }

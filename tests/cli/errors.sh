@@ -840,5 +840,28 @@ expect_ok "run --csv -" check_csv_stdout run scenarios/reference-ep32.yaml --eng
 expect_error "two run outputs to stdout" 2 "$E--csv: only one export can go to stdout \('-'\); --json already does" \
   run scenarios/reference-ep32.yaml --engine bound --json - --csv -
 
+# moesim traffic: the export for the replay harness (docs/harness.md).
+TBO=$ROOT/scenarios/deepseek-v3-decode-tbo-h800.yaml
+expect_error "traffic without an output" 2 "$E-o: say where the traffic goes: -o DIR \(traffic\.json and traffic\.csv\), --json or --csv" \
+  traffic scenarios/reference-ep32.yaml
+expect_error "traffic -o to stdout" 2 "$E-o: -: a folder, for two files \(--json - or --csv - for stdout\)" \
+  traffic scenarios/reference-ep32.yaml -o -
+expect_error "traffic: header and flows both to stdout" 2 "$E--csv: only one export can go to stdout \('-'\); --json already does" \
+  traffic scenarios/reference-ep32.yaml --json - --csv -
+printf 'not a folder\n' >"$TMP/a-file"
+expect_error "traffic -o a file" 2 "$E-o: $(q "$TMP/a-file"): cannot make the folder" \
+  traffic scenarios/reference-ep32.yaml -o "$TMP/a-file"
+expect_error "traffic of an overlapped scenario" 2 \
+  "$E$(q "$TBO"):[0-9]+: overlap: 'tbo-decode': moesim traffic writes a layer's traffic whole, not split into micro-batches \(--set overlap=none\)" \
+  traffic "$TBO" --csv "$TMP/t.csv"
+expect_error "traffic: a group larger than the platform" 2 \
+  "${E}--set deployment\.ep: deployment\.ep: ep x moe_tp = 128 x 1 = 128 chips is more than the 32 chips of platform .*" \
+  traffic scenarios/reference-ep32.yaml --set deployment.ep=128 --csv "$TMP/t.csv"
+check_traffic_csv() {
+  head -1 "$OUT" | grep -qx 'layer,phase,stage,src,dst,bytes' || { echo "stdout does not start with the CSV header"; return; }
+  grep -Eq '^0,combine,0,[0-9]+,[0-9]+,[0-9]+$' "$OUT" || echo "no combine row"
+}
+expect_ok "traffic --csv -" check_traffic_csv traffic scenarios/reference-ep32.yaml --csv -
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
