@@ -10,6 +10,7 @@
 
 #include "campaign/campaign.hpp"
 #include "campaign/plot.hpp"
+#include "campaign/quantiles.hpp"
 #include "campaign/results_db.hpp"
 #include "campaign/run_summary.hpp"
 #include "moesim/error.hpp"
@@ -259,6 +260,56 @@ TEST_CASE("run keys follow the scenario and its files", "[sweep][db]") {
   CHECK(run_key("a: 2", {"platform"}) != k);
   CHECK(run_key("a: 1", {"platform2"}) != k);
   CHECK(run_key("a: 1", {"plat", "form"}) != k);
+}
+
+TEST_CASE("percentiles with their distribution-free intervals, as the order-statistic tables give", "[sweep][quantiles]") {
+  std::vector<double> v;
+  for (int i = 1; i <= 10; ++i) v.push_back(i);
+  // n = 10: the median's 95% interval is x(2) .. x(9) (coverage 97.9%).
+  QuantileCI m = quantile_ci(v, 0.5);
+  CHECK(m.value == 5);
+  CHECK((m.has_low && m.low == 2));
+  CHECK((m.has_high && m.high == 9));
+  // Ten runs are too few for an upper end of the 95th percentile.
+  CHECK_FALSE(quantile_ci(v, 0.95).has_high);
+  CHECK(quantile_ci(v, 0.95).value == 10);
+  // n = 100: the median's interval is x(40) .. x(61).
+  v.clear();
+  for (int i = 1; i <= 100; ++i) v.push_back(i);
+  m = quantile_ci(v, 0.5);
+  CHECK(m.value == 50);
+  CHECK(m.low == 40);
+  CHECK(m.high == 61);
+  CHECK(quantile_ci(v, 0.99).value == 99);
+}
+
+TEST_CASE("a campaign's percentiles: a table by parameter, and a line per percentile", "[sweep][quantiles][plot]") {
+  TempDb t("quantiles.db");
+  ResultsDb db(t.path);
+  for (int links : {1, 2})
+    for (int seed = 1; seed <= 20; ++seed)
+      db.record(ok_run(std::to_string(links) + "-" + std::to_string(seed), "r",
+                       {{"fault_draw.links", std::to_string(links), std::to_string(links)},
+                        {"seed", std::to_string(seed), std::to_string(seed)}},
+                       100.0 * links + seed));
+  const std::string table = quantile_table(db.runs(), "total_us_mean", {"fault_draw.links"});
+  // links 1: values 101 .. 120; the median is the 10th, 110; 2: 201 .. 220.
+  CHECK(table.find("110.000 [") != std::string::npos);
+  CHECK(table.find("210.000 [") != std::string::npos);
+  CHECK_THROWS_WITH(quantile_table(db.runs(), "nope", {}), Catch::Contains("--quantiles: 'nope'"));
+  CHECK_THROWS_WITH(quantile_table(db.runs(), "total_us_mean", {"nope"}), Catch::Contains("--by: 'nope'"));
+  PlotOptions o;
+  o.x = "fault_draw.links";
+  o.y = "total_us_mean";
+  // The seed varies: refused without percentiles, taken together with them.
+  CHECK_THROWS_WITH(plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/q.png"),
+                    Catch::Contains("'seed' takes 20 values"));
+  o.quantiles = {50, 99};
+  const std::string script = plot_script(db.runs(), db.layers(), db.param_columns(), o, "/tmp/q.png");
+  CHECK(script.find("title \"p50\"") != std::string::npos);
+  CHECK(script.find("title \"p99\"") != std::string::npos);
+  CHECK(script.find("1 110\n2 210\n") != std::string::npos);  // the medians
+  CHECK(script.find("1 120\n2 220\n") != std::string::npos);  // the 99th percentiles: the 20th of 20
 }
 
 TEST_CASE("plot scripts: one line per --by value, and varying parameters refused", "[sweep][plot]") {

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "campaign/quantiles.hpp"
 #include "campaign/results_db.hpp"
 #include "util/format.hpp"
 #include "moesim/error.hpp"
@@ -244,7 +245,7 @@ std::vector<const nlohmann::json*> plotted_rows(const nlohmann::json& runs, cons
   }
   if (rows.empty()) fail("--where", "", "no successful run matches (nothing to plot)");
   for (const auto& p : params) {
-    if (p == o.x || std::find(o.by.begin(), o.by.end(), p) != o.by.end()) continue;
+    if (!o.quantiles.empty() || p == o.x || std::find(o.by.begin(), o.by.end(), p) != o.by.end()) continue;
     std::set<std::string> values;
     for (const auto* r : rows) values.insert(text_of((*r)[p]));
     if (values.size() > 1) {
@@ -265,7 +266,24 @@ struct Series {
   std::map<std::string, std::map<std::string, double>> y;  // label -> x -> y
   std::map<std::string, double> x_value;                   // x -> its number (numeric x)
   bool numeric_x = true;
+  std::map<std::string, std::map<std::string, std::vector<double>>> draws;  // label -> x -> every y
 };
+
+// --quantiles: each series becomes a line per percentile of its draws at each x.
+void percentile_lines(Series& s, std::set<std::string>& labels, const PlotOptions& o) {
+  s.y.clear();
+  std::set<std::string> out;
+  for (const auto& label : labels)
+    for (double q : o.quantiles) {
+      const std::string name = format("p%g", q) + (o.by.empty() ? "" : " of " + label);
+      for (auto& [x, ys] : s.draws[label]) {
+        std::sort(ys.begin(), ys.end());
+        s.y[name][x] = quantile_ci(ys, q / 100).value;
+      }
+      out.insert(name);
+    }
+  labels = out;
+}
 
 Series series_of(const std::vector<const nlohmann::json*>& rows, const PlotOptions& o) {
   Series s;
@@ -282,9 +300,11 @@ Series series_of(const std::vector<const nlohmann::json*>& rows, const PlotOptio
     const std::string x = shown_value((*r)[o.x]);
     if (s.numeric_x) s.x_value[x] = (*r)[o.x].get<double>();
     s.y[label][x] = yv.get<double>();
+    s.draws[label][x].push_back(yv.get<double>());
     labels.insert(label);
     xs.insert(x);
   }
+  if (!o.quantiles.empty()) percentile_lines(s, labels, o);
   auto natural = [](const std::string& a, const std::string& b) { return natural_less(a, b); };
   s.labels.assign(labels.begin(), labels.end());
   std::sort(s.labels.begin(), s.labels.end(), natural);
@@ -378,6 +398,7 @@ std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers
   std::string title = o.title;
   if (title.empty()) {
     title = quantity(o.y) + ", by " + quantity(o.x);
+    if (!o.quantiles.empty()) title += format(", percentiles of the runs at each point (%zu in all)", rows.size());
     const std::string fixed = what_is_fixed(rows, params, o);
     if (!fixed.empty()) title += "\n" + fixed;
   }

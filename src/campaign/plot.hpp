@@ -18,6 +18,10 @@ struct PlotOptions {
   std::string campaign;            // only this campaign's runs
   std::string layers_of;           // instead: per-layer bars of the run with this name
   bool logx = false;
+  // Percentiles (e.g. 50 95 99): the runs at each x (and --by value) are
+  // many draws, every other parameter that varies among them (seeds) taken
+  // together; a line per percentile.
+  std::vector<double> quantiles;
   std::string title;
   std::vector<std::string> outputs;  // .png or .svg files
 };

@@ -36,6 +36,10 @@ Body setup_plot(CLI::App& c) {
   c.add_option("--campaign", p.campaign, "Only this campaign's runs");
   c.add_option("--layers", p.layers_of, "Instead: per-layer dispatch and combine bars of this run");
   c.add_flag("--logx", p.logx, "Logarithmic x axis (base 2)");
+  c.add_option("--quantiles", p.quantiles,
+               "Percentiles (e.g. 50 95 99): a line per percentile of the runs at each x, other parameters (seeds) "
+               "taken together")
+      ->check(CLI::Range(0.0, 100.0).description("a percentile in (0, 100]"));
   c.add_option("--title", p.title, "Title (default: what is plotted)");
   c.add_option("--out", p.outputs, "Write to this .png or .svg file (repeatable)")->required();
   return [o] { return plot_db(*o); };
