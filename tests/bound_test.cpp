@@ -64,7 +64,7 @@ TEST_CASE("a fat pipe is not shared", "[bound]") {
   Topology t;
   t.name = "fat";
   t.chips = {"a", "b", "c"};
-  t.links = {Link{"fat", 1e9, 0, Sharing::kFatpipe, "", true, "", "", ""}};
+  t.links = {Link{"fat", 1e9, 0, Sharing::kFatpipe, "", true, "", "", "", false}};
   for (ChipId s = 0; s < 3; ++s)
     for (ChipId d = 0; d < 3; ++d)
       if (s != d) t.add_route(s, d, {0});

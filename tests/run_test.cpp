@@ -1080,3 +1080,75 @@ TEST_CASE("faults: a ring link at half its bandwidth, the flow replay within 2% 
     }
   }
 }
+
+TEST_CASE("faults: a dead ring link, the flow replay within 2% of the bound", "[faults][replay]") {
+  // Routes of up to k - 1 links start their flows up to k - 2 us after the
+  // one-hop ones: with a batch of 512 the drain (over 100 us) hides that.
+  for (int k = 4; k <= 16; ++k) {
+    INFO(k << " chips");
+    const std::string path = tmp_path("dead-ring.yaml");
+    write(path, "platform: ring:" + std::to_string(k) + ":50GBps:1us\nmodel: {hidden_dim: 7168, num_experts: " +
+                    std::to_string(4 * k) + ", topk: 8}\ndeployment: {global_batch: 512, ep: " + std::to_string(k) +
+                    "}\nsimgrid: {fidelity: flow}\nfaults: [{link: ici-x-0, down: true}]\n");
+    const json replay = run(path), bound = run(path, "--engine bound");
+    CHECK(replay["rerouted_pairs"].get<int>() > 0);
+    for (const char* phase : {"dispatch_us", "combine_us"}) {
+      INFO(phase);
+      const double r = replay["layers"][0][phase].get<double>(), b = bound["layers"][0][phase].get<double>();
+      CHECK(r >= b * (1 - 1e-9));
+      CHECK(r <= b * 1.02);
+    }
+  }
+}
+
+TEST_CASE("faults: a dead ICI link of a 4x4x4 torus slows DeepSeek-V3 decode; bound and replay within 5%",
+          "[faults][replay]") {
+  // ici-x-12 leaves chip-12, which zipf routing (seed 1) makes the busiest:
+  // its loss slows zipf's combine; under uniform routing every link is alike.
+  const std::string s = shipped_scenario("deepseek-v3-decode-v4-4x4x4");
+  for (const char* routing : {"uniform", "zipf"}) {
+    INFO(routing);
+    const std::string common = std::string("--set model.moe_layers=1 --set simgrid.fidelity=flow --set traffic.routing=") +
+                               routing;
+    const std::string dead = common + " --set 'faults=[{link: ici-x-12, down: true}]'";
+    const json healthy = run(s, common + " --engine bound"), faulty = run(s, dead + " --engine bound");
+    const json replay = run(s, dead);
+    // Runs of 1 or 2 links forward over it, of 1 back, from the 4 chips of
+    // its x ring, to the 16 destinations of each: 4 x 16.
+    CHECK(faulty["rerouted_pairs"].get<int>() == 64);
+    CHECK(faulty["layers"][0]["total_us"].get<double>() > healthy["layers"][0]["total_us"].get<double>());
+    for (const char* phase : {"dispatch_us", "combine_us"}) {
+      INFO(phase);
+      const double h = healthy["layers"][0][phase].get<double>(), f = faulty["layers"][0][phase].get<double>();
+      const double r = replay["layers"][0][phase].get<double>();
+      CHECK(f >= h * (1 - 1e-9));  // the detours only add load
+      CHECK(r >= f * (1 - 1e-9));
+      CHECK(r <= f * 1.05);
+    }
+  }
+}
+
+TEST_CASE("faults: a GPU cluster NIC at half its bandwidth, the replay doubles the bandwidth term (alpha-beta)",
+          "[faults][replay]") {
+  write(tmp_path("gpus.yaml"),
+        "name: g\ntopology: {kind: gpu_cluster, nodes: 2, gpus_per_node: 8, nvlink: {bandwidth: 450GBps, latency: "
+        "1us}, nic: {bandwidth: 50GBps, latency: 2us}}\n");
+  const std::string path = tmp_path("gpus-scenario.yaml");
+  write(path, "platform: " + tmp_path("gpus.yaml") +
+                  "\nmodel: {hidden_dim: 7168, num_experts: 64, topk: 8}\ndeployment: {global_batch: 1024, ep: 16}\n"
+                  "simgrid: {fidelity: flow}\n");
+  const json healthy = run(path), half = run(path, "--set 'faults=[{link: nic-3, bandwidth: 0.5}]'");
+  const json dead = run(path, "--set 'faults=[{link: nic-3, down: true}]'");
+  // Alpha-beta: each GPU sends share = dispatch bytes / 16 to every GPU; a
+  // NIC's outbound side carries its node's 8 shares to the GPU on its rail in
+  // the other node (PXN), beta = 8 shares / 50 GB/s, alpha = 4 us (NIC and
+  // NIC of its own GPU's flow). Half the bandwidth: alpha + 2 beta.
+  const double share = healthy["bytes"]["dispatch_bytes"].get<double>() / 16;
+  const double alpha_us = 4, beta_us = 8 * share / 50e9 * 1e6;
+  CHECK(healthy["layers"][0]["dispatch_us"].get<double>() == Approx(alpha_us + beta_us).epsilon(0.05));
+  CHECK(half["layers"][0]["dispatch_us"].get<double>() == Approx(alpha_us + 2 * beta_us).epsilon(0.05));
+  // Dead, its 16 pairs go through GPU 4's NIC, which then carries its own
+  // 8 shares and GPU 3's 8 each way: about the same as half a NIC.
+  CHECK(dead["rerouted_pairs"].get<int>() == 16);
+  CHECK(dead["layers"][0]["dispatch_us"].get<double>() == Approx(alpha_us + 2 * beta_us).epsilon(0.1));
+}

@@ -82,15 +82,31 @@ struct ChipCompute {
   double bytes_per_s() const { return hbm_Bps * hbm_efficiency; }
 };
 
-// A degraded link, from a scenario's `faults` list: a directed link
-// ("ici-x-0_UP") or both directions of a physical one ("ici-x-0") keep a
-// fraction of their bandwidth and gain latency.
+// A fault from a scenario's `faults` list (or drawn by `fault_draw`): a
+// directed link ("ici-x-0_UP"), both directions of a physical one
+// ("ici-x-0") or every link at a node (a switch or router: "rail-3") is
+// down (dead: routes go around it), or keeps a fraction of its bandwidth
+// and gains latency.
 struct LinkFault {
-  std::string link;
+  std::string link;        // empty for a node's fault
+  std::string node;        // empty for a link's fault
+  bool down = false;       // dead: no route crosses it
   double bandwidth = 1.0;  // the fraction of its bandwidth it keeps, (0, 1]
   double latency_us = 0;   // added to its latency
   std::string where;       // "file:line" of the fault, for errors
-  std::string key;         // "faults[0]"
+  std::string key;         // "faults[0]", "fault_draw"
+};
+
+// A scenario's `fault_draw`: physical links (both directions of a duplex
+// link) drawn from a seed, `links` of them or each with `probability`.
+struct FaultDraw {
+  bool given = false;
+  bool by_probability = false;
+  std::uint64_t links = 0;
+  double probability = 0;  // [0, 1]
+  std::uint64_t seed = 0;
+  double bandwidth = 0;    // the fraction drawn links keep; 0: down
+  std::string where;       // "file:line" of fault_draw, for errors
 };
 
 struct PlatformSpec {
@@ -108,12 +124,34 @@ struct PlatformSpec {
   CommParams comm;
   Calibration calibration;
   ChipCompute compute;  // the `compute` block: a chip's FLOP/s and HBM; empty if not given
-  std::vector<LinkFault> faults;  // a scenario's degraded links, applied when built
+  std::vector<LinkFault> faults;  // a scenario's faults, applied when built
+  FaultDraw fault_draw;           // a scenario's drawn faults, applied when built
 };
 
-// Degrades every link each fault names; a name no link has is an
-// InputError naming the nearest link names.
+// Degrades, or takes down, every link each fault names; a name no link or
+// node has is an InputError naming the nearest names. Routes that cross a
+// dead link are then replaced (route_around_faults).
 void apply_link_faults(Topology& topology, const std::vector<LinkFault>& faults);
+
+// The faults a draw picks on a topology (its links' names and order, not
+// their state): a fault per physical link, in link order. Throws
+// InputError when it asks for more links than there are.
+std::vector<LinkFault> drawn_faults(const FaultDraw& draw, const Topology& topology);
+
+// The scenario's faults and its drawn ones, as build_topology applies them.
+std::vector<LinkFault> platform_faults(const PlatformSpec& spec, const Topology& topology);
+
+// Gives every pair whose route crosses a dead link a route around it
+// (Topology::override_route): tori by dimension order the other way round
+// the ring, GPU clusters through a neighbour GPU's NIC, anything else (and
+// what those rules cannot serve) a shortest path over the healthy links; a
+// pair with none left gets an empty route (Topology::cut_pair). Returns the
+// number of pairs rerouted or cut.
+std::size_t route_around_faults(Topology& topology, const PlatformSpec& spec);
+
+// The first pair of `chips` that faults cut off, as "chips A and B ... have
+// no route left (dead: L1, L2)"; empty when none is.
+std::string fault_cut(const Topology& topology, const std::vector<ChipId>& chips, const std::string& what);
 
 // Calls fail_with(reason) if a switch level's port count cannot hold its
 // members in two layers (leaf/spine).

@@ -190,7 +190,8 @@ struct RunReport {
   std::string calibration = "none";
   bool calibration_set_aside = false;  // the platform has one, the scenario said none
   SendCosts per_message, per_peer;
-  std::vector<LinkFault> faults;  // the scenario's degraded links
+  std::vector<LinkFault> faults;  // the scenario's faults, drawn ones included
+  std::size_t rerouted_pairs = 0;  // pairs whose route goes around a dead link
   std::optional<FaultCost> fault_cost;  // with faults: against the healthy platform
   std::string routing = "uniform";
   bool dedup = true;

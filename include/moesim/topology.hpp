@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct Link {
   // The nodes (chips or switches) this direction goes from and to; empty
   // when unknown (a SimGrid XML platform).
   std::string from, to;
+  bool down = false;  // dead (a scenario's fault): no route crosses it
 };
 
 // A cost in microseconds that each message (or each peer) pays: `all_us`
@@ -157,9 +159,22 @@ class Topology {
   };
   // Instead of add_route: every pair's route from the table.
   void set_dimension_routes(std::shared_ptr<const DimensionRoutes> routes);
+  // The table of a dimension-order torus, null for stored routes.
+  const DimensionRoutes* dimension_routes() const { return dimension_routes_.get(); }
+
+  // A route around faults: replaces the pair's route from the table (or the
+  // stored one) for every reader of route(). An empty route marks the pair
+  // cut off (cut_pair() then says so).
+  void override_route(ChipId src, ChipId dst, std::vector<LinkId> route);
+  std::size_t num_overridden_routes() const { return overrides_.size(); }
+  // Whether faults left the pair no route.
+  bool cut_pair(ChipId src, ChipId dst) const;
+  // Every pair faults left no route, in (src, dst) order.
+  std::vector<std::pair<ChipId, ChipId>> cut_pairs() const;
 
  private:
   std::shared_ptr<const DimensionRoutes> dimension_routes_;
+  std::unordered_map<std::uint64_t, std::vector<LinkId>> overrides_;  // by src << 32 | dst
   std::vector<std::uint64_t> route_offset_;  // n*n+1 entries once complete
   std::vector<LinkId> route_links_;
   std::size_t next_pair_ = 0;

@@ -9,11 +9,12 @@
 
 namespace moesim {
 
-bool has_faults(const Scenario& s) { return !s.platform.faults.empty(); }
+bool has_faults(const Scenario& s) { return !s.platform.faults.empty() || s.platform.fault_draw.given; }
 
 Scenario healthy_scenario(const Scenario& s) {
   Scenario h = s;
   h.platform.faults.clear();
+  h.platform.fault_draw = FaultDraw{};
   return h;
 }
 

@@ -401,8 +401,13 @@ nlohmann::json to_json(const RunReport& r) {
   j["comm"]["sender_costs"] = {{"per_message", costs(r.per_message)}, {"per_peer", costs(r.per_peer)}};
   j["calibration"] = r.calibration_set_aside ? "none (set aside by the scenario)" : r.calibration;
   j["faults"] = nlohmann::json::array();
-  for (const LinkFault& f : r.faults)
-    j["faults"].push_back({{"link", f.link}, {"bandwidth", f.bandwidth}, {"latency_us", f.latency_us}});
+  for (const LinkFault& f : r.faults) {
+    nlohmann::json one = {{"down", f.down}, {"bandwidth", f.bandwidth}, {"latency_us", f.latency_us},
+                          {"drawn", f.key == "fault_draw"}};
+    one[f.node.empty() ? "link" : "node"] = f.node.empty() ? f.link : f.node;
+    j["faults"].push_back(one);
+  }
+  j["rerouted_pairs"] = r.rerouted_pairs;
   if (r.fault_cost) j["fault_cost"] = fault_cost_json(r);
   if (!r.schedule.empty())
     j["overlap"] = {{"schedule", r.schedule},
@@ -516,10 +521,14 @@ void table_head(const RunReport& r, bool routed, std::ostream& out) {
   head_comm(r, out);
   for (std::size_t i = 0; i < r.faults.size(); ++i) {
     const LinkFault& f = r.faults[i];
-    out << (i == 0 ? "faults: " : "; ") << f.link;
+    out << (i == 0 ? "faults: " : "; ") << (f.node.empty() ? f.link : "node " + f.node);
+    if (f.key == "fault_draw") out << " (drawn)";
+    if (f.down) out << " down";
     if (f.bandwidth < 1) out << format(" keeps %g%% of its bandwidth", 100 * f.bandwidth);
     if (f.latency_us > 0) out << (f.bandwidth < 1 ? " and" : "") << format(" gains %g us of latency", f.latency_us);
-    if (i + 1 == r.faults.size()) out << "\n";
+    if (i + 1 < r.faults.size()) continue;
+    if (r.rerouted_pairs) out << format("; %zu pairs routed around dead links", r.rerouted_pairs);
+    out << "\n";
   }
   if (r.calibration_set_aside)
     out << "calibration: none (the scenario's calibration: none; the platform's nominal network)\n";

@@ -262,7 +262,8 @@ RunReport report_head(const Scenario& s, const Topology& topo, const std::vector
   if (!cal.empty()) rep.calibration = cal.fitted.empty() ? "the platform's (no source given)" : cal.fitted;
   rep.platform_name = topo.name;
   rep.platform_path = s.platform_path;
-  rep.faults = s.platform.faults;
+  if (s.platform.kind != PlatformSpec::Kind::kXml) rep.faults = platform_faults(s.platform, topo);
+  rep.rerouted_pairs = topo.num_overridden_routes();
   rep.platform_chips = topo.num_chips();
   rep.platform_links = topo.num_physical_links();
   rep.chip_names = topo.chips;

@@ -439,32 +439,68 @@ void read_overlap(const YamlMap& root, Scenario& s) {
   check_schedule(sc, o.where("steps"));
 }
 
-// `faults: [{link: NAME, bandwidth: FRACTION, latency_us: EXTRA}, ...]`:
-// degraded links of the platform (a generated one: SimGrid reads an XML
-// platform's links itself).
+// `faults: [{link: NAME, down: true}, {node: SWITCH, down: true},
+// {link: NAME, bandwidth: FRACTION, latency_us: EXTRA}, ...]`: dead or
+// degraded links and nodes of the platform (a generated one: SimGrid reads
+// an XML platform's links itself).
 void read_faults(const YamlMap& root, Scenario& s) {
   const YAML::Node list = root.node("faults");
   if (!list.IsSequence())
-    root.fail_at("faults", "expected a list of faults such as [{link: ici-x-0, bandwidth: 0.5}]");
+    root.fail_at("faults", "expected a list of faults such as [{link: ici-x-0, down: true}, {link: ici-y-0, bandwidth: 0.5}]");
   if (s.platform.kind == PlatformSpec::Kind::kXml && list.size() > 0)
     root.fail_at("faults", "a SimGrid XML platform's links are SimGrid's own: faults need a moesim platform");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string key = "faults[" + std::to_string(i) + "]";
-    if (!list[i].IsMap()) root.fail_at("faults", key + " is not a map of link, bandwidth and latency_us");
+    if (!list[i].IsMap()) root.fail_at("faults", key + " is not a map of link (or node), down, bandwidth and latency_us");
     const YamlMap f(root.doc(), list[i], key);
-    f.allow_only({"link", "bandwidth", "latency_us"});
+    f.allow_only({"link", "node", "down", "bandwidth", "latency_us"});
     LinkFault fault;
     fault.key = key;
     fault.where = root.where("faults");
-    fault.link = f.str("link");
+    if (f.has("link") == f.has("node")) f.fail_at("link", "give a link or a node (one of them)");
+    fault.link = f.str_or("link", "");
+    fault.node = f.str_or("node", "");
+    fault.down = f.boolean_or("down", false);
     fault.bandwidth = f.number_or("bandwidth", 1.0);
     if (!(fault.bandwidth > 0 && fault.bandwidth <= 1))
       f.fail_at("bandwidth", format("%g is not in (0, 1]: the fraction of its bandwidth the link keeps", fault.bandwidth));
     fault.latency_us = f.non_negative_or("latency_us", 0.0);
-    if (fault.bandwidth == 1 && fault.latency_us == 0)
-      f.fail_at("link", "'" + fault.link + "': the fault changes nothing (give bandwidth below 1 or latency_us above 0)");
+    const std::string named = fault.link.empty() ? fault.node : fault.link;
+    if (fault.down && (f.has("bandwidth") || f.has("latency_us")))
+      f.fail_at("down", "'" + named + "' is down: it carries nothing, so it has no bandwidth or latency to give");
+    if (!fault.down && fault.bandwidth == 1 && fault.latency_us == 0)
+      f.fail_at(fault.link.empty() ? "node" : "link",
+                "'" + named + "': the fault changes nothing (give down: true, bandwidth below 1 or latency_us above 0)");
     s.platform.faults.push_back(fault);
   }
+}
+
+// `fault_draw: {links: K | probability: P, seed: S, bandwidth: FRACTION}`:
+// physical links drawn from a seed, down unless `bandwidth` is given.
+void read_fault_draw(const YamlMap& draw, const std::string& where, Scenario& s) {
+  draw.allow_only({"links", "probability", "seed", "bandwidth"});
+  FaultDraw& d = s.platform.fault_draw;
+  d.given = true;
+  d.where = where;
+  if (s.platform.kind == PlatformSpec::Kind::kXml)
+    draw.fail_at("links", "a SimGrid XML platform's links are SimGrid's own: faults need a moesim platform");
+  if (draw.has("links") == draw.has("probability"))
+    draw.fail_at("links", "give links (how many to draw) or probability (each link's), one of them");
+  auto count = [&](const std::string& key) {
+    const YAML::Node v = draw.self()[key];
+    const auto n = v.IsScalar() ? parse_uint(v.Scalar()) : std::nullopt;
+    if (!n) draw.fail_at(key, quote(v) + " is not a non-negative integer of at most 18 digits");
+    return *n;
+  };
+  if (draw.has("links")) d.links = count("links");
+  if (draw.has("seed")) d.seed = count("seed");
+  d.by_probability = draw.has("probability");
+  d.probability = draw.number_or("probability", 0.0);
+  if (!(d.probability >= 0 && d.probability <= 1))
+    draw.fail_at("probability", format("%g is not in [0, 1]: the chance that each link fails", d.probability));
+  d.bandwidth = draw.number_or("bandwidth", 0.0);
+  if (draw.has("bandwidth") && !(d.bandwidth > 0 && d.bandwidth <= 1))
+    draw.fail_at("bandwidth", format("%g is not in (0, 1]: the fraction of its bandwidth a drawn link keeps", d.bandwidth));
 }
 
 // What an overlapped run needs: the experts' time (given, or a roofline of
@@ -559,7 +595,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   YamlMap root(doc, doc.root(), "");
   root.allow_only({"name", "description", "platform", "model", "deployment", "precision",
                    "expert_time_us", "engine", "simgrid", "comm_params", "comm", "traffic", "seed", "samples",
-                   "calibration", "compute", "overlap", "faults"});
+                   "calibration", "compute", "overlap", "faults", "fault_draw"});
   Scenario s;
   s.path = path;
   std::string base = path.substr(path.find_last_of('/') + 1);
@@ -587,6 +623,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   if (auto c = root.map_if("compute")) read_compute(*c, s);
   if (root.has("overlap")) read_overlap(root, s);
   if (root.has("faults")) read_faults(root, s);
+  if (auto d = root.map_if("fault_draw")) read_fault_draw(*d, root.where("fault_draw"), s);
   if (s.schedule.steps.empty()) shipped_schedule("none", s.deployment.seq_len == 1, s.schedule);
   if (s.scheduled()) check_compute(s);
   try {  // each factor is capped; their product must fit too
@@ -600,7 +637,9 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   return s;
 }
 
-std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& topology) {
+namespace {
+
+std::vector<std::vector<ChipId>> placed_groups(const Scenario& s, const Topology& topology) {
   const std::uint64_t per = s.group_chips(), groups = s.deployment.groups;
   if (per * groups > topology.num_chips())
     fail(s.where_group, groups > 1 ? "deployment.groups" : "deployment.ep",
@@ -645,6 +684,20 @@ std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& 
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::vector<ChipId>> group_chips(const Scenario& s, const Topology& topology) {
+  std::vector<std::vector<ChipId>> groups = placed_groups(s, topology);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const std::string cut =
+        fault_cut(topology, groups[g], groups.size() > 1 ? "EP group " + std::to_string(g) : "the EP group");
+    if (cut.empty()) continue;
+    const bool drawn = s.platform.faults.empty();
+    fail(drawn ? s.platform.fault_draw.where : s.platform.faults.front().where, drawn ? "fault_draw" : "faults", cut);
+  }
+  return groups;
 }
 
 std::uint64_t node_chips(const Scenario& s) {

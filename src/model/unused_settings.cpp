@@ -56,8 +56,9 @@ std::vector<Given> closed_form_ignores(const Scenario& s) {
     out.push_back({"comm.message_bytes", std::to_string(s.comm.message_bytes)});
   if (s.comm.per_message_us != d.per_message_us) out.push_back({"comm.per_message_us", number(s.comm.per_message_us)});
   if (!s.platform.faults.empty())
-    out.push_back({"faults", std::to_string(s.platform.faults.size()) + " degraded link" +
+    out.push_back({"faults", std::to_string(s.platform.faults.size()) + " fault" +
                                  (s.platform.faults.size() == 1 ? "" : "s")});
+  if (s.platform.fault_draw.given) out.push_back({"fault_draw", "seed " + std::to_string(s.platform.fault_draw.seed)});
   const Calibration& cal = s.platform.calibration;
   if (!cal.per_message_us.empty() || cal.message_bytes > 0)
     out.push_back({"the platform's calibrated message cost", cal.per_message_us.describe()});

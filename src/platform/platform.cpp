@@ -538,35 +538,72 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+namespace {
+
+// The three names of `names` nearest `name`, comma-separated.
+std::string nearest_names(const std::string& name, const std::vector<std::string>& names) {
+  std::vector<std::pair<std::size_t, std::string>> near;
+  std::set<std::string> seen;
+  for (const std::string& n : names)
+    if (!n.empty() && seen.insert(n).second) near.emplace_back(edit_distance(name, n), n);
+  std::sort(near.begin(), near.end());
+  std::string out;
+  for (std::size_t i = 0; i < std::min<std::size_t>(3, near.size()); ++i) out += (i ? ", " : "") + near[i].second;
+  return out;
+}
+
+// Whether link l is what fault f names: the link, its duplex, or a link at its node.
+bool names_link(const LinkFault& f, const Link& l) {
+  if (!f.node.empty()) return l.from == f.node || l.to == f.node;
+  return l.name == f.link || (!l.duplex.empty() && l.duplex == f.link);
+}
+
+}  // namespace
+
 void apply_link_faults(Topology& t, const std::vector<LinkFault>& faults) {
   for (const LinkFault& f : faults) {
     std::size_t hit = 0;
     for (Link& l : t.links)
-      if (l.name == f.link || (!l.duplex.empty() && l.duplex == f.link)) {
+      if (names_link(f, l)) {
+        l.down = l.down || f.down;
         l.bandwidth_Bps *= f.bandwidth;
         l.latency_s += f.latency_us * 1e-6;
         ++hit;
       }
     if (hit) continue;
-    std::vector<std::pair<std::size_t, std::string>> near;
-    std::set<std::string> seen;
-    for (const Link& l : t.links)
-      for (const std::string& name : {l.name, l.duplex})
-        if (!name.empty() && seen.insert(name).second) near.emplace_back(edit_distance(f.link, name), name);
-    std::sort(near.begin(), near.end());
-    std::string names;
-    for (std::size_t i = 0; i < std::min<std::size_t>(3, near.size()); ++i) names += (i ? ", " : "") + near[i].second;
-    fail(f.where, f.key + ".link", "'" + f.link + "' is not a link of platform " + t.name + " (nearest: " + names + ")");
+    if (!f.node.empty()) {
+      const bool chip = t.chip_index(f.node) >= 0;
+      fail(f.where, f.key + ".node",
+           "'" + f.node + "' is " + (chip ? "a chip (a dead chip is not supported: name its links)" : "not a switch") +
+               " of platform " + t.name +
+               (t.switches.empty() ? " (it has none)" : " (nearest: " + nearest_names(f.node, t.switches) + ")"));
+    }
+    std::vector<std::string> names;
+    for (const Link& l : t.links) {
+      names.push_back(l.name);
+      names.push_back(l.duplex);
+    }
+    fail(f.where, f.key + ".link",
+         "'" + f.link + "' is not a link of platform " + t.name + " (nearest: " + nearest_names(f.link, names) + ")");
   }
+}
+
+std::vector<LinkFault> platform_faults(const PlatformSpec& spec, const Topology& topology) {
+  std::vector<LinkFault> out = spec.faults;
+  if (spec.fault_draw.given)
+    for (LinkFault& f : drawn_faults(spec.fault_draw, topology)) out.push_back(std::move(f));
+  return out;
 }
 
 Topology build_topology(const PlatformSpec& spec) {
   check_route_memory(spec);
-  if (!spec.faults.empty()) {
+  if (!spec.faults.empty() || spec.fault_draw.given) {
     PlatformSpec healthy = spec;
     healthy.faults.clear();
+    healthy.fault_draw = FaultDraw{};
     Topology t = build_topology(healthy);
-    apply_link_faults(t, spec.faults);
+    apply_link_faults(t, platform_faults(spec, t));
+    route_around_faults(t, spec);
     return t;
   }
   const Calibration& cal = spec.calibration;

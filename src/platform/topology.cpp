@@ -61,7 +61,29 @@ void Topology::set_dimension_routes(std::shared_ptr<const DimensionRoutes> route
   dimension_routes_ = std::move(routes);
 }
 
+void Topology::override_route(ChipId src, ChipId dst, std::vector<LinkId> route) {
+  overrides_[std::uint64_t{src} << 32 | dst] = std::move(route);
+}
+
+bool Topology::cut_pair(ChipId src, ChipId dst) const {
+  if (src == dst || overrides_.empty()) return false;
+  const auto it = overrides_.find(std::uint64_t{src} << 32 | dst);
+  return it != overrides_.end() && it->second.empty();
+}
+
+std::vector<std::pair<ChipId, ChipId>> Topology::cut_pairs() const {
+  std::vector<std::pair<ChipId, ChipId>> out;
+  for (const auto& [pair, r] : overrides_)
+    if (r.empty()) out.emplace_back(static_cast<ChipId>(pair >> 32), static_cast<ChipId>(pair & 0xffffffffu));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Topology::Route Topology::route(ChipId src, ChipId dst) const {
+  if (!overrides_.empty()) {
+    const auto it = overrides_.find(std::uint64_t{src} << 32 | dst);
+    if (it != overrides_.end()) return Route{it->second.data(), it->second.data() + it->second.size()};
+  }
   if (const DimensionRoutes* t = dimension_routes_.get()) {
     Route r;
     const std::size_t nd = t->dims.size();
@@ -92,8 +114,8 @@ double Topology::route_latency_s(ChipId src, ChipId dst) const {
 LinkId Topology::add_duplex(const std::string& name, const std::string& from, const std::string& to, double bw,
                             double lat, const std::string& link_class) {
   const LinkId up = static_cast<LinkId>(links.size());
-  links.push_back(Link{name + "_UP", bw, lat, Sharing::kShared, name, true, link_class, from, to});
-  links.push_back(Link{name + "_DOWN", bw, lat, Sharing::kShared, name, false, link_class, to, from});
+  links.push_back(Link{name + "_UP", bw, lat, Sharing::kShared, name, true, link_class, from, to, false});
+  links.push_back(Link{name + "_DOWN", bw, lat, Sharing::kShared, name, false, link_class, to, from, false});
   return up;
 }
 

@@ -602,6 +602,29 @@ expect_error "a fault on a link the platform lacks" 2 \
 expect_error "a fault's bandwidth outside (0, 1]" 2 \
   "${E}--set faults: faults\[0\]\.bandwidth: 2 is not in \(0, 1\]: the fraction of its bandwidth the link keeps" \
   run "$REF" --engine bound --set platform=ring:8:50GBps:1us --set deployment.ep=8 --set 'faults=[{link: ici-x-0, bandwidth: 2}]'
+# Faults: dead links and switches, drawn links.
+RING="run $REF --engine bound --set platform=ring:8:50GBps:1us --set deployment.ep=8"
+expect_error "a dead link the platform lacks" 2 \
+  "${E}--set faults: faults\[0\]\.link: 'ici-x-80' is not a link of platform ring-8 \(nearest: ici-x-0, ici-x-1, ici-x-2\)" \
+  $RING --set 'faults=[{link: ici-x-80, down: true}]'
+expect_error "a dead switch the platform lacks" 2 \
+  "${E}--set faults: faults\[0\]\.node: 'nvswitch-9' is not a switch of platform dgx-h100 \(nearest: nvswitch-0\)" \
+  run scenarios/mixtral-8x7b-dgx-h100.yaml --engine bound --set 'faults=[{node: nvswitch-9, down: true}]'
+expect_error "dead links that cut the EP group" 2 \
+  "${E}--set faults: faults: chips chip-0 and chip-1 of the EP group have no route left \(dead: ici-x-0, ici-x-2\)" \
+  $RING --set 'faults=[{link: ici-x-0, down: true}, {link: ici-x-2, down: true}]'
+expect_error "a dead link given a bandwidth" 2 \
+  "${E}--set faults: faults\[0\]\.down: 'ici-x-0' is down: it carries nothing" \
+  $RING --set 'faults=[{link: ici-x-0, down: true, bandwidth: 0.5}]'
+expect_error "a fault draw of more links than there are" 2 \
+  "${E}--set fault_draw: fault_draw\.links: 9 is more than the 8 links of platform ring-8" \
+  $RING --set 'fault_draw={links: 9, seed: 1}'
+expect_error "a fault draw's probability outside [0, 1]" 2 \
+  "${E}--set fault_draw: fault_draw\.probability: 1\.5 is not in \[0, 1\]: the chance that each link fails" \
+  $RING --set 'fault_draw={probability: 1.5, seed: 1}'
+expect_error "a fault draw's bandwidth outside (0, 1]" 2 \
+  "${E}--set fault_draw: fault_draw\.bandwidth: 0 is not in \(0, 1\]" \
+  $RING --set 'fault_draw={links: 1, bandwidth: 0}'
 # Calibration from measurements.
 HX=examples/deepseek-v3-decode-h800.yaml
 HM=examples/h800-measurements.csv
