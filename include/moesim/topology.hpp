@@ -175,6 +175,9 @@ class Topology {
  private:
   std::shared_ptr<const DimensionRoutes> dimension_routes_;
   std::unordered_map<std::uint64_t, std::vector<LinkId>> overrides_;  // by src << 32 | dst
+  // Whether a chip is the source (destination) of an override: route() looks
+  // the map up only where both are, so the pairs faults leave alone pay two loads.
+  std::vector<char> overridden_src_, overridden_dst_;
   std::vector<std::uint64_t> route_offset_;  // n*n+1 entries once complete
   std::vector<LinkId> route_links_;
   std::size_t next_pair_ = 0;

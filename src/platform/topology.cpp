@@ -62,6 +62,10 @@ void Topology::set_dimension_routes(std::shared_ptr<const DimensionRoutes> route
 }
 
 void Topology::override_route(ChipId src, ChipId dst, std::vector<LinkId> route) {
+  assert(src < chips.size() && dst < chips.size());
+  overridden_src_.resize(chips.size(), 0);
+  overridden_dst_.resize(chips.size(), 0);
+  overridden_src_[src] = overridden_dst_[dst] = 1;
   overrides_[std::uint64_t{src} << 32 | dst] = std::move(route);
 }
 
@@ -80,7 +84,7 @@ std::vector<std::pair<ChipId, ChipId>> Topology::cut_pairs() const {
 }
 
 Topology::Route Topology::route(ChipId src, ChipId dst) const {
-  if (!overrides_.empty()) {
+  if (!overrides_.empty() && overridden_src_[src] && overridden_dst_[dst]) {
     const auto it = overrides_.find(std::uint64_t{src} << 32 | dst);
     if (it != overrides_.end()) return Route{it->second.data(), it->second.data() + it->second.size()};
   }
