@@ -320,6 +320,12 @@ TEST_CASE("fault draws: k links or each with probability p, the same links from 
   const auto half = drawn("{probability: 0.5, seed: 3, bandwidth: 0.5}");
   CHECK(half.size() > 2);
   CHECK(half.size() < 14);
+  // A dotted --set reaches the draw's seed, as a sweep axis does.
+  const std::string path = dir.file("ring16.yaml");  // written by the last ring()
+  const Scenario reseeded =
+      load_scenario(path, {"fault_draw={links: 3, seed: 7, bandwidth: 0.5}", "fault_draw.seed=8"});
+  CHECK(reseeded.platform.fault_draw.seed == 8);
+  CHECK(reseeded.platform.fault_draw.links == 3);
   // One dead link on a ring reroutes; two cut it.
   const Scenario one = ring(dir, 16, "fault_draw: {links: 1, seed: 5}\n");
   const RunReport r = run(one);

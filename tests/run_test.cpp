@@ -1092,6 +1092,8 @@ TEST_CASE("faults: a dead ring link, the flow replay within 2% of the bound", "[
                     "}\nsimgrid: {fidelity: flow}\nfaults: [{link: ici-x-0, down: true}]\n");
     const json replay = run(path), bound = run(path, "--engine bound");
     CHECK(replay["rerouted_pairs"].get<int>() > 0);
+    CHECK(replay["faults"][0]["link"] == "ici-x-0");
+    CHECK(replay["faults"][0]["down"] == true);
     for (const char* phase : {"dispatch_us", "combine_us"}) {
       INFO(phase);
       const double r = replay["layers"][0][phase].get<double>(), b = bound["layers"][0][phase].get<double>();
