@@ -50,8 +50,13 @@ Scenario on_platform(const TempDir& dir, const std::string& platform, std::uint6
                      const std::string& extra) {
   const std::string plat = dir.file("platform.yaml"), path = dir.file("scenario.yaml");
   std::ofstream(plat) << platform;
-  std::ofstream(path) << "platform: " << plat << "\nmodel: {hidden_dim: 7168, num_experts: " << 4 * ep
-                      << ", topk: 8}\ndeployment: {global_batch: " << batch << ", ep: " << ep << "}\nengine: bound\n"
+  // `extra` may give the deployment itself.
+  const std::string deployment =
+      extra.find("deployment:") != std::string::npos
+          ? ""
+          : "deployment: {global_batch: " + std::to_string(batch) + ", ep: " + std::to_string(ep) + "}\n";
+  std::ofstream(path) << "platform: " << plat << "\nmodel: {hidden_dim: 7168, num_experts: " << 4 * ep << ", topk: 8}\n"
+                      << deployment << "engine: bound\n"
                       << extra;
   return load_scenario(path);
 }
@@ -231,9 +236,9 @@ TEST_CASE("a dead switch takes its links down; routes go around it or the group 
   CHECK_FALSE(any_route_crosses_dead(t, &cut));
   CHECK(t.num_overridden_routes() > 0);
   // That switch holds the only uplinks of chips 0 to 3 (k = 4 a leaf): they
-  // are cut off from the 60 others both ways and from one another, and say so.
+  // are cut off from the 60 others both ways and from one another: down.
   CHECK(cut == 2 * 4 * 60 + 4 * 3);
-  CHECK_THROWS_WITH(run(s), Catch::Contains("chips chip-0 and chip-1 of the EP group have no route left (dead: "));
+  CHECK_THROWS_WITH(run(s), Catch::Contains("faults: chip chip-0 of the EP group is down (dead: "));
   // A switch that is no leaf: every pair keeps a route.
   const std::string spine = healthy.links[healthy.route(0, 63)[1]].to;
   s.platform.faults[0].node = spine;
@@ -245,7 +250,7 @@ TEST_CASE("a dead switch takes its links down; routes go around it or the group 
   CHECK(run(s).layers.front().phase_us(PhaseKind::kDispatch) > 0);
   f.node = "nosuch-sw";
   s.platform.faults = {f};
-  CHECK_THROWS_WITH(load_topology(s.platform, nullptr), Catch::Contains("is not a switch of platform ft (nearest: "));
+  CHECK_THROWS_WITH(load_topology(s.platform, nullptr), Catch::Contains("is not a switch or chip of platform ft (nearest: sw-"));
 }
 
 namespace {
@@ -332,10 +337,32 @@ TEST_CASE("fault draws: k links or each with probability p, the same links from 
   REQUIRE(r.faults.size() == 1);
   CHECK(r.faults.front().down);
   CHECK(r.rerouted_pairs > 0);
-  CHECK_THROWS_WITH(run(ring(dir, 16, "fault_draw: {links: 2, seed: 5}\n")),
-                    Catch::Contains("fault_draw: chips chip-"));
+  CHECK_THROWS_WITH(run(ring(dir, 16, "fault_draw: {links: 2, seed: 5}\n")), Catch::Contains("fault_draw: chip"));
   CHECK_THROWS_WITH(run(ring(dir, 16, "fault_draw: {links: 17, seed: 5}\n")),
                     Catch::Contains("fault_draw.links: 17 is more than the 16 links of platform ring-16"));
   CHECK_THROWS_WITH(ring(dir, 16, "fault_draw: {probability: 1.5}\n"), Catch::Contains("1.5 is not in [0, 1]"));
   CHECK_THROWS_WITH(ring(dir, 16, "fault_draw: {seed: 1}\n"), Catch::Contains("give links"));
+}
+
+TEST_CASE("a dead chip: its links down, routes through it go around; in the EP group it is an error", "[faults]") {
+  TempDir dir("moesim-faults-chip");
+  const std::string torus = "name: t\ntopology: {kind: torus, dims: [4, 4, 4], bandwidth: 45GBps, latency: 1us}\n";
+  // Chip 5 sits at (1, 1, 0): chip 1 (1, 0, 0) reached chip 9 (1, 2, 0) through it.
+  const Scenario apart =
+      on_platform(dir, torus, 8, 64,
+                  "faults: [{chip: 5, down: true}]\ndeployment: {global_batch: 64, ep: 8, placement: "
+                  "[chip-0, chip-1, chip-2, chip-3, chip-4, chip-6, chip-7, chip-9]}\n");
+  const Topology t = load_topology(apart.platform, nullptr);
+  std::size_t dead = 0;
+  for (const Link& l : t.links) dead += l.down;
+  CHECK(dead == 12);  // 6 physical links, both ways
+  CHECK_FALSE(any_route_crosses_dead(t));
+  CHECK(route_names(t, 1, 9) == "ici-y-13_DOWN ici-y-9_DOWN");  // the other way round the y ring
+  CHECK(run(apart).layers.front().phase_us(PhaseKind::kDispatch) > 0);
+  const Scenario in_group = on_platform(dir, torus, 64, 64, "faults: [{chip: chip-5, down: true}]\n");
+  CHECK_THROWS_WITH(run(in_group),
+                    Catch::Contains("faults: chip chip-5 of the EP group is down (dead: ici-y-1, ici-x-4, "));
+  const Scenario typo = on_platform(dir, torus, 64, 64, "faults: [{chip: chip-99, down: true}]\n");
+  CHECK_THROWS_WITH(load_topology(typo.platform, nullptr),
+                    Catch::Contains("faults[0].node: 'chip-99' is not a switch or chip of platform t (nearest: chip-"));
 }

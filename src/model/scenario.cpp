@@ -453,13 +453,16 @@ void read_faults(const YamlMap& root, Scenario& s) {
     const std::string key = "faults[" + std::to_string(i) + "]";
     if (!list[i].IsMap()) root.fail_at("faults", key + " is not a map of link (or node), down, bandwidth and latency_us");
     const YamlMap f(root.doc(), list[i], key);
-    f.allow_only({"link", "node", "down", "bandwidth", "latency_us"});
+    f.allow_only({"link", "node", "chip", "down", "bandwidth", "latency_us"});
     LinkFault fault;
     fault.key = key;
     fault.where = root.where("faults");
-    if (f.has("link") == f.has("node")) f.fail_at("link", "give a link or a node (one of them)");
+    if (f.has("link") + f.has("node") + f.has("chip") != 1) f.fail_at("link", "give a link, a node or a chip (one of them)");
     fault.link = f.str_or("link", "");
-    fault.node = f.str_or("node", "");
+    // A chip is a node whose links are its own: by name, or by index as chip-N.
+    const std::string chip = f.str_or("chip", "");
+    const bool index = !chip.empty() && parse_uint(chip).has_value();
+    fault.node = f.has("chip") ? (index ? "chip-" + chip : chip) : f.str_or("node", "");
     fault.down = f.boolean_or("down", false);
     fault.bandwidth = f.number_or("bandwidth", 1.0);
     if (!(fault.bandwidth > 0 && fault.bandwidth <= 1))

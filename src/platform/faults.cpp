@@ -248,17 +248,29 @@ std::string fault_cut(const Topology& t, const std::vector<ChipId>& chips, const
   if (t.num_overridden_routes() == 0) return "";
   std::vector<char> in(t.num_chips(), 0);
   for (ChipId c : chips) in[c] = 1;
-  for (const auto& [s, d] : t.cut_pairs()) {
-    if (!in[s] || !in[d]) continue;
-    std::vector<std::string> dead;
-    for (const Link& l : t.links)
-      if (l.down && (dead.empty() || dead.back() != (l.duplex.empty() ? l.name : l.duplex)))
-        dead.push_back(l.duplex.empty() ? l.name : l.duplex);
-    std::string names;
-    for (std::size_t i = 0; i < std::min<std::size_t>(dead.size(), 8); ++i) names += (i ? ", " : "") + dead[i];
-    if (dead.size() > 8) names += format(" and %zu more", dead.size() - 8);
-    return "chips " + t.chips[s] + " and " + t.chips[d] + " of " + what + " have no route left (dead: " + names + ")";
-  }
+  std::vector<std::string> dead;
+  for (const Link& l : t.links)
+    if (l.down && (dead.empty() || dead.back() != (l.duplex.empty() ? l.name : l.duplex)))
+      dead.push_back(l.duplex.empty() ? l.name : l.duplex);
+  std::string names;
+  for (std::size_t i = 0; i < std::min<std::size_t>(dead.size(), 8); ++i) names += (i ? ", " : "") + dead[i];
+  if (dead.size() > 8) names += format(" and %zu more", dead.size() - 8);
+  // A dead chip (every link at it down) of the group: the group does not shrink.
+  std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> at;  // chip -> (links, dead ones)
+  for (ChipId c : chips) at.emplace(t.chips[c], std::pair<std::size_t, std::size_t>{0, 0});
+  for (const Link& l : t.links)
+    for (const std::string* end : {&l.from, &l.to})
+      if (auto it = at.find(*end); it != at.end()) {
+        ++it->second.first;
+        it->second.second += l.down;
+      }
+  for (ChipId c : chips)
+    if (const auto& [links, down] = at.at(t.chips[c]); links > 0 && down == links)
+      return "chip " + t.chips[c] + " of " + what + " is down (dead: " + names +
+             "): place the group on live chips (deployment.placement)";
+  for (const auto& [s, d] : t.cut_pairs())
+    if (in[s] && in[d])
+      return "chips " + t.chips[s] + " and " + t.chips[d] + " of " + what + " have no route left (dead: " + names + ")";
   return "";
 }
 

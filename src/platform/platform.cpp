@@ -572,11 +572,11 @@ void apply_link_faults(Topology& t, const std::vector<LinkFault>& faults) {
       }
     if (hit) continue;
     if (!f.node.empty()) {
-      const bool chip = t.chip_index(f.node) >= 0;
+      std::vector<std::string> nodes = t.switches;
+      nodes.insert(nodes.end(), t.chips.begin(), t.chips.end());
       fail(f.where, f.key + ".node",
-           "'" + f.node + "' is " + (chip ? "a chip (a dead chip is not supported: name its links)" : "not a switch") +
-               " of platform " + t.name +
-               (t.switches.empty() ? " (it has none)" : " (nearest: " + nearest_names(f.node, t.switches) + ")"));
+           "'" + f.node + "' is not a switch or chip of platform " + t.name + " (nearest: " +
+               nearest_names(f.node, nodes) + ")");
     }
     std::vector<std::string> names;
     for (const Link& l : t.links) {

@@ -608,11 +608,17 @@ expect_error "a dead link the platform lacks" 2 \
   "${E}--set faults: faults\[0\]\.link: 'ici-x-80' is not a link of platform ring-8 \(nearest: ici-x-0, ici-x-1, ici-x-2\)" \
   $RING --set 'faults=[{link: ici-x-80, down: true}]'
 expect_error "a dead switch the platform lacks" 2 \
-  "${E}--set faults: faults\[0\]\.node: 'nvswitch-9' is not a switch of platform dgx-h100 \(nearest: nvswitch-0\)" \
+  "${E}--set faults: faults\[0\]\.node: 'nvswitch-9' is not a switch or chip of platform dgx-h100 \(nearest: nvswitch-0, " \
   run scenarios/mixtral-8x7b-dgx-h100.yaml --engine bound --set 'faults=[{node: nvswitch-9, down: true}]'
 expect_error "dead links that cut the EP group" 2 \
   "${E}--set faults: faults: chips chip-0 and chip-1 of the EP group have no route left \(dead: ici-x-0, ici-x-2\)" \
   $RING --set 'faults=[{link: ici-x-0, down: true}, {link: ici-x-2, down: true}]'
+expect_error "a dead chip in the EP group" 2 \
+  "${E}--set faults: faults: chip chip-3 of the EP group is down \(dead: ici-x-2, ici-x-3\): place the group on live chips" \
+  $RING --set 'faults=[{chip: 3, down: true}]'
+expect_error "a dead chip the platform lacks" 2 \
+  "${E}--set faults: faults\[0\]\.node: 'chip-80' is not a switch or chip of platform ring-8 \(nearest: chip-0, " \
+  $RING --set 'faults=[{chip: chip-80, down: true}]'
 expect_error "a dead link given a bandwidth" 2 \
   "${E}--set faults: faults\[0\]\.down: 'ici-x-0' is down: it carries nothing" \
   $RING --set 'faults=[{link: ici-x-0, down: true, bandwidth: 0.5}]'
