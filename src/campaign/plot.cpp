@@ -450,12 +450,16 @@ struct Panel {
   std::vector<Mark> marks;
 };
 
-// A link's mark when a scenario's fault names it: the share of its
-// bandwidth it keeps ("50%"), "+2us" of latency; empty when healthy.
+// A link's mark when a scenario's fault names it (or a node at its end):
+// "dead", the share of its bandwidth it keeps ("50%"), "+2us" of latency;
+// empty when healthy.
 std::string fault_mark(const RunReport& r, std::size_t id) {
   const Link& l = r.links[id];
   for (const LinkFault& f : r.faults) {
-    if (f.link != l.name && (l.duplex.empty() || f.link != l.duplex)) continue;
+    const bool named = f.node.empty() ? f.link == l.name || (!l.duplex.empty() && f.link == l.duplex)
+                                      : f.node == l.from || f.node == l.to;
+    if (!named) continue;
+    if (f.down) return "dead";
     if (f.bandwidth < 1) return format("%g%%", 100 * f.bandwidth);
     return format("+%gus", f.latency_us);
   }
