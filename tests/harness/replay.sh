@@ -151,5 +151,15 @@ expect_refused "an unknown phase" 2 "traffic\.csv:2: phase: 'expert' is not a ph
 bad traffic.json 's/"moesim-traffic"/"other"/'
 expect_refused "not a moesim traffic header" 2 "traffic\.json: format: 'other' is not moesim-traffic" "$TMP/bad" 4
 
+# The one-GPU measurements shipped under examples/harness/ (docs/harness.md) still read.
+for f in "$ROOT"/examples/harness/h100-1gpu-mixtral-ep1-a2a.csv "$ROOT"/examples/harness/h100-1gpu-mixtral-ep1-p2p.csv; do
+  if "$MOESIM" check "$ROOT/scenarios/mixtral-8x7b-dgx-h100.yaml" --measurements "$f" --set engine=bound \
+      >"$TMP/out" 2>"$TMP/err" && grep -q "dispatch" "$TMP/out"; then
+    pass "moesim check reads $(basename "$f")"
+  else
+    fail "moesim check reads $(basename "$f")" "$(tail -1 "$TMP/err")"
+  fi
+done
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
