@@ -492,7 +492,7 @@ TEST_CASE("heatmaps label the faulty links where they are drawn", "[sweep][plot]
   // Chip 1's bars (x 1), above them; the c2c matrix's from chip 0 (row 0) to chip 1 (column 1).
   CHECK(s.find("set label \"50%\" at 1,110") != std::string::npos);
   CHECK(s.find("set label \"+2us\" at 1,0") != std::string::npos);
-  CHECK(s.find("nic links (labelled: faulty links)") != std::string::npos);
+  CHECK(s.find("nic links (labels: faults)") != std::string::npos);
   // A healthy run draws no label.
   CHECK(heatmap_script(small_report(), "/tmp/h.png").find("set label \"") == std::string::npos);
 }

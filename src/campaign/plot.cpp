@@ -88,6 +88,9 @@ std::string axis_label(const std::string& column) {
       {"overlap_efficiency", "share of the transfers hidden"},
       {"tokens_per_s_per_chip", "tokens a chip a second"},
       {"slowdown", "slowdown against the healthy platform (x)"},
+      {"fault_draw.links", "dead links (a random draw)"},
+      {"fault_draw.probability", "each link's odds of being dead"},
+      {"fault_draw.seed", "fault draw seed"},
       {"healthy_us", "MoE layers on the healthy platform (us)"},
       {"platform_name", "platform"},
       {"model.moe_layers", "MoE layers"},
@@ -206,12 +209,14 @@ std::string what_is_fixed(const std::vector<const nlohmann::json*>& rows, const 
   std::vector<std::string> parts;
   if (auto platform = one_value("platform_name")) parts.push_back(*platform);
   std::optional<double> per_chip;
+  // tokens_per_ep_group is the token copies a chip receives (x top-k): the
+  // tokens a chip are the scenario's own, recorded since they had a column.
   for (const auto* r : rows) {
-    if (!(*r)["tokens_per_ep_group"].is_number() || !(*r)["group_chips"].is_number()) {
+    if (!r->contains("tokens_per_chip") || !(*r)["tokens_per_chip"].is_number()) {
       per_chip.reset();
       break;
     }
-    const double t = (*r)["tokens_per_ep_group"].get<double>() / (*r)["group_chips"].get<double>();
+    const double t = (*r)["tokens_per_chip"].get<double>();
     if (!(t > 0) || (per_chip && *per_chip != t)) {
       per_chip.reset();
       break;
@@ -408,7 +413,8 @@ std::string plot_script(const nlohmann::json& runs, const nlohmann::json& layers
     << "set xlabel " << gq(axis_label(o.x)) << " noenhanced\nset ylabel " << gq(axis_label(o.y)) << " noenhanced\n"
     << "set key outside right top vertical Left reverse noenhanced";
   if (o.by.size() == 1) s << " title " << gq(quantity(o.by.front()) + ":");
-  s << "\nset grid\nset yrange [0:*]\n";
+  // A ratio to a healthy run starts near 1, not 0.
+  s << "\nset grid\nset yrange [" << (o.y == "slowdown" ? "*" : "0") << ":*]\n";
   if (series.numeric_x)
     line_plot(s, series, o);
   else
@@ -466,9 +472,9 @@ std::string fault_mark(const RunReport& r, std::size_t id) {
   return "";
 }
 
-// " (labelled: faulty links)" when the panel has marks.
+// " (labels: faults)" when the panel has marks.
 std::string marks_note(const Panel& panel) {
-  return panel.marks.empty() ? "" : " (labelled: faulty links)";
+  return panel.marks.empty() ? "" : " (labels: faults)";
 }
 
 // A link's utilisation in a phase, in %: its busy time over the phase's latency.

@@ -38,7 +38,9 @@ const std::vector<std::pair<std::string, std::string>>& fixed_columns() {
       {"moe_layers_us", "REAL"},     {"exposed_us", "REAL"},       {"overlap_efficiency", "REAL"},
       {"tokens_per_s_per_chip", "REAL"},
       // A run with faults (NULL otherwise): summary.fault_cost of its report.
-      {"healthy_us", "REAL"},        {"slowdown", "REAL"}};
+      {"healthy_us", "REAL"},        {"slowdown", "REAL"},
+      // The scenario's tokens a chip (global_batch x seq_len / ep).
+      {"tokens_per_chip", "REAL"}};
   return cols;
 }
 
@@ -160,6 +162,7 @@ void report_columns(const std::optional<RunSummary>& report, nlohmann::json& row
   }
   row["layers"] = r.layers;
   row["tokens_per_ep_group"] = r.bytes.tokens_per_ep_group;
+  if (r.tokens) row["tokens_per_chip"] = r.tokens->tokens_per_chip;
   row["dispatch_bytes"] = r.bytes.dispatch_bytes;
   row["combine_bytes"] = r.bytes.combine_bytes;
   for (const char* phase : {"dispatch_us", "combine_us", "total_us"})
