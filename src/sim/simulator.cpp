@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -22,6 +23,7 @@
 #include "moesim/error.hpp"
 #include "util/natural_sort.hpp"
 #include "util/process.hpp"
+#include "util/progress.hpp"
 #include "util/stop.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -62,6 +64,7 @@ struct Simulator::Impl {
   Fidelity fidelity = Fidelity::kFlow;
   std::size_t ptask_max_links = 1024;
   std::size_t jobs = 1;  // replay workers at once
+  bool progress = false;  // the flow replay's progress on stderr
   std::vector<std::string> args;
   std::vector<char*> argv;
   int argc = 0;
@@ -387,9 +390,18 @@ void keep_latest_spans(std::vector<PhaseResult::FlowSpan>& spans) {
   std::sort(spans.begin(), spans.end(), later);
 }
 
+// How many times SimGrid's clock advanced in this process (each a solve of
+// the max-min system), for the debug log; counted from the first FlowReplay.
+std::size_t time_steps() {
+  static std::size_t steps = 0;
+  static const bool counting = (sg4::Engine::on_time_advance_cb([](double) { ++steps; }), true);
+  (void)counting;
+  return steps;
+}
+
 // One chip's comms of a phase; kept from phase to phase to reuse their memory.
 struct ChipComms {
-  std::vector<sg4::CommPtr> all, sends;
+  std::vector<sg4::CommPtr> all, sends, pending;
   std::vector<void*> sink;  // where the receives put their (unused) payloads
 };
 
@@ -399,7 +411,7 @@ class FlowReplay {
   // result; the chips' actors run in `group` order.
   FlowReplay(const std::vector<const LayerTraffic*>& layers, const std::vector<ChipId>& group, double expert_us,
              std::uint32_t groups, const SenderCosts& costs, std::size_t num_hosts,
-             const std::vector<const sg4::Link*>& links, const GroupFilter& only)
+             const std::vector<const sg4::Link*>& links, const GroupFilter& only, bool progress)
       : group_(group), expert_us_(expert_us), groups_(groups), links_(links), plan_(layers.size()),
         results_(layers.size()) {
     std::unordered_map<ChipId, std::size_t> actor_of;
@@ -415,6 +427,15 @@ class FlowReplay {
       }
       results_[l].expert_us = expert_us;
     }
+    time_steps();  // counting from here
+    if (!progress) return;
+    std::size_t flows = 0;
+    for (const auto& layer : plan_)
+      for (const auto& phase : layer)
+        for (const ChipPhase& chip : phase) flows += chip.out.size();
+    // Off a terminal, a line every 10 s, unless the log is quieter than warn.
+    const double every_s = log_ && log_->should_log(spdlog::level::warn) ? 10.0 : 0.0;
+    progress_ = std::make_unique<ProgressLine>("flow replay: flows done", flows, 2.0, false, every_s);
   }
 
   // Creates the chips' mailboxes, the barrier and the chips' actors; hosts:
@@ -465,6 +486,23 @@ class FlowReplay {
       c.sends.push_back(mailbox_[d]->put_async(const_cast<Flow*>(flow), flow->bytes));
       c.all.push_back(c.sends.back());
     }
+    wait_counting(c);
+  }
+
+  // Waits for the sends one at a time, each counted as a flow done for the
+  // progress line, then for the rest.
+  void wait_counting(ChipComms& c) {
+    if (progress_) {
+      c.pending = c.sends;
+      while (!c.pending.empty()) {
+        const auto i = static_cast<std::size_t>(sg4::Comm::wait_any(c.pending));
+        c.pending[i] = c.pending.back();
+        c.pending.pop_back();
+        char note[64];
+        std::snprintf(note, sizeof note, "simulated %.3f us", sg4::Engine::get_clock() * 1e6);
+        progress_->update(++flows_done_, note);
+      }
+    }
     sg4::Comm::wait_all(c.all);
   }
 
@@ -494,7 +532,8 @@ class FlowReplay {
     r.simgrid_link_bytes.resize(links_.size());
     for (std::size_t id = 0; id < links_.size(); ++id) r.simgrid_link_bytes[id] = sg_link_get_cum_load(links_[id]);
     keep_latest_spans(r.flow_spans);
-    if (log_) log_->debug("layer {} {}: {:.3f} us", l, phase_name(r.kind), r.latency_us);
+    if (log_)
+      log_->debug("layer {} {}: {:.3f} us, {} time steps so far", l, phase_name(r.kind), r.latency_us, time_steps());
   }
 
   const std::vector<ChipId>& group_;  // index: actor
@@ -506,6 +545,8 @@ class FlowReplay {
   std::vector<LayerResult> results_;
   std::vector<sg4::Mailbox*> mailbox_;  // index: actor
   sg4::BarrierPtr barrier_;
+  std::unique_ptr<ProgressLine> progress_;  // null unless asked for
+  std::size_t flows_done_ = 0;
   std::shared_ptr<spdlog::logger> log_ = spdlog::get("replay");
 };
 
@@ -515,7 +556,7 @@ std::vector<LayerResult> Simulator::replay_groups(const std::vector<const LayerT
                                                   const std::vector<ChipId>& chips, double expert_us,
                                                   std::uint32_t groups, const SenderCosts& costs, const GroupFilter& only) {
   if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups, costs, only);
-  FlowReplay flow(layers, chips, expert_us, groups, costs, impl_->hosts.size(), impl_->links, only);
+  FlowReplay flow(layers, chips, expert_us, groups, costs, impl_->hosts.size(), impl_->links, only, impl_->progress);
   flow.spawn(impl_->hosts);
   impl_->engine->run();
   return flow.take_results();
@@ -830,6 +871,7 @@ std::vector<LayerResult> Simulator::compute(const Topology& topology, const Work
       for (ChipId c : workload.groups[g]) impl_->group_of[c] = g;
     build(topology);
   }
+  impl_->progress = static_cast<bool>(workload.progress);
   const auto groups = static_cast<std::uint32_t>(workload.groups.size());
   std::vector<std::vector<std::uint32_t>> parts = workload.independent;
   if (parts.empty() || in_process()) {

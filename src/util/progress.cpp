@@ -23,22 +23,29 @@ double seconds_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-ProgressLine::ProgressLine(std::string what, std::size_t total, double delay_s, bool force)
-    : what_(std::move(what)), total_(total), delay_s_(delay_s), start_(seconds_now()),
-      on_(force || isatty(STDERR_FILENO) == 1) {}
+ProgressLine::ProgressLine(std::string what, std::size_t total, double delay_s, bool force, double every_s)
+    : what_(std::move(what)), total_(total), delay_s_(delay_s), start_(seconds_now()), every_s_(every_s),
+      tty_(force || isatty(STDERR_FILENO) == 1) {
+  on_ = tty_ || every_s_ > 0;
+}
 
 ProgressLine::~ProgressLine() { finish(); }
 
-void ProgressLine::update(std::size_t done) {
+void ProgressLine::update(std::size_t done, const std::string& note) {
   if (!on_) return;
   const double elapsed = seconds_now() - start_;
-  if (elapsed < delay_s_ || (elapsed - last_ < 0.1 && done < total_)) return;
+  if (tty_ && (elapsed < delay_s_ || (elapsed - last_ < 0.1 && done < total_))) return;
+  if (!tty_ && (elapsed < every_s_ || elapsed - last_ < every_s_)) return;
   last_ = elapsed;
   const double left = done ? elapsed / static_cast<double>(done) * static_cast<double>(total_ - done) : NAN;
-  char line[256];
-  std::snprintf(line, sizeof line, "\r%s %zu of %zu, %s elapsed, %s left  ", what_.c_str(), done, total_,
-                duration(elapsed).c_str(), duration(left).c_str());
-  std::cerr << line << std::flush;
+  char line[320];
+  std::snprintf(line, sizeof line, "%s %zu of %zu%s%s, %s elapsed, %s left", what_.c_str(), done, total_,
+                note.empty() ? "" : ", ", note.c_str(), duration(elapsed).c_str(), duration(left).c_str());
+  if (!tty_) {
+    std::cerr << line << std::endl;
+    return;
+  }
+  std::cerr << '\r' << line << "  " << std::flush;
   drawn_ = true;
 }
 
