@@ -56,6 +56,21 @@ std::vector<std::string> simgrid_options(const SimgridSpec& config) {
   return opts;
 }
 
+namespace {
+
+// Whether the flow fidelity re-solves every flow at every event
+// (network/optim:Full, the last such option winning) rather than SimGrid's
+// lazy, selective update.
+bool full_update(const SimgridSpec& config) {
+  bool full = false;
+  const std::string key = "network/optim:";
+  for (const std::string& o : simgrid_options(config))
+    if (o.compare(0, key.size(), key) == 0) full = o.substr(key.size()) == "Full";
+  return full;
+}
+
+}  // namespace
+
 constexpr std::uint32_t kNoGroup = UINT32_MAX;  // a chip in no EP group
 
 struct Simulator::Impl {
@@ -302,17 +317,19 @@ sg4::LinkInRoute route_head(sg4::NetZone* zone, std::size_t s, std::size_t d) {
   return sg4::LinkInRoute(zone->create_link("(route " + std::to_string(s) + ">" + std::to_string(d) + ")", 1e30));
 }
 
-// An explicit route for every ordered pair of distinct chips; a route that
-// can carry a flow (both chips in one EP group: group_of, empty for one
-// group of every chip) is headed by a link of its own (route_head).
+// An explicit route for every ordered pair of distinct chips; under the lazy
+// update (`heads`), a route that can carry a flow (both chips in one EP
+// group: group_of, empty for one group of every chip) is headed by a link of
+// its own (route_head).
 void add_chip_routes(sg4::NetZone* zone, const Topology& t, const std::vector<sg4::Host*>& hosts,
-                     const std::vector<sg4::LinkInRoute>& in_route, const std::vector<std::uint32_t>& group_of) {
+                     const std::vector<sg4::LinkInRoute>& in_route, const std::vector<std::uint32_t>& group_of,
+                     bool heads) {
   std::vector<sg4::LinkInRoute> links;
   for (std::size_t s = 0; s < t.num_chips(); ++s)
     for (std::size_t d = 0; d < t.num_chips(); ++d) {
       if (s == d) continue;
       links.clear();
-      if (group_of.empty() || (group_of[s] != kNoGroup && group_of[s] == group_of[d]))
+      if (heads && (group_of.empty() || (group_of[s] != kNoGroup && group_of[s] == group_of[d])))
         links.push_back(route_head(zone, s, d));
       for (LinkId id : t.route(static_cast<ChipId>(s), static_cast<ChipId>(d))) links.push_back(in_route[id]);
       zone->add_route(hosts[s]->get_netpoint(), hosts[d]->get_netpoint(), nullptr, nullptr, links, false);
@@ -332,7 +349,7 @@ void Simulator::build(const Topology& t) {
     impl_->topology = &t;
   }
   if (impl_->topology == nullptr)  // ptask tasks use the port routes only
-    add_chip_routes(zone, t, impl_->hosts, links.in_route, impl_->group_of);
+    add_chip_routes(zone, t, impl_->hosts, links.in_route, impl_->group_of, !full_update(impl_->spec));
   zone->seal();
   impl_->platform_ready = true;
   impl_->track_links();
@@ -944,13 +961,18 @@ bool debug_logging() {
   return log && log->should_log(spdlog::level::debug);
 }
 
-// The scenario's SimGrid settings for its platform. SimGrid routes an XML
-// platform itself, so its routes have no head of their own (route_head):
-// the flow fidelity there re-solves every flow at every event
-// (network/optim:Full, before the scenario's own cfg, which can override it).
+// The scenario's SimGrid settings for its platform and traffic. The flow
+// fidelity re-solves every flow at every event (network/optim:Full, before
+// the scenario's own cfg, which can override it) on an XML platform, whose
+// routes are SimGrid's and have no head of their own (route_head), and on
+// skewed routing: flows of many sizes end one at a time, each end re-solves
+// every flow anyway, and Full needs no head links (a third of the time at 64
+// chips). Uniform routing keeps the lazy update: its flows end together,
+// which Full splits into an event each.
 SimgridSpec simgrid_spec_for(const Scenario& s) {
   SimgridSpec spec = s.simgrid;
-  if (s.platform.kind == PlatformSpec::Kind::kXml && spec.fidelity == Fidelity::kFlow)
+  const bool skewed = s.routing.model != RoutingSpec::Model::kUniform;
+  if (spec.fidelity == Fidelity::kFlow && (s.platform.kind == PlatformSpec::Kind::kXml || skewed))
     spec.cfg.insert(spec.cfg.begin(), "network/optim:Full");
   return spec;
 }
