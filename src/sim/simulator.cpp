@@ -72,6 +72,7 @@ bool full_update(const SimgridSpec& config) {
 }  // namespace
 
 constexpr std::uint32_t kNoGroup = UINT32_MAX;  // a chip in no EP group
+constexpr std::size_t kAllStages = SIZE_MAX;     // every stage of a layer replayed
 
 struct Simulator::Impl {
   SimgridSpec spec;
@@ -80,6 +81,7 @@ struct Simulator::Impl {
   std::size_t ptask_max_links = 1024;
   std::size_t jobs = 1;  // replay workers at once
   bool progress = false;  // the flow replay's progress on stderr
+  std::size_t only_stage = kAllStages;  // the flow replay's one stage of each layer, or all
   std::vector<std::string> args;
   std::vector<char*> argv;
   int argc = 0;
@@ -428,9 +430,10 @@ class FlowReplay {
   // result; the chips' actors run in `group` order.
   FlowReplay(const std::vector<const LayerTraffic*>& layers, const std::vector<ChipId>& group, double expert_us,
              std::uint32_t groups, const SenderCosts& costs, std::size_t num_hosts,
-             const std::vector<const sg4::Link*>& links, const GroupFilter& only, bool progress)
-      : group_(group), expert_us_(expert_us), groups_(groups), links_(links), plan_(layers.size()),
-        results_(layers.size()) {
+             const std::vector<const sg4::Link*>& links, const GroupFilter& only, bool progress,
+             std::size_t only_stage)
+      : group_(group), expert_us_(expert_us), groups_(groups), links_(links), only_stage_(only_stage),
+        plan_(layers.size()), results_(layers.size()) {
     std::unordered_map<ChipId, std::size_t> actor_of;
     for (std::size_t i = 0; i < group.size(); ++i) actor_of[group[i]] = i;
     for (std::size_t l = 0; l < layers.size(); ++l) {
@@ -448,11 +451,13 @@ class FlowReplay {
     if (!progress) return;
     std::size_t flows = 0;
     for (const auto& layer : plan_)
-      for (const auto& phase : layer)
-        for (const ChipPhase& chip : phase) flows += chip.out.size();
+      for (std::size_t p = 0; p < layer.size(); ++p)
+        if (replays(p))
+          for (const ChipPhase& chip : layer[p]) flows += chip.out.size();
     // Off a terminal, a line every 10 s, unless the log is quieter than warn.
     const double every_s = log_ && log_->should_log(spdlog::level::warn) ? 10.0 : 0.0;
-    progress_ = std::make_unique<ProgressLine>("flow replay: flows done", flows, 2.0, false, every_s);
+    const std::string what = only_stage_ == kAllStages ? "" : " of stage " + std::to_string(only_stage_);
+    progress_ = std::make_unique<ProgressLine>("flow replay" + what + ": flows done", flows, 2.0, false, every_s);
   }
 
   // Creates the chips' mailboxes, the barrier and the chips' actors; hosts:
@@ -475,6 +480,7 @@ class FlowReplay {
     ChipComms comms;
     for (std::size_t l = 0; l < plan_.size(); ++l) {
       for (std::size_t p = 0; p < plan_[l].size(); ++p) {
+        if (!replays(p)) continue;  // every actor alike
         const Stage& ph = *stages_[l][p];
         if (ph.kind == PhaseKind::kCombine && ph.index == 0 && expert_us_ > 0)
           sg4::this_actor::sleep_for(expert_us_ * 1e-6);
@@ -505,6 +511,8 @@ class FlowReplay {
     }
     wait_counting(c);
   }
+
+  bool replays(std::size_t stage) const { return only_stage_ == kAllStages || stage == only_stage_; }
 
   // Waits for the sends one at a time, each counted as a flow done for the
   // progress line, then for the rest.
@@ -557,6 +565,7 @@ class FlowReplay {
   const double expert_us_;
   const std::uint32_t groups_;
   const std::vector<const sg4::Link*>& links_;  // tracked by the link_load plugin, else empty
+  const std::size_t only_stage_;  // index in a layer's stages, or kAllStages
   std::vector<std::vector<const Stage*>> stages_;  // [layer][stage], in the order they run
   std::vector<std::vector<std::vector<ChipPhase>>> plan_;  // [layer][stage][actor]
   std::vector<LayerResult> results_;
@@ -573,7 +582,8 @@ std::vector<LayerResult> Simulator::replay_groups(const std::vector<const LayerT
                                                   const std::vector<ChipId>& chips, double expert_us,
                                                   std::uint32_t groups, const SenderCosts& costs, const GroupFilter& only) {
   if (impl_->fidelity == Fidelity::kPtask) return replay_ptask(layers, expert_us, groups, costs, only);
-  FlowReplay flow(layers, chips, expert_us, groups, costs, impl_->hosts.size(), impl_->links, only, impl_->progress);
+  FlowReplay flow(layers, chips, expert_us, groups, costs, impl_->hosts.size(), impl_->links, only, impl_->progress,
+                  impl_->only_stage);
   flow.spawn(impl_->hosts);
   impl_->engine->run();
   return flow.take_results();
@@ -853,15 +863,21 @@ LayerResult unreplayed(const LayerTraffic& t, std::uint32_t groups) {
 struct Unit {
   std::size_t first = 0, count = 1;  // consecutive layers [first, first + count)
   std::vector<std::size_t> parts;
+  std::size_t stage = kAllStages;  // the flow replay's one stage, or all
 };
 
 // Each run of `per_unit` consecutive layers a unit, its sets of groups
 // replayed in turn; the sets of a single layer their own units, to be
-// replayed at once.
-std::vector<Unit> units_of(std::size_t layers, std::size_t parts, std::size_t per_unit) {
+// replayed at once, and with `stages` > 1 (the flow fidelity: a stage starts
+// with no flow in flight, so it replays alone from time 0 just the same)
+// each stage of each set its own unit.
+std::vector<Unit> units_of(std::size_t layers, std::size_t parts, std::size_t per_unit, std::size_t stages) {
   std::vector<Unit> units;
   if (layers == 1) {
-    for (std::size_t p = 0; p < parts; ++p) units.push_back({0, 1, {p}});
+    for (std::size_t p = 0; p < parts; ++p) {
+      if (stages <= 1) units.push_back({0, 1, {p}});
+      for (std::size_t k = 0; stages > 1 && k < stages; ++k) units.push_back({0, 1, {p}, k});
+    }
     return units;
   }
   std::vector<std::size_t> every(parts);
@@ -923,13 +939,17 @@ std::vector<LayerResult> Simulator::compute(const Topology& topology, const Work
   // Every unit in a worker forked from the built, never-run engine: each
   // starts at simulated time 0, so its result is the same whatever the
   // number of workers or the order they finish in.
-  const std::vector<Unit> units = units_of(workload.layers.size(), parts.size(), workload.layers_per_worker);
+  // Stage units whatever the number of workers: the report is the same for every -j.
+  const bool by_stage = impl_->fidelity == Fidelity::kFlow && workload.layers.size() == 1;
+  const std::vector<Unit> units = units_of(workload.layers.size(), parts.size(), workload.layers_per_worker,
+                                           by_stage ? workload.layers[0].stages().size() : 1);
   std::vector<std::string> got(units.size());
   std::size_t done = 0;
   run_forked(
       units.size(), impl_->jobs,
       [&](std::size_t u) {
         const Unit& unit = units[u];
+        impl_->only_stage = unit.stage;
         std::vector<const LayerTraffic*> layers;
         for (std::size_t l = unit.first; l < unit.first + unit.count; ++l) layers.push_back(&workload.layers[l]);
         std::vector<LayerResult> merged(unit.count);
