@@ -1,5 +1,6 @@
-// Progress of long work on stderr: a line redrawn on a terminal, nothing
-// elsewhere, and nothing for work done in the first seconds.
+// Progress of long work on stderr: a line redrawn on a terminal, elsewhere
+// nothing or (every_s) a whole line now and then, and nothing for work done
+// in the first seconds.
 #pragma once
 
 #include <cstddef>
