@@ -495,6 +495,15 @@ TEST_CASE("heatmaps label the faulty links where they are drawn", "[sweep][plot]
   CHECK(s.find("nic links (labels: faults)") != std::string::npos);
   // A healthy run draws no label.
   CHECK(heatmap_script(small_report(), "/tmp/h.png").find("set label \"") == std::string::npos);
+  // A dead switch: every link at it labelled dead (chip 0's and chip 1's bars).
+  LinkFault sw;
+  sw.node = "sw";
+  sw.down = true;
+  r.faults = {sw};
+  const std::string dead = heatmap_script(r, "/tmp/h.png");
+  CHECK(dead.find("set label \"dead\" at 0,110") != std::string::npos);
+  CHECK(dead.find("set label \"dead\" at 1,110") != std::string::npos);
+  CHECK(dead.find("set label \"dead\" at 1,0") == std::string::npos);  // the c2c links do not touch it
 }
 
 TEST_CASE("a run report read back: a golden file, and a missing key named", "[sweep][summary]") {
