@@ -411,6 +411,37 @@ TEST_CASE("ptask tasks cut into blocks of links keep the answer", "[replay][ptas
   check_ptask_against_flow("deepseek-v3-decode-sg2262-zipf", "--set model.moe_layers=2 --set simgrid.ptask_max_links=8");
 }
 
+// With one link a task, the replay skips links that cannot decide a time;
+// MOESIM_PTASK_EVERY_LINK replays them all. Groups of 16 on a 4x6x2 torus
+// share their y rings (a group's rows wrap into the next one's), so group
+// times there are decided on links of several groups.
+TEST_CASE("ptask with one link a task skips only links that decide nothing", "[replay]") {
+  write(tmp_path("t462.yaml"), "name: t462\ntopology: {kind: torus, dims: [4, 6, 2], bandwidth: 50GBps, latency: 1us}\n");
+  const std::string base = "--set platform=" + tmp_path("t462.yaml") +
+                           " --set deployment.ep=16 --set deployment.groups=3 --set model.moe_layers=2"
+                           " --set simgrid.ptask_max_links=1 --fidelity ptask -j 1";
+  for (const std::string routing : {"random", "zipf", "uniform"}) {
+    const std::string extra = base + " --set traffic.routing=" + routing;
+    json pruned = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), extra);
+    setenv("MOESIM_PTASK_EVERY_LINK", "1", 1);
+    json every = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), extra);
+    unsetenv("MOESIM_PTASK_EVERY_LINK");
+    REQUIRE(pruned["layers"].size() == every["layers"].size());
+    for (std::size_t l = 0; l < every["layers"].size(); ++l) {
+      INFO(routing << " layer " << l);
+      for (const char* key : {"dispatch_us", "combine_us"})
+        CHECK(pruned["layers"][l][key].get<double>() == Approx(every["layers"][l][key].get<double>()).epsilon(1e-9));
+      const json& gp = pruned["layers"][l]["groups"];
+      const json& ge = every["layers"][l]["groups"];
+      REQUIRE(gp.size() == 3);
+      REQUIRE(ge.size() == 3);
+      for (std::size_t g = 0; g < 3; ++g)
+        for (const char* key : {"dispatch_us", "combine_us"})
+          CHECK(gp[g][key].get<double>() == Approx(ge[g][key].get<double>()).epsilon(1e-9));
+    }
+  }
+}
+
 TEST_CASE("SimGrid's own torus and fat-tree routing give moesim's results", "[replay][platform][fabrics]") {
   const std::string one = " --set model.moe_layers=1";
   json yaml = run(shipped_scenario("deepseek-v3-decode-v4-4x4x4"), one);

@@ -54,6 +54,9 @@ struct Stage {
   std::uint32_t index = 0;        // its place in its phase, from 0
   std::vector<Flow> flows;        // between distinct chips, bytes > 0
   std::vector<Flow> kept;         // each chip's share for itself (src == dst, bytes > 0), from make_stage
+  // Where each EP group's flows lie in `flows`, by group id: [begin, end),
+  // when each group's are consecutive (join_groups); empty when not known.
+  std::vector<std::pair<std::size_t, std::size_t>> group_span;
   std::uint64_t network_bytes = 0;  // sum of flows
   std::uint64_t local_bytes = 0;    // kept on the chip: no network time
 };

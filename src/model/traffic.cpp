@@ -344,6 +344,24 @@ void merge_stats(LayerStats& into, const LayerStats& more, std::size_t groups_so
   into.dispatch_bytes_all += more.dispatch_bytes_all;
 }
 
+namespace {
+
+// Each group's run of flows, or nothing when a group's flows are not
+// consecutive.
+std::vector<std::pair<std::size_t, std::size_t>> group_spans(const std::vector<Flow>& flows) {
+  std::vector<std::pair<std::size_t, std::size_t>> span;
+  for (std::size_t i = 0, j = 0; i < flows.size(); i = j) {
+    const std::uint32_t g = flows[i].group;
+    while (j < flows.size() && flows[j].group == g) ++j;
+    if (g >= span.size()) span.resize(g + 1, {0, 0});
+    if (span[g].second > 0) return {};  // a second run
+    span[g] = {i, j};
+  }
+  return span;
+}
+
+}  // namespace
+
 LayerTraffic join_groups(std::vector<LayerTraffic> per_group) {
   LayerTraffic t = std::move(per_group.front());
   for (std::size_t g = 1; g < per_group.size(); ++g)
@@ -363,6 +381,8 @@ LayerTraffic join_groups(std::vector<LayerTraffic> per_group) {
         st.local_bytes += m.local_bytes;
       }
     }
+  for (Phase& p : t.phases)
+    for (std::size_t i = 0; i < p.stages().size(); ++i) p.stage(i).group_span = group_spans(p.stages()[i].flows);
   // Phases run dispatch, combine, all-gather, whichever group brought them.
   std::stable_sort(t.phases.begin(), t.phases.end(),
                    [](const Phase& a, const Phase& b) { return a.kind() < b.kind(); });

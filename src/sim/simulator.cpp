@@ -12,7 +12,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -603,7 +606,7 @@ struct Task {
   std::uint32_t group = 0;
   double latency_s = 0;  // route latency
   double busy_s = 0;     // the sender's time issuing its messages, before the flows start
-  std::vector<double> link_bytes;  // by LinkId, when links are host pairs
+  std::vector<double> link_bytes;  // by the phase's link index (PtaskReplay::used_), when links are host pairs
 };
 using Tasks = std::map<std::tuple<std::uint32_t, double, double>, Task>;  // by (group, route latency, busy)
 
@@ -617,12 +620,31 @@ struct Block {
   std::size_t lo, hi;  // its links [lo, hi)
 };
 
+// A link that may decide a time (PtaskReplay::deciding_links): its place in
+// the phase's links, and the latest any group's tasks on it may end (s).
+struct LinkCandidate {
+  std::size_t k;
+  std::vector<std::pair<std::uint32_t, double>> most_s;  // (group, latest end)
+  double latest() const {
+    double m = 0;
+    for (const auto& [g, s] : most_s) m = std::max(m, s);
+    return m;
+  }
+};
+
 // What a SimGrid task loads: its hosts, bytes from host to host (row:
 // sender), and how long after the phase starts it starts.
 struct TaskLoad {
   std::vector<sg4::Host*> hosts;
   std::vector<double> bytes;
   double delay_s = 0;
+};
+
+// A task's bytes on one link, from when they start crossing it (s after the
+// phase starts).
+struct Arrival {
+  double start_s = 0, bytes = 0;
+  std::uint32_t group = 0;
 };
 
 // The largest flow of a task, to name its flows (they all finish with it).
@@ -633,18 +655,26 @@ const Flow& largest_flow(const Task& t) {
   return *big;
 }
 
-// Starts each task (task, delay in s) at t0 + its delay, in order of delay
-// (tasks of equal delay in order), sleeping until then.
-void start_by_delay(const std::vector<std::pair<sg4::ExecPtr, double>>& pending, double t0) {
-  std::vector<std::size_t> by_delay(pending.size());
+// Starts each task at t0 + its delay (s), in order of delay (tasks of equal
+// delay in order), sleeping until then; returns them in the order of loads.
+// A task is made when it starts: SimGrid 3.32 lists an actor's activities
+// from their creation and scans that list as each one ends.
+std::vector<sg4::ExecPtr> start_by_delay(const std::vector<TaskLoad>& loads, const std::vector<double>& delays,
+                                         double t0) {
+  std::vector<std::size_t> by_delay(loads.size());
   for (std::size_t i = 0; i < by_delay.size(); ++i) by_delay[i] = i;
-  std::stable_sort(by_delay.begin(), by_delay.end(),
-                   [&](std::size_t a, std::size_t b) { return pending[a].second < pending[b].second; });
+  std::stable_sort(by_delay.begin(), by_delay.end(), [&](std::size_t a, std::size_t b) { return delays[a] < delays[b]; });
+  std::vector<sg4::ExecPtr> execs(loads.size());
   for (std::size_t i : by_delay) {
-    const double at = t0 + pending[i].second;
+    const double at = t0 + delays[i];
     if (at > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(at);
-    pending[i].first->start();
+    execs[i] = sg4::Exec::init()
+                   ->set_hosts(loads[i].hosts)
+                   ->set_flops_amounts(std::vector<double>(loads[i].hosts.size(), 0.0))
+                   ->set_bytes_amounts(loads[i].bytes);
+    execs[i]->start();
   }
+  return execs;
 }
 
 class PtaskReplay {
@@ -658,8 +688,10 @@ class PtaskReplay {
       : layers_(layers), expert_us_(expert_us), groups_(groups), costs_(costs), hosts_(hosts),
         topology_(topology), link_hosts_(link_hosts), max_links_(max_links), only_(only), results_(layers.size()) {
     // Dense, for the per-flow loop (a Link is a few cache lines).
-    if (topology_)
+    if (topology_) {
       for (const Link& l : topology_->links) link_latency_s_.push_back(l.latency_s);
+      index_of_.assign(topology_->links.size(), kUnused);
+    }
   }
 
   // The driver actor: every phase of every layer in turn, the expert phase
@@ -682,22 +714,28 @@ class PtaskReplay {
   PhaseResult replay_phase(std::size_t l, const Stage& ph) {
     PhaseResult r = replay_result(ph, groups_);
     const Tasks tasks = group_flows(ph);
+    const std::size_t replayed = topology_ && max_links_ == 1 ? replay_links(tasks, r) : replay_blocks(tasks, r);
+    if (log_)
+      log_->debug("layer {} {}: {:.3f} us, {} tasks, {} SimGrid tasks", l, phase_name(ph.kind), r.latency_us,
+                  tasks.size(), replayed);
+    return r;
+  }
+
+  // Replays blocks of tasks together from the clock's time; each one's end
+  // into r. Returns how many SimGrid tasks ran.
+  std::size_t replay_together(const std::vector<Block>& blocks, PhaseResult& r) {
     const double t0 = sg4::Engine::get_clock();
-    std::vector<sg4::ExecPtr> execs;
+    std::vector<TaskLoad> loads;
+    std::vector<double> delays;  // of each load
     std::vector<const Task*> of_exec;
-    std::vector<std::pair<sg4::ExecPtr, double>> pending;  // (task, when to start)
-    for (const Block& block : blocks_of(tasks)) {
+    for (const Block& block : blocks) {
       std::optional<TaskLoad> load = topology_ ? port_load(block) : chip_load(*block.task);
       if (!load) continue;
-      const std::size_t m = load->hosts.size();
-      execs.push_back(sg4::Exec::init()
-                          ->set_hosts(load->hosts)
-                          ->set_flops_amounts(std::vector<double>(m, 0.0))
-                          ->set_bytes_amounts(load->bytes));
+      delays.push_back(load->delay_s);
       of_exec.push_back(block.task);
-      pending.emplace_back(execs.back(), load->delay_s);
+      loads.push_back(std::move(*load));
     }
-    start_by_delay(pending, t0);
+    const std::vector<sg4::ExecPtr> execs = start_by_delay(loads, delays, t0);
     for (std::size_t i = 0; i < execs.size(); ++i) {
       execs[i]->wait();
       const double finish_us = (execs[i]->get_finish_time() - t0) * 1e6;
@@ -709,18 +747,89 @@ class PtaskReplay {
         r.slowest_finish_us = finish_us;
       }
     }
-    r.latency_us = (sg4::Engine::get_clock() - t0) * 1e6;
-    if (log_) log_->debug("layer {} {}: {:.3f} us, {} tasks", l, phase_name(ph.kind), r.latency_us, tasks.size());
-    return r;
+    r.latency_us = r.has_slowest ? r.slowest_finish_us : 0;
+    return execs.size();
+  }
+
+  // Every block at once.
+  std::size_t replay_blocks(const Tasks& tasks, PhaseResult& r) { return replay_together(blocks_of(tasks), r); }
+
+  // One link a task: each link that may decide a time (deciding_links), the
+  // latest first, alone from the clock's time: tasks of different links share
+  // nothing, so a link replayed alone ends as it would among all. A link is
+  // skipped when no group on it can end there later than the replays before
+  // have shown it does.
+  std::size_t replay_links(const Tasks& tasks, PhaseResult& r) {
+    std::size_t replayed = 0;
+    std::unordered_map<std::uint32_t, double> seen;  // group: latest end replayed, us
+    for (const LinkCandidate& c : deciding_links(tasks)) {
+      bool later = false;
+      for (const auto& [g, most_s] : c.most_s) {
+        auto it = seen.find(g);
+        later = later || it == seen.end() || most_s * 1e6 > it->second * (1 + 1e-9);
+      }
+      if (!later) continue;
+      std::vector<Block> blocks;
+      for (const auto& [key, t] : tasks)
+        if (t.link_bytes[c.k] > 0) blocks.push_back({&t, c.k, c.k + 1});
+      PhaseResult one = replay_result_like(r);
+      replayed += replay_together(blocks, one);
+      merge(one, r, seen, blocks);
+    }
+    return replayed;
+  }
+
+  // An empty result of the same shape.
+  PhaseResult replay_result_like(const PhaseResult& r) const {
+    PhaseResult one = r;
+    one.has_slowest = false;
+    one.slowest_finish_us = 0;
+    one.latency_us = 0;
+    for (auto& g : one.group_us) g = 0;
+    return one;
+  }
+
+  // One link's replay into the phase's result (the slowest task: the first
+  // replayed of the latest end).
+  void merge(const PhaseResult& one, PhaseResult& r, std::unordered_map<std::uint32_t, double>& seen,
+             const std::vector<Block>& blocks) const {
+    for (const Block& b : blocks) {
+      double& s = seen[b.task->group];
+      s = std::max(s, groups_ > 1 ? one.group_us[b.task->group] : one.latency_us);
+    }
+    if (groups_ > 1)
+      for (std::size_t g = 0; g < r.group_us.size(); ++g) r.group_us[g] = std::max(r.group_us[g], one.group_us[g]);
+    if (one.has_slowest && (!r.has_slowest || one.slowest_finish_us > r.slowest_finish_us)) {
+      r.has_slowest = true;
+      r.slowest = one.slowest;
+      r.slowest_finish_us = one.slowest_finish_us;
+    }
+    r.latency_us = r.has_slowest ? r.slowest_finish_us : 0;
+  }
+
+  // The stage's flows of the groups replayed (only_), in order.
+  std::vector<std::reference_wrapper<const Flow>> flows_of_groups(const Stage& ph) const {
+    std::vector<std::reference_wrapper<const Flow>> out;
+    auto take = [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i)
+        if (only_.empty() || only_[ph.flows[i].group]) out.emplace_back(ph.flows[i]);
+    };
+    if (only_.empty() || ph.group_span.empty()) {
+      take(0, ph.flows.size());
+      return out;
+    }
+    for (std::size_t g = 0; g < ph.group_span.size(); ++g)
+      if (g < only_.size() && only_[g]) take(ph.group_span[g].first, ph.group_span[g].second);
+    return out;
   }
 
   // The phase's flows by (group, route latency, sender's busy time).
   Tasks group_flows(const Stage& ph) {
     Tasks tasks;
+    used_.clear();
     const std::vector<double> busy = costs_.busy_s(ph, hosts_.size());
     Task* last = nullptr;  // consecutive flows often share a task: no lookup then
-    for (const Flow& f : ph.flows) {
-      if (!only_.empty() && !only_[f.group]) continue;
+    for (const Flow& f : flows_of_groups(ph)) {
       Topology::Route route;
       double lat = 0;
       if (topology_) {
@@ -739,25 +848,158 @@ class PtaskReplay {
       Task& t = *last;
       t.flows.push_back(&f);
       if (topology_) {
-        if (t.link_bytes.empty()) t.link_bytes.assign(topology_->links.size(), 0.0);
-        for (LinkId id : route) t.link_bytes[id] += static_cast<double>(f.bytes);
+        for (LinkId id : route) {
+          if (index_of_[id] == kUnused) {
+            index_of_[id] = static_cast<std::uint32_t>(used_.size());
+            used_.push_back(id);
+          }
+          const std::uint32_t k = index_of_[id];
+          if (t.link_bytes.size() <= k) t.link_bytes.resize(used_.size(), 0.0);
+          t.link_bytes[k] += static_cast<double>(f.bytes);
+        }
         continue;
       }
       for (ChipId c : {f.src, f.dst})
         if (t.index.emplace(c, t.chips.size()).second) t.chips.push_back(c);
     }
+    if (topology_) number_used_links(tasks);
     return tasks;
   }
 
-  // Every task whole on an XML platform, in blocks of links on a generated one.
+  // The phase's links in LinkId order, and each task's bytes by that order.
+  void number_used_links(Tasks& tasks) {
+    std::vector<std::uint32_t> order(used_.size());
+    for (std::uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return used_[a] < used_[b]; });
+    std::vector<LinkId> sorted(used_.size());
+    for (std::size_t k = 0; k < order.size(); ++k) sorted[k] = used_[order[k]];
+    for (auto& [key, t] : tasks) {
+      std::vector<double> bytes(used_.size(), 0.0);
+      for (std::size_t k = 0; k < order.size(); ++k)
+        if (order[k] < t.link_bytes.size()) bytes[k] = t.link_bytes[order[k]];
+      t.link_bytes = std::move(bytes);
+    }
+    for (LinkId id : used_) index_of_[id] = kUnused;  // ready for the next phase
+    used_ = std::move(sorted);
+  }
+
+  // Every task whole on an XML platform, in blocks of links on a generated
+  // one: links [0, max), [max, 2 max)... by LinkId.
   std::vector<Block> blocks_of(const Tasks& tasks) const {
     std::vector<Block> blocks;
     for (const auto& [key, t] : tasks) {
       if (!topology_) blocks.push_back({&t, 0, 0});
-      for (std::size_t lo = 0; lo < t.link_bytes.size(); lo += max_links_)
-        blocks.push_back({&t, lo, std::min(t.link_bytes.size(), lo + max_links_)});
+      for (std::size_t lo = 0, hi = 0; lo < used_.size(); lo = hi) {
+        while (hi < used_.size() && used_[hi] / max_links_ == used_[lo] / max_links_) ++hi;
+        blocks.push_back({&t, lo, hi});
+      }
     }
     return blocks;
+  }
+
+  // One link a task (ptask_max_links 1): tasks of different links share
+  // nothing, so each link is a work-conserving server of its own, whose last
+  // byte leaves at a time known before the replay (makespan), whatever the
+  // order it serves its tasks in. A link that only one EP group loads ends
+  // that group's phase no earlier than its makespan; a link whose tasks of a
+  // group all end, at the latest, before that group's surest end elsewhere can
+  // decide nothing the replay reports (phase time, group times, slowest task).
+  // Candidates: for each group, its first link of largest makespan among those
+  // it loads alone, and every link of several groups that could end one of
+  // them later; latest first (by the latest end any group may have there).
+  std::vector<LinkCandidate> deciding_links(const Tasks& tasks) const {
+    struct Load {
+      std::vector<Arrival> arrivals;  // of the tasks loading the link
+      bool several = false;           // groups
+    };
+    std::vector<Load> on(used_.size());
+    for (const auto& [key, t] : tasks)
+      for (std::size_t k = 0; k < on.size(); ++k) {
+        if (t.link_bytes[k] <= 0) continue;
+        Load& load = on[k];
+        if (!load.arrivals.empty() && load.arrivals.back().group != t.group) load.several = true;
+        load.arrivals.push_back({t.busy_s + std::max(t.latency_s, link_latency_s_[used_[k]]), t.link_bytes[k], t.group});
+      }
+    // Each group's surest end: its links alone, and lower bounds on the others.
+    std::map<std::uint32_t, std::pair<double, std::size_t>> sure;  // group: (time, a link alone reaching it)
+    std::vector<double> end(on.size(), -1);
+    for (std::size_t k = 0; k < on.size(); ++k) {
+      Load& load = on[k];
+      if (load.arrivals.empty()) continue;
+      const Link& link = topology_->links[used_[k]];
+      end[k] = makespan_s(link, load.arrivals);
+      if (!load.several) {
+        auto [it, fresh] = sure.emplace(load.arrivals.front().group, std::make_pair(end[k], k));
+        if (!fresh && end[k] > it->second.first) it->second = {end[k], k};
+        continue;
+      }
+      for (std::size_t i = 0; i < load.arrivals.size(); ++i) {
+        auto [it, fresh] = sure.emplace(load.arrivals[i].group, std::make_pair(-1.0, on.size()));
+        it->second.first = std::max(it->second.first, shared_end_bounds(link, load.arrivals, i).first);
+      }
+    }
+    std::vector<LinkCandidate> out;
+    if (every_link_) {  // the check that pruning changes nothing
+      for (std::size_t k = 0; k < on.size(); ++k)
+        if (!on[k].arrivals.empty()) {
+          out.push_back({k, {}});
+          for (const Arrival& a : on[k].arrivals) out.back().most_s.emplace_back(a.group, HUGE_VAL);
+        }
+      return out;
+    }
+    for (const auto& [g, best] : sure)
+      if (best.second < on.size()) out.push_back({best.second, {{g, end[best.second]}}});
+    for (std::size_t k = 0; k < on.size(); ++k) {  // a link of several groups that may end one later
+      const Load& load = on[k];
+      if (!load.several) continue;
+      LinkCandidate c{k, {}};
+      bool later = false;
+      for (std::size_t i = 0; i < load.arrivals.size(); ++i) {
+        const std::uint32_t g = load.arrivals[i].group;
+        const double most = std::min(end[k], shared_end_bounds(topology_->links[used_[k]], load.arrivals, i).second);
+        auto it = std::find_if(c.most_s.begin(), c.most_s.end(), [&](const auto& e) { return e.first == g; });
+        if (it == c.most_s.end()) c.most_s.emplace_back(g, most);
+        else it->second = std::max(it->second, most);
+        later = later || most > sure.at(g).first * (1 + 1e-9);
+      }
+      if (later) out.push_back(std::move(c));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const LinkCandidate& a, const LinkCandidate& b) { return a.latest() > b.latest(); });
+    return out;
+  }
+
+  // Bounds on when task i of a link's arrivals ends, the link serving its
+  // tasks alike (processor sharing). While i is served, another task j is
+  // served as fast: it gets min(what it has left, i's bytes) in that time if
+  // it came first, at most min(its bytes, i's bytes) in any case; and the
+  // link is busy throughout.
+  static std::pair<double, double> shared_end_bounds(const Link& link, const std::vector<Arrival>& arrivals,
+                                                     std::size_t i) {
+    const Arrival& a = arrivals[i];
+    double least = a.bytes, most = a.bytes;
+    for (std::size_t j = 0; j < arrivals.size(); ++j) {
+      if (j == i) continue;
+      const Arrival& b = arrivals[j];
+      most += std::min(b.bytes, a.bytes);
+      if (b.start_s <= a.start_s)
+        least += std::min(std::max(0.0, b.bytes - link.bandwidth_Bps * (a.start_s - b.start_s)), a.bytes);
+    }
+    if (link.sharing == Sharing::kFatpipe) least = most = a.bytes;
+    return {a.start_s + least / link.bandwidth_Bps, a.start_s + most / link.bandwidth_Bps};
+  }
+
+  // When a link's last byte leaves, serving tasks that arrive at (start s,
+  // bytes): busy from each arrival it is idle at, at its bandwidth; under a
+  // fat pipe, every task at the whole bandwidth.
+  static double makespan_s(const Link& link, std::vector<Arrival> arrivals) {
+    std::sort(arrivals.begin(), arrivals.end(),
+              [](const Arrival& a, const Arrival& b) { return a.start_s < b.start_s; });
+    double end = 0;
+    for (const auto& [at, bytes, group] : arrivals) {
+      const double busy = bytes / link.bandwidth_Bps;
+      end = link.sharing == Sharing::kFatpipe ? std::max(end, at + busy) : std::max(end, at) + busy;
+    }
+    return end;
   }
 
   // Generated platform: each link of the block loaded with its bytes through
@@ -770,8 +1012,9 @@ class PtaskReplay {
     std::unordered_map<sg4::Host*, std::size_t> index;
     std::vector<std::tuple<std::size_t, std::size_t, double>> cells;
     double link_latency = 0;
-    for (std::size_t id = block.lo; id < block.hi; ++id) {
-      if (t.link_bytes[id] <= 0) continue;
+    for (std::size_t k = block.lo; k < block.hi; ++k) {
+      if (t.link_bytes[k] <= 0) continue;
+      const LinkId id = used_[k];
       std::size_t ends[2];
       int e = 0;
       for (sg4::Host* h : {link_hosts_[id].first, link_hosts_[id].second}) {
@@ -779,7 +1022,7 @@ class PtaskReplay {
         if (fresh) load.hosts.push_back(h);
         ends[e++] = it->second;
       }
-      cells.emplace_back(ends[0], ends[1], t.link_bytes[id]);
+      cells.emplace_back(ends[0], ends[1], t.link_bytes[k]);
       link_latency = std::max(link_latency, topology_->links[id].latency_s);
     }
     if (cells.empty()) return std::nullopt;
@@ -822,7 +1065,15 @@ class PtaskReplay {
   const std::vector<std::pair<sg4::Host*, sg4::Host*>>& link_hosts_;
   const std::size_t max_links_;
   const GroupFilter& only_;
+  // MOESIM_PTASK_EVERY_LINK set: replay_links replays every link, none
+  // skipped (tests compare both).
+  const bool every_link_ = std::getenv("MOESIM_PTASK_EVERY_LINK") != nullptr;
   std::vector<double> link_latency_s_;  // by LinkId, on a generated platform
+  // The links the phase's tasks load, by LinkId (Task::link_bytes's order),
+  // and each one's place there (kUnused: none), on a generated platform.
+  static constexpr std::uint32_t kUnused = UINT32_MAX;
+  std::vector<LinkId> used_;
+  std::vector<std::uint32_t> index_of_;
   std::vector<LayerResult> results_;
   std::unordered_map<std::uint64_t, double> latency_of_;  // by (src << 32 | dst)
   std::shared_ptr<spdlog::logger> log_ = spdlog::get("replay");
