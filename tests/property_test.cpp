@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -550,6 +551,23 @@ TEST_CASE("invariants of random scenarios under the SimGrid replays", "[property
       if (stated.measured) RC_ASSERT(error <= stated.max_error);
     }
     check_same_times(a, replay(flow, 2), 0);
+    // One link a task (simgrid.ptask_max_links=1): at or above the bound,
+    // within the stated error, and replaying only the links that may decide
+    // a time gives the times of replaying every link.
+    const Scenario per_link = load_or_discard(
+        f, {"engine=simgrid", "simgrid.fidelity=ptask", "model.moe_layers=1", "simgrid.ptask_max_links=1"});
+    const RunReport one = replay(per_link, 1);
+    for (const LayerResult& l : one.layers)
+      for (const PhaseResult& p : l.phases)
+        if (p.has_bottleneck) RC_ASSERT(p.latency_us >= p.bottleneck.bound_us * (1 - 1e-9));
+    for (PhaseKind k : {PhaseKind::kDispatch, PhaseKind::kCombine}) {
+      const double flow_us = a.layers[0].phase_us(k);
+      if (flow_us > 0 && stated.measured) RC_ASSERT(std::fabs(one.layers[0].phase_us(k) - flow_us) / flow_us <= stated.max_error);
+    }
+    setenv("MOESIM_PTASK_EVERY_LINK", "1", 1);
+    const RunReport every = replay(per_link, 1);
+    unsetenv("MOESIM_PTASK_EVERY_LINK");
+    check_same_times(one, every);
   });
   for (const auto& [routing, error] : worst_ptask_error())
     std::cout << "ptask against flow (" << routing << "): at most " << 100 * error << "%\n";

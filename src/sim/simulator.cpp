@@ -620,6 +620,19 @@ struct Block {
   std::size_t lo, hi;  // its links [lo, hi)
 };
 
+// A task's bytes on one link, from when they start crossing it (s after the
+// phase starts).
+struct Arrival {
+  double start_s = 0, bytes = 0;
+  std::uint32_t group = 0;
+};
+
+// The tasks loading one link, and whether they are of several EP groups.
+struct LinkLoad {
+  std::vector<Arrival> arrivals;
+  bool several = false;
+};
+
 // A link that may decide a time (PtaskReplay::deciding_links): its place in
 // the phase's links, and the latest any group's tasks on it may end (s).
 struct LinkCandidate {
@@ -638,13 +651,6 @@ struct TaskLoad {
   std::vector<sg4::Host*> hosts;
   std::vector<double> bytes;
   double delay_s = 0;
-};
-
-// A task's bytes on one link, from when they start crossing it (s after the
-// phase starts).
-struct Arrival {
-  double start_s = 0, bytes = 0;
-  std::uint32_t group = 0;
 };
 
 // The largest flow of a task, to name its flows (they all finish with it).
@@ -908,64 +914,66 @@ class PtaskReplay {
   // it loads alone, and every link of several groups that could end one of
   // them later; latest first (by the latest end any group may have there).
   std::vector<LinkCandidate> deciding_links(const Tasks& tasks) const {
-    struct Load {
-      std::vector<Arrival> arrivals;  // of the tasks loading the link
-      bool several = false;           // groups
-    };
-    std::vector<Load> on(used_.size());
+    std::vector<LinkLoad> on(used_.size());
     for (const auto& [key, t] : tasks)
       for (std::size_t k = 0; k < on.size(); ++k) {
         if (t.link_bytes[k] <= 0) continue;
-        Load& load = on[k];
+        LinkLoad& load = on[k];
         if (!load.arrivals.empty() && load.arrivals.back().group != t.group) load.several = true;
         load.arrivals.push_back({t.busy_s + std::max(t.latency_s, link_latency_s_[used_[k]]), t.link_bytes[k], t.group});
       }
-    // Each group's surest end: its links alone, and lower bounds on the others.
-    std::map<std::uint32_t, std::pair<double, std::size_t>> sure;  // group: (time, a link alone reaching it)
     std::vector<double> end(on.size(), -1);
+    for (std::size_t k = 0; k < on.size(); ++k)
+      if (!on[k].arrivals.empty()) end[k] = makespan_s(topology_->links[used_[k]], on[k].arrivals);
+    // Each group's surest end, and a link that shows it: the largest makespan
+    // of its links alone, or a lower bound on its end at a link of several.
+    std::map<std::uint32_t, std::pair<double, std::size_t>> sure;
+    auto at_least = [&](std::uint32_t g, double t, std::size_t k) {
+      auto [it, fresh] = sure.emplace(g, std::make_pair(t, k));
+      if (!fresh && t > it->second.first) it->second = {t, k};
+    };
+    std::vector<LinkCandidate> all;
     for (std::size_t k = 0; k < on.size(); ++k) {
-      Load& load = on[k];
-      if (load.arrivals.empty()) continue;
-      const Link& link = topology_->links[used_[k]];
-      end[k] = makespan_s(link, load.arrivals);
-      if (!load.several) {
-        auto [it, fresh] = sure.emplace(load.arrivals.front().group, std::make_pair(end[k], k));
-        if (!fresh && end[k] > it->second.first) it->second = {end[k], k};
+      if (on[k].arrivals.empty()) continue;
+      all.push_back(candidate(k, on[k], end[k]));
+      if (!on[k].several) {
+        at_least(on[k].arrivals.front().group, end[k], k);
         continue;
       }
-      for (std::size_t i = 0; i < load.arrivals.size(); ++i) {
-        auto [it, fresh] = sure.emplace(load.arrivals[i].group, std::make_pair(-1.0, on.size()));
-        it->second.first = std::max(it->second.first, shared_end_bounds(link, load.arrivals, i).first);
-      }
+      for (std::size_t i = 0; i < on[k].arrivals.size(); ++i)
+        at_least(on[k].arrivals[i].group, shared_end_bounds(topology_->links[used_[k]], on[k].arrivals, i).first, k);
     }
     std::vector<LinkCandidate> out;
-    if (every_link_) {  // the check that pruning changes nothing
-      for (std::size_t k = 0; k < on.size(); ++k)
-        if (!on[k].arrivals.empty()) {
-          out.push_back({k, {}});
-          for (const Arrival& a : on[k].arrivals) out.back().most_s.emplace_back(a.group, HUGE_VAL);
-        }
-      return out;
-    }
-    for (const auto& [g, best] : sure)
-      if (best.second < on.size()) out.push_back({best.second, {{g, end[best.second]}}});
-    for (std::size_t k = 0; k < on.size(); ++k) {  // a link of several groups that may end one later
-      const Load& load = on[k];
-      if (!load.several) continue;
-      LinkCandidate c{k, {}};
-      bool later = false;
-      for (std::size_t i = 0; i < load.arrivals.size(); ++i) {
-        const std::uint32_t g = load.arrivals[i].group;
-        const double most = std::min(end[k], shared_end_bounds(topology_->links[used_[k]], load.arrivals, i).second);
-        auto it = std::find_if(c.most_s.begin(), c.most_s.end(), [&](const auto& e) { return e.first == g; });
-        if (it == c.most_s.end()) c.most_s.emplace_back(g, most);
-        else it->second = std::max(it->second, most);
-        later = later || most > sure.at(g).first * (1 + 1e-9);
+    for (LinkCandidate& c : all) {
+      bool kept = every_link_;  // MOESIM_PTASK_EVERY_LINK: the check that skipping changes nothing
+      for (const auto& [g, most] : c.most_s) {
+        const auto& [least, shows] = sure.at(g);
+        kept = kept || shows == c.k || most > least * (1 + 1e-9);
       }
-      if (later) out.push_back(std::move(c));
+      if (every_link_)
+        for (auto& gm : c.most_s) gm.second = HUGE_VAL;
+      if (kept) out.push_back(std::move(c));
     }
-    std::stable_sort(out.begin(), out.end(), [](const LinkCandidate& a, const LinkCandidate& b) { return a.latest() > b.latest(); });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const LinkCandidate& a, const LinkCandidate& b) { return a.latest() > b.latest(); });
     return out;
+  }
+
+  // A link's latest end for each group on it: its makespan for a group alone
+  // there, else the bound on each task's end.
+  LinkCandidate candidate(std::size_t k, const LinkLoad& load, double end) const {
+    LinkCandidate c{k, {}};
+    for (std::size_t i = 0; i < load.arrivals.size(); ++i) {
+      const std::uint32_t g = load.arrivals[i].group;
+      const double most =
+          load.several ? std::min(end, shared_end_bounds(topology_->links[used_[k]], load.arrivals, i).second) : end;
+      auto it = std::find_if(c.most_s.begin(), c.most_s.end(), [&](const auto& e) { return e.first == g; });
+      if (it == c.most_s.end())
+        c.most_s.emplace_back(g, most);
+      else
+        it->second = std::max(it->second, most);
+    }
+    return c;
   }
 
   // Bounds on when task i of a link's arrivals ends, the link serving its
