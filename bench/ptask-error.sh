@@ -5,7 +5,7 @@
 # line per (chips, routing, algorithm, ptask_max_links): the reference's and
 # ptask's wall time and ptask's error (ptask / flow - 1) of dispatch and
 # combine. SIZES (default "64"), ROUTINGS ("random zipf"), ALGORITHMS
-# ("direct node_dedup dimension_ordered"), LINKS ("1024 64 16") pick them;
+# ("direct node_dedup dimension_ordered"), LINKS ("1 1024 64 16") pick them;
 # node_dedup takes 4 chips a node. A reference past LIMIT s (900) is stopped;
 # the exit status is 1 when any line has no result.
 #
@@ -36,7 +36,7 @@ for n in ${SIZES:-64}; do
       [[ $algo == node_dedup ]] && args+=(--set traffic.node_chips=4)
       rm -f "$work"/*.json
       fw=$(wall flow "${args[@]}" --fidelity flow)
-      for links in ${LINKS:-1024 64 16}; do
+      for links in ${LINKS:-1 1024 64 16}; do
         pw=$(wall ptask "${args[@]}" --fidelity ptask --set "simgrid.ptask_max_links=$links")
         python3 - "$work/flow.json" "$work/ptask.json" "$n $routing $algo links=$links flow_s=$fw ptask_s=$pw" <<'PY' ||
 import json, sys

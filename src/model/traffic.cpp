@@ -364,6 +364,12 @@ std::vector<std::pair<std::size_t, std::size_t>> group_spans(const std::vector<F
 
 LayerTraffic join_groups(std::vector<LayerTraffic> per_group) {
   LayerTraffic t = std::move(per_group.front());
+  for (Phase& p : t.phases)  // room for every group's flows at once: no copy as the vectors grow
+    for (std::size_t i = 0; i < p.stages().size(); ++i) {
+      Stage& st = p.stage(i);
+      st.flows.reserve(st.flows.size() * per_group.size());
+      st.kept.reserve(st.kept.size() * per_group.size());
+    }
   for (std::size_t g = 1; g < per_group.size(); ++g)
     for (const Phase& more : per_group[g].phases) {
       auto into = std::find_if(t.phases.begin(), t.phases.end(), [&](const Phase& p) { return p.kind() == more.kind(); });
