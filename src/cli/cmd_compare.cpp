@@ -21,6 +21,12 @@ int compare_runs(CompareCommand o) {
   const bool piped = claims_stdout({{"--json", o.json}});
   if (!enum_parse(kEngineNames, o.compare.engine))
     fail("--engine", "", not_one_of(kEngineNames, o.compare.engine, "an engine"));
+  // Each column's run is given --engine, which wins over a scenario key: an
+  // engine= edit would be silently ignored.
+  for (const auto& [option, edits] : {std::make_pair("--all", &o.compare.common), std::make_pair("--set", &o.compare.sets)})
+    for (const std::string& e : *edits)
+      if (e.rfind("engine=", 0) == 0 || e.find(",engine=") != std::string::npos)
+        fail(option, "engine", "'" + e + "': compare picks the engine with --engine (e.g. --engine bound), not an edit");
   o.compare.binary = self_executable();
   const nlohmann::json r = compare(o.compare);
   if (!piped) std::cout << compare_table(r);

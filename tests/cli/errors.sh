@@ -699,6 +699,10 @@ expect_error "compare with a missing platform" 2 \
   "$E""compare: none: $(q "$TMP/none.yaml"): cannot open file" \
   compare "$REF" --platform "$TMP/none.yaml" --engine bound
 expect_error "compare --engine fast" 2 "$E--engine: 'fast' is not an engine" compare "$REF" --engine fast
+expect_error "compare --all engine=bound" 2 "$E--all: engine: 'engine=bound': compare picks the engine with --engine" \
+  compare "$REF" --all engine=bound
+expect_error "compare --set ...,engine=analytic" 2 "$E--set: engine: 'deployment.ep=16,engine=analytic': compare picks the engine" \
+  compare "$REF" --set deployment.ep=16,engine=analytic
 expect_error "topo of a missing platform" 2 "$E$(q "$TMP/none.yaml"): cannot open file" topo "$TMP/none.yaml"
 
 # ---------------------------------------------------------------------------
