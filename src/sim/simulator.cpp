@@ -720,7 +720,7 @@ class PtaskReplay {
   PhaseResult replay_phase(std::size_t l, const Stage& ph) {
     PhaseResult r = replay_result(ph, groups_);
     const Tasks tasks = group_flows(ph);
-    const std::size_t replayed = topology_ && max_links_ == 1 ? replay_links(tasks, r) : replay_blocks(tasks, r);
+    const std::size_t replayed = topology_ && max_links_ == 1 ? replay_links(ph, tasks, r) : replay_blocks(tasks, r);
     if (log_)
       log_->debug("layer {} {}: {:.3f} us, {} tasks, {} SimGrid tasks", l, phase_name(ph.kind), r.latency_us,
                   tasks.size(), replayed);
@@ -765,7 +765,7 @@ class PtaskReplay {
   // nothing, so a link replayed alone ends as it would among all. A link is
   // skipped when no group on it can end there later than the replays before
   // have shown it does.
-  std::size_t replay_links(const Tasks& tasks, PhaseResult& r) {
+  std::size_t replay_links(const Stage& ph, const Tasks& tasks, PhaseResult& r) {
     std::size_t replayed = 0;
     std::unordered_map<std::uint32_t, double> seen;  // group: latest end replayed, us
     for (const LinkCandidate& c : deciding_links(tasks)) {
@@ -778,21 +778,11 @@ class PtaskReplay {
       std::vector<Block> blocks;
       for (const auto& [key, t] : tasks)
         if (t.link_bytes[c.k] > 0) blocks.push_back({&t, c.k, c.k + 1});
-      PhaseResult one = replay_result_like(r);
+      PhaseResult one = replay_result(ph, groups_);
       replayed += replay_together(blocks, one);
       merge(one, r, seen, blocks);
     }
     return replayed;
-  }
-
-  // An empty result of the same shape.
-  PhaseResult replay_result_like(const PhaseResult& r) const {
-    PhaseResult one = r;
-    one.has_slowest = false;
-    one.slowest_finish_us = 0;
-    one.latency_us = 0;
-    for (auto& g : one.group_us) g = 0;
-    return one;
   }
 
   // One link's replay into the phase's result (the slowest task: the first
