@@ -953,8 +953,8 @@ TEST_CASE("the fast fidelity follows the flow fidelity for every algorithm", "[r
   check_ptask_against_flow("deepseek-v3-decode-v4-4x4x4",
                            one + " --set traffic.routing=zipf --set comm.algorithm=per_expert --set comm.per_message_us=0.02"
                                  " --set simgrid.ptask_max_links=1024",
-                           0.02);  // the report bounds no error with message costs; whole tasks stay within 2% here
-                                   // (one link a task: 5.5% below the flow fidelity's combine)
+                           0.02);  // the report bounds no error with message costs; 1024-link blocks stay within
+                                   // 2% here (one link a task, the default, is 5.5% below the flow's combine)
   check_ptask_against_flow("deepseek-v3-decode-sg2262-random", one + " --set comm.algorithm=node_dedup");
 }
 

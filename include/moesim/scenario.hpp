@@ -72,8 +72,9 @@ struct SimgridSpec {
   Fidelity fidelity = Fidelity::kPtask;
   // kPtask on a generated platform: the most links one task loads; a longer
   // task is cut into blocks of consecutive links (docs/design.md: SimGrid's
-  // selective update is quadratic in a task's links).
-  std::uint64_t ptask_max_links = 1024;
+  // selective update is quadratic in a task's links). At 1, the default, each
+  // link is replayed alone and only the links that can decide a group's end.
+  std::uint64_t ptask_max_links = 1;
   // kFlow: also count each link's bytes with SimGrid's link_load plugin (slower).
   bool link_load = false;
   // Extra SimGrid options "name:value", applied after moesim's own

@@ -81,7 +81,7 @@ struct Simulator::Impl {
   SimgridSpec spec;
   bool platform_ready = false;  // loaded from XML or built
   Fidelity fidelity = Fidelity::kFlow;
-  std::size_t ptask_max_links = 1024;
+  std::size_t ptask_max_links = 1;
   std::size_t jobs = 1;  // replay workers at once
   bool progress = false;  // the flow replay's progress on stderr
   std::size_t only_stage = kAllStages;  // the flow replay's one stage of each layer, or all
