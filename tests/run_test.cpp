@@ -1030,6 +1030,20 @@ TEST_CASE("layer workers give byte-identical reports whatever their number", "[r
   REQUIRE(json::parse(reports[0])["layers"].size() == 5);
   CHECK(reports[0] == reports[1]);
   CHECK(reports[0] == reports[2]);
+  // -j also builds, bounds and explains sampled layers on threads: the bound
+  // engine and an overlapped run (micro-batches' own draws) the same way.
+  for (const std::string& other : {scenario + " --engine bound",
+                                  shipped_scenario("deepseek-v3-decode-tbo-h800") +
+                                      " --set traffic.routing=zipf --set model.moe_layers=5"}) {
+    INFO(other);
+    std::string by_jobs[2];
+    for (int k = 0; k < 2; ++k) {
+      const std::string out = tmp_path("jobs-other-" + std::to_string(k) + ".json");
+      REQUIRE(moesim("run " + other + " -j " + (k == 0 ? "1" : "3") + " --json " + out) == 0);
+      by_jobs[k] = read(out);
+    }
+    CHECK(by_jobs[0] == by_jobs[1]);
+  }
 }
 
 TEST_CASE("determinism: byte-identical reports across runs and -j, under both fidelities", "[replay][jobs]") {

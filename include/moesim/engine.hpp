@@ -36,6 +36,9 @@ struct Workload {
   // How many consecutive layers one replay worker computes (a worker is a
   // forked process: an overlapped run's short rounds of one layer share one).
   std::size_t layers_per_worker = 1;
+  // How many layers an engine that computes in this process (the bound) may
+  // compute at once, each on a thread.
+  std::size_t threads = 1;
   // Called as parts of the work finish (done of total), when set.
   std::function<void(std::size_t done, std::size_t total)> progress;
 };

@@ -54,8 +54,10 @@ struct RunEstimate {
   std::string describe() const;
 };
 
-// `links`: the platform's directed links when it is built, else estimated.
-RunEstimate estimate_run(const Scenario& scenario, std::optional<std::size_t> links = std::nullopt);
+// `links`: the platform's directed links when it is built, else estimated;
+// `jobs`: RunControl's, the layers at once (up to this machine's cores).
+RunEstimate estimate_run(const Scenario& scenario, std::optional<std::size_t> links = std::nullopt,
+                         std::size_t jobs = 1);
 
 // Refuses, in one line naming the scenario, a run whose estimate does not
 // fit in this machine's memory (what it needs, and has).
@@ -63,7 +65,7 @@ void check_run_memory(const Scenario& scenario, const RunEstimate& estimate);
 
 // How a run is carried out, which never changes its results.
 struct RunControl {
-  std::size_t jobs = 1;   // replay workers at once (the simgrid engine)
+  std::size_t jobs = 1;   // replay workers at once (the simgrid engine), and threads building and explaining layers
   bool progress = false;  // progress on stderr: a line redrawn on a terminal (the flow replay: else every 10 s)
 };
 

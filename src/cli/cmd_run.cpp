@@ -97,8 +97,8 @@ Body setup_run(CLI::App& c) {
                "ptask (fast, the default; its error against flow is measured) or flow (one comm per flow, the "
                "reference); same as --set simgrid.fidelity=...");
   c.add_option("-j,--jobs", o->jobs,
-               "Layers replayed at once, each in a worker process (default: the number of cores); "
-               "the results do not depend on it")
+               "Layers replayed at once, each in a worker process, and layers of sampled traffic built and "
+               "explained at once, each on a thread (default: the number of cores); the results do not depend on it")
       ->check(kPositive);
   c.add_flag("-q,--quiet", o->quiet,
              "Print the header and the summary only: no row per layer, no explanation of the slowest layer");

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "moesim/engine.hpp"
+#include "util/parallel.hpp"
 
 namespace moesim {
 
@@ -90,11 +91,11 @@ class BoundEngine final : public LayerEngine {
   // With several groups, each group's own bound as if it ran alone.
   std::vector<LayerResult> compute(const Topology& topology, const Workload& w) override {
     const auto groups = static_cast<std::uint32_t>(w.groups.size());
-    std::vector<LayerResult> out;
+    std::vector<LayerResult> out(w.layers.size());
     const SenderCosts costs(w.per_message, w.per_peer, topology);
-    for (const LayerTraffic& t : w.layers) {
-      LayerResult r;
-      for (const Stage* st : t.stages()) {
+    parallel_for(w.layers.size(), w.threads, [&](std::size_t l) {
+      LayerResult& r = out[l];
+      for (const Stage* st : w.layers[l].stages()) {
         const Stage& ph = *st;
         const std::vector<double> busy = costs.busy_s(ph, topology.num_chips());
         r.phases.push_back(bound_phase(topology, ph, busy));
@@ -102,8 +103,7 @@ class BoundEngine final : public LayerEngine {
           for (std::uint32_t g = 0; g < groups; ++g)
             r.phases.back().group_us.push_back(bound_phase(topology, group_part(ph, g), busy).latency_us);
       }
-      out.push_back(std::move(r));
-    }
+    });
     return out;
   }
 };

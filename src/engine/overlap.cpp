@@ -172,7 +172,7 @@ std::vector<MicroBatch> plan_micro_batches(const Scenario& s, const std::vector<
     mb.scenario = s;
     mb.scenario.deployment.global_batch = batches[m];
     const LayerBytes bytes = layer_bytes(mb.scenario.byte_model_input());
-    mb.plan = plan_layers(mb.scenario, groups, bytes, control.progress, m, true);
+    mb.plan = plan_layers(mb.scenario, groups, bytes, control.progress, m, true, control.jobs);
     mb.tokens_chip = static_cast<double>(batches[m] * s.deployment.seq_len) / static_cast<double>(s.deployment.ep);
     mbs.push_back(std::move(mb));
   }
@@ -285,6 +285,7 @@ RunReport run_overlapped(const Scenario& s, const Topology& topo, LayerEngine& e
 
   OverlapRounds rounds = plan_rounds(s, groups, topo, mbs);
   Workload& work = rounds.work;
+  work.threads = control.jobs;
   // The rounds hold copies of every flow: the micro-batches' own traffic is
   // no longer needed (less to copy into each forked replay worker).
   for (MicroBatch& mb : mbs) std::vector<LayerTraffic>().swap(mb.plan.work.layers);
@@ -301,7 +302,7 @@ RunReport run_overlapped(const Scenario& s, const Topology& topo, LayerEngine& e
   progress.reset();
   const Calibration& cal = s.platform.calibration;
   if (!info.own_startups) add_startups(cal, computed);
-  explain_phases(topo, cal, info.lower_bound, work, computed);
+  explain_phases(topo, cal, info.lower_bound, work, computed, control.jobs);
 
   const ComputePricer price(s, mbs, chips.size());
   for (std::uint64_t k = 0; k < s.samples; ++k) {

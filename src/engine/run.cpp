@@ -3,10 +3,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "engine/analytic.hpp"
 #include "engine/bound.hpp"
@@ -18,6 +20,7 @@
 #include "moesim/routing.hpp"
 #include "platform/analysis.hpp"
 #include "util/format.hpp"
+#include "util/parallel.hpp"
 #include "util/process.hpp"
 #include "util/progress.hpp"
 
@@ -158,23 +161,99 @@ void append_loads(const LayerRouting& r, std::uint64_t tp, std::size_t chips, st
     loads.push_back({static_cast<double>(r.rank_tokens[i / tp]), static_cast<double>(r.distinct_experts[i / tp])});
 }
 
+// One layer's traffic, its stats and (when kept) its ranks' loads.
+struct BuiltLayer {
+  LayerTraffic traffic;
+  LayerStats stats;
+  std::vector<RankLoad> loads;
+};
+
+// Builds any layer of any sample, on any thread: every input is read only,
+// and each group's routing is drawn from (seed, layer, group) alone.
+class LayerBuilder {
+ public:
+  LayerBuilder(const Scenario& s, const std::vector<std::vector<ChipId>>& groups, const LayerBytes& bytes,
+               std::uint64_t stream, bool keep_loads)
+      : s_(s), groups_(groups), bytes_(bytes), stream_(stream), keep_loads_(keep_loads),
+        routers_(make_routers(s, groups, trace_)), comms_(group_comms(s, groups)) {
+    const std::uint64_t per_token = s.model.hidden_dim / s.deployment.moe_tp;
+    const std::uint64_t overhead = s.comm.token_overhead_bytes;
+    token_ = {per_token * dtype_bytes(s.precision.dispatch) + overhead, per_token * dtype_bytes(s.precision.combine)};
+    wire_ = bytes;  // uniform shares: every token copy carries the overhead too
+    wire_.dispatch_bytes += bytes.tokens_per_ep_group * overhead;
+  }
+  bool routed() const { return !routers_.empty(); }
+
+  BuiltLayer build(std::uint64_t k, std::uint64_t l) const {
+    const std::uint64_t tp = s_.deployment.moe_tp;
+    std::vector<LayerTraffic> parts;
+    BuiltLayer out;
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      const auto gid = static_cast<std::uint32_t>(g);
+      LayerStats part;
+      if (routed()) {
+        LayerRouting r;
+        try {
+          r = routers_[g]->route(s_.seed + k, l, g + stream_ * groups_.size());
+        } catch (const InputError& e) {
+          throw InputError(s_.where_traffic + ": " + e.what() + " (layer " + std::to_string(l) + ")");
+        }
+        parts.push_back(routed_layer(r, token_, s_.routing.dedup, groups_[g], tp, bytes_.combine_bytes, gid, &part,
+                                     &comms_[g]));
+        if (keep_loads_) append_loads(r, tp, groups_[g].size(), out.loads);
+      } else {
+        if (keep_loads_) out.loads.resize(out.loads.size() + groups_[g].size(), uniform_load(s_));
+        parts.push_back(uniform_layer(wire_, groups_[g], tp, gid, &comms_[g]));
+        // direct's network bytes: all but each chip's own share
+        const std::uint64_t n = groups_[g].size(), b = wire_.dispatch_bytes;
+        part = uniform_stats(wire_, groups_[g], n * b - (n * (b / n) + b % n));
+      }
+      if (g == 0)
+        out.stats = part;
+      else
+        merge_stats(out.stats, part, g);
+    }
+    out.traffic = groups_.size() == 1 ? std::move(parts.front()) : join_groups(std::move(parts));
+    return out;
+  }
+
+ private:
+  const Scenario& s_;
+  const std::vector<std::vector<ChipId>>& groups_;
+  const LayerBytes& bytes_;
+  std::uint64_t stream_;
+  bool keep_loads_;
+  std::unique_ptr<RoutingTrace> trace_;  // before routers_, which read it
+  std::vector<std::unique_ptr<Router>> routers_;
+  std::vector<GroupComm> comms_;
+  TokenBytes token_;
+  LayerBytes wire_;
+};
+
+// Adds flattened layer `flat` to the plan: a new distinct layer, or the
+// index of the one with the same traffic.
+void add_layer(LayerPlan& w, BuiltLayer&& one, std::size_t flat, bool keep_loads,
+               std::map<std::uint64_t, std::vector<std::size_t>>& by_fingerprint) {
+  w.stats.push_back(one.stats);
+  if (keep_loads) w.loads.push_back(std::move(one.loads));
+  LayerTraffic& t = one.traffic;
+  std::size_t found = w.work.layers.size();
+  for (std::size_t i : by_fingerprint[t.fingerprint])
+    if (same_traffic(w.work.layers[i], t)) found = i;
+  w.to_distinct.push_back(found);
+  if (found == w.work.layers.size()) {
+    by_fingerprint[t.fingerprint].push_back(found);
+    w.first_index.push_back(flat);
+    w.work.layers.push_back(std::move(t));
+  }
+}
+
 }  // namespace
 
 LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>& groups, const LayerBytes& bytes,
-                      bool show_progress, std::uint64_t stream, bool keep_loads) {
+                      bool show_progress, std::uint64_t stream, bool keep_loads, std::size_t threads) {
   auto log = spdlog::get("run");
-  const std::uint64_t tp = s.deployment.moe_tp, layers = s.model.moe_layers;
-  std::unique_ptr<RoutingTrace> trace;
-  const std::vector<std::unique_ptr<Router>> routers = make_routers(s, groups, trace);
-  const bool routed = !routers.empty();
-  const std::uint64_t per_token = s.model.hidden_dim / tp;
-  const std::uint64_t overhead = s.comm.token_overhead_bytes;
-  const TokenBytes token{per_token * dtype_bytes(s.precision.dispatch) + overhead,
-                         per_token * dtype_bytes(s.precision.combine)};
-  LayerBytes wire = bytes;  // uniform shares: every token copy carries the overhead too
-  wire.dispatch_bytes += bytes.tokens_per_ep_group * overhead;
-  const std::vector<GroupComm> comms = group_comms(s, groups);
-
+  const LayerBuilder builder(s, groups, bytes, stream, keep_loads);
   LayerPlan w;
   w.work.groups = groups;
   w.work.expert_us = s.expert_time_us;
@@ -183,60 +262,27 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
   w.work.per_peer = s.platform.calibration.per_peer_us;
   std::map<std::uint64_t, std::vector<std::size_t>> by_fingerprint;
   const auto t0 = std::chrono::steady_clock::now();
+  const std::size_t layers = s.model.moe_layers, total = s.samples * layers;
   std::unique_ptr<ProgressLine> progress;
-  if (show_progress && routed) progress = std::make_unique<ProgressLine>("built the traffic of layer", s.samples * layers);
-  for (std::uint64_t k = 0; k < s.samples; ++k)
-    for (std::uint64_t l = 0; l < layers; ++l) {
-      if (progress) progress->update(k * layers + l);
-      if (!routed && !w.work.layers.empty()) {  // uniform shares: every layer is the first
-        w.stats.push_back(w.stats.front());
-        if (keep_loads) w.loads.push_back(w.loads.front());
-        w.to_distinct.push_back(0);
-        continue;
-      }
-      std::vector<LayerTraffic> parts;
-      LayerStats stats;
-      std::vector<RankLoad> loads;
-      for (std::size_t g = 0; g < groups.size(); ++g) {
-        const auto gid = static_cast<std::uint32_t>(g);
-        LayerStats part;
-        if (routed) {
-          LayerRouting r;
-          try {
-            r = routers[g]->route(s.seed + k, l, g + stream * groups.size());
-          } catch (const InputError& e) {
-            throw InputError(s.where_traffic + ": " + e.what() + " (layer " + std::to_string(l) + ")");
-          }
-          parts.push_back(
-              routed_layer(r, token, s.routing.dedup, groups[g], tp, bytes.combine_bytes, gid, &part, &comms[g]));
-          if (keep_loads) append_loads(r, tp, groups[g].size(), loads);
-        } else {
-          if (keep_loads) loads.resize(loads.size() + groups[g].size(), uniform_load(s));
-          parts.push_back(uniform_layer(wire, groups[g], tp, gid, &comms[g]));
-          // direct's network bytes: all but each chip's own share
-          const std::uint64_t n = groups[g].size(), b = wire.dispatch_bytes;
-          part = uniform_stats(wire, groups[g], n * b - (n * (b / n) + b % n));
-        }
-        if (g == 0)
-          stats = part;
-        else
-          merge_stats(stats, part, g);
-      }
-      LayerTraffic t = groups.size() == 1 ? std::move(parts.front()) : join_groups(std::move(parts));
-      w.stats.push_back(stats);
-      if (keep_loads) w.loads.push_back(std::move(loads));
-      std::size_t found = w.work.layers.size();
-      for (std::size_t i : by_fingerprint[t.fingerprint])
-        if (same_traffic(w.work.layers[i], t)) found = i;
-      w.to_distinct.push_back(found);
-      if (found == w.work.layers.size()) {
-        by_fingerprint[t.fingerprint].push_back(found);
-        w.first_index.push_back(k * layers + l);
-        w.work.layers.push_back(std::move(t));
-      }
+  if (show_progress && builder.routed()) progress = std::make_unique<ProgressLine>("built the traffic of layer", total);
+  // Sampled layers a batch at a time, one a thread, then added in order:
+  // the plan is the same for any number of threads.
+  const std::size_t batch = builder.routed() ? std::max<std::size_t>(1, threads) : 1;
+  for (std::size_t first = 0; first < total; first += batch) {
+    if (progress) progress->update(first);
+    if (!builder.routed() && !w.work.layers.empty()) {  // uniform shares: every layer is the first
+      w.stats.push_back(w.stats.front());
+      if (keep_loads) w.loads.push_back(w.loads.front());
+      w.to_distinct.push_back(0);
+      continue;
     }
+    std::vector<BuiltLayer> built(std::min(batch, total - first));
+    parallel_for(built.size(), threads,
+                 [&](std::size_t i) { built[i] = builder.build((first + i) / layers, (first + i) % layers); });
+    for (std::size_t i = 0; i < built.size(); ++i) add_layer(w, std::move(built[i]), first + i, keep_loads, by_fingerprint);
+  }
   if (log)
-    log->info("traffic of {} built in {:.3f} s, {} distinct", plural(s.samples * layers, "layer"),
+    log->info("traffic of {} built in {:.3f} s, {} distinct", plural(total, "layer"),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), w.work.layers.size());
   return w;
 }
@@ -365,9 +411,9 @@ PhaseResult bound_of_stages(const Topology& topo, const std::vector<const Stage*
 // A bound engine's result is its own bound; the others get one (which counts
 // the link bytes once). A result finds its traffic by its kind and stage.
 void explain_phases(const Topology& topo, const Calibration& cal, bool own_bound, const Workload& work,
-                    std::vector<LayerResult>& computed) {
+                    std::vector<LayerResult>& computed, std::size_t threads) {
   const SenderCosts costs(work.per_message, work.per_peer, topo);
-  for (std::size_t d = 0; d < computed.size(); ++d)
+  parallel_for(computed.size(), threads, [&](std::size_t d) {
     for (PhaseResult& p : computed[d].phases) {
       const std::vector<const Stage*> stages = stages_of(work.layers[d], p);
       PhaseResult other;
@@ -387,6 +433,7 @@ void explain_phases(const Topology& topo, const Calibration& cal, bool own_bound
       if (p.simgrid_link_bytes.size() == p.link_bytes.size())
         for (auto& u : p.top_links) u.simgrid_bytes = p.simgrid_link_bytes[u.id];
     }
+  });
 }
 
 namespace {
@@ -427,20 +474,21 @@ double stages(const Scenario& s) {
   }
 }
 
-// Seconds a flow costs, per engine (bench/results.md, the 2-core machine):
-// ptask about 1 us, flow about 100 us, the bound 0.2 us.
+// CPU seconds a flow costs, per engine, its traffic built and its phase
+// explained (bench/results.md, the 2-core machine; the 9,216-chip pod for
+// ptask and the bound): ptask 0.75 us, the bound 0.6 us, flow about 100 us.
 double seconds_per_flow(const Scenario& s) {
   switch (s.engine) {
     case Engine::kAnalytic: return 0;
-    case Engine::kBound: return 0.2e-6;
-    case Engine::kSimgrid: return s.simgrid.fidelity == Fidelity::kFlow ? 1e-4 : 1e-6;
+    case Engine::kBound: return 0.6e-6;
+    case Engine::kSimgrid: return s.simgrid.fidelity == Fidelity::kFlow ? 1e-4 : 0.75e-6;
   }
   return 0;
 }
 
 }  // namespace
 
-RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links) {
+RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links, std::size_t jobs) {
   RunEstimate e;
   e.chips = static_cast<double>(platform_chips(s.platform).value_or(0));
   e.route_bytes = route_table_bytes(s.platform);
@@ -455,7 +503,10 @@ RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links) {
   // tokens, dispatch, combine and its transpose, and a dispatch and combine matrix a stage.
   const double ep = static_cast<double>(s.deployment.ep);
   e.matrix_bytes = 8.0 * ((4.0 + 2.0 * stages(s)) * group * group + 3.0 * group * ep);
-  e.seconds = e.distinct_layers * e.flows_per_layer * seconds_per_flow(s);
+  // Layers are built, replayed and explained on `jobs` cores at once.
+  const double cores = std::max(1u, std::thread::hardware_concurrency());
+  const double at_once = std::clamp(static_cast<double>(jobs), 1.0, std::min(cores, e.distinct_layers));
+  e.seconds = e.distinct_layers * e.flows_per_layer * seconds_per_flow(s) / at_once;
   return e;
 }
 
@@ -541,7 +592,8 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
               rep.bytes.dispatch_bytes, rep.bytes.combine_bytes);
 
   check_run_memory(s, estimate_run(s, topo.links.size()));
-  LayerPlan plan = plan_layers(s, groups, rep.bytes, control.progress);
+  LayerPlan plan = plan_layers(s, groups, rep.bytes, control.progress, 0, false, control.jobs);
+  plan.work.threads = control.jobs;
   if (groups.size() > 1) {
     plan.work.independent = independent_groups(topo, groups);
     if (log)
@@ -565,7 +617,7 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
   // engine keeps Tier6's own start latencies.
   const Calibration& cal = s.platform.calibration;
   if (!info.own_startups) add_startups(cal, computed);
-  explain_phases(topo, cal, info.lower_bound, plan.work, computed);
+  explain_phases(topo, cal, info.lower_bound, plan.work, computed, control.jobs);
   fill_layers(s, plan, computed, rep);
   rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   if (log) log->info("done in {:.3f} s", rep.wall_s);

@@ -27,9 +27,11 @@ struct LayerPlan {
 
 // show_progress: a progress line on a terminal while the traffic is built.
 // stream: which routing draw (0 the scenario's own; a micro-batch m > 0
-// draws its own, independent stream).
+// draws its own, independent stream). threads: sampled layers built at once
+// (the plan is the same for any number).
 LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>& groups, const LayerBytes& bytes,
-                      bool show_progress = false, std::uint64_t stream = 0, bool keep_loads = false);
+                      bool show_progress = false, std::uint64_t stream = 0, bool keep_loads = false,
+                      std::size_t threads = 1);
 
 // The report's description of the scenario and its platform.
 RunReport report_head(const Scenario& s, const Topology& topo, const std::vector<std::vector<ChipId>>& groups);
@@ -47,7 +49,8 @@ double min_us(const Calibration& cal, PhaseKind k);
 void add_startups(const Calibration& cal, std::vector<LayerResult>& computed);
 
 // Every phase explains itself: its links' bytes, the busiest, the bottleneck.
+// threads: layers explained at once.
 void explain_phases(const Topology& topo, const Calibration& cal, bool own_bound, const Workload& work,
-                    std::vector<LayerResult>& computed);
+                    std::vector<LayerResult>& computed, std::size_t threads = 1);
 
 }  // namespace moesim

@@ -1275,7 +1275,7 @@ namespace {
 RunReport run_alone(const Scenario& s, const RunControl& control) {
   auto log = spdlog::get("run");
   // Before anything is built: refused if it cannot fit, told if it is long.
-  const RunEstimate estimate = estimate_run(s);
+  const RunEstimate estimate = estimate_run(s, std::nullopt, control.jobs);
   check_run_memory(s, estimate);
   if (log) log->debug("estimate: this run needs {}", estimate.describe());
   if (log && estimate.seconds > 60) log->warn("this run needs {} (an estimate)", estimate.describe());
