@@ -27,7 +27,7 @@ for ((i = 0; i < repeat; i++)); do
   walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$work/err")")
   mems+=("$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$work/err")")
 done
-estimate=$(grep -m1 -o 'this run needs about [^(]*([^)]*) and [0-9:]*' "$work/err" |
+estimate=$(grep -m1 -o 'this run needs about [^(]*([^)]*) and [0-9:]*[0-9]' "$work/err" |
   sed 's/this run needs //; s/ (routes[^)]*)//' || echo "under a minute (no warning)")
 shown="${args[*]}"
 shown=${shown//$root\//}
