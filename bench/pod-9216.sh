@@ -30,8 +30,8 @@ done
 estimate=$(grep -m1 -o 'this run needs about [^(]*([^)]*) and [0-9:]*[0-9]' "$work/err" |
   sed 's/this run needs //; s/ (routes[^)]*)//' || echo "under a minute (no warning)")
 shown="${args[*]}"
-shown=${shown//$root\//}
-shown=${shown//$work\//}
+shown=${shown//"$root/"/}
+shown=${shown//"$work/"/}
 echo "| layers | wall s | peak MB | estimate | command |"
 echo "|---:|---:|---:|---|---|"
 echo "| $layers | $(printf '%s\n' "${walls[@]}" | median) | $(printf '%s\n' "${mems[@]}" | median) | $estimate | \`moesim run $shown\` |"

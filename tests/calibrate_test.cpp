@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include "moesim/error.hpp"
 #include "util/files.hpp"
@@ -224,4 +225,23 @@ TEST_CASE("calibrate searches the platform's message size with its per-message c
   CHECK_FALSE(knob(k, "message_bytes")["fitted"].get<bool>());
   CHECK(knob(k, "startup_us.dispatch")["value"].get<double>() == Approx(4).epsilon(1e-4));
   CHECK(calibrate_table(k).find("note: message_bytes is not fitted (kept at 0)") != std::string::npos);
+}
+
+TEST_CASE("check's table keeps its columns with point names over 24 characters", "[check]") {
+  const std::string long_name = "pplx-garden-ep64-t4096-efa-d";  // 28 characters
+  for (const std::string& first : {std::string("ep8-d"), long_name}) {
+    nlohmann::json r = {{"points", nlohmann::json::array()}, {"mean_abs_error", 0.5}, {"max_abs_error", 1.0},
+                        {"calibration", "none"}};
+    for (const std::string& name : {first, std::string("ep16-c")})
+      r["points"].push_back({{"name", name}, {"phase", "dispatch"}, {"measured_us", 1.0}, {"model_us", 2.0},
+                             {"error", 1.0}});
+    std::istringstream table(check_table(r));
+    std::string header, row;
+    std::getline(table, header);
+    INFO(first);
+    for (int i = 0; i < 2 && std::getline(table, row); ++i) {
+      CHECK(row.find("dispatch") == header.find("phase"));
+      CHECK(row.size() == header.size());
+    }
+  }
 }

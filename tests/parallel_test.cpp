@@ -40,19 +40,25 @@ TEST_CASE("parallel_for runs on several threads when asked", "[util]") {
   CHECK(saw_other == 2);
 }
 
-TEST_CASE("parallel_for rethrows a call's exception once every call has ended", "[util]") {
-  std::atomic<int> running{0}, ended{0};
-  auto f = [&](std::size_t i) {
-    ++running;
-    if (i == 3) {
-      --running;
-      throw std::runtime_error("index 3");
-    }
-    --running;
-    ++ended;
-  };
-  CHECK_THROWS_WITH(parallel_for(100, 2, f), "index 3");
-  CHECK(running == 0);
-  CHECK(ended < 100);
-  CHECK_THROWS_WITH(parallel_for(4, 1, f), "index 3");  // on the calling thread alone too
+TEST_CASE("parallel_for rethrows the lowest failing index's exception once every call has ended", "[util]") {
+  // Index 5 fails at once, index 3 only after a while: 3's exception is the
+  // one rethrown, and only once every running call has ended.
+  for (std::size_t threads : {1, 2, 4}) {
+    INFO(threads << " threads");
+    std::atomic<int> ended{0};
+    std::atomic<bool> slow_done{false};
+    auto f = [&](std::size_t i) {
+      if (i == 3) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        slow_done = true;
+        throw std::runtime_error("index 3");
+      }
+      if (i == 5) throw std::runtime_error("index 5");
+      ++ended;
+    };
+    CHECK_THROWS_WITH(parallel_for(100, threads, f), "index 3");
+    CHECK(slow_done);
+    CHECK(ended >= 3);  // 0, 1 and 2 ran
+    if (threads == 1) CHECK(ended == 3);  // nothing after index 3 was taken
+  }
 }

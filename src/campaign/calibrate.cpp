@@ -7,6 +7,7 @@
 #include <ctime>
 #include <sstream>
 
+#include "campaign/check.hpp"
 #include "campaign/point_model.hpp"
 #include "moesim/error.hpp"
 #include "moesim/platform.hpp"
@@ -581,10 +582,11 @@ CalibrationResult calibrate(const CalibrateOptions& o) {
 }
 
 std::string calibrate_table(const nlohmann::json& r) {
-  std::string out = format("%-24s %-9s %12s %12s %8s %12s %8s\n", "point", "phase", "measured_us", "before_us",
+  const int w = point_name_width(r["points"]);
+  std::string out = format("%-*s %-9s %12s %12s %8s %12s %8s\n", w, "point", "phase", "measured_us", "before_us",
                            "error", "after_us", "error");
   for (const auto& p : r["points"])
-    out += format("%-24s %-9s %12.3f %12.3f %7.2f%% %12.3f %7.2f%%%s\n", p["name"].get<std::string>().c_str(),
+    out += format("%-*s %-9s %12.3f %12.3f %7.2f%% %12.3f %7.2f%%%s\n", w, p["name"].get<std::string>().c_str(),
                   p["phase"].get<std::string>().c_str(), p["measured_us"].get<double>(),
                   p["before_us"].get<double>(), 100 * p["error_before"].get<double>(), p["after_us"].get<double>(),
                   100 * p["error_after"].get<double>(), p["held_out"].get<bool>() ? "  (held out)" : "");

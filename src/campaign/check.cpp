@@ -43,10 +43,17 @@ nlohmann::json check_measurements(const CheckOptions& o) {
           {"max_abs_error", abs_max}};
 }
 
+int point_name_width(const nlohmann::json& points) {
+  std::size_t w = 24;
+  for (const auto& p : points) w = std::max(w, p["name"].get<std::string>().size());
+  return static_cast<int>(w);
+}
+
 std::string check_table(const nlohmann::json& r) {
-  std::string out = format("%-24s %-9s %12s %12s %9s\n", "point", "phase", "measured_us", "model_us", "error");
+  const int w = point_name_width(r["points"]);
+  std::string out = format("%-*s %-9s %12s %12s %9s\n", w, "point", "phase", "measured_us", "model_us", "error");
   for (const auto& p : r["points"])
-    out += format("%-24s %-9s %12.3f %12.3f %8.1f%%\n", p["name"].get<std::string>().c_str(),
+    out += format("%-*s %-9s %12.3f %12.3f %8.1f%%\n", w, p["name"].get<std::string>().c_str(),
                   p["phase"].get<std::string>().c_str(), p["measured_us"].get<double>(),
                   p["model_us"].get<double>(), 100 * p["error"].get<double>());
   out += format("mean |error| %.1f%%, largest %.1f%% over %zu points (model / measured - 1; nothing fitted)\n",

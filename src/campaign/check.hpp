@@ -23,4 +23,7 @@ nlohmann::json check_measurements(const CheckOptions& options);
 // The report as text: a row a point, then the mean and largest |error|.
 std::string check_table(const nlohmann::json& report);
 
+// The width of a table's point column: its longest name, at least 24.
+int point_name_width(const nlohmann::json& points);
+
 }  // namespace moesim

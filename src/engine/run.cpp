@@ -266,8 +266,10 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
   std::unique_ptr<ProgressLine> progress;
   if (show_progress && builder.routed()) progress = std::make_unique<ProgressLine>("built the traffic of layer", total);
   // Sampled layers a batch at a time, one a thread, then added in order:
-  // the plan is the same for any number of threads.
-  const std::size_t batch = builder.routed() ? std::max<std::size_t>(1, threads) : 1;
+  // the plan is the same for any number of threads. A layer being built
+  // holds its groups' parts and their join, so no more than the cores.
+  threads = std::clamp<std::size_t>(threads, 1, std::max(1u, std::thread::hardware_concurrency()));
+  const std::size_t batch = builder.routed() ? threads : 1;
   for (std::size_t first = 0; first < total; first += batch) {
     if (progress) progress->update(first);
     if (!builder.routed() && !w.work.layers.empty()) {  // uniform shares: every layer is the first
@@ -505,7 +507,7 @@ RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links, st
   e.matrix_bytes = 8.0 * ((4.0 + 2.0 * stages(s)) * group * group + 3.0 * group * ep);
   // Layers are built, replayed and explained on `jobs` cores at once.
   const double cores = std::max(1u, std::thread::hardware_concurrency());
-  const double at_once = std::clamp(static_cast<double>(jobs), 1.0, std::min(cores, e.distinct_layers));
+  const double at_once = std::max(1.0, std::min({static_cast<double>(jobs), cores, e.distinct_layers}));
   e.seconds = e.distinct_layers * e.flows_per_layer * seconds_per_flow(s) / at_once;
   return e;
 }
