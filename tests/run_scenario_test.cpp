@@ -233,6 +233,16 @@ TEST_CASE("a run's estimate, from its sizes before anything is built", "[run][es
   RunEstimate flow = estimate_run(load_scenario(v5e, {"traffic.routing=random", "simgrid.fidelity=flow"}));
   CHECK(flow.seconds > 100 * random.seconds);
   CHECK(flow.describe().find("58 distinct layers of up to 1.31e+05 flows") != std::string::npos);
+  // Skewed flows end one at a time, each end re-solving every flow in flight:
+  // one 256-chip random layer is hours (bench/results.md), 64 chips seconds.
+  const RunEstimate flow_one =
+      estimate_run(load_scenario(v5e, {"traffic.routing=random", "simgrid.fidelity=flow", "model.moe_layers=1"}));
+  CHECK(flow_one.seconds > 3600);
+  const RunEstimate flow_64 = estimate_run(load_scenario(
+      v5e, {"traffic.routing=random", "simgrid.fidelity=flow", "model.moe_layers=1", "deployment.ep=64",
+            "deployment.global_batch=8192", "platform=" + kSource + "/platforms/tpu-v4-4x4x4.yaml"}));
+  CHECK(flow_64.seconds > 2);
+  CHECK(flow_64.seconds < 30);
   // Layers on several cores at once: at most `jobs` (and the machine's cores)
   // times faster, and one distinct layer is never split.
   const double two = estimate_run(load_scenario(v5e, {"traffic.routing=random"}), std::nullopt, 2).seconds;

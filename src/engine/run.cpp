@@ -488,6 +488,27 @@ double seconds_per_flow(const Scenario& s) {
   return 0;
 }
 
+// Links a flow crosses on average: a ring of d chips floor(d^2 / 4) / d hops
+// a dimension; about 4 on other fabrics.
+double mean_hops(const PlatformSpec& spec) {
+  if (spec.kind != PlatformSpec::Kind::kTorus) return 4;
+  double hops = 0;
+  for (std::uint64_t d : spec.torus.dims) hops += static_cast<double>(d * d / 4) / static_cast<double>(d);
+  return std::max(1.0, hops);
+}
+
+// CPU seconds of one stage of the flow fidelity on skewed (sampled) traffic:
+// its flows end one at a time, and each end re-solves every flow in flight
+// on every link it crosses (bench/results.md, "The flow reference on skewed
+// routing"): flows^2 x hops x 130 ns, from the 128-chip random layer (139 s
+// a stage; 64 chips: 6 s against 4 measured; 256 chips: an hour a stage,
+// where the measured run was projected at hours).
+double skewed_flow_stage_s(const Scenario& s) {
+  const double group = static_cast<double>(s.group_chips());
+  const double flows = group * std::max(0.0, group - 1);
+  return static_cast<double>(s.deployment.groups) * flows * flows * mean_hops(s.platform) * 130e-9;
+}
+
 }  // namespace
 
 RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links, std::size_t jobs) {
@@ -505,10 +526,16 @@ RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links, st
   // tokens, dispatch, combine and its transpose, and a dispatch and combine matrix a stage.
   const double ep = static_cast<double>(s.deployment.ep);
   e.matrix_bytes = 8.0 * ((4.0 + 2.0 * stages(s)) * group * group + 3.0 * group * ep);
-  // Layers are built, replayed and explained on `jobs` cores at once.
+  // Layers are built, replayed and explained on `jobs` cores at once (the
+  // flow fidelity's one layer: its stages).
+  const bool flow = s.engine == Engine::kSimgrid && s.simgrid.fidelity == Fidelity::kFlow;
+  const double units = e.distinct_layers * (flow && e.distinct_layers == 1 ? 2 * stages(s) : 1);
   const double cores = std::max(1u, std::thread::hardware_concurrency());
-  const double at_once = std::max(1.0, std::min({static_cast<double>(jobs), cores, e.distinct_layers}));
-  e.seconds = e.distinct_layers * e.flows_per_layer * seconds_per_flow(s) / at_once;
+  const double at_once = std::max(1.0, std::min({static_cast<double>(jobs), cores, units}));
+  const double per_layer = flow && s.routing.model != RoutingSpec::Model::kUniform
+                               ? 2 * stages(s) * skewed_flow_stage_s(s)
+                               : e.flows_per_layer * seconds_per_flow(s);
+  e.seconds = e.distinct_layers * per_layer / at_once;
   return e;
 }
 
