@@ -925,13 +925,15 @@ class PtaskReplay {
     std::vector<LinkCandidate> all;
     for (std::size_t k = 0; k < on.size(); ++k) {
       if (on[k].arrivals.empty()) continue;
-      all.push_back(candidate(k, on[k], end[k]));
+      std::vector<std::pair<double, double>> bounds;  // of each task's end, at a link of several groups
+      for (std::size_t i = 0; on[k].several && i < on[k].arrivals.size(); ++i)
+        bounds.push_back(shared_end_bounds(topology_->links[used_[k]], on[k].arrivals, i));
+      all.push_back(candidate(k, on[k], end[k], bounds));
       if (!on[k].several) {
         at_least(on[k].arrivals.front().group, end[k], k);
         continue;
       }
-      for (std::size_t i = 0; i < on[k].arrivals.size(); ++i)
-        at_least(on[k].arrivals[i].group, shared_end_bounds(topology_->links[used_[k]], on[k].arrivals, i).first, k);
+      for (std::size_t i = 0; i < on[k].arrivals.size(); ++i) at_least(on[k].arrivals[i].group, bounds[i].first, k);
     }
     std::vector<LinkCandidate> out;
     for (LinkCandidate& c : all) {
@@ -950,13 +952,13 @@ class PtaskReplay {
   }
 
   // A link's latest end for each group on it: its makespan for a group alone
-  // there, else the bound on each task's end.
-  LinkCandidate candidate(std::size_t k, const LinkLoad& load, double end) const {
+  // there, else the upper bound on each task's end (bounds, by arrival).
+  static LinkCandidate candidate(std::size_t k, const LinkLoad& load, double end,
+                                 const std::vector<std::pair<double, double>>& bounds) {
     LinkCandidate c{k, {}};
     for (std::size_t i = 0; i < load.arrivals.size(); ++i) {
       const std::uint32_t g = load.arrivals[i].group;
-      const double most =
-          load.several ? std::min(end, shared_end_bounds(topology_->links[used_[k]], load.arrivals, i).second) : end;
+      const double most = load.several ? std::min(end, bounds[i].second) : end;
       auto it = std::find_if(c.most_s.begin(), c.most_s.end(), [&](const auto& e) { return e.first == g; });
       if (it == c.most_s.end())
         c.most_s.emplace_back(g, most);
