@@ -151,3 +151,37 @@ TEST_CASE("the analytic engine prices a phase once, whatever the algorithm", "[s
   for (PhaseKind k : {PhaseKind::kDispatch, PhaseKind::kCombine})
     CHECK(dim.layers[0].phase_us(k) == flat.layers[0].phase_us(k));
 }
+
+TEST_CASE("a stage's flows of some groups, through the groups' runs or a scan", "[stages]") {
+  const LayerBytes bytes{64, 114688, 229376};
+  const GroupComm line = on_8x8(kLine), block = on_8x8(kBlock);
+  const LayerTraffic joined =
+      join_groups({uniform_layer(bytes, kLine, 1, 0, &line), uniform_layer(bytes, kBlock, 1, 1, &block)});
+  Stage st = joined.phases[0].stages()[0];  // both groups' first stage
+  REQUIRE(st.group_span.size() == 2);
+  // What a scan of every flow picks, in order.
+  auto scan = [&st](std::uint32_t want) {
+    std::vector<std::pair<ChipId, ChipId>> out;
+    for (const Flow& f : st.flows)
+      if (f.group == want) out.emplace_back(f.src, f.dst);
+    return out;
+  };
+  auto picked = [](const Stage& s, std::uint32_t want) {
+    std::vector<std::pair<ChipId, ChipId>> out;
+    for_flows_of_groups(s, [want](std::uint32_t g) { return g == want; },
+                        [&out](const Flow& f) { out.emplace_back(f.src, f.dst); });
+    return out;
+  };
+  for (std::uint32_t g : {0u, 1u}) {
+    INFO("group " << g);
+    CHECK(!scan(g).empty());
+    CHECK(picked(st, g) == scan(g));
+    Stage unspanned = st;
+    unspanned.group_span.clear();
+    CHECK(picked(unspanned, g) == scan(g));
+  }
+  CHECK(picked(st, 2).empty());  // a group past the runs has no flows
+  std::size_t all = 0;
+  for_flows_of_groups(st, [](std::uint32_t) { return true; }, [&all](const Flow&) { ++all; });
+  CHECK(all == st.flows.size());
+}

@@ -61,6 +61,23 @@ struct Stage {
   std::uint64_t local_bytes = 0;    // kept on the chip: no network time
 };
 
+// Calls f(flow) for each flow of stage s whose EP group want(group) accepts,
+// in order: a group's run through s.group_span where known, else a scan of
+// every flow.
+template <class Want, class F>
+void for_flows_of_groups(const Stage& s, Want&& want, F&& f) {
+  auto take = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i)
+      if (want(s.flows[i].group)) f(s.flows[i]);
+  };
+  if (s.group_span.empty()) {
+    take(0, s.flows.size());
+    return;
+  }
+  for (std::size_t g = 0; g < s.group_span.size(); ++g)
+    if (want(static_cast<std::uint32_t>(g))) take(s.group_span[g].first, s.group_span[g].second);
+}
+
 // A phase of a layer (dispatch, combine or all-gather): its stages in the
 // order they run. Nothing pairs stages up by position across phases or
 // groups; they are reached through the phase that owns them.

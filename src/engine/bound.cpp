@@ -70,17 +70,12 @@ Stage group_part(const Stage& p, std::uint32_t group) {
   out.kind = p.kind;
   out.name = p.name;
   out.index = p.index;
-  auto take = [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i)
-      if (p.flows[i].group == group) {
-        out.flows.push_back(p.flows[i]);
-        out.network_bytes += p.flows[i].bytes;
-      }
-  };
-  if (p.group_span.empty())
-    take(0, p.flows.size());
-  else if (group < p.group_span.size())
-    take(p.group_span[group].first, p.group_span[group].second);
+  for_flows_of_groups(
+      p, [group](std::uint32_t g) { return g == group; },
+      [&out](const Flow& f) {
+        out.flows.push_back(f);
+        out.network_bytes += f.bytes;
+      });
   return out;
 }
 

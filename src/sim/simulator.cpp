@@ -806,16 +806,11 @@ class PtaskReplay {
   // The stage's flows of the groups replayed (only_), in order.
   std::vector<std::reference_wrapper<const Flow>> flows_of_groups(const Stage& ph) const {
     std::vector<std::reference_wrapper<const Flow>> out;
-    auto take = [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i)
-        if (only_.empty() || only_[ph.flows[i].group]) out.emplace_back(ph.flows[i]);
-    };
-    if (only_.empty() || ph.group_span.empty()) {
-      take(0, ph.flows.size());
-      return out;
-    }
-    for (std::size_t g = 0; g < ph.group_span.size(); ++g)
-      if (g < only_.size() && only_[g]) take(ph.group_span[g].first, ph.group_span[g].second);
+    auto keep = [&out](const Flow& f) { out.emplace_back(f); };
+    if (only_.empty())
+      for (const Flow& f : ph.flows) keep(f);
+    else
+      for_flows_of_groups(ph, [this](std::uint32_t g) { return g < only_.size() && only_[g]; }, keep);
     return out;
   }
 
