@@ -460,7 +460,8 @@ class FlowReplay {
     // Off a terminal, a line every 10 s, unless the log is quieter than warn.
     const double every_s = log_ && log_->should_log(spdlog::level::warn) ? 10.0 : 0.0;
     const std::string what = only_stage_ == kAllStages ? "" : " of stage " + std::to_string(only_stage_);
-    progress_ = std::make_unique<ProgressLine>("flow replay" + what + ": flows done", flows, 2.0, false, every_s);
+    progress_ = std::make_unique<ProgressLine>("flow replay" + what + ": flows done", flows, 2.0, false, every_s,
+                                             Pace::kShrinking);
   }
 
   // Creates the chips' mailboxes, the barrier and the chips' actors; hosts:
