@@ -241,18 +241,31 @@ TEST_CASE("a run's estimate, from its sizes before anything is built", "[run][es
   const RunEstimate flow_64 = estimate_run(load_scenario(
       v5e, {"traffic.routing=random", "simgrid.fidelity=flow", "model.moe_layers=1", "deployment.ep=64",
             "deployment.global_batch=8192", "platform=" + kSource + "/platforms/tpu-v4-4x4x4.yaml"}));
-  CHECK(flow_64.seconds > 2);
+  CHECK(flow_64.seconds > 0.5);  // measured 1.6 s
   CHECK(flow_64.seconds < 30);
+  // A multi-stage algorithm's stages are small all-to-alls: 256 chips by
+  // dimension order are 3,840 flows a stage (measured 3.6 s), not 65,280.
+  const RunEstimate by_dims = estimate_run(load_scenario(
+      v5e, {"traffic.routing=random", "simgrid.fidelity=flow", "model.moe_layers=1",
+            "comm.algorithm=dimension_ordered"}));
+  CHECK(by_dims.flows_per_layer == 2.0 * 2 * 256 * 15);
+  CHECK(by_dims.seconds < 60);
+  CHECK(by_dims.seconds < flow_one.seconds / 100);
   // Layers on several cores at once: at most `jobs` (and the machine's cores)
   // times faster, and one distinct layer is never split.
   const double two = estimate_run(load_scenario(v5e, {"traffic.routing=random"}), std::nullopt, 2).seconds;
   CHECK(two <= random.seconds);
   CHECK(two >= random.seconds / 2);
   CHECK(estimate_run(load_scenario(v5e), std::nullopt, 8).seconds == e.seconds);
-  // node_dedup has two stages.
-  RunEstimate dedup = estimate_run(load_scenario(kSource + "/scenarios/deepseek-v3-decode-h100-node-dedup.yaml"));
+  // node_dedup has two stages: each chip to its peer in every other node,
+  // then to the others of its node.
+  const Scenario dedup_s = load_scenario(kSource + "/scenarios/deepseek-v3-decode-h100-node-dedup.yaml");
+  const double g = static_cast<double>(dedup_s.group_chips()), c = static_cast<double>(node_chips(dedup_s));
+  REQUIRE(c > 1);
+  RunEstimate dedup = estimate_run(dedup_s);
   RunEstimate direct = estimate_run(load_scenario(kSource + "/scenarios/deepseek-v3-decode-h100-direct.yaml"));
-  CHECK(dedup.flows_per_layer == 2 * direct.flows_per_layer);
+  CHECK(dedup.flows_per_layer == 2 * (g * (g / c - 1) + g * (c - 1)));
+  CHECK(dedup.flows_per_layer < direct.flows_per_layer);
 }
 
 TEST_CASE("a run that cannot fit in memory is refused before it starts", "[run][estimate]") {

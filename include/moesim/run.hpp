@@ -35,7 +35,8 @@ std::unique_ptr<LayerEngine> make_core_engine(const Scenario& scenario, const To
 // platform is built or a flow is routed. Memory is what the run holds at
 // once; the time is rough, from the cost of a flow under each engine on the
 // 2-core reference machine, and under the flow fidelity on sampled routing
-// from a stage's flows squared (bench/results.md).
+// from each stage of the algorithm: its flows squared x hops, at a cost a
+// (flow, link) visit that grows as they outgrow the caches (bench/results.md).
 struct RunEstimate {
   double chips = 0;            // of the platform (0: a SimGrid XML, unknown)
   double route_bytes = 0;      // the platform's route table

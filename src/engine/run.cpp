@@ -467,13 +467,49 @@ double estimated_links(const PlatformSpec& spec, double chips) {
   return chips * 8.0;
 }
 
-// Stages a phase's flows go through (moesim/comm.hpp).
-double stages(const Scenario& s) {
-  switch (s.comm.algorithm) {
-    case CommAlgorithm::kNodeDedup: return 2;
-    case CommAlgorithm::kDimensionOrdered: return std::max<double>(1, static_cast<double>(s.platform.torus.dims.size()));
-    default: return 1;
+// Links a flow crosses on average along a ring of d chips: floor(d^2 / 4) / d.
+double ring_hops(double d) { return d > 1 ? std::floor(d * d / 4) / d : 0; }
+
+// Links a flow crosses on average: the sum of its torus's rings; about 4 on
+// other fabrics.
+double mean_hops(const PlatformSpec& spec) {
+  if (spec.kind != PlatformSpec::Kind::kTorus) return 4;
+  double hops = 0;
+  for (std::uint64_t d : spec.torus.dims) hops += ring_hops(static_cast<double>(d));
+  return std::max(1.0, hops);
+}
+
+// One stage of a phase, for one EP group: its flows and the links each crosses.
+struct StageShape {
+  double flows, hops;
+};
+
+// The stages a phase's flows go through (moesim/comm.hpp), for one group of
+// G chips: direct, G (G - 1) flows; node_dedup, each chip to its peer in
+// every other node, then inside its node; dimension_ordered, each chip to
+// the others of its line, a stage per dimension the group spans (filling
+// the torus's dimensions in order, as contiguous groups do).
+std::vector<StageShape> stage_shapes(const Scenario& s) {
+  const double g = static_cast<double>(s.group_chips());
+  const double hops = mean_hops(s.platform);
+  std::vector<StageShape> out;
+  auto add = [&out](double flows, double h) {
+    if (flows > 0) out.push_back({flows, std::max(1.0, h)});
+  };
+  if (s.comm.algorithm == CommAlgorithm::kNodeDedup) {
+    const double c = std::clamp(static_cast<double>(node_chips(s)), 1.0, std::max(1.0, g));
+    add(g * (std::ceil(g / c) - 1), hops);
+    add(g * (c - 1), 1);
+  } else if (s.comm.algorithm == CommAlgorithm::kDimensionOrdered && s.platform.kind == PlatformSpec::Kind::kTorus) {
+    double left = g;
+    for (std::uint64_t d : s.platform.torus.dims) {
+      const double k = std::min(static_cast<double>(d), left);
+      add(g * (k - 1), ring_hops(k));
+      left = std::ceil(left / std::max(1.0, k));
+    }
   }
+  if (out.empty()) add(g * std::max(0.0, g - 1), hops);
+  return out;
 }
 
 // CPU seconds a flow costs, per engine, its traffic built and its phase
@@ -488,25 +524,17 @@ double seconds_per_flow(const Scenario& s) {
   return 0;
 }
 
-// Links a flow crosses on average: a ring of d chips floor(d^2 / 4) / d hops
-// a dimension; about 4 on other fabrics.
-double mean_hops(const PlatformSpec& spec) {
-  if (spec.kind != PlatformSpec::Kind::kTorus) return 4;
-  double hops = 0;
-  for (std::uint64_t d : spec.torus.dims) hops += static_cast<double>(d * d / 4) / static_cast<double>(d);
-  return std::max(1.0, hops);
-}
-
-// CPU seconds of one stage of the flow fidelity on skewed (sampled) traffic:
-// its flows end one at a time, and each end re-solves every flow in flight
-// on every link it crosses (bench/results.md, "The flow reference on skewed
-// routing"): flows^2 x hops x 130 ns, from the 128-chip random layer (139 s
-// a stage; 64 chips: 6 s against 4 measured; 256 chips: an hour a stage,
-// where the measured run was projected at hours).
-double skewed_flow_stage_s(const Scenario& s) {
-  const double group = static_cast<double>(s.group_chips());
-  const double flows = group * std::max(0.0, group - 1);
-  return static_cast<double>(s.deployment.groups) * flows * flows * mean_hops(s.platform) * 130e-9;
+// CPU seconds of one stage of the flow fidelity on skewed (sampled) traffic,
+// all groups: its flows end one at a time, and each end re-solves every flow
+// in flight on every link it crosses, flows^2 / 2 x hops (flow, link) visits
+// in all. A visit costs 60 ns while a stage's visits stay in the caches, and
+// more, to 300 ns, as they outgrow them (a miss for the flow, one for the
+// link): measured from 64 to 256 chips under direct, node_dedup and
+// dimension_ordered (bench/results.md, "The flow reference's estimate").
+double skewed_flow_stage_s(const Scenario& s, const StageShape& st) {
+  const double elements = st.flows * st.hops;
+  const double visit_s = 60e-9 * std::pow(std::max(1.0, elements / 15000), 0.45);
+  return static_cast<double>(s.deployment.groups) * st.flows * st.flows / 2 * st.hops * visit_s;
 }
 
 }  // namespace
@@ -518,23 +546,29 @@ RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links, st
   const double layers = static_cast<double>(s.samples) * static_cast<double>(s.model.moe_layers);
   e.distinct_layers = s.routing.model == RoutingSpec::Model::kUniform ? 1 : layers;
   const double group = static_cast<double>(s.group_chips());
-  e.flows_per_layer = 2 * stages(s) * static_cast<double>(s.deployment.groups) * group * std::max(0.0, group - 1);
+  const std::vector<StageShape> shapes = stage_shapes(s);
+  const auto stages = static_cast<double>(shapes.size());
+  double stage_flows = 0;
+  for (const StageShape& st : shapes) stage_flows += st.flows;
+  e.flows_per_layer = 2 * static_cast<double>(s.deployment.groups) * stage_flows;
   e.traffic_bytes = e.distinct_layers * e.flows_per_layer * 24;  // source, destination and bytes a flow
   const double link_count = links ? static_cast<double>(*links) : estimated_links(s.platform, e.chips);
   // A layer's results: two phases' bytes per link and per chip, at least.
   e.result_bytes = layers * (2.0 * 8.0 * (link_count + e.chips) + 1024);
   // tokens, dispatch, combine and its transpose, and a dispatch and combine matrix a stage.
   const double ep = static_cast<double>(s.deployment.ep);
-  e.matrix_bytes = 8.0 * ((4.0 + 2.0 * stages(s)) * group * group + 3.0 * group * ep);
+  e.matrix_bytes = 8.0 * ((4.0 + 2.0 * stages) * group * group + 3.0 * group * ep);
   // Layers are built, replayed and explained on `jobs` cores at once (the
   // flow fidelity's one layer: its stages).
   const bool flow = s.engine == Engine::kSimgrid && s.simgrid.fidelity == Fidelity::kFlow;
-  const double units = e.distinct_layers * (flow && e.distinct_layers == 1 ? 2 * stages(s) : 1);
+  const double units = e.distinct_layers * (flow && e.distinct_layers == 1 ? 2 * stages : 1);
   const double cores = std::max(1u, std::thread::hardware_concurrency());
   const double at_once = std::max(1.0, std::min({static_cast<double>(jobs), cores, units}));
-  const double per_layer = flow && s.routing.model != RoutingSpec::Model::kUniform
-                               ? 2 * stages(s) * skewed_flow_stage_s(s)
-                               : e.flows_per_layer * seconds_per_flow(s);
+  double per_layer = e.flows_per_layer * seconds_per_flow(s);
+  if (flow && s.routing.model != RoutingSpec::Model::kUniform) {
+    per_layer = 0;
+    for (const StageShape& st : shapes) per_layer += 2 * skewed_flow_stage_s(s, st);  // dispatch and combine
+  }
   e.seconds = e.distinct_layers * per_layer / at_once;
   return e;
 }
