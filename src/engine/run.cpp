@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <thread>
@@ -571,11 +572,16 @@ RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links, st
   const double cores = std::max(1u, std::thread::hardware_concurrency());
   const double at_once = std::max(1.0, std::min({static_cast<double>(jobs), cores, units}));
   double per_layer = e.flows_per_layer * seconds_per_flow(s);
+  double largest_stage = 0;  // a stage runs in one worker: the one layer takes at least its longest
   if (flow && s.routing.model != RoutingSpec::Model::kUniform) {
     per_layer = 0;
-    for (const StageShape& st : shapes) per_layer += 2 * skewed_flow_stage_s(s, st);  // dispatch and combine
+    for (const StageShape& st : shapes) {
+      per_layer += 2 * skewed_flow_stage_s(s, st);  // dispatch and combine
+      largest_stage = std::max(largest_stage, skewed_flow_stage_s(s, st));
+    }
   }
   e.seconds = e.distinct_layers * per_layer / at_once;
+  if (flow && e.distinct_layers == 1) e.seconds = std::max(e.seconds, largest_stage);
   return e;
 }
 

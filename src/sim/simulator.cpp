@@ -460,8 +460,10 @@ class FlowReplay {
     // Off a terminal, a line every 10 s, unless the log is quieter than warn.
     const double every_s = log_ && log_->should_log(spdlog::level::warn) ? 10.0 : 0.0;
     const std::string what = only_stage_ == kAllStages ? "" : " of stage " + std::to_string(only_stage_);
-    progress_ = std::make_unique<ProgressLine>("flow replay" + what + ": flows done", flows, 2.0, false, every_s,
-                                             Pace::kShrinking);
+    // One stage: each flow's end re-solves the flows left, so a flow costs
+    // less as they end; several stages each start afresh.
+    const Pace pace = only_stage_ == kAllStages ? Pace::kEven : Pace::kShrinking;
+    progress_ = std::make_unique<ProgressLine>("flow replay" + what + ": flows done", flows, 2.0, false, every_s, pace);
   }
 
   // Creates the chips' mailboxes, the barrier and the chips' actors; hosts:

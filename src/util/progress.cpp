@@ -51,7 +51,7 @@ void ProgressLine::update(std::size_t done, const std::string& note) {
     // in bursts (many small flows ending at once) and the pace changes.
     seen_.emplace_back(elapsed, done);
     while (seen_.size() > 2 && elapsed - seen_[1].first >= 30) seen_.pop_front();
-    if (seen_.size() > 1 && elapsed > seen_.front().first)
+    if (seen_.size() > 1 && elapsed > seen_.front().first && done >= seen_.front().second)
       rate = static_cast<double>(done - seen_.front().second) / (elapsed - seen_.front().first);
   }
   const double left = done ? seconds_left(pace_, done, total_, rate) : NAN;
