@@ -281,6 +281,11 @@ TEST_CASE("percentiles with their distribution-free intervals, as the order-stat
   CHECK(m.low == 40);
   CHECK(m.high == 61);
   CHECK(quantile_ci(v, 0.99).value == 99);
+  // The value alone, as a plot's line takes it: the nearest rank.
+  CHECK(quantile_value(v, 0.5) == 50);
+  CHECK(quantile_value(v, 0.001) == 1);
+  CHECK(quantile_value(v, 1.0) == 100);
+  CHECK(quantile_value({7.0}, 0.99) == 7);
 }
 
 TEST_CASE("a campaign's percentiles: a table by parameter, and a line per percentile", "[sweep][quantiles][plot]") {

@@ -283,7 +283,7 @@ void percentile_lines(Series& s, std::set<std::string>& labels, const PlotOption
       const std::string name = format("p%g", q) + (o.by.empty() ? "" : " of " + label);
       for (auto& [x, ys] : s.draws[label]) {
         std::sort(ys.begin(), ys.end());
-        s.y[name][x] = quantile_ci(ys, q / 100).value;
+        s.y[name][x] = quantile_value(ys, q / 100);  // the line only: no interval
       }
       out.insert(name);
     }

@@ -30,11 +30,16 @@ std::vector<double> binomial_cdf(std::size_t n, double p) {
 
 }  // namespace
 
+double quantile_value(const std::vector<double>& sorted, double p) {
+  const std::size_t n = sorted.size();
+  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(n)));
+  return sorted.at(std::clamp<std::size_t>(rank, 1, std::max<std::size_t>(n, 1)) - 1);
+}
+
 QuantileCI quantile_ci(const std::vector<double>& sorted, double p, double level) {
   const std::size_t n = sorted.size();
   QuantileCI q;
-  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(n)));
-  q.value = sorted[std::clamp<std::size_t>(rank, 1, n) - 1];
+  q.value = quantile_value(sorted, p);
   const double tail = (1 - level) / 2;
   const std::vector<double> cdf = binomial_cdf(n, p);
   // l: the largest rank with P(B <= l - 1) <= tail; u: the smallest with P(B <= u - 1) >= 1 - tail.

@@ -16,6 +16,10 @@ struct QuantileCI {
   bool has_low = false, has_high = false;
 };
 
+// The nearest-rank p-quantile (0 < p <= 1) of `sorted` (ascending, not
+// empty): its ceil(p n)-th smallest, at least the first.
+double quantile_value(const std::vector<double>& sorted, double p);
+
 // The p-quantile (0 < p < 1) of `sorted` (ascending, not empty) and the
 // order statistics x_(l) <= x_(u) that hold it with at least `level`
 // confidence whatever the distribution: l the largest rank with
