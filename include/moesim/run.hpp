@@ -68,7 +68,7 @@ void check_run_memory(const Scenario& scenario, const RunEstimate& estimate);
 // How a run is carried out, which never changes its results.
 struct RunControl {
   std::size_t jobs = 1;   // replay workers at once (the simgrid engine), and threads building and explaining layers
-  bool progress = false;  // progress on stderr: a line redrawn on a terminal, else a line every 10 s (not under --log-level error)
+  bool progress = false;  // progress on stderr: a line redrawn on a terminal (the flow replay: else every 10 s)
 };
 
 // Runs every layer (and sample) of the scenario on `topology`, which must be

@@ -295,7 +295,7 @@ RunReport run_overlapped(const Scenario& s, const Topology& topo, LayerEngine& e
   std::unique_ptr<ProgressLine> progress;
   if (control.progress) {
     const std::size_t rounds = work.layers.size();
-    progress = run_progress("simulated round", rounds);
+    progress = std::make_unique<ProgressLine>("simulated round", rounds);
     work.progress = [&progress, rounds](std::size_t done, std::size_t total) { progress->update(done * rounds / total); };
   }
   std::vector<LayerResult> computed = engine.compute(topo, work);

@@ -251,12 +251,6 @@ void add_layer(LayerPlan& w, BuiltLayer&& one, std::size_t flat, bool keep_loads
 
 }  // namespace
 
-std::unique_ptr<ProgressLine> run_progress(const std::string& what, std::size_t total) {
-  auto log = spdlog::get("run");
-  const double every_s = log && log->should_log(spdlog::level::warn) ? 10.0 : 0.0;
-  return std::make_unique<ProgressLine>(what, total, 2.0, false, every_s);
-}
-
 LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>& groups, const LayerBytes& bytes,
                       bool show_progress, std::uint64_t stream, bool keep_loads, std::size_t threads) {
   auto log = spdlog::get("run");
@@ -271,7 +265,7 @@ LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>&
   const auto t0 = std::chrono::steady_clock::now();
   const std::size_t layers = s.model.moe_layers, total = s.samples * layers;
   std::unique_ptr<ProgressLine> progress;
-  if (show_progress && builder.routed()) progress = run_progress("built the traffic of layer", total);
+  if (show_progress && builder.routed()) progress = std::make_unique<ProgressLine>("built the traffic of layer", total);
   // Sampled layers a batch at a time, one a thread, then added in order:
   // the plan is the same for any number of threads. A layer being built
   // holds its groups' parts and their join, so no more than the cores.
@@ -678,7 +672,7 @@ RunReport run_scenario(const Scenario& s, const Topology& topo, LayerEngine& eng
   std::unique_ptr<ProgressLine> progress;
   if (control.progress) {
     const std::size_t layers = plan.work.layers.size();
-    progress = run_progress("simulated layer", layers);
+    progress = std::make_unique<ProgressLine>("simulated layer", layers);
     plan.work.progress = [&progress, layers](std::size_t done, std::size_t total) {
       progress->update(done * layers / total);
     };

@@ -4,15 +4,12 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
-#include <string>
 #include <vector>
 
 #include "moesim/compute.hpp"
 #include "moesim/engine.hpp"
 #include "moesim/report.hpp"
 #include "moesim/scenario.hpp"
-#include "util/progress.hpp"
 
 namespace moesim {
 
@@ -28,17 +25,13 @@ struct LayerPlan {
   std::vector<std::vector<RankLoad>> loads;
 };
 
-// show_progress: a progress line (run_progress) while the traffic is built.
+// show_progress: a progress line on a terminal while the traffic is built.
 // stream: which routing draw (0 the scenario's own; a micro-batch m > 0
 // draws its own, independent stream). threads: sampled layers built at once
 // (the plan is the same for any number).
 LayerPlan plan_layers(const Scenario& s, const std::vector<std::vector<ChipId>>& groups, const LayerBytes& bytes,
                       bool show_progress = false, std::uint64_t stream = 0, bool keep_loads = false,
                       std::size_t threads = 1);
-
-// A run's progress line on stderr: redrawn on a terminal; elsewhere a whole
-// line every 10 s once 10 s have passed, unless the log is quieter than warn.
-std::unique_ptr<ProgressLine> run_progress(const std::string& what, std::size_t total);
 
 // The report's description of the scenario and its platform.
 RunReport report_head(const Scenario& s, const Topology& topo, const std::vector<std::vector<ChipId>>& groups);
