@@ -570,8 +570,9 @@ RunEstimate estimate_run(const Scenario& s, std::optional<std::size_t> links, st
   if (flow && s.routing.model != RoutingSpec::Model::kUniform) {
     per_layer = 0;
     for (const StageShape& st : shapes) {
-      per_layer += 2 * skewed_flow_stage_s(s, st);  // dispatch and combine
-      largest_stage = std::max(largest_stage, skewed_flow_stage_s(s, st));
+      const double stage_s = skewed_flow_stage_s(s, st);
+      per_layer += 2 * stage_s;  // dispatch and combine
+      largest_stage = std::max(largest_stage, stage_s);
     }
   }
   e.seconds = e.distinct_layers * per_layer / at_once;

@@ -921,9 +921,10 @@ class PtaskReplay {
       if (!fresh && t > it->second.first) it->second = {t, k};
     };
     std::vector<LinkCandidate> all;
+    std::vector<std::pair<double, double>> bounds;  // of each task's end, at a link of several groups
     for (std::size_t k = 0; k < on.size(); ++k) {
       if (on[k].arrivals.empty()) continue;
-      std::vector<std::pair<double, double>> bounds;  // of each task's end, at a link of several groups
+      bounds.clear();
       for (std::size_t i = 0; on[k].several && i < on[k].arrivals.size(); ++i)
         bounds.push_back(shared_end_bounds(topology_->links[used_[k]], on[k].arrivals, i));
       all.push_back(candidate(k, on[k], end[k], bounds));
